@@ -1,0 +1,498 @@
+/**
+ * FrameAssembler: datagrams in, whole frames out. Pure logic — no sockets, no timers; the caller
+ * passes `now` (ms, any monotonic clock) — so it can be property-tested and benchmarked in-process.
+ *
+ * Each sender (keyed by the caller, e.g. "address:port") has up to 100 frame slots, one per image
+ * id. A slot is a small state machine (docs/protocol.md#reassembly):
+ *
+ *   IDLE ──first chunk──▶ COLLECTING ──all chunks──▶ COMPLETE (tombstone: absorbs late duplicates)
+ *                          │  expired / superseded / evicted / memory / tooLarge / invalid
+ *                          ▼
+ *                         IDLE
+ *
+ * A frame is emitted only when every chunk from S to E arrived (or, for the Python sender's
+ * one-chunk frames, a lone S that is a whole JPEG) and the bytes pass a cheap JPEG check. The
+ * Python sender reuses image ids at random, so a chunk that does not fit the frame in a slot — a
+ * second S, a chunk id seen before with other bytes, a chunk past the E — starts a new frame
+ * instead of joining the old one; for such senders a slot silent for `chunkGapMs` is closed too.
+ */
+import {
+  MALFORMED_REASONS,
+  MAX_CHUNKS,
+  type MalformedReason,
+  PAYLOAD_OFFSET,
+  parseHeader,
+  TYPE_CONTINUE,
+  TYPE_END,
+  TYPE_START,
+} from './header.js';
+import { isWellFormedJpeg } from './jpeg.js';
+
+/** Limits and clocks of a FrameAssembler; every one has a default (DEFAULT_ASSEMBLER_OPTIONS). */
+export interface AssemblerOptions {
+  /** Largest frame accepted, in bytes; a bigger one is dropped as `tooLarge`. */
+  maxFrameBytes: number;
+  /** Partial frames kept per sender; the oldest is dropped as `evicted` past this. */
+  maxFramesInFlight: number;
+  /** Senders tracked at once; datagrams from further senders are refused (counted). */
+  maxSenders: number;
+  /** Bytes held in partial frames across all senders; the oldest is dropped as `memory` past this. */
+  maxBufferedBytes: number;
+  /** A partial frame older than this (ms since its first chunk) is dropped as `expired`. */
+  frameTimeoutMs: number;
+  /** For senders that reuse image ids (the Python sender): a partial frame silent this long (ms) is closed. */
+  chunkGapMs: number;
+  /** A sender silent this long (ms) may be forgotten to make room for a new one. */
+  senderIdleMs: number;
+  /** Check JPEG structure before emitting (SOI, marker segments, EOI). */
+  checkJpeg: boolean;
+}
+
+export const DEFAULT_ASSEMBLER_OPTIONS: Readonly<AssemblerOptions> = Object.freeze({
+  maxFrameBytes: 4 * 1024 * 1024,
+  maxFramesInFlight: 4,
+  maxSenders: 64,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  frameTimeoutMs: 500,
+  chunkGapMs: 10,
+  senderIdleMs: 30_000,
+  checkJpeg: true,
+});
+
+/** Why a partial (or finished but unusable) frame was not emitted. */
+export const DROP_REASONS = ['expired', 'superseded', 'evicted', 'memory', 'tooLarge', 'invalid'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Counters kept per sender. */
+export interface SenderStats {
+  /** Every datagram seen from this sender, malformed ones included. */
+  datagrams: number;
+  /** Bytes of those datagrams (headers included). */
+  bytes: number;
+  /** Well-formed chunks accepted into a frame. */
+  chunks: number;
+  /** Chunks that repeated one already held (or already emitted). */
+  duplicateChunks: number;
+  /** Datagrams that failed the header check, in all. */
+  malformed: number;
+  malformedByReason: Record<MalformedReason, number>;
+  framesComplete: number;
+  /** Bytes of the frames emitted. */
+  frameBytes: number;
+  framesDropped: number;
+  droppedByReason: Record<DropReason, number>;
+  /** True while this sender's image ids are not a 00..99 cycle (the Python sender's random ids). */
+  reusesImageIds: boolean;
+}
+
+/** Counters not tied to one sender. */
+export interface AssemblerStats {
+  /** Datagrams refused because `maxSenders` senders were active. */
+  refusedDatagrams: number;
+  /** Idle senders forgotten to make room for new ones. */
+  sendersForgotten: number;
+}
+
+/** A frame, exactly as sent: one allocation, the chunks' payloads in chunk-id order. */
+export interface AssembledFrame {
+  sender: string;
+  imageId: number;
+  data: Buffer;
+  /** Number of chunks (datagrams) it came in. */
+  chunks: number;
+  /** `now` of its first and of its completing chunk (ms). */
+  firstChunkAt: number;
+  completedAt: number;
+}
+
+enum SlotState {
+  Idle = 0,
+  Collecting = 1,
+  Complete = 2,
+}
+
+/** Consecutive +1 image ids after which a sender is taken to cycle ids (udpcam's sender). */
+const SEQUENTIAL_STREAK = 8;
+
+class FrameSlot {
+  state = SlotState.Idle;
+  /** Whole datagrams, indexed by chunk id; the payload starts at PAYLOAD_OFFSET. */
+  readonly chunks: (Uint8Array | undefined)[] = new Array(MAX_CHUNKS);
+  /** For a COMPLETE slot: byte offset of each chunk in `frame` (entry n = frame length). */
+  readonly offsets = new Uint32Array(MAX_CHUNKS + 1);
+  received = 0;
+  payloadBytes = 0;
+  heldBytes = 0;
+  endChunkId = -1;
+  maxChunkId = -1;
+  firstAt = 0;
+  lastAt = 0;
+  /** For a COMPLETE slot: the emitted frame and its chunk count, to recognise late duplicates. */
+  frame: Buffer | undefined = undefined;
+  chunkCount = 0;
+  completedAt = 0;
+
+  constructor(
+    readonly sender: SenderState,
+    readonly imageId: number,
+  ) {}
+}
+
+function emptyStats(): SenderStats {
+  const malformedByReason = {} as Record<MalformedReason, number>;
+  for (const reason of MALFORMED_REASONS.slice(1) as MalformedReason[]) malformedByReason[reason] = 0;
+  const droppedByReason = {} as Record<DropReason, number>;
+  for (const reason of DROP_REASONS) droppedByReason[reason] = 0;
+  return {
+    datagrams: 0,
+    bytes: 0,
+    chunks: 0,
+    duplicateChunks: 0,
+    malformed: 0,
+    malformedByReason,
+    framesComplete: 0,
+    frameBytes: 0,
+    framesDropped: 0,
+    droppedByReason,
+    reusesImageIds: true,
+  };
+}
+
+class SenderState {
+  readonly slots: (FrameSlot | undefined)[] = new Array(100);
+  readonly stats = emptyStats();
+  collecting = 0;
+  lastSeenAt = 0;
+  lastStartedId = -1;
+  sequentialStreak = 0;
+
+  constructor(readonly key: string) {}
+}
+
+function samePayload(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  return Buffer.compare(a.subarray(PAYLOAD_OFFSET), b.subarray(PAYLOAD_OFFSET)) === 0;
+}
+
+/** Reassembles datagrams of the 5-byte-header format into frames. See the file comment. */
+export class FrameAssembler {
+  readonly options: Readonly<AssemblerOptions>;
+  readonly stats: AssemblerStats = { refusedDatagrams: 0, sendersForgotten: 0 };
+  readonly #senders = new Map<string, SenderState>();
+  /** Every COLLECTING slot, oldest first (a Set keeps insertion order): the memory budget's queue. */
+  readonly #collecting = new Set<FrameSlot>();
+  #bufferedBytes = 0;
+  #lastSender: SenderState | undefined;
+
+  constructor(options: Partial<AssemblerOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_ASSEMBLER_OPTIONS, ...options });
+  }
+
+  /** Bytes currently held in partial frames (never above `maxBufferedBytes` after a push). */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
+  /** Partial frames currently held, across all senders. */
+  get framesInFlight(): number {
+    return this.#collecting.size;
+  }
+
+  /** Number of senders tracked. */
+  get senderCount(): number {
+    return this.#senders.size;
+  }
+
+  /** Stats of one sender, or undefined if it is not tracked. */
+  senderStats(sender: string): Readonly<SenderStats> | undefined {
+    return this.#senders.get(sender)?.stats;
+  }
+
+  /** Every tracked sender with its stats. */
+  *senders(): IterableIterator<[string, Readonly<SenderStats>]> {
+    for (const [key, state] of this.#senders) yield [key, state.stats];
+  }
+
+  /**
+   * Takes one datagram from `sender` received at `now` (ms). Returns the frame it completes, if
+   * any. Never throws on any input; the datagram is kept by reference until its frame is done.
+   */
+  push(datagram: Uint8Array, sender: string, now: number): AssembledFrame | undefined {
+    let state = this.#lastSender;
+    if (state === undefined || state.key !== sender) {
+      state = this.#senders.get(sender) ?? this.#admit(sender, now);
+      if (state === undefined) {
+        this.stats.refusedDatagrams++;
+        return undefined;
+      }
+      this.#lastSender = state;
+    }
+    state.lastSeenAt = now;
+    const stats = state.stats;
+    stats.datagrams++;
+    stats.bytes += datagram.length;
+
+    const packed = parseHeader(datagram);
+    if (packed < 0) {
+      stats.malformed++;
+      stats.malformedByReason[MALFORMED_REASONS[-packed] as MalformedReason]++;
+      return undefined;
+    }
+    const type = packed >>> 16;
+    const imageId = (packed >>> 8) & 0xff;
+    const chunkId = packed & 0xff;
+
+    let slot = state.slots[imageId];
+    if (slot === undefined) {
+      slot = new FrameSlot(state, imageId);
+      state.slots[imageId] = slot;
+    }
+
+    if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
+    if (slot.state === SlotState.Complete) {
+      if (this.#isLateDuplicate(slot, type, chunkId, datagram, now)) {
+        stats.duplicateChunks++;
+        return undefined;
+      }
+      this.#clear(slot);
+    }
+
+    if (slot.state === SlotState.Collecting && !this.#fits(slot, type, chunkId)) {
+      const existing = slot.chunks[chunkId];
+      if (existing !== undefined && samePayload(existing, datagram)) {
+        stats.duplicateChunks++;
+        return undefined;
+      }
+      // The chunk belongs to another frame that reuses this image id.
+      this.#drop(slot, 'superseded');
+    }
+    if (slot.state === SlotState.Idle) this.#start(slot, now);
+
+    const payloadBytes = datagram.length - PAYLOAD_OFFSET;
+    if (slot.payloadBytes + payloadBytes > this.options.maxFrameBytes) {
+      this.#drop(slot, 'tooLarge');
+      return undefined;
+    }
+    slot.chunks[chunkId] = datagram;
+    slot.received++;
+    slot.payloadBytes += payloadBytes;
+    slot.heldBytes += datagram.length;
+    slot.lastAt = now;
+    if (chunkId > slot.maxChunkId) slot.maxChunkId = chunkId;
+    if (type === TYPE_END) slot.endChunkId = chunkId;
+    stats.chunks++;
+    this.#bufferedBytes += datagram.length;
+    if (this.#bufferedBytes > this.options.maxBufferedBytes && this.#shedMemory(slot)) return undefined;
+
+    if (slot.endChunkId >= 0) {
+      return slot.received === slot.endChunkId + 1 ? this.#complete(slot, now) : undefined;
+    }
+    // The Python sender sends a frame that fits one datagram as a lone S (no E).
+    if (type === TYPE_START && isWellFormedJpeg(datagram.subarray(PAYLOAD_OFFSET))) {
+      if (slot.received > 1) {
+        // Chunks already here cannot belong to a one-chunk frame: set them aside as another frame.
+        const lone = datagram;
+        slot.chunks[0] = undefined;
+        slot.received--;
+        slot.payloadBytes -= payloadBytes;
+        slot.heldBytes -= lone.length;
+        this.#bufferedBytes -= lone.length;
+        this.#drop(slot, 'superseded');
+        this.#start(slot, now);
+        slot.chunks[0] = lone;
+        slot.received = 1;
+        slot.payloadBytes = payloadBytes;
+        slot.heldBytes = lone.length;
+        this.#bufferedBytes += lone.length;
+      }
+      slot.maxChunkId = 0;
+      slot.endChunkId = 0;
+      return this.#complete(slot, now);
+    }
+    return undefined;
+  }
+
+  /**
+   * Drops partial frames whose time is up and forgets late-duplicate tombstones; call it every
+   * few tens of ms so memory held by abandoned frames is returned promptly.
+   */
+  expire(now: number): void {
+    for (const state of this.#senders.values()) {
+      for (const slot of state.slots) {
+        if (slot === undefined) continue;
+        if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
+        else if (slot.state === SlotState.Complete && now - slot.completedAt > this.options.frameTimeoutMs) {
+          this.#clear(slot);
+        }
+      }
+    }
+  }
+
+  /** Forgets a sender and everything it had in flight (its partial frames are not counted as drops). */
+  forget(sender: string): void {
+    const state = this.#senders.get(sender);
+    if (!state) return;
+    for (const slot of state.slots) if (slot) this.#clear(slot);
+    this.#senders.delete(sender);
+    if (this.#lastSender === state) this.#lastSender = undefined;
+  }
+
+  #admit(key: string, now: number): SenderState | undefined {
+    if (this.#senders.size >= this.options.maxSenders) {
+      let idlest: SenderState | undefined;
+      for (const state of this.#senders.values()) {
+        if (idlest === undefined || state.lastSeenAt < idlest.lastSeenAt) idlest = state;
+      }
+      if (idlest === undefined || now - idlest.lastSeenAt < this.options.senderIdleMs) return undefined;
+      this.forget(idlest.key);
+      this.stats.sendersForgotten++;
+    }
+    const state = new SenderState(key);
+    this.#senders.set(key, state);
+    return state;
+  }
+
+  #isStale(slot: FrameSlot, now: number): boolean {
+    if (now - slot.firstAt > this.options.frameTimeoutMs) return true;
+    return slot.sender.stats.reusesImageIds && now - slot.lastAt > this.options.chunkGapMs;
+  }
+
+  /** Whether a chunk can join the frame collecting in `slot` without contradicting it. */
+  #fits(slot: FrameSlot, type: number, chunkId: number): boolean {
+    if (slot.chunks[chunkId] !== undefined) return false;
+    if (type === TYPE_END) return slot.endChunkId < 0 && slot.maxChunkId < chunkId;
+    if (slot.endChunkId >= 0 && chunkId > slot.endChunkId) return false;
+    return true;
+  }
+
+  /** A chunk for a slot whose frame was already emitted: is it a repeat of that frame? */
+  #isLateDuplicate(
+    slot: FrameSlot,
+    type: number,
+    chunkId: number,
+    datagram: Uint8Array,
+    now: number,
+  ): boolean {
+    if (now - slot.completedAt > this.options.frameTimeoutMs) return false;
+    const frame = slot.frame!;
+    const payload = datagram.subarray(PAYLOAD_OFFSET);
+    if (chunkId < slot.chunkCount) {
+      const isLast = chunkId === slot.chunkCount - 1;
+      const expectedType = chunkId === 0 ? TYPE_START : isLast ? TYPE_END : TYPE_CONTINUE;
+      if (type !== expectedType) return false;
+      const start = slot.offsets[chunkId]!;
+      const end = slot.offsets[chunkId + 1]!;
+      return end - start === payload.length && Buffer.compare(frame.subarray(start, end), payload) === 0;
+    }
+    // The Python sender may follow a whole-JPEG S with an empty E (its size overestimate).
+    return type === TYPE_END && chunkId === slot.chunkCount && payload.length === 0 && slot.chunkCount === 1;
+  }
+
+  #start(slot: FrameSlot, now: number): void {
+    const sender = slot.sender;
+    if (sender.collecting >= this.options.maxFramesInFlight) {
+      for (const other of sender.slots) {
+        if (other?.state === SlotState.Collecting && this.#isStale(other, now)) this.#drop(other, 'expired');
+      }
+      while (sender.collecting >= this.options.maxFramesInFlight) {
+        let oldest: FrameSlot | undefined;
+        for (const other of sender.slots) {
+          if (
+            other?.state === SlotState.Collecting &&
+            (oldest === undefined || other.firstAt < oldest.firstAt)
+          ) {
+            oldest = other;
+          }
+        }
+        this.#drop(oldest!, 'evicted');
+      }
+    }
+    // Track whether this sender cycles ids 00..99 (udpcam) or picks them at random (Python).
+    if (sender.lastStartedId >= 0) {
+      sender.sequentialStreak =
+        slot.imageId === (sender.lastStartedId + 1) % 100 ? sender.sequentialStreak + 1 : 0;
+      sender.stats.reusesImageIds = sender.sequentialStreak < SEQUENTIAL_STREAK;
+    }
+    sender.lastStartedId = slot.imageId;
+    slot.state = SlotState.Collecting;
+    slot.firstAt = now;
+    slot.lastAt = now;
+    sender.collecting++;
+    this.#collecting.add(slot);
+  }
+
+  #complete(slot: FrameSlot, now: number): AssembledFrame | undefined {
+    const count = slot.endChunkId + 1;
+    const data = Buffer.allocUnsafe(slot.payloadBytes);
+    let offset = 0;
+    for (let chunkId = 0; chunkId < count; chunkId++) {
+      const datagram = slot.chunks[chunkId]!;
+      slot.offsets[chunkId] = offset;
+      data.set(datagram.subarray(PAYLOAD_OFFSET), offset);
+      offset += datagram.length - PAYLOAD_OFFSET;
+    }
+    slot.offsets[count] = offset;
+    if (this.options.checkJpeg && !isWellFormedJpeg(data)) {
+      this.#drop(slot, 'invalid');
+      return undefined;
+    }
+    const stats = slot.sender.stats;
+    stats.framesComplete++;
+    stats.frameBytes += data.length;
+    const firstChunkAt = slot.firstAt;
+    this.#release(slot);
+    slot.state = SlotState.Complete;
+    slot.frame = data;
+    slot.chunkCount = count;
+    slot.completedAt = now;
+    return {
+      sender: slot.sender.key,
+      imageId: slot.imageId,
+      data,
+      chunks: count,
+      firstChunkAt,
+      completedAt: now,
+    };
+  }
+
+  /** Drops the frame collecting in `slot`, counting why. */
+  #drop(slot: FrameSlot, reason: DropReason): void {
+    const stats = slot.sender.stats;
+    stats.framesDropped++;
+    stats.droppedByReason[reason]++;
+    this.#clear(slot);
+  }
+
+  /** Returns a slot to IDLE, letting go of every datagram and frame it holds. */
+  #clear(slot: FrameSlot): void {
+    if (slot.state === SlotState.Collecting) this.#release(slot);
+    slot.state = SlotState.Idle;
+    slot.frame = undefined;
+    slot.chunkCount = 0;
+  }
+
+  /** Lets go of a COLLECTING slot's datagrams and its place in the budgets. */
+  #release(slot: FrameSlot): void {
+    if (slot.received > 0) {
+      for (let chunkId = 0; chunkId <= slot.maxChunkId; chunkId++) slot.chunks[chunkId] = undefined;
+    }
+    this.#bufferedBytes -= slot.heldBytes;
+    slot.received = 0;
+    slot.payloadBytes = 0;
+    slot.heldBytes = 0;
+    slot.endChunkId = -1;
+    slot.maxChunkId = -1;
+    slot.sender.collecting--;
+    this.#collecting.delete(slot);
+  }
+
+  /** Over the byte budget: drop the oldest partial frames. True if `current` itself was dropped. */
+  #shedMemory(current: FrameSlot): boolean {
+    while (this.#bufferedBytes > this.options.maxBufferedBytes) {
+      const oldest = this.#collecting.values().next().value as FrameSlot;
+      this.#drop(oldest, 'memory');
+      if (oldest === current) return true;
+    }
+    return false;
+  }
+}

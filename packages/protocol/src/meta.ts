@@ -1,0 +1,91 @@
+/**
+ * Frame metadata carried inside the JPEG, so the wire header stays the original's: a COM segment
+ * (FF FE) placed after SOI and any leading APPn segments (JFIF and Exif must stay first), with
+ * ASCII text `UDPCAM1 seq=<sequence> ts=<capture time, µs since the epoch>`. Every decoder skips
+ * COM segments; `exiftool -Comment frame.jpg` shows it.
+ */
+import { UdpcamError } from './errors.js';
+import { APP0, APP15, COM, walkSegments } from './jpeg.js';
+
+const MAGIC = 'UDPCAM1 ';
+const MAGIC_BYTES = Buffer.from(MAGIC, 'latin1');
+
+/** What udpcam's sender stamps on each frame. */
+export interface FrameMeta {
+  /** Sender's frame counter, from 0. */
+  seq: number;
+  /** Capture time in microseconds since the Unix epoch. */
+  captureUs: number;
+}
+
+function isOurComment(jpeg: Uint8Array, offset: number, length: number): boolean {
+  if (length < 4 + MAGIC_BYTES.length) return false;
+  for (let i = 0; i < MAGIC_BYTES.length; i++) {
+    if (jpeg[offset + 4 + i] !== MAGIC_BYTES[i]) return false;
+  }
+  return true;
+}
+
+/** Finds udpcam's COM segment: [offset, length] or undefined. */
+function findMetaSegment(jpeg: Uint8Array): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  walkSegments(jpeg, (marker, offset, length) => {
+    if (marker === COM && isOurComment(jpeg, offset, length)) {
+      found = [offset, length];
+      return true;
+    }
+    return false;
+  });
+  return found;
+}
+
+/** Reads udpcam's metadata from a JPEG, or undefined when it carries none. Reads headers only. */
+export function readFrameMeta(jpeg: Uint8Array): FrameMeta | undefined {
+  const segment = findMetaSegment(jpeg);
+  if (!segment) return undefined;
+  const [offset, length] = segment;
+  const text = Buffer.from(jpeg.buffer, jpeg.byteOffset + offset + 4, length - 4).toString('latin1');
+  const match = /^UDPCAM1 seq=(\d{1,15}) ts=(\d{1,17})$/.exec(text);
+  if (!match) return undefined;
+  return { seq: Number(match[1]), captureUs: Number(match[2]) };
+}
+
+/**
+ * Returns a copy of the JPEG with udpcam's COM segment set to `meta` (an existing one is
+ * replaced). Throws UDPCAM_ERR_NOT_JPEG when the header cannot be walked.
+ */
+export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
+  if (
+    !Number.isSafeInteger(meta.seq) ||
+    meta.seq < 0 ||
+    !Number.isSafeInteger(meta.captureUs) ||
+    meta.captureUs < 0
+  ) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      'frame meta needs non-negative integer seq and captureUs',
+    );
+  }
+  let insertAt = 2;
+  let old: [number, number] | undefined;
+  let leadingApps = true;
+  const ok = walkSegments(jpeg, (marker, offset, length) => {
+    if (leadingApps && marker >= APP0 && marker <= APP15) insertAt = offset + length;
+    else leadingApps = false;
+    if (marker === COM && isOurComment(jpeg, offset, length)) old = [offset, length];
+    return false;
+  });
+  if (ok < 0)
+    throw new UdpcamError('UDPCAM_ERR_NOT_JPEG', 'cannot add frame metadata: not a well-formed JPEG');
+
+  const text = Buffer.from(`${MAGIC}seq=${meta.seq} ts=${meta.captureUs}`, 'latin1');
+  const segment = Buffer.allocUnsafe(4 + text.length);
+  segment[0] = 0xff;
+  segment[1] = COM;
+  segment.writeUInt16BE(2 + text.length, 2);
+  text.copy(segment, 4);
+
+  if (!old) return Buffer.concat([jpeg.subarray(0, insertAt), segment, jpeg.subarray(insertAt)]);
+  const [oldAt, oldLength] = old;
+  return Buffer.concat([jpeg.subarray(0, oldAt), segment, jpeg.subarray(oldAt + oldLength)]);
+}
