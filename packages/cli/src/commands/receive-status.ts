@@ -1,0 +1,97 @@
+/** The receiver's periodic status: totals plus rates since the previous line. */
+import { DROP_REASONS, type DropReason } from '@udpcam/protocol';
+import type { DiskSink, Receiver } from '@udpcam/receiver';
+import { formatBytes } from '../output.js';
+
+interface Totals {
+  at: number;
+  frames: number;
+  frameBytes: number;
+  datagrams: number;
+}
+
+/** Sums the assembler's per-sender stats. */
+function totals(receiver: Receiver) {
+  const sum = {
+    senders: 0,
+    datagrams: 0,
+    frames: 0,
+    frameBytes: 0,
+    dropped: 0,
+    malformed: 0,
+    duplicates: 0,
+    droppedByReason: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+  };
+  for (const [, stats] of receiver.assembler.senders()) {
+    sum.senders++;
+    sum.datagrams += stats.datagrams;
+    sum.frames += stats.framesComplete;
+    sum.frameBytes += stats.frameBytes;
+    sum.dropped += stats.framesDropped;
+    sum.malformed += stats.malformed;
+    sum.duplicates += stats.duplicateChunks;
+    for (const reason of DROP_REASONS) sum.droppedByReason[reason] += stats.droppedByReason[reason];
+  }
+  return sum;
+}
+
+/** Builds status lines for `udpcam receive`. */
+export class ReceiveStatus {
+  #previous: Totals;
+
+  constructor(
+    private readonly receiver: Receiver,
+    private readonly disk: DiskSink | undefined,
+  ) {
+    this.#previous = { at: performance.now(), frames: 0, frameBytes: 0, datagrams: 0 };
+  }
+
+  /** A status record and its one-line rendering. */
+  sample(): { line: string; record: Record<string, unknown> } {
+    const now = performance.now();
+    const sum = totals(this.receiver);
+    const seconds = Math.max(1e-3, (now - this.#previous.at) / 1000);
+    const fps = (sum.frames - this.#previous.frames) / seconds;
+    const bytesPerSecond = (sum.frameBytes - this.#previous.frameBytes) / seconds;
+    this.#previous = { at: now, frames: sum.frames, frameBytes: sum.frameBytes, datagrams: sum.datagrams };
+
+    const reasons = DROP_REASONS.filter((r) => sum.droppedByReason[r] > 0)
+      .map((r) => `${r} ${sum.droppedByReason[r]}`)
+      .join(', ');
+    const latencies = [...this.receiver.cameras()]
+      .map((c) => c.lastLatencyUs)
+      .filter((v): v is number => v !== undefined);
+    const latencyMs = latencies.length > 0 ? Math.max(...latencies) / 1000 : undefined;
+    const parts = [
+      `${sum.senders} sender${sum.senders === 1 ? '' : 's'}`,
+      `${fps.toFixed(1)} fps`,
+      `${formatBytes(bytesPerSecond)}/s`,
+      `frames ${sum.frames}`,
+      `dropped ${sum.dropped}${reasons ? ` (${reasons})` : ''}`,
+      `malformed ${sum.malformed}`,
+    ];
+    if (latencyMs !== undefined) parts.push(`latency ${latencyMs.toFixed(1)} ms`);
+    if (this.disk) {
+      const d = this.disk.stats;
+      parts.push(`written ${d.written} skipped ${d.skipped} failed ${d.failed}`);
+    }
+    if (this.receiver.assembler.stats.refusedDatagrams > 0) {
+      parts.push(`refused ${this.receiver.assembler.stats.refusedDatagrams} (sender limit)`);
+    }
+    const record: Record<string, unknown> = {
+      senders: sum.senders,
+      fps: Number(fps.toFixed(2)),
+      bytesPerSecond: Math.round(bytesPerSecond),
+      frames: sum.frames,
+      datagrams: sum.datagrams,
+      dropped: sum.dropped,
+      droppedByReason: sum.droppedByReason,
+      malformed: sum.malformed,
+      duplicateChunks: sum.duplicates,
+      refusedDatagrams: this.receiver.assembler.stats.refusedDatagrams,
+      latencyMs,
+      disk: this.disk ? { ...this.disk.stats } : undefined,
+    };
+    return { line: `receive: ${parts.join(' | ')}`, record };
+  }
+}

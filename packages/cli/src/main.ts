@@ -1,0 +1,58 @@
+/** The `udpcam` command line. User errors print one line and exit non-zero; bugs print a stack. */
+import { readFileSync } from 'node:fs';
+import { isUdpcamError } from '@udpcam/protocol';
+import { Command, CommanderError } from 'commander';
+import { receiveCommand } from './commands/receive.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Exit codes: 1 for a runtime failure a person can fix, 2 for bad usage, 70 for a bug. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_BUG = 70;
+
+/** Builds the program (exported for tests and for `--help` generation). */
+export function buildProgram(): Command {
+  const program = new Command('udpcam')
+    .description(
+      'Send webcam frames as JPEG over UDP, and receive them (wire-compatible with the Python UDP Webcam Server).',
+    )
+    .version(version)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (message, write) => write(`udpcam: ${message.replace(/^error: /, '')}`),
+    });
+  receiveCommand(program);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({
+      outputError: (message, write) => write(`udpcam ${command.name()}: ${message.replace(/^error: /, '')}`),
+    });
+  }
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed its one-line message (or the help/version text).
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (isUdpcamError(error)) {
+      process.stderr.write(`udpcam: ${error.message} (${error.code})\n`);
+      return EXIT_FAILURE;
+    }
+    process.stderr.write(
+      `udpcam: unexpected error — please report it:\n${(error as Error)?.stack ?? error}\n`,
+    );
+    return EXIT_BUG;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,58 @@
+/** Flag value parsers: each turns a string into a checked value or a one-line InvalidArgumentError. */
+import net from 'node:net';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+
+/** An integer in [min, max]. */
+export function integer(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+/** A number in (0, max]. */
+export function positive(name: string, max: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0 || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a number above 0 and at most ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+export const port = integer('port', 1, 65535);
+
+/** A port to listen on: 0 lets the system pick a free one (the chosen port is printed). */
+export const listenPort = integer('port', 0, 65535);
+
+/** An IPv4 or IPv6 address literal or a host name. */
+export function host(value: string): string {
+  const trimmed = value.trim().replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(trimmed) !== 0) return trimmed;
+  if (/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(trimmed)) return trimmed;
+  throw new InvalidArgumentError('expected an IPv4 or IPv6 address or a host name.');
+}
+
+/**
+ * Adds `--name_with_underscores` (the original's spelling) plus a hidden kebab-case alias that
+ * sets the same value, so both `--packet_size 1400` and `--packet-size 1400` work.
+ */
+export function addSnakeOption(command: Command, option: Option): Command {
+  command.addOption(option);
+  const long = option.long;
+  if (long?.includes('_')) {
+    const kebab = long.replace(/_/g, '-');
+    const flags = option.flags.replace(long, kebab).replace(/^-\w, /, '');
+    const alias = new Option(flags).hideHelp();
+    if (option.parseArg) alias.argParser(option.parseArg);
+    command.addOption(alias);
+    command.on(`option:${kebab.slice(2)}`, (value: unknown) => {
+      command.setOptionValueWithSource(option.attributeName(), value, 'cli');
+    });
+  }
+  return command;
+}

@@ -1,0 +1,56 @@
+/** Printing for the commands: human lines by default, one JSON object per line with --json. */
+
+export interface Output {
+  /** A line for people (stderr keeps stdout clean for --json). */
+  info(message: string): void;
+  /** A warning line, prefixed so it stands out. */
+  warn(message: string): void;
+  /** A periodic status record: a line for people, or JSON with --json. */
+  status(line: string, record: Record<string, unknown>): void;
+}
+
+/** Output to the process's stdout/stderr. */
+export function consoleOutput(json: boolean): Output {
+  return {
+    info: (message) => {
+      if (json) process.stdout.write(`${JSON.stringify({ level: 'info', message })}\n`);
+      else process.stderr.write(`${message}\n`);
+    },
+    warn: (message) => {
+      if (json) process.stdout.write(`${JSON.stringify({ level: 'warn', message })}\n`);
+      else process.stderr.write(`udpcam: warning: ${message}\n`);
+    },
+    status: (line, record) => {
+      if (json) process.stdout.write(`${JSON.stringify({ level: 'status', ...record })}\n`);
+      else process.stdout.write(`${line}\n`);
+    },
+  };
+}
+
+/** Formats a byte count as B, kB, MB (decimal, as network rates are). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${(bytes / 1e6).toFixed(2)} MB`;
+}
+
+/** Formats a byte count as KiB/MiB (for buffer sizes, which the kernel counts in powers of two). */
+export function formatBinary(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (so a command can shut down cleanly). */
+export function untilSignal(): { promise: Promise<string>; dispose: () => void } {
+  let dispose = () => {};
+  const promise = new Promise<string>((resolve) => {
+    const onSignal = (signal: string) => resolve(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    dispose = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  });
+  return { promise, dispose };
+}

@@ -1,0 +1,190 @@
+/**
+ * Writes each frame to DIR/<camera>/<UTC time>-<seq>.jpg, byte-identical to the wire, atomically:
+ * into a dot-file first, then renamed, so a reader never sees half a frame.
+ *
+ * Writes never hold up reassembly: frames wait in a bounded queue; when the disk falls behind,
+ * new frames are skipped (counted) instead of piling up in memory. Write errors (ENOSPC, EACCES,
+ * ...) are counted by code and reported, and the receiver goes on.
+ */
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UdpcamError } from '@udpcam/protocol';
+import type { FrameSink, ReceivedFrame } from '../frame.js';
+
+/** Options of a DiskSink. */
+export interface DiskSinkOptions {
+  dir: string;
+  /** Frames waiting to be written, at most. */
+  maxQueuedFrames: number;
+  /** Bytes waiting to be written, at most. */
+  maxQueuedBytes: number;
+  /** Writes in flight at once. */
+  concurrency: number;
+  /** Told about each write error (already counted); called at most once a second per error code. */
+  onError?: (error: NodeJS.ErrnoException, file: string) => void;
+}
+
+export const DEFAULT_DISK_SINK_OPTIONS = {
+  maxQueuedFrames: 64,
+  maxQueuedBytes: 32 * 1024 * 1024,
+  concurrency: 2,
+} as const;
+
+/** Counters of a DiskSink. */
+export interface DiskSinkStats {
+  written: number;
+  writtenBytes: number;
+  /** Frames skipped because the queue was full (disk slower than frames). */
+  skipped: number;
+  failed: number;
+  failedByCode: Record<string, number>;
+  queued: number;
+  queuedBytes: number;
+}
+
+/**
+ * mkdir -p, one level at a time: Node's own `recursive: true` spins forever on some pseudo
+ * file systems (/proc), and a bad --out must fail with a clear line, not hang.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const absolute = path.resolve(dir);
+  const missing: string[] = [];
+  for (let at = absolute; ; at = path.dirname(at)) {
+    try {
+      await mkdir(at);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') break;
+      if (code !== 'ENOENT' || path.dirname(at) === at) throw error;
+      missing.push(at);
+    }
+  }
+  for (const at of missing.reverse()) {
+    await mkdir(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
+}
+
+/** Checks that `dir` can be created and written; throws UDPCAM_ERR_OUT_DIR saying why not. */
+export async function checkWritableDir(dir: string): Promise<void> {
+  const probe = path.join(dir, `.udpcam-probe-${process.pid}`);
+  try {
+    await makeDirs(dir);
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new UdpcamError('UDPCAM_ERR_OUT_DIR', `cannot write frames to ${dir} (${code})`, { cause });
+  }
+}
+
+/** UTC time as 20261121T043118.123Z: sorts in time order and is safe in file names everywhere. */
+function timeStamp(epochUs: number): string {
+  return new Date(Math.floor(epochUs / 1000)).toISOString().replace(/[-:]/g, '');
+}
+
+/** The file name of a frame, relative to the output folder. */
+export function framePath(frame: ReceivedFrame): string {
+  return path.join(frame.camera, `${timeStamp(frame.receivedUs)}-${String(frame.seq).padStart(6, '0')}.jpg`);
+}
+
+/** The disk sink described above. */
+export class DiskSink implements FrameSink {
+  readonly stats: DiskSinkStats = {
+    written: 0,
+    writtenBytes: 0,
+    skipped: 0,
+    failed: 0,
+    failedByCode: {},
+    queued: 0,
+    queuedBytes: 0,
+  };
+  readonly #options: DiskSinkOptions;
+  readonly #queue: ReceivedFrame[] = [];
+  readonly #madeDirs = new Set<string>();
+  readonly #lastReported = new Map<string, number>();
+  #active = 0;
+  #idle: (() => void) | undefined;
+
+  constructor(options: Partial<DiskSinkOptions> & { dir: string }) {
+    this.#options = { ...DEFAULT_DISK_SINK_OPTIONS, ...options };
+  }
+
+  write(frame: ReceivedFrame): void {
+    const stats = this.stats;
+    if (
+      stats.queued >= this.#options.maxQueuedFrames ||
+      stats.queuedBytes + frame.data.length > this.#options.maxQueuedBytes
+    ) {
+      stats.skipped++;
+      return;
+    }
+    this.#queue.push(frame);
+    stats.queued++;
+    stats.queuedBytes += frame.data.length;
+    this.#pump();
+  }
+
+  /** Resolves once every queued frame is written (or failed). */
+  async flush(): Promise<void> {
+    if (this.#active === 0 && this.#queue.length === 0) return;
+    await new Promise<void>((resolve) => {
+      this.#idle = resolve;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
+  #pump(): void {
+    while (this.#active < this.#options.concurrency && this.#queue.length > 0) {
+      const frame = this.#queue.shift()!;
+      this.#active++;
+      this.#writeOne(frame).finally(() => {
+        this.#active--;
+        this.stats.queued--;
+        this.stats.queuedBytes -= frame.data.length;
+        this.#pump();
+        if (this.#active === 0 && this.#queue.length === 0 && this.#idle) {
+          const idle = this.#idle;
+          this.#idle = undefined;
+          idle();
+        }
+      });
+    }
+  }
+
+  async #writeOne(frame: ReceivedFrame): Promise<void> {
+    const file = path.join(this.#options.dir, framePath(frame));
+    const dir = path.dirname(file);
+    const temporary = path.join(dir, `.${path.basename(file)}.tmp`);
+    try {
+      if (!this.#madeDirs.has(dir)) {
+        await makeDirs(dir);
+        this.#madeDirs.add(dir);
+      }
+      await writeFile(temporary, frame.data);
+      await rename(temporary, file);
+      this.stats.written++;
+      this.stats.writtenBytes += frame.data.length;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      this.stats.failed++;
+      this.stats.failedByCode[code] = (this.stats.failedByCode[code] ?? 0) + 1;
+      if (code === 'ENOENT') this.#madeDirs.delete(dir);
+      await unlink(temporary).catch(() => {});
+      this.#report(error as NodeJS.ErrnoException, file);
+    }
+  }
+
+  #report(error: NodeJS.ErrnoException, file: string): void {
+    const code = error.code ?? 'error';
+    const now = Date.now();
+    if (now - (this.#lastReported.get(code) ?? 0) < 1000) return;
+    this.#lastReported.set(code, now);
+    this.#options.onError?.(error, file);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The receiving UDP socket: bound, with its kernel receive buffer raised as far as the OS allows
+ * (a frame arrives as a burst of datagrams; a small buffer loses its tail while Node is busy).
+ */
+import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { UdpcamError } from '@udpcam/protocol';
+
+/** Options for `bindUdpSocket`. */
+export interface UdpSocketOptions {
+  port: number;
+  /** Address to bind; '0.0.0.0' (all IPv4), '::' (all IPv6 and IPv4) or one address. */
+  host: string;
+  /** Kernel receive buffer to ask for, in bytes. */
+  recvBufferBytes: number;
+}
+
+/** A bound socket and what the kernel granted. */
+export interface BoundUdpSocket {
+  socket: dgram.Socket;
+  /** Receive buffer the kernel reports after the request, in bytes. */
+  recvBufferBytes: number;
+  /** The Linux cap (net.core.rmem_max) when it kept us below the request, else undefined. */
+  cappedBy: number | undefined;
+}
+
+/** Maps a socket error to a UdpcamError a person can act on. */
+export function socketError(error: NodeJS.ErrnoException, what: string): UdpcamError {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new UdpcamError('UDPCAM_ERR_ADDRESS_IN_USE', `${what} is already in use`, { cause: error });
+    case 'EADDRNOTAVAIL':
+    case 'EAFNOSUPPORT':
+    case 'ENOTFOUND':
+    case 'EINVAL':
+      return new UdpcamError(
+        'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
+        `${what} is not an address of this machine`,
+        {
+          cause: error,
+        },
+      );
+    case 'EACCES':
+      return new UdpcamError('UDPCAM_ERR_ADDRESS_NOT_AVAILABLE', `${what}: permission denied`, {
+        cause: error,
+      });
+    default:
+      return new UdpcamError('UDPCAM_ERR_ADDRESS_NOT_AVAILABLE', `${what}: ${error.message}`, {
+        cause: error,
+      });
+  }
+}
+
+function readRmemMax(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Binds a UDP socket (udp6 for an IPv6 host) and raises its receive buffer. */
+export async function bindUdpSocket(options: UdpSocketOptions): Promise<BoundUdpSocket> {
+  const type = net.isIP(options.host) === 6 ? 'udp6' : 'udp4';
+  const socket = dgram.createSocket({ type, reuseAddr: false });
+  const where = `UDP ${type === 'udp6' ? `[${options.host}]` : options.host}:${options.port}`;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(socketError(error, where));
+    };
+    socket.once('error', onError);
+    socket.bind(options.port, options.host, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  try {
+    socket.setRecvBufferSize(options.recvBufferBytes);
+  } catch {
+    // Refused outright: keep the default; the status line shows what we have.
+  }
+  // Linux reports twice what it books (it counts its own overhead), capped at 2 x rmem_max.
+  const granted = socket.getRecvBufferSize();
+  const rmemMax = readRmemMax();
+  const cappedBy = rmemMax !== undefined && granted < options.recvBufferBytes ? rmemMax : undefined;
+  return { socket, recvBufferBytes: granted, cappedBy };
+}

@@ -1,0 +1,107 @@
+/** Runs the real `udpcam` CLI as a child process and reads its output line by line. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests run from build/test/...). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../packages/cli/bin/udpcam.js', import.meta.url));
+
+/** A running CLI process with its output collected. */
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  /** Resolves with the first line (either stream) matching `pattern`, or rejects after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `udpcam ...args`. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const onLine = (sink: string[]) => (line: string) => {
+    sink.push(line);
+    for (const waiter of [...waiters]) {
+      const match = line.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine(stdout));
+  createInterface({ input: child.stderr! }).on('line', onLine(stderr));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    stdout,
+    stderr,
+    exited,
+    waitFor(pattern, timeoutMs = 10_000) {
+      for (const line of [...stdout, ...stderr]) {
+        const match = line.match(pattern);
+        if (match) return Promise.resolve(match);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(
+              `timed out waiting for ${pattern}\nstdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.push({
+          pattern,
+          resolve: (match) => {
+            clearTimeout(timer);
+            resolve(match);
+          },
+        });
+        exited.then(() => {
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `exited before ${pattern}\nstdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`,
+            ),
+          );
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs `udpcam ...args` to completion: exit code and output. */
+export async function runCli(
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cli = startCli(args);
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), timeoutMs);
+  const code = await cli.exited;
+  clearTimeout(timer);
+  // Let readline drain the last lines.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: cli.stdout.join('\n'), stderr: cli.stderr.join('\n') };
+}
+
+/** Starts `udpcam receive --port 0 ...` and resolves once it is listening, with its port. */
+export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; port: number }> {
+  const cli = startCli(['receive', '--port', '0', ...args]);
+  const match = await cli.waitFor(/receiving on udp .*:(\d+)/);
+  return { cli, port: Number(match[1]) };
+}

@@ -1,0 +1,73 @@
+/** User errors: one clear line, a non-zero exit, no stack trace. */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../../helpers/cli.js';
+
+function assertOneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+}
+
+test('bad flag values exit 2 with one line', async () => {
+  for (const [args, pattern] of [
+    [['receive', '--port', 'abc'], /port must be a whole number from 0 to 65535/],
+    [['receive', '--port', '70000'], /port must be a whole number/],
+    [['receive', '--port', '5000', '--bogus'], /unknown option '--bogus'/],
+    [['receive'], /required option '-p, --port <port>' not specified/],
+    [['receive', '--port', '5000', '--bind', 'not an address!'], /expected an IPv4 or IPv6 address/],
+    [['receive', '--port', '5000', '--max_senders', '0'], /max_senders must be a whole number from 1/],
+    [['receive', '--port', '5000', '--max-senders', 'x'], /max_senders must be a whole number/],
+    [['nosuchcommand'], /unknown command 'nosuchcommand'/],
+  ] as const) {
+    const { code, stderr } = await runCli([...args]);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assertOneLine(stderr, pattern);
+  }
+});
+
+test('a port in use exits 1 naming the port and the code', async () => {
+  const holder = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => holder.bind(0, '127.0.0.1', resolve));
+  const { port } = holder.address();
+  try {
+    const { code, stderr } = await runCli(['receive', '--port', String(port), '--bind', '127.0.0.1']);
+    assert.equal(code, 1);
+    assertOneLine(
+      stderr,
+      new RegExp(`127\\.0\\.0\\.1:${port} is already in use \\(UDPCAM_ERR_ADDRESS_IN_USE\\)`),
+    );
+  } finally {
+    holder.close();
+  }
+});
+
+test('an address not on this machine exits 1', async () => {
+  // 192.0.2.0/24 is TEST-NET-1: never assigned, so binding it fails without sending anything.
+  const { code, stderr } = await runCli(['receive', '--port', '0', '--bind', '192.0.2.1']);
+  assert.equal(code, 1);
+  assertOneLine(stderr, /192\.0\.2\.1.*UDPCAM_ERR_ADDRESS_NOT_AVAILABLE/);
+});
+
+test('an unwritable --out exits 1 before listening', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-ro-'));
+  try {
+    // A path through a regular file, and one under /proc (where Node's own recursive mkdir spins).
+    await writeFile(path.join(dir, 'file-not-dir'), '');
+    for (const out of [path.join(dir, 'file-not-dir', 'x'), '/proc/udpcam-cannot-exist']) {
+      const { code, stderr } = await runCli(['receive', '--port', '0', '--out', out]);
+      assert.equal(code, 1, stderr);
+      assertOneLine(
+        stderr,
+        /cannot write frames to .* \((ENOTDIR|ENOENT|EACCES|EPERM)\) \(UDPCAM_ERR_OUT_DIR\)/,
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
