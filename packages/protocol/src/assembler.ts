@@ -6,9 +6,10 @@
  * id. A slot is a small state machine (docs/protocol.md#reassembly):
  *
  *   IDLE ──first chunk──▶ COLLECTING ──all chunks──▶ COMPLETE (tombstone: absorbs late duplicates)
- *                          │  expired / superseded / evicted / memory / tooLarge / invalid
- *                          ▼
- *                         IDLE
+ *                          │  expired / superseded / evicted / memory / invalid
+ *                          ├──────────▶ IDLE
+ *                          │  tooLarge
+ *                          └──────────▶ REJECTED (absorbs the rest of that frame until an S or a timeout)
  *
  * A frame is emitted only when every chunk from S to E arrived (or, for the Python sender's
  * one-chunk frames, a lone S that is a whole JPEG) and the bytes pass a cheap JPEG check. The
@@ -16,6 +17,8 @@
  * second S, a chunk id seen before with other bytes, a chunk past the E — starts a new frame
  * instead of joining the old one; for such senders a slot silent for `chunkGapMs` is closed too.
  */
+
+import { UdpcamError } from './errors.js';
 import {
   MALFORMED_REASONS,
   MAX_CHUNKS,
@@ -109,6 +112,7 @@ enum SlotState {
   Idle = 0,
   Collecting = 1,
   Complete = 2,
+  Rejected = 3,
 }
 
 /** Consecutive +1 image ids after which a sender is taken to cycle ids (udpcam's sender). */
@@ -169,9 +173,26 @@ class SenderState {
   constructor(readonly key: string) {}
 }
 
-function samePayload(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  return Buffer.compare(a.subarray(PAYLOAD_OFFSET), b.subarray(PAYLOAD_OFFSET)) === 0;
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** Throws UDPCAM_ERR_INVALID_OPTION for a limit that is not a positive number. */
+function checkOptions(options: AssemblerOptions): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (name === 'checkJpeg') continue;
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `assembler option ${name} must be a positive number, got ${value}`,
+      );
+    }
+  }
+  for (const name of ['maxFramesInFlight', 'maxSenders'] as const) {
+    if (!Number.isInteger(options[name])) {
+      throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `assembler option ${name} must be a whole number`);
+    }
+  }
 }
 
 /** Reassembles datagrams of the 5-byte-header format into frames. See the file comment. */
@@ -185,7 +206,9 @@ export class FrameAssembler {
   #lastSender: SenderState | undefined;
 
   constructor(options: Partial<AssemblerOptions> = {}) {
-    this.options = Object.freeze({ ...DEFAULT_ASSEMBLER_OPTIONS, ...options });
+    const full = { ...DEFAULT_ASSEMBLER_OPTIONS, ...options };
+    checkOptions(full);
+    this.options = Object.freeze(full);
   }
 
   /** Bytes currently held in partial frames (never above `maxBufferedBytes` after a push). */
@@ -256,10 +279,17 @@ export class FrameAssembler {
       }
       this.#clear(slot);
     }
+    if (slot.state === SlotState.Rejected) {
+      if (type !== TYPE_START && !this.#isStale(slot, now)) {
+        slot.lastAt = now; // the rest of a frame already dropped as too large
+        return undefined;
+      }
+      slot.state = SlotState.Idle;
+    }
 
     if (slot.state === SlotState.Collecting && !this.#fits(slot, type, chunkId)) {
       const existing = slot.chunks[chunkId];
-      if (existing !== undefined && samePayload(existing, datagram)) {
+      if (existing !== undefined && sameBytes(existing, datagram)) {
         stats.duplicateChunks++;
         return undefined;
       }
@@ -271,6 +301,13 @@ export class FrameAssembler {
     const payloadBytes = datagram.length - PAYLOAD_OFFSET;
     if (slot.payloadBytes + payloadBytes > this.options.maxFrameBytes) {
       this.#drop(slot, 'tooLarge');
+      slot.state = SlotState.Rejected;
+      slot.lastAt = now;
+      return undefined;
+    }
+    if (datagram.length > this.options.maxBufferedBytes) {
+      // Holding it would push out every other partial frame only to drop it next.
+      this.#drop(slot, 'memory');
       return undefined;
     }
     slot.chunks[chunkId] = datagram;
@@ -321,9 +358,9 @@ export class FrameAssembler {
       for (const slot of state.slots) {
         if (slot === undefined) continue;
         if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
-        else if (slot.state === SlotState.Complete && now - slot.completedAt > this.options.frameTimeoutMs) {
+        else if (slot.state === SlotState.Complete && now - slot.completedAt > this.#tombstoneMs(state)) {
           this.#clear(slot);
-        }
+        } else if (slot.state === SlotState.Rejected && this.#isStale(slot, now)) this.#clear(slot);
       }
     }
   }
@@ -352,6 +389,14 @@ export class FrameAssembler {
     return state;
   }
 
+  /**
+   * How long a COMPLETE slot takes chunks for repeats of its frame. A sender that reuses ids may
+   * send a new frame with the same id (and, for tiny packets, the same header-only S) next.
+   */
+  #tombstoneMs(sender: SenderState): number {
+    return sender.stats.reusesImageIds ? this.options.chunkGapMs : this.options.frameTimeoutMs;
+  }
+
   #isStale(slot: FrameSlot, now: number): boolean {
     if (now - slot.firstAt > this.options.frameTimeoutMs) return true;
     return slot.sender.stats.reusesImageIds && now - slot.lastAt > this.options.chunkGapMs;
@@ -373,7 +418,7 @@ export class FrameAssembler {
     datagram: Uint8Array,
     now: number,
   ): boolean {
-    if (now - slot.completedAt > this.options.frameTimeoutMs) return false;
+    if (now - slot.completedAt > this.#tombstoneMs(slot.sender)) return false;
     const frame = slot.frame!;
     const payload = datagram.subarray(PAYLOAD_OFFSET);
     if (chunkId < slot.chunkCount) {

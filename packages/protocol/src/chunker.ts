@@ -68,7 +68,10 @@ export class ImageIdCycle {
   #next: number;
 
   constructor(first = 0) {
-    this.#next = first % 100;
+    if (!Number.isInteger(first)) {
+      throw new UdpcamError('UDPCAM_ERR_INVALID_IMAGE_ID', `first image id must be an integer, got ${first}`);
+    }
+    this.#next = ((first % 100) + 100) % 100;
   }
 
   /** The id for the next frame. */

@@ -135,7 +135,8 @@ for (let t = 0; t < TYPES.length; t++) {
 
 /**
  * The 5 header bytes for a chunk, as a shared read-only view (never write into it).
- * Throws for ids outside 0..99: a three-digit id would change the header's length.
+ * Throws for ids outside 0..99 (a three-digit id would change the header's length) and for a
+ * header parseHeader would refuse (an S that is not chunk 00, a C or E that is).
  */
 export function encodeHeader(type: ChunkType, imageId: number, chunkId: number): Buffer {
   if (!Number.isInteger(imageId) || imageId < 0 || imageId > MAX_IMAGE_ID) {
@@ -143,6 +144,12 @@ export function encodeHeader(type: ChunkType, imageId: number, chunkId: number):
   }
   if (!Number.isInteger(chunkId) || chunkId < 0 || chunkId >= MAX_CHUNKS) {
     throw new UdpcamError('UDPCAM_ERR_FRAME_TOO_LARGE', `chunk id must be an integer 0..99, got ${chunkId}`);
+  }
+  if ((type === 'S') !== (chunkId === 0)) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_MALFORMED_DATAGRAM',
+      `an S chunk is chunk 00 and chunk 00 is an S; got ${type} with chunk id ${chunkId}`,
+    );
   }
   const t = type === 'S' ? 0 : type === 'C' ? 1 : 2;
   const at = ((t * 100 + imageId) * 100 + chunkId) * HEADER_BYTES;

@@ -7,7 +7,7 @@
  * - a frame whose count is 1 is sent as a lone S (chunk 00) and no E;
  * - every chunk but the last is exactly packetSize bytes.
  */
-import type { ChunkDatagram } from './chunker.js';
+import { assertPacketSize, type ChunkDatagram } from './chunker.js';
 import { UdpcamError } from './errors.js';
 import { encodeHeader, MAX_CHUNKS } from './header.js';
 
@@ -28,6 +28,7 @@ export function legacyImageId(random: () => number = Math.random): number {
 
 /** Splits a frame exactly as the Python sender does. Payloads are views into `frame`. */
 export function legacyChunkFrame(frame: Buffer, imageId: number, packetSize: number): ChunkDatagram[] {
+  assertPacketSize(packetSize);
   const count = legacyChunkCount(frame.length, packetSize);
   if (count > MAX_CHUNKS) {
     throw new UdpcamError(

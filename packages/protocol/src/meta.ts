@@ -45,14 +45,14 @@ export function readFrameMeta(jpeg: Uint8Array): FrameMeta | undefined {
   if (!segment) return undefined;
   const [offset, length] = segment;
   const text = Buffer.from(jpeg.buffer, jpeg.byteOffset + offset + 4, length - 4).toString('latin1');
-  const match = /^UDPCAM1 seq=(\d{1,15}) ts=(\d{1,17})$/.exec(text);
+  const match = /^UDPCAM1 seq=(\d{1,16}) ts=(\d{1,16})$/.exec(text);
   if (!match) return undefined;
   return { seq: Number(match[1]), captureUs: Number(match[2]) };
 }
 
 /**
- * Returns a copy of the JPEG with udpcam's COM segment set to `meta` (an existing one is
- * replaced). Throws UDPCAM_ERR_NOT_JPEG when the header cannot be walked.
+ * Returns a copy of the JPEG with udpcam's COM segment set to `meta` (any existing
+ * ones are removed). Throws UDPCAM_ERR_NOT_JPEG when the header cannot be walked.
  */
 export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
   if (
@@ -67,12 +67,12 @@ export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
     );
   }
   let insertAt = 2;
-  let old: [number, number] | undefined;
+  const ours: [number, number][] = [];
   let leadingApps = true;
   const ok = walkSegments(jpeg, (marker, offset, length) => {
     if (leadingApps && marker >= APP0 && marker <= APP15) insertAt = offset + length;
     else leadingApps = false;
-    if (marker === COM && isOurComment(jpeg, offset, length)) old = [offset, length];
+    if (marker === COM && isOurComment(jpeg, offset, length)) ours.push([offset, length]);
     return false;
   });
   if (ok < 0)
@@ -85,7 +85,13 @@ export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
   segment.writeUInt16BE(2 + text.length, 2);
   text.copy(segment, 4);
 
-  if (!old) return Buffer.concat([jpeg.subarray(0, insertAt), segment, jpeg.subarray(insertAt)]);
-  const [oldAt, oldLength] = old;
-  return Buffer.concat([jpeg.subarray(0, oldAt), segment, jpeg.subarray(oldAt + oldLength)]);
+  // Our segment goes at insertAt; any earlier udpcam comments (never before insertAt) are left out.
+  const parts: Buffer[] = [jpeg.subarray(0, insertAt), segment];
+  let at = insertAt;
+  for (const [offset, length] of ours) {
+    parts.push(jpeg.subarray(at, offset));
+    at = offset + length;
+  }
+  parts.push(jpeg.subarray(at));
+  return Buffer.concat(parts);
 }

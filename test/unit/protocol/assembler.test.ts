@@ -1,0 +1,537 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  type AssembledFrame,
+  chunkFrame,
+  encodeHeader,
+  FrameAssembler,
+  ImageIdCycle,
+  LEGACY_SIZE_OVERHEAD,
+  legacyChunkFrame,
+  MALFORMED_REASONS,
+  parseHeader,
+  UdpcamError,
+} from '@udpcam/protocol';
+import { readHexFixtures } from '../../helpers/fixtures.js';
+import { jpegPool, makeJpeg, uniqueFrame } from '../../helpers/jpeg.js';
+import { Xorshift32 } from '../../helpers/random.js';
+import { fromHex, toDatagrams } from '../../helpers/wire.js';
+
+const POOL = jpegPool();
+/** A 1.4 kB JPEG: eight chunks at 200-byte packets. */
+const FRAME = uniqueFrame(POOL[6]!, 1);
+
+/** Pushes datagrams in order at `now` (or at now, now + step, ...); returns the frames emitted. */
+function pushAll(
+  assembler: FrameAssembler,
+  datagrams: readonly Buffer[],
+  sender: string,
+  now: number,
+  step = 0,
+): AssembledFrame[] {
+  const frames: AssembledFrame[] = [];
+  datagrams.forEach((datagram, i) => {
+    const frame = assembler.push(datagram, sender, now + i * step);
+    if (frame) frames.push(frame);
+  });
+  return frames;
+}
+
+/** udpcam's framing of `frame` as datagrams. */
+function udpcamDatagrams(frame: Buffer, imageId: number, packetSize: number): Buffer[] {
+  return toDatagrams(chunkFrame(frame, imageId, packetSize));
+}
+
+/** The Python sender's framing of `frame` as datagrams. */
+function legacyDatagrams(frame: Buffer, imageId: number, packetSize: number): Buffer[] {
+  return toDatagrams(legacyChunkFrame(frame, imageId, packetSize));
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+/** Makes `sender` known as a udpcam sender: ten whole frames with ids 0..9, 33 ms apart. */
+function establishCyclingSender(assembler: FrameAssembler, sender: string): number {
+  const cycle = new ImageIdCycle();
+  for (let k = 0; k < 10; k++) {
+    const frames = pushAll(
+      assembler,
+      udpcamDatagrams(uniqueFrame(POOL[1]!, k), cycle.next(), 300),
+      sender,
+      k * 33,
+    );
+    assert.equal(frames.length, 1);
+  }
+  assert.equal(assembler.senderStats(sender)!.reusesImageIds, false);
+  return 10 * 33;
+}
+
+describe('FrameAssembler: frames out of datagrams', () => {
+  test('in order: one frame, on the last chunk, byte-identical, with its stats', () => {
+    const assembler = new FrameAssembler();
+    const datagrams = udpcamDatagrams(FRAME, 7, 200);
+    const count = datagrams.length;
+    assert.ok(count > 2);
+
+    let held = 0;
+    datagrams.slice(0, -1).forEach((datagram, i) => {
+      assert.equal(assembler.push(datagram, 'cam', 100 + i), undefined);
+      assert.ok(assembler.bufferedBytes > held, 'partial frames hold their bytes');
+      held = assembler.bufferedBytes;
+    });
+    assert.ok(held >= sum(datagrams.slice(0, -1).map((d) => d.length - 5)));
+    assert.equal(assembler.framesInFlight, 1);
+
+    const frame = assembler.push(datagrams.at(-1)!, 'cam', 100 + count - 1);
+    assert.ok(frame);
+    assert.ok(frame.data.equals(FRAME));
+    assert.deepEqual(
+      { sender: frame.sender, imageId: frame.imageId, chunks: frame.chunks },
+      { sender: 'cam', imageId: 7, chunks: count },
+    );
+    assert.equal(frame.firstChunkAt, 100);
+    assert.equal(frame.completedAt, 100 + count - 1);
+
+    assert.equal(assembler.bufferedBytes, 0);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.senderCount, 1);
+    const stats = assembler.senderStats('cam')!;
+    assert.equal(stats.datagrams, count);
+    assert.equal(stats.bytes, sum(datagrams.map((d) => d.length)));
+    assert.equal(stats.chunks, count);
+    assert.equal(stats.duplicateChunks, 0);
+    assert.equal(stats.malformed, 0);
+    assert.equal(stats.framesComplete, 1);
+    assert.equal(stats.frameBytes, FRAME.length);
+    assert.equal(stats.framesDropped, 0);
+    assert.deepEqual(
+      [...assembler.senders()].map(([key]) => key),
+      ['cam'],
+    );
+  });
+
+  test('reversed: the frame comes out on the S, byte-identical', () => {
+    const assembler = new FrameAssembler();
+    const datagrams = udpcamDatagrams(FRAME, 8, 200).reverse();
+    const frames = pushAll(assembler, datagrams, 'cam', 0);
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]!.data.equals(FRAME));
+    assert.equal(assembler.push(datagrams.at(-1)!, 'cam', 0), undefined, 'the S again is a duplicate');
+  });
+
+  test('duplicates, while collecting and after the frame is out, are counted and ignored', () => {
+    const assembler = new FrameAssembler();
+    const datagrams = udpcamDatagrams(FRAME, 9, 200);
+    const doubled = datagrams.flatMap((datagram) => [datagram, Buffer.from(datagram)]);
+    const frames = pushAll(assembler, doubled, 'cam', 0);
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]!.data.equals(FRAME));
+    // The E's own copy came after the frame was emitted.
+    assert.deepEqual(frames[0]!.chunks, datagrams.length);
+
+    // Late copies a few ms after the frame (within chunkGapMs, so whatever the sender is taken for).
+    assert.deepEqual(pushAll(assembler, datagrams.map(Buffer.from), 'cam', 5), []);
+    const stats = assembler.senderStats('cam')!;
+    assert.equal(stats.duplicateChunks, 2 * datagrams.length);
+    assert.equal(stats.chunks, datagrams.length);
+    assert.equal(stats.framesComplete, 1);
+    assert.equal(stats.framesDropped, 0);
+    assert.equal(assembler.framesInFlight, 0);
+  });
+
+  test('a repeat later than frameTimeoutMs after the frame is no longer taken for a duplicate', () => {
+    const assembler = new FrameAssembler({ frameTimeoutMs: 500 });
+    const datagrams = udpcamDatagrams(FRAME, 9, 200);
+    assert.equal(pushAll(assembler, datagrams, 'cam', 0).length, 1);
+    assert.equal(assembler.push(Buffer.from(datagrams[0]!), 'cam', 501), undefined);
+    assert.equal(assembler.senderStats('cam')!.duplicateChunks, 0);
+    assert.equal(assembler.framesInFlight, 1);
+  });
+
+  test('interleaved frames of different ids all come out whole', () => {
+    const assembler = new FrameAssembler();
+    const frames = [uniqueFrame(POOL[5]!, 1), uniqueFrame(POOL[6]!, 2), uniqueFrame(POOL[7]!, 3)];
+    const streams = frames.map((frame, i) => udpcamDatagrams(frame, 20 + i, 150));
+    const interleaved: Buffer[] = [];
+    for (let at = 0; at < Math.max(...streams.map((s) => s.length)); at++) {
+      for (const stream of streams) if (at < stream.length) interleaved.push(stream[at]!);
+    }
+    const out = pushAll(assembler, interleaved, 'cam', 0);
+    assert.equal(out.length, 3);
+    for (const frame of out) assert.ok(frame.data.equals(frames[frame.imageId - 20]!));
+    assert.equal(assembler.framesInFlight, 0);
+  });
+
+  test('two senders using the same image ids are kept apart', () => {
+    const assembler = new FrameAssembler();
+    const mine = uniqueFrame(POOL[6]!, 10);
+    const theirs = uniqueFrame(POOL[7]!, 20);
+    const a = udpcamDatagrams(mine, 5, 100);
+    const b = udpcamDatagrams(theirs, 5, 100);
+    const out: AssembledFrame[] = [];
+    for (let at = 0; at < Math.max(a.length, b.length); at++) {
+      for (const [stream, sender] of [
+        [a, '10.0.0.1:5000'],
+        [b, '10.0.0.2:5000'],
+      ] as const) {
+        const datagram = stream[at];
+        const frame = datagram && assembler.push(datagram, sender, at);
+        if (frame) out.push(frame);
+      }
+    }
+    assert.equal(out.length, 2);
+    const bySender = new Map(out.map((frame) => [frame.sender, frame.data]));
+    assert.ok(bySender.get('10.0.0.1:5000')!.equals(mine));
+    assert.ok(bySender.get('10.0.0.2:5000')!.equals(theirs));
+    assert.equal(assembler.senderCount, 2);
+    assert.equal(assembler.senderStats('10.0.0.1:5000')!.chunks, a.length);
+    assert.equal(assembler.senderStats('10.0.0.2:5000')!.chunks, b.length);
+  });
+
+  test('a legacy frame sent as a lone S comes out at once', () => {
+    const assembler = new FrameAssembler();
+    const datagrams = legacyDatagrams(FRAME, 42, FRAME.length + LEGACY_SIZE_OVERHEAD);
+    assert.equal(datagrams.length, 1);
+    const frame = assembler.push(datagrams[0]!, 'python', 0);
+    assert.ok(frame);
+    assert.ok(frame.data.equals(FRAME));
+    assert.equal(frame.chunks, 1);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+  });
+
+  test('a legacy S holding the whole JPEG plus an empty E: exactly one frame, S first', () => {
+    const assembler = new FrameAssembler();
+    const [start, end] = legacyDatagrams(FRAME, 43, FRAME.length);
+    assert.equal(end!.length, 5, 'the E is empty');
+    const first = assembler.push(start!, 'python', 0);
+    assert.ok(first?.data.equals(FRAME));
+    assert.equal(assembler.push(end!, 'python', 1), undefined);
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.framesComplete, 1);
+    assert.equal(stats.duplicateChunks, 1, 'the empty E repeats the end of the frame already out');
+    assert.equal(stats.framesDropped, 0);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+  });
+
+  test('a legacy S holding the whole JPEG plus an empty E: exactly one frame, E first', () => {
+    const assembler = new FrameAssembler();
+    const [start, end] = legacyDatagrams(FRAME, 43, FRAME.length);
+    assert.equal(assembler.push(end!, 'python', 0), undefined);
+    const frame = assembler.push(start!, 'python', 1);
+    assert.ok(frame?.data.equals(FRAME));
+    // Both datagrams are accounted for once, either as a chunk or as a duplicate.
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.chunks + stats.duplicateChunks, 2);
+    assert.equal(stats.framesComplete, 1);
+    assert.equal(stats.framesDropped, 0);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+  });
+
+  test('a junk "JPEG" that starts with FFD8 is dropped as invalid, not emitted', () => {
+    const junk = Buffer.concat([fromHex('ff d8'), new Xorshift32(7).bytes(600), fromHex('ff d9')]);
+    const datagrams = udpcamDatagrams(junk, 3, 100);
+
+    const checking = new FrameAssembler();
+    assert.deepEqual(pushAll(checking, datagrams, 'cam', 0), []);
+    const stats = checking.senderStats('cam')!;
+    assert.equal(stats.droppedByReason.invalid, 1);
+    assert.equal(stats.framesDropped, 1);
+    assert.equal(stats.framesComplete, 0);
+    assert.equal(checking.framesInFlight, 0);
+    assert.equal(checking.bufferedBytes, 0);
+
+    const trusting = new FrameAssembler({ checkJpeg: false });
+    const out = pushAll(trusting, datagrams, 'cam', 0);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.data.equals(junk));
+  });
+
+  test('malformed datagrams are counted by reason and change nothing else', () => {
+    const fixtures = readHexFixtures('datagrams', 'invalid');
+    const assembler = new FrameAssembler();
+    assert.deepEqual(
+      pushAll(
+        assembler,
+        fixtures.map((fixture) => fixture.bytes),
+        'noise',
+        0,
+      ),
+      [],
+    );
+    const stats = assembler.senderStats('noise')!;
+    assert.equal(stats.datagrams, fixtures.length);
+    assert.equal(stats.malformed, fixtures.length);
+    assert.equal(stats.chunks, 0);
+    const expected: Record<string, number> = {};
+    for (const reason of MALFORMED_REASONS.slice(1)) expected[reason] = 0;
+    for (const fixture of fixtures) {
+      const reason = MALFORMED_REASONS[-parseHeader(fixture.bytes)]!;
+      expected[reason] = expected[reason]! + 1;
+    }
+    assert.deepEqual(stats.malformedByReason, expected);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+  });
+
+  test('forget() lets go of a sender and everything it had in flight', () => {
+    const assembler = new FrameAssembler();
+    pushAll(assembler, udpcamDatagrams(FRAME, 1, 200).slice(0, 3), 'cam', 0);
+    assert.ok(assembler.bufferedBytes > 0);
+    assembler.forget('cam');
+    assert.equal(assembler.senderStats('cam'), undefined);
+    assert.equal(assembler.senderCount, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+    assert.equal(assembler.framesInFlight, 0);
+    // The sender comes back fresh.
+    const datagrams = udpcamDatagrams(FRAME, 1, 200);
+    assert.equal(pushAll(assembler, datagrams, 'cam', 1).length, 1);
+    assert.equal(assembler.senderStats('cam')!.datagrams, datagrams.length);
+  });
+
+  test('a sender is taken for a udpcam sender once its ids count up, and a Python one while they do not', () => {
+    const assembler = new FrameAssembler();
+    assert.equal(pushAll(assembler, udpcamDatagrams(FRAME, 50, 200), 'cam', 0).length, 1);
+    assert.equal(assembler.senderStats('cam')!.reusesImageIds, true, 'one frame proves nothing');
+    establishCyclingSender(assembler, 'udpcam');
+
+    const random = new Xorshift32(3);
+    for (let k = 0; k < 20; k++) {
+      pushAll(
+        assembler,
+        legacyDatagrams(uniqueFrame(POOL[1]!, k), random.int(10, 99), 8000),
+        'python',
+        k * 33,
+      );
+    }
+    assert.equal(assembler.senderStats('python')!.framesComplete, 20);
+    assert.equal(assembler.senderStats('python')!.reusesImageIds, true);
+  });
+
+  test('a udpcam sender may take longer than chunkGapMs between chunks', () => {
+    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+    const start = establishCyclingSender(assembler, 'cam');
+    const frames = pushAll(assembler, udpcamDatagrams(FRAME, 10, 200), 'cam', start, 50);
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]!.data.equals(FRAME));
+  });
+});
+
+describe('FrameAssembler: frames that do not fit are dropped, and counted', () => {
+  test('a second S for an image id drops the partial frame as superseded', () => {
+    const assembler = new FrameAssembler();
+    const older = udpcamDatagrams(uniqueFrame(POOL[6]!, 1), 30, 200);
+    const newer = udpcamDatagrams(uniqueFrame(POOL[6]!, 2), 30, 200);
+    assert.deepEqual(pushAll(assembler, older.slice(0, 3), 'python', 0), []);
+    const out = pushAll(assembler, newer, 'python', 1);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.data.equals(uniqueFrame(POOL[6]!, 2)));
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.droppedByReason.superseded, 1);
+    assert.equal(stats.framesDropped, 1);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+  });
+
+  test('a chunk id seen before with other bytes starts a new frame: the old one is superseded', () => {
+    const assembler = new FrameAssembler();
+    const datagrams = udpcamDatagrams(FRAME, 31, 200);
+    pushAll(assembler, datagrams.slice(0, 3), 'python', 0);
+    const conflicting = Buffer.concat([encodeHeader('C', 31, 1), new Xorshift32(9).bytes(200)]);
+    assert.equal(assembler.push(conflicting, 'python', 1), undefined);
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.droppedByReason.superseded, 1);
+    assert.equal(stats.duplicateChunks, 0);
+    assert.equal(assembler.framesInFlight, 1);
+    assert.equal(assembler.bufferedBytes, conflicting.length, 'only the new chunk is held');
+    // The rest of the old frame cannot make it whole any more.
+    assert.deepEqual(pushAll(assembler, datagrams.slice(3), 'python', 2), []);
+  });
+
+  test('a partial frame of a Python sender is expired after chunkGapMs of silence', () => {
+    const assembler = new FrameAssembler({ chunkGapMs: 10, frameTimeoutMs: 500 });
+    pushAll(assembler, legacyDatagrams(FRAME, 44, 200).slice(0, 2), 'python', 0);
+    assembler.expire(10);
+    assert.equal(assembler.framesInFlight, 1);
+    assembler.expire(11);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.droppedByReason.expired, 1);
+    assert.equal(stats.framesDropped, 1);
+  });
+
+  test('a partial frame of a udpcam sender is expired after frameTimeoutMs, not after the chunk gap', () => {
+    const assembler = new FrameAssembler({ chunkGapMs: 10, frameTimeoutMs: 500 });
+    const start = establishCyclingSender(assembler, 'cam');
+    pushAll(assembler, udpcamDatagrams(FRAME, 10, 200).slice(0, 4), 'cam', start);
+    assembler.expire(start + 400);
+    assert.equal(assembler.framesInFlight, 1);
+    assembler.expire(start + 500);
+    assert.equal(assembler.framesInFlight, 1);
+    assembler.expire(start + 501);
+    assert.equal(assembler.framesInFlight, 0);
+    assert.equal(assembler.bufferedBytes, 0);
+    assert.equal(assembler.senderStats('cam')!.droppedByReason.expired, 1);
+  });
+
+  test('a chunk arriving for a stale partial frame expires it first', () => {
+    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+    const datagrams = legacyDatagrams(FRAME, 45, 200);
+    pushAll(assembler, datagrams.slice(0, 2), 'python', 0);
+    assert.deepEqual(pushAll(assembler, datagrams.slice(2), 'python', 100), []);
+    assert.equal(assembler.senderStats('python')!.droppedByReason.expired, 1);
+  });
+
+  test('past maxFramesInFlight the oldest partial frame is evicted', () => {
+    const assembler = new FrameAssembler({ maxFramesInFlight: 2 });
+    const frames = [1, 2, 3].map((seq) => uniqueFrame(POOL[6]!, seq));
+    const [a, b, c] = frames.map((frame, i) => udpcamDatagrams(frame, 60 + i, 200));
+    assembler.push(a![0]!, 'cam', 0);
+    assembler.push(b![0]!, 'cam', 1);
+    assert.equal(assembler.framesInFlight, 2);
+    assembler.push(c![0]!, 'cam', 2);
+    assert.equal(assembler.framesInFlight, 2);
+    assert.equal(assembler.senderStats('cam')!.droppedByReason.evicted, 1);
+
+    const out = [...pushAll(assembler, b!.slice(1), 'cam', 3), ...pushAll(assembler, c!.slice(1), 'cam', 4)];
+    assert.deepEqual(
+      out.map((frame) => frame.imageId),
+      [61, 62],
+    );
+    assert.ok(out[0]!.data.equals(frames[1]!));
+    assert.ok(out[1]!.data.equals(frames[2]!));
+    assert.deepEqual(pushAll(assembler, a!.slice(1), 'cam', 5), [], 'the evicted frame lost its S');
+  });
+
+  test('past maxBufferedBytes the oldest partial frame goes, and bufferedBytes stays within it', () => {
+    const frames = [1, 2, 3].map((seq) => uniqueFrame(POOL[6]!, seq));
+    // Three chunks per frame: L / 3 <= packetSize < L / 2.
+    const packetSize = Math.ceil(Math.max(...frames.map((frame) => frame.length)) / 3);
+    const [a, b, c] = frames.map((frame, i) => udpcamDatagrams(frame, 70 + i, packetSize));
+    assert.deepEqual(
+      [a, b, c].map((datagrams) => datagrams!.length),
+      [3, 3, 3],
+    );
+    // Room for two chunks of A, two of B and all but one byte of C's first: C's first sheds A.
+    const budget = sum([a![0]!, a![1]!, b![0]!, b![1]!, c![0]!].map((datagram) => datagram.length)) - 1;
+    const assembler = new FrameAssembler({ maxBufferedBytes: budget, maxFramesInFlight: 10 });
+    const out: AssembledFrame[] = [];
+    for (const [i, datagram] of [
+      a![0]!,
+      a![1]!,
+      b![0]!,
+      b![1]!,
+      c![0]!,
+      b![2]!,
+      c![1]!,
+      c![2]!,
+      a![2]!,
+    ].entries()) {
+      const frame = assembler.push(datagram, 'cam', i);
+      if (frame) out.push(frame);
+      assert.ok(assembler.bufferedBytes <= budget, `${assembler.bufferedBytes} > ${budget} after push ${i}`);
+      if (i === 4) {
+        assert.equal(assembler.senderStats('cam')!.droppedByReason.memory, 1);
+        assert.equal(assembler.framesInFlight, 2);
+      }
+    }
+    assert.deepEqual(
+      out.map((frame) => frame.imageId),
+      [71, 72],
+    );
+    assert.ok(out[0]!.data.equals(frames[1]!) && out[1]!.data.equals(frames[2]!));
+    assert.equal(assembler.senderStats('cam')!.droppedByReason.memory, 1);
+  });
+
+  test('a frame over maxFrameBytes is dropped as tooLarge; one of exactly maxFrameBytes is not', () => {
+    const datagrams = udpcamDatagrams(FRAME, 80, 200);
+
+    const strict = new FrameAssembler({ maxFrameBytes: FRAME.length - 1 });
+    assert.deepEqual(pushAll(strict, datagrams, 'cam', 0), []);
+    const stats = strict.senderStats('cam')!;
+    assert.equal(stats.droppedByReason.tooLarge, 1);
+    assert.equal(stats.framesDropped, 1);
+    assert.equal(strict.framesInFlight, 0);
+    assert.equal(strict.bufferedBytes, 0);
+
+    const exact = new FrameAssembler({ maxFrameBytes: FRAME.length });
+    assert.equal(pushAll(exact, datagrams, 'cam', 0).length, 1);
+  });
+
+  test('past maxSenders new senders are refused (counted) until one has been idle for senderIdleMs', () => {
+    const assembler = new FrameAssembler({ maxSenders: 2, senderIdleMs: 1000 });
+    const datagrams = udpcamDatagrams(FRAME, 90, 200);
+    assembler.push(datagrams[0]!, 'a', 0);
+    assembler.push(datagrams[0]!, 'b', 10);
+    assert.deepEqual(pushAll(assembler, datagrams, 'c', 500), [], 'even a whole frame is refused');
+    assert.equal(assembler.stats.refusedDatagrams, datagrams.length);
+    assert.equal(assembler.senderCount, 2);
+    assert.equal(assembler.senderStats('c'), undefined);
+
+    // 'a' has now been silent for senderIdleMs: it is forgotten to make room.
+    assert.equal(pushAll(assembler, datagrams, 'c', 1000).length, 1);
+    assert.equal(assembler.stats.sendersForgotten, 1);
+    assert.equal(assembler.senderStats('a'), undefined);
+    assert.ok(assembler.senderStats('b'));
+    assert.equal(assembler.senderCount, 2);
+    assert.equal(assembler.stats.refusedDatagrams, datagrams.length);
+  });
+
+  test('options it cannot work with are refused up front, or push still never throws', () => {
+    let assembler: FrameAssembler;
+    try {
+      assembler = new FrameAssembler({ maxFramesInFlight: 0 });
+    } catch (error) {
+      assert.ok(error instanceof UdpcamError && error.code === 'UDPCAM_ERR_INVALID_OPTION', String(error));
+      return;
+    }
+    assert.doesNotThrow(() => pushAll(assembler, udpcamDatagrams(FRAME, 1, 200), 'cam', 0));
+  });
+});
+
+describe('FrameAssembler: Python senders reusing image ids', () => {
+  test('a frame reusing the last image id 40 ms later comes out, though its first chunks equal the last frame', () => {
+    // Same size and quality, other pixels: the first few hundred bytes (JFIF, tables, SOF) match.
+    const first = makeJpeg({ width: 32, height: 32, quality: 50, seed: 1 });
+    const second = makeJpeg({ width: 32, height: 32, quality: 50, seed: 2 });
+    const a = legacyDatagrams(first, 10, 100);
+    const b = legacyDatagrams(second, 10, 100);
+    assert.ok(a[0]!.equals(b[0]!), 'precondition: the S datagrams are equal');
+
+    const assembler = new FrameAssembler();
+    const out = [...pushAll(assembler, a, 'python', 0), ...pushAll(assembler, b, 'python', 40)];
+    assert.deepEqual(
+      out.map((frame) => frame.data.equals(first) || frame.data.equals(second)),
+      [true, true],
+    );
+    assert.ok(out[1]!.data.equals(second));
+  });
+
+  test('a frame reusing the last image id 40 ms later comes out when its empty E arrives first', () => {
+    const first = makeJpeg({ width: 64, height: 48, quality: 80, seed: 1 });
+    const second = makeJpeg({ width: 64, height: 48, quality: 80, seed: 2 });
+    // Three chunks, the last one empty, for both frames: 2 * packetSize in [L, L + 112).
+    const packetSize = Math.ceil(Math.max(first.length, second.length) / 2);
+    const a = legacyDatagrams(first, 10, packetSize);
+    const b = legacyDatagrams(second, 10, packetSize);
+    assert.deepEqual(
+      [a, b].map((datagrams) => datagrams.map((datagram) => datagram.length - 5)),
+      [
+        [packetSize, first.length - packetSize, 0],
+        [packetSize, second.length - packetSize, 0],
+      ],
+      'precondition: S, C and an empty E',
+    );
+    assert.ok(!a[0]!.equals(b[0]!), 'precondition: the S datagrams differ');
+
+    const assembler = new FrameAssembler();
+    assert.equal(pushAll(assembler, a, 'python', 0).length, 1);
+    const out = pushAll(assembler, [b[2]!, b[0]!, b[1]!], 'python', 40);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.data.equals(second));
+  });
+});
