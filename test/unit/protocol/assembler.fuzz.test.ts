@@ -14,7 +14,6 @@ import {
   chunkFrame,
   DROP_REASONS,
   type DropReason,
-  encodeHeader,
   FrameAssembler,
   ImageIdCycle,
   isWellFormedJpeg,
