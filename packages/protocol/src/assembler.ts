@@ -84,7 +84,10 @@ export interface SenderStats {
   frameBytes: number;
   framesDropped: number;
   droppedByReason: Record<DropReason, number>;
-  /** True while this sender's image ids are not a 00..99 cycle (the Python sender's random ids). */
+  /**
+   * False once this sender's image ids were seen to cycle 00..99 (udpcam's sender) for
+   * CYCLING_STREAK frames; true for a new sender and for random ids (the Python sender).
+   */
   reusesImageIds: boolean;
 }
 
@@ -115,8 +118,13 @@ enum SlotState {
   Rejected = 3,
 }
 
-/** Consecutive +1 image ids after which a sender is taken to cycle ids (udpcam's sender). */
-const SEQUENTIAL_STREAK = 8;
+/**
+ * A new frame whose id is 1..FORWARD_WINDOW past the previous frame's counts as cycling (a few
+ * whole frames may be lost); CYCLING_STREAK such frames in a row mark a sender as cycling again
+ * after it was seen to jump. Random ids (10..99) pass 8 times in a row with odds (1/9)^8.
+ */
+const FORWARD_WINDOW = 10;
+const CYCLING_STREAK = 8;
 
 class FrameSlot {
   state = SlotState.Idle;
@@ -168,7 +176,7 @@ class SenderState {
   collecting = 0;
   lastSeenAt = 0;
   lastStartedId = -1;
-  sequentialStreak = 0;
+  cyclingStreak = 0;
 
   constructor(readonly key: string) {}
 }
@@ -390,8 +398,8 @@ export class FrameAssembler {
   }
 
   /**
-   * How long a COMPLETE slot takes chunks for repeats of its frame. A sender that reuses ids may
-   * send a new frame with the same id (and, for tiny packets, the same header-only S) next.
+   * How long a COMPLETE slot takes chunks for repeats of its frame. Unless the sender is known to
+   * cycle ids, the next frame may reuse the id (and, for tiny packets, send the same header-only S).
    */
   #tombstoneMs(sender: SenderState): number {
     return sender.stats.reusesImageIds ? this.options.chunkGapMs : this.options.frameTimeoutMs;
@@ -399,6 +407,7 @@ export class FrameAssembler {
 
   #isStale(slot: FrameSlot, now: number): boolean {
     if (now - slot.firstAt > this.options.frameTimeoutMs) return true;
+    // Not for senders known to cycle ids: a stall of our own must not cost them frames.
     return slot.sender.stats.reusesImageIds && now - slot.lastAt > this.options.chunkGapMs;
   }
 
@@ -454,9 +463,14 @@ export class FrameAssembler {
     }
     // Track whether this sender cycles ids 00..99 (udpcam) or picks them at random (Python).
     if (sender.lastStartedId >= 0) {
-      sender.sequentialStreak =
-        slot.imageId === (sender.lastStartedId + 1) % 100 ? sender.sequentialStreak + 1 : 0;
-      sender.stats.reusesImageIds = sender.sequentialStreak < SEQUENTIAL_STREAK;
+      const step = (slot.imageId - sender.lastStartedId + 100) % 100;
+      if (step >= 1 && step <= FORWARD_WINDOW) {
+        sender.cyclingStreak++;
+        if (sender.cyclingStreak >= CYCLING_STREAK) sender.stats.reusesImageIds = false;
+      } else {
+        sender.cyclingStreak = 0;
+        sender.stats.reusesImageIds = true;
+      }
     }
     sender.lastStartedId = slot.imageId;
     slot.state = SlotState.Collecting;

@@ -311,6 +311,20 @@ describe('FrameAssembler: frames out of datagrams', () => {
     assert.equal(assembler.senderStats('python')!.reusesImageIds, true);
   });
 
+  test('a udpcam sender that loses whole frames still counts as cycling; a jump back does not', () => {
+    const assembler = new FrameAssembler();
+    // Ids 0, 3, 5, 8, ...: every step 1..10 forward, as when whole frames are lost on the way.
+    let imageId = 0;
+    for (let k = 0; k < 10; k++) {
+      pushAll(assembler, udpcamDatagrams(uniqueFrame(POOL[1]!, k), imageId, 300), 'lossy', k * 33);
+      imageId = (imageId + 2 + (k % 2)) % 100;
+    }
+    assert.equal(assembler.senderStats('lossy')!.reusesImageIds, false);
+    // A step back (or of more than 10) is what random ids do: the sender is treated as reusing ids.
+    pushAll(assembler, udpcamDatagrams(uniqueFrame(POOL[1]!, 99), (imageId + 50) % 100, 300), 'lossy', 400);
+    assert.equal(assembler.senderStats('lossy')!.reusesImageIds, true);
+  });
+
   test('a udpcam sender may take longer than chunkGapMs between chunks', () => {
     const assembler = new FrameAssembler({ chunkGapMs: 10 });
     const start = establishCyclingSender(assembler, 'cam');
