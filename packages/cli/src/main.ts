@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { isUdpcamError } from '@udpcam/protocol';
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { receiveCommand } from './commands/receive.js';
+import { sendCommand } from './commands/send.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -25,7 +27,9 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (message, write) => write(`udpcam: ${message.replace(/^error: /, '')}`),
     });
+  sendCommand(program);
   receiveCommand(program);
+  demoCommand(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       outputError: (message, write) => write(`udpcam ${command.name()}: ${message.replace(/^error: /, '')}`),

@@ -5,7 +5,12 @@ export function senderKey(address: string, port: number, family: string): string
   return family === 'IPv6' ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** A camera id made from a sender key: letters, digits, '.', '-' and '_' only. */
+/**
+ * A camera id made from a sender key, safe as a folder name and in a URL (letters, digits, '.',
+ * '-', '_'): "10.0.0.5:5000" → "10.0.0.5_5000", "[fe80::1]:5000" → "ip6_fe80--1_5000".
+ */
 export function cameraId(sender: string): string {
+  const v6 = /^\[([0-9A-Fa-f:.]+)\]:(\d+)$/.exec(sender);
+  if (v6) return `ip6_${v6[1]!.replace(/:/g, '-')}_${v6[2]}`;
   return sender.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '');
 }

@@ -79,7 +79,7 @@ export function receiveCommand(program: Command): Command {
   const command = program
     .command('receive')
     .description('Receive frames over UDP, reassemble them, and write each to DIR as a .jpg file.')
-    .requiredOption('-p, --port <port>', 'UDP port to listen on (0: any free port)', listenPort)
+    .option('-p, --port <port>', 'UDP port to listen on (0: any free port)', listenPort, 5000)
     .option(
       '--bind <address>',
       'address to bind: 0.0.0.0 (all IPv4), :: (all IPv6+IPv4), or one address',

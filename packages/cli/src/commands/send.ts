@@ -1,0 +1,131 @@
+/** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
+import { isIP } from 'node:net';
+import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE } from '@udpcam/protocol';
+import { JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { addSnakeOption, host, integer, port, positive } from '../options.js';
+import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
+import { openSource, SOURCE_HELP } from '../sources.js';
+
+/**
+ * 1400 payload bytes + 5 header + 8 UDP + 20 IPv4 (40 IPv6) = 1433 (1453) bytes: one Ethernet
+ * frame (1500-byte MTU) with room for a VPN or PPPoE header, so no datagram is IP-fragmented and
+ * losing one packet loses one chunk, not a whole datagram of fragments.
+ */
+export const DEFAULT_PACKET_SIZE = 1400;
+const TYPICAL_MTU = 1500;
+
+export interface SendFlags {
+  ip: string;
+  port: number;
+  packet_size?: number;
+  fps: number;
+  source: string;
+  size: { width: number; height: number };
+  quality: number;
+  frames?: number;
+  duration?: number;
+  legacy: boolean;
+  meta: boolean;
+  json: boolean;
+  statusInterval: number;
+}
+
+/** `WxH`, e.g. 640x360. */
+export function frameSize(value: string): { width: number; height: number } {
+  const match = /^(\d{2,5})x(\d{2,5})$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 640x360.');
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+/** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */
+export async function send(flags: SendFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
+  const packetSize = flags.packet_size ?? (flags.legacy ? LEGACY_PACKET_SIZE : DEFAULT_PACKET_SIZE);
+  const ipOverhead = isIP(flags.ip) === 6 ? 48 : 28;
+  if (packetSize + 5 + ipOverhead > TYPICAL_MTU && !isLoopback(flags.ip)) {
+    output.warn(
+      `datagrams of ${packetSize + 5} bytes exceed a typical ${TYPICAL_MTU}-byte path MTU: IP will fragment each one, and losing any fragment loses the whole chunk (--packet_size 1400 avoids it)`,
+    );
+  }
+  const source = openSource(flags.source, flags.size);
+  const transmitter = new Transmitter({ host: flags.ip, port: flags.port, packetSize, legacy: flags.legacy });
+  const sender = new Sender({
+    source,
+    encoder: new JpegJsEncoder(),
+    transmitter,
+    fps: flags.fps,
+    quality: flags.quality,
+    frames: flags.frames,
+    durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
+    meta: flags.meta,
+  });
+  sender.on('warning', (warning) => output.warn(warning.message));
+
+  output.info(
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${flags.fps} fps, ${packetSize}-byte packets${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
+  );
+  const line = (final: string) => {
+    const stats = sender.stats;
+    return {
+      line: `send: ${stats.fps.toFixed(1)} fps | ${formatBytes(stats.fps * stats.lastFrameBytes)}/s | ${formatBytes(stats.lastFrameBytes)}/frame | ${stats.lastFrameChunks} chunks/frame | frames ${stats.framesSent} skipped ${stats.framesSkipped} | quality ${stats.quality}${final}`,
+      record: { ...stats },
+    };
+  };
+  const timer = setInterval(() => {
+    const { line: text, record } = line('');
+    output.status(text, record);
+  }, flags.statusInterval * 1000);
+  const signal = untilSignal();
+  signal.promise.then(() => sender.stop());
+  try {
+    await sender.run();
+  } finally {
+    signal.dispose();
+    clearInterval(timer);
+  }
+  const { line: text, record } = line(' | done');
+  output.status(text, { ...record, done: true });
+}
+
+/** Registers `send` on the program. */
+export function sendCommand(program: Command): Command {
+  const command = program
+    .command('send')
+    .description(
+      'Capture frames, encode them as JPEG and send them over UDP (the Python UDP Webcam Server format).',
+    )
+    .option('--ip <address>', 'receiver address (IPv4, IPv6 or host name)', host, '127.0.0.1')
+    .option('-p, --port <port>', 'receiver UDP port', port, 5000);
+  addSnakeOption(
+    command,
+    new Option(
+      '--packet_size <bytes>',
+      `payload bytes per datagram, ${MIN_PACKET_SIZE}..${MAX_PACKET_SIZE} (default ${DEFAULT_PACKET_SIZE}: one 1500-byte Ethernet frame; ${LEGACY_PACKET_SIZE} with --legacy)`,
+    ).argParser(integer('packet_size', MIN_PACKET_SIZE, MAX_PACKET_SIZE)),
+  );
+  command
+    .option('--fps <n>', 'frames per second', positive('fps', 1000), 30)
+    .option('-s, --source <spec>', `what to send: ${SOURCE_HELP}`, 'test')
+    .option('--size <WxH>', 'frame size of the test source', frameSize, { width: 640, height: 360 })
+    .option('-q, --quality <1-100>', 'JPEG quality', integer('quality', 1, 100), 80)
+    .option('--frames <n>', 'stop after N frames', integer('frames', 1, Number.MAX_SAFE_INTEGER))
+    .option('--duration <seconds>', 'stop after this many seconds', positive('duration', 365 * 24 * 3600))
+    .option('--legacy', 'frame exactly like the Python sender (random ids 10..99, its chunk count)', false)
+    .option('--no-meta', 'do not stamp frames with a sequence number and capture time (JPEG COM segment)')
+    .option(
+      '--status-interval <seconds>',
+      'seconds between status lines',
+      positive('status interval', 3600),
+      5,
+    )
+    .option('--json', 'print status as JSON lines on stdout', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  udpcam send --ip 127.0.0.1 --port 5000 --fps 15 --source test\n  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy --frames 100',
+    );
+  return command.action((flags: SendFlags) => send(flags));
+}

@@ -1,0 +1,63 @@
+/**
+ * @udpcam/sender: capture → encode → chunk → UDP. The tree follows the data path:
+ *
+ *   sources/     FrameSource implementations (the newest frame on demand)
+ *                  test-pattern.ts  synthetic pattern (+ canvas.ts, font.ts to draw it)
+ *                  later: webcam, ffmpeg/V4L2 pipe, MJPEG over HTTP, files
+ *   (transforms/ later: per-frame pixel work such as a perspective warp, RgbaFrame → RgbaFrame)
+ *   encoders/    JpegEncoder implementations: jpeg-js now; later a native one on worker threads
+ *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
+ *   sender.ts    the paced loop tying them together, with stats and events
+ *   schedule.ts, rate-meter.ts, clock.ts  pure timing helpers the loop uses
+ */
+export { monotonicMs, wallClockUs } from './clock.js';
+export {
+  assertQuality,
+  assertRgbaSize,
+  DEFAULT_QUALITY,
+  type JpegEncoder,
+  MAX_QUALITY,
+  MIN_QUALITY,
+} from './encoders/encoder.js';
+export { JpegJsEncoder } from './encoders/jpeg-js.js';
+export { RateMeter } from './rate-meter.js';
+export { FrameSchedule } from './schedule.js';
+export {
+  DEFAULT_MIN_QUALITY,
+  type FrameEvent,
+  MAX_FPS,
+  type QualityReducedWarning,
+  Sender,
+  type SenderEvents,
+  type SenderOptions,
+  type SenderStats,
+  type SenderWarning,
+} from './sender.js';
+export { type Rect, RgbaCanvas, rgb } from './sources/canvas.js';
+export { FONT_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './sources/font.js';
+export type { CapturedFrame, FrameSource, JpegFrame, RgbaFrame } from './sources/source.js';
+export {
+  DEFAULT_PATTERN_HEIGHT,
+  DEFAULT_PATTERN_WIDTH,
+  formatClock,
+  MARKER_BORDER,
+  MARKER_INSET,
+  MARKER_RED,
+  MARKER_SIZE,
+  MARKER_WHITE,
+  MAX_PATTERN_SIDE,
+  MIN_PATTERN_HEIGHT,
+  MIN_PATTERN_WIDTH,
+  type TestPatternLayout,
+  type TestPatternOptions,
+  TestPatternSource,
+  testPatternLayout,
+  testPatternMarkers,
+} from './sources/test-pattern.js';
+export {
+  type FrameTransmitter,
+  type SendResult,
+  sendError,
+  Transmitter,
+  type TransmitterOptions,
+} from './transmitter.js';

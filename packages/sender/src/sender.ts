@@ -1,0 +1,351 @@
+/**
+ * The sender loop: on each slot of an absolute frame schedule, grab the newest frame from the
+ * source, encode it if it is pixels, stamp udpcam's metadata (seq, capture time) into the JPEG and
+ * hand it to the transmitter. One frame at a time, never a queue: a slow frame makes the loop skip
+ * the slots it overran (counted in `framesSkipped`) and carry on with a fresh grab.
+ *
+ *   source.grab() ─▶ encoder.encode() ─▶ withFrameMeta() ─▶ transmitter.send()
+ *        (newest)      (rgba only, fitted      (COM segment)     (chunks → UDP)
+ *                       to 100 chunks)
+ *
+ * The Sender owns what it is given: stop() (or the end of run()) stops the source and closes the
+ * transmitter.
+ */
+import { EventEmitter } from 'node:events';
+import { MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
+import { monotonicMs } from './clock.js';
+import { assertQuality, DEFAULT_QUALITY, type JpegEncoder } from './encoders/encoder.js';
+import { RateMeter } from './rate-meter.js';
+import { FrameSchedule } from './schedule.js';
+import type { FrameSource, RgbaFrame } from './sources/source.js';
+import type { FrameTransmitter } from './transmitter.js';
+
+/** Lowest quality the fitting steps down to unless told otherwise. */
+export const DEFAULT_MIN_QUALITY = 10;
+export const MAX_FPS = 1000;
+
+/** Options of a Sender. */
+export interface SenderOptions {
+  source: FrameSource;
+  encoder: JpegEncoder;
+  transmitter: FrameTransmitter;
+  /** Frames per second (a frame slot every 1000 / fps ms), > 0 and <= 1000. */
+  fps: number;
+  /** JPEG quality 1..100 for pixel sources; default 80. */
+  quality?: number;
+  /** Quality may step down to this (1..quality) when a frame does not fit 100 chunks; default 10. */
+  minQuality?: number;
+  /** Stop after this many frames sent. */
+  frames?: number;
+  /** Stop after this long (ms): no slot due at or past it is started. */
+  durationMs?: number;
+  /** Stamp each JPEG with udpcam's metadata (seq, capture µs) in a COM segment; default true. */
+  meta?: boolean;
+}
+
+/** One frame sent. */
+export interface FrameEvent {
+  /** Sender's frame counter, from 0 (the `seq` in the metadata). */
+  seq: number;
+  /** Schedule slot it went out in (slots not sent were skipped). */
+  slot: number;
+  /** Capture time from the source, µs since the epoch. */
+  captureUs: number;
+  /** JPEG bytes, metadata included. */
+  jpegBytes: number;
+  imageId: number;
+  datagrams: number;
+  /** UDP payload bytes, headers included. */
+  wireBytes: number;
+  /** Quality it was encoded at; undefined for a frame that came as JPEG. */
+  quality: number | undefined;
+  /** How late the slot started (ms). */
+  lateMs: number;
+  /** Time spent in grab, in encode (with metadata) and in send (ms). */
+  grabMs: number;
+  encodeMs: number;
+  sendMs: number;
+}
+
+/** The quality was lowered so frames fit in 100 chunks. */
+export interface QualityReducedWarning {
+  code: 'quality-reduced';
+  message: string;
+  fromQuality: number;
+  toQuality: number;
+  /** JPEG bytes at `fromQuality`, and at `toQuality`. */
+  frameBytes: number;
+  fittedBytes: number;
+  /** Largest frame the transmitter can carry (bytes). */
+  maxFrameBytes: number;
+}
+
+export type SenderWarning = QualityReducedWarning;
+
+/** Counters of a Sender. */
+export interface SenderStats {
+  framesSent: number;
+  /** UDP payload bytes, headers included. */
+  bytesSent: number;
+  datagramsSent: number;
+  /** Schedule slots missed because a frame ran past them. */
+  framesSkipped: number;
+  /** Frames sent in the last second. */
+  fps: number;
+  /** JPEG bytes and datagrams of the last frame. */
+  lastFrameBytes: number;
+  lastFrameChunks: number;
+  /** Quality pixel frames are encoded at now (lower than asked after a quality-reduced warning). */
+  quality: number;
+}
+
+export type SenderEvents = {
+  frame: [FrameEvent];
+  warning: [SenderWarning];
+};
+
+/** The next quality to try when a frame is too large: 10 steps at a time, 5 below 30. */
+function lowerQuality(quality: number, minQuality: number): number {
+  return Math.max(minQuality, quality > 30 ? quality - 10 : quality - 5);
+}
+
+function invalid(message: string): UdpcamError {
+  return new UdpcamError('UDPCAM_ERR_INVALID_OPTION', message);
+}
+
+/** Paces frames from a source through an encoder to a transmitter; see the file comment. */
+export class Sender extends EventEmitter<SenderEvents> {
+  readonly fps: number;
+  readonly #source: FrameSource;
+  readonly #encoder: JpegEncoder;
+  readonly #transmitter: FrameTransmitter;
+  readonly #minQuality: number;
+  readonly #frames: number | undefined;
+  readonly #durationMs: number | undefined;
+  readonly #meta: boolean;
+  readonly #rate = new RateMeter();
+  #quality: number;
+  #framesSent = 0;
+  #bytesSent = 0;
+  #datagramsSent = 0;
+  #framesSkipped = 0;
+  #lastFrameBytes = 0;
+  #lastFrameChunks = 0;
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: SenderOptions) {
+    super();
+    const { fps, frames, durationMs } = options;
+    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > MAX_FPS) {
+      throw invalid(`fps must be a number above 0 and at most ${MAX_FPS}, got ${fps}`);
+    }
+    if (frames !== undefined && (!Number.isSafeInteger(frames) || frames < 1)) {
+      throw invalid(`frames must be a positive integer, got ${frames}`);
+    }
+    if (durationMs !== undefined && (!Number.isFinite(durationMs) || durationMs <= 0)) {
+      throw invalid(`durationMs must be a positive number of ms, got ${durationMs}`);
+    }
+    const quality = options.quality ?? DEFAULT_QUALITY;
+    assertQuality(quality);
+    const minQuality = options.minQuality ?? Math.min(DEFAULT_MIN_QUALITY, quality);
+    assertQuality(minQuality, 'minQuality');
+    if (minQuality > quality)
+      throw invalid(`minQuality (${minQuality}) must not be above quality (${quality})`);
+    this.fps = fps;
+    this.#source = options.source;
+    this.#encoder = options.encoder;
+    this.#transmitter = options.transmitter;
+    this.#quality = quality;
+    this.#minQuality = minQuality;
+    this.#frames = frames;
+    this.#durationMs = durationMs;
+    this.#meta = options.meta ?? true;
+  }
+
+  /** A snapshot of the counters; `fps` is measured over the last second. */
+  get stats(): SenderStats {
+    return {
+      framesSent: this.#framesSent,
+      bytesSent: this.#bytesSent,
+      datagramsSent: this.#datagramsSent,
+      framesSkipped: this.#framesSkipped,
+      fps: this.#rate.rate(monotonicMs()),
+      lastFrameBytes: this.#lastFrameBytes,
+      lastFrameChunks: this.#lastFrameChunks,
+      quality: this.#quality,
+    };
+  }
+
+  /**
+   * Starts the source and sends frames until `frames` or `durationMs` is reached or stop() is
+   * called, then stops the source and closes the transmitter. Rejects with the first error (a
+   * source, encode or send failure); things are closed either way. Call once.
+   */
+  run(): Promise<void> {
+    if (this.#running) throw new Error('Sender.run() was already called');
+    this.#running = this.#run();
+    return this.#running;
+  }
+
+  /** Ends the run after the frame in progress and waits until everything is closed. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    if (this.#running) return this.#running.then(noop, noop);
+    return this.#close();
+  }
+
+  async #run(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    try {
+      if (!this.#stopping) {
+        await this.#source.start();
+        await this.#loop();
+      }
+    } catch (error) {
+      failure = { error };
+    }
+    try {
+      await this.#close();
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (failure) throw failure.error;
+  }
+
+  async #loop(): Promise<void> {
+    const schedule = new FrameSchedule(1000 / this.fps, monotonicMs());
+    const slotLimit = this.#durationMs === undefined ? Infinity : schedule.slotsWithin(this.#durationMs);
+    const frameLimit = this.#frames ?? Infinity;
+    let slot = 0;
+    while (!this.#stopping && slot < slotLimit && this.#framesSent < frameLimit) {
+      const due = schedule.dueAt(slot);
+      await this.#sleepUntil(due);
+      if (this.#stopping) break;
+      await this.#sendFrame(slot, monotonicMs() - due);
+      const next = schedule.nextSlot(slot, monotonicMs());
+      this.#framesSkipped += Math.min(next, slotLimit) - slot - 1;
+      slot = next;
+    }
+  }
+
+  async #sendFrame(slot: number, lateMs: number): Promise<void> {
+    const seq = this.#framesSent;
+    const t0 = monotonicMs();
+    const frame = await this.#source.grab();
+    const t1 = monotonicMs();
+    const captureUs = Math.round(frame.captureUs);
+    let jpeg: Buffer;
+    let quality: number | undefined;
+    if (frame.kind === 'rgba') {
+      ({ jpeg, quality } = this.#encodeToFit(frame, seq, captureUs));
+    } else {
+      jpeg = this.#stamp(frame.data, seq, captureUs);
+      if (jpeg.length > this.#transmitter.maxFrameBytes) {
+        throw new UdpcamError(
+          'UDPCAM_ERR_FRAME_TOO_LARGE',
+          `JPEG of ${jpeg.length} bytes from ${this.#source.name} does not fit ${MAX_CHUNKS} chunks (max ${this.#transmitter.maxFrameBytes} bytes); JPEG sources are sent as they come, so lower the camera's resolution or quality, or raise the packet size`,
+        );
+      }
+    }
+    const t2 = monotonicMs();
+    const sent = await this.#transmitter.send(jpeg);
+    const t3 = monotonicMs();
+
+    this.#framesSent++;
+    this.#bytesSent += sent.bytes;
+    this.#datagramsSent += sent.datagrams;
+    this.#lastFrameBytes = jpeg.length;
+    this.#lastFrameChunks = sent.datagrams;
+    this.#rate.record(t3);
+    this.emit('frame', {
+      seq,
+      slot,
+      captureUs,
+      jpegBytes: jpeg.length,
+      imageId: sent.imageId,
+      datagrams: sent.datagrams,
+      wireBytes: sent.bytes,
+      quality,
+      lateMs,
+      grabMs: t1 - t0,
+      encodeMs: t2 - t1,
+      sendMs: t3 - t2,
+    });
+  }
+
+  /**
+   * Encodes at the current quality, stepping it down until the stamped JPEG fits the
+   * transmitter's 100 chunks. A lower quality sticks for later frames (one warning per step
+   * down), so a steady scene costs one encode per frame.
+   */
+  #encodeToFit(frame: RgbaFrame, seq: number, captureUs: number): { jpeg: Buffer; quality: number } {
+    const maxBytes = this.#transmitter.maxFrameBytes;
+    let quality = this.#quality;
+    let firstBytes: number | undefined;
+    for (;;) {
+      const encoded = this.#encoder.encode(frame.data, frame.width, frame.height, quality);
+      const jpeg = this.#stamp(encoded, seq, captureUs);
+      if (jpeg.length <= maxBytes) {
+        if (firstBytes !== undefined) this.#warnQuality(quality, firstBytes, jpeg.length, maxBytes);
+        return { jpeg, quality };
+      }
+      firstBytes ??= jpeg.length;
+      if (quality <= this.#minQuality) {
+        throw new UdpcamError(
+          'UDPCAM_ERR_FRAME_TOO_LARGE',
+          `a ${frame.width}x${frame.height} frame is ${jpeg.length} bytes even at quality ${quality}, over the ${maxBytes} bytes that fit ${MAX_CHUNKS} chunks; raise the packet size or lower the resolution`,
+        );
+      }
+      quality = lowerQuality(quality, this.#minQuality);
+    }
+  }
+
+  #warnQuality(toQuality: number, frameBytes: number, fittedBytes: number, maxFrameBytes: number): void {
+    const fromQuality = this.#quality;
+    this.#quality = toQuality;
+    this.emit('warning', {
+      code: 'quality-reduced',
+      message: `frame of ${frameBytes} bytes at quality ${fromQuality} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); quality lowered to ${toQuality} (${fittedBytes} bytes)`,
+      fromQuality,
+      toQuality,
+      frameBytes,
+      fittedBytes,
+      maxFrameBytes,
+    });
+  }
+
+  #stamp(jpeg: Buffer, seq: number, captureUs: number): Buffer {
+    return this.#meta ? withFrameMeta(jpeg, { seq, captureUs }) : jpeg;
+  }
+
+  /** Resolves at `dueMs` (monotonic ms), or at once when stop() is called. */
+  #sleepUntil(dueMs: number): Promise<void> {
+    const delay = dueMs - monotonicMs();
+    if (delay <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, delay);
+      this.#wake = wake;
+    });
+  }
+
+  /** Stops the source and closes the transmitter, once; rejects with the first failure. */
+  #close(): Promise<void> {
+    this.#shutdown ??= Promise.allSettled([this.#source.stop(), this.#transmitter.close()]).then(
+      (results) => {
+        for (const result of results) if (result.status === 'rejected') throw result.reason;
+      },
+    );
+    return this.#shutdown;
+  }
+}
+
+function noop(): void {}

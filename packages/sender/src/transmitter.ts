@@ -1,0 +1,241 @@
+/**
+ * The UDP end of the sender: one JPEG in, its datagrams out. Each datagram goes to the kernel as
+ * the pair [5-byte header, payload view] (dgram sends a list of buffers with one sendmsg), so a
+ * frame is never copied after encoding. A frame's datagrams are all handed over before `send`
+ * resolves, so frames never interleave on the wire.
+ */
+import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import {
+  assertPacketSize,
+  type ChunkDatagram,
+  chunkFrame,
+  ImageIdCycle,
+  LEGACY_SIZE_OVERHEAD,
+  legacyChunkFrame,
+  legacyImageId,
+  MAX_CHUNKS,
+  UdpcamError,
+} from '@udpcam/protocol';
+
+/** Options of a Transmitter. */
+export interface TransmitterOptions {
+  /** Receiver's address: an IPv4 or IPv6 literal, or a host name (resolved once, on first send). */
+  host: string;
+  /** Receiver's UDP port, 1..65535. */
+  port: number;
+  /** Payload bytes per datagram, after the 5-byte header. */
+  packetSize: number;
+  /** Socket family; derived from `host` when it is an IP literal, else udp4. */
+  type?: 'udp4' | 'udp6';
+  /**
+   * Frame exactly like the Python sender (random image ids 10..99, its chunk count and empty
+   * last chunks): for interop tests and receivers that expect it. Default false.
+   */
+  legacy?: boolean;
+  /** Random numbers in [0, 1) for legacy image ids; default Math.random. */
+  random?: () => number;
+}
+
+/** What one frame cost on the wire. */
+export interface SendResult {
+  /** Image id the frame went out with (00..99). */
+  imageId: number;
+  /** Datagrams sent. */
+  datagrams: number;
+  /** UDP payload bytes sent, headers included. */
+  bytes: number;
+}
+
+/** Anything that sends whole JPEG frames; the Sender needs only this (tests may swap in a fake). */
+export interface FrameTransmitter {
+  /** Largest JPEG, in bytes, that one frame can carry. */
+  readonly maxFrameBytes: number;
+  /** Sends one frame; resolves once every datagram of it was handed to the kernel. */
+  send(jpeg: Buffer): Promise<SendResult>;
+  /** Releases the socket; waits for a frame being sent. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const UNREACHABLE = new Set([
+  'EADDRNOTAVAIL',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'EAFNOSUPPORT',
+  'EINVAL',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Maps an error from sending to (or resolving) `target` ("host:port") to a UdpcamError. */
+export function sendError(error: NodeJS.ErrnoException, target: string): UdpcamError {
+  const code = error.code ?? 'unknown';
+  if (code === 'EMSGSIZE') {
+    return new UdpcamError('UDPCAM_ERR_INVALID_PACKET_SIZE', `datagram too large for the path to ${target}`, {
+      cause: error,
+    });
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new UdpcamError(
+      'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
+      `not allowed to send to ${target} (${code}; a broadcast address needs broadcast enabled)`,
+      { cause: error },
+    );
+  }
+  const reason = UNREACHABLE.has(code) ? 'address not reachable from this machine' : error.message;
+  return new UdpcamError(
+    'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
+    `cannot send to ${target}: ${reason} (${code})`,
+    {
+      cause: error,
+    },
+  );
+}
+
+function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | 'udp6' {
+  const family = net.isIP(host);
+  if (family === 0) return type ?? 'udp4';
+  const derived = family === 6 ? 'udp6' : 'udp4';
+  if (type !== undefined && type !== derived) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      `host ${host} is an IPv${family} address but type is ${type}; leave type out to derive it from the host`,
+    );
+  }
+  return derived;
+}
+
+/** Sends JPEG frames to one receiver over a UDP socket of its own. */
+export class Transmitter implements FrameTransmitter {
+  readonly host: string;
+  readonly port: number;
+  readonly packetSize: number;
+  readonly type: 'udp4' | 'udp6';
+  readonly legacy: boolean;
+  readonly maxFrameBytes: number;
+  /** "host:port" (IPv6 in brackets), for messages. */
+  readonly target: string;
+  readonly #socket: dgram.Socket;
+  readonly #imageIds = new ImageIdCycle();
+  readonly #random: () => number;
+  /** The address datagrams go to: `host` itself, or what it resolved to. */
+  #address: string | undefined;
+  #opening: Promise<void> | undefined;
+  /** Settles when the last frame handed to `send` is done (never rejects): frames go out in turn. */
+  #lastFrame: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: TransmitterOptions) {
+    if (typeof options.host !== 'string' || options.host.length === 0) {
+      throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'host must be a non-empty address or host name');
+    }
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `port must be an integer 1..65535, got ${options.port}`,
+      );
+    }
+    assertPacketSize(options.packetSize);
+    this.host = options.host;
+    this.port = options.port;
+    this.packetSize = options.packetSize;
+    this.type = resolveType(options.host, options.type);
+    this.legacy = options.legacy ?? false;
+    this.#random = options.random ?? Math.random;
+    // The Python sender counts 112 bytes more than the JPEG when it works out its chunks.
+    this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);
+    this.target = net.isIP(this.host) === 6 ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
+    if (net.isIP(this.host) !== 0) this.#address = this.host;
+    this.#socket = dgram.createSocket(this.type);
+    // Send errors arrive through the callbacks; this keeps any other socket error from crashing
+    // the process (the next send reports the socket as unusable).
+    this.#socket.on('error', () => {});
+  }
+
+  /** Sends one JPEG as one frame. Rejects with UDPCAM_ERR_FRAME_TOO_LARGE past 100 chunks, or a send error. */
+  send(jpeg: Buffer): Promise<SendResult> {
+    if (this.#closing) {
+      return Promise.reject(new UdpcamError('UDPCAM_ERR_CLOSED', `transmitter to ${this.target} is closed`));
+    }
+    // Queue behind a frame still going out, so two frames never interleave even if a caller
+    // does not wait (the Sender always waits, so this queue is at most one frame long there).
+    const sending = this.#lastFrame.then(() => this.#send(jpeg));
+    this.#lastFrame = sending.then(
+      () => {},
+      () => {},
+    );
+    return sending;
+  }
+
+  async #send(jpeg: Buffer): Promise<SendResult> {
+    if (jpeg.length > this.maxFrameBytes) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_FRAME_TOO_LARGE',
+        `frame of ${jpeg.length} bytes does not fit ${MAX_CHUNKS} chunks of ${this.packetSize} bytes (max ${this.maxFrameBytes} bytes) for ${this.target}`,
+      );
+    }
+    const imageId = this.legacy ? legacyImageId(this.#random) : this.#imageIds.next();
+    const datagrams = this.legacy
+      ? legacyChunkFrame(jpeg, imageId, this.packetSize)
+      : chunkFrame(jpeg, imageId, this.packetSize);
+    this.#opening ??= this.#open();
+    await this.#opening;
+    const bytes = await this.#sendAll(datagrams);
+    return { imageId, datagrams: datagrams.length, bytes };
+  }
+
+  #sendAll(datagrams: readonly ChunkDatagram[]): Promise<number> {
+    if (datagrams.length === 0) return Promise.resolve(0);
+    return new Promise((resolve, reject) => {
+      let pending = datagrams.length;
+      let bytes = 0;
+      let failure: NodeJS.ErrnoException | undefined;
+      const done = (error: Error | null) => {
+        if (error && !failure) failure = error;
+        if (--pending > 0) return;
+        if (failure) reject(sendError(failure, this.target));
+        else resolve(bytes);
+      };
+      for (const [header, payload] of datagrams) {
+        bytes += header.length + payload.length;
+        try {
+          this.#socket.send([header, payload], this.port, this.#address, done);
+        } catch (error) {
+          done(error as Error);
+        }
+      }
+    });
+  }
+
+  /** Binds the socket to an ephemeral port and resolves a host name, once. */
+  async #open(): Promise<void> {
+    if (this.#address === undefined) {
+      try {
+        const found = await lookup(this.host, { family: this.type === 'udp6' ? 6 : 4 });
+        this.#address = found.address;
+      } catch (error) {
+        throw sendError(error as NodeJS.ErrnoException, this.target);
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => reject(sendError(error, this.target));
+      this.#socket.once('error', onError);
+      this.#socket.bind(0, () => {
+        this.#socket.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** Waits for a frame being sent, then closes the socket. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#lastFrame;
+      await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,149 @@
+/** `udpcam send --source test` → `udpcam receive --out`, both as real processes on loopback. */
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { isWellFormedJpeg, readFrameMeta } from '@udpcam/protocol';
+import jpeg from 'jpeg-js';
+import { runCli, startReceiver } from '../../helpers/cli.js';
+
+async function framesIn(dir: string): Promise<{ camera: string; files: string[] }[]> {
+  const cameras = await readdir(dir);
+  return Promise.all(
+    cameras.map(async (camera) => ({
+      camera,
+      files: (await readdir(path.join(dir, camera))).sort().map((name) => path.join(dir, camera, name)),
+    })),
+  );
+}
+
+for (const family of ['IPv4', 'IPv6'] as const) {
+  test(`send → receive over ${family} loopback: every frame arrives, in order, as a valid JPEG`, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-e2e-'));
+    const bind = family === 'IPv4' ? '127.0.0.1' : '::1';
+    try {
+      const { cli: receiver, port } = await startReceiver([
+        '--bind',
+        bind,
+        '--out',
+        dir,
+        '--status-interval',
+        '0.2',
+        '--json',
+      ]);
+      const frames = 40;
+      const sent = await runCli([
+        'send',
+        '--ip',
+        bind,
+        '--port',
+        String(port),
+        '--fps',
+        '25',
+        '--frames',
+        String(frames),
+        '--size',
+        '320x180',
+        '--packet_size',
+        '1000',
+        '--json',
+      ]);
+      assert.equal(sent.code, 0, sent.stderr);
+      const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
+      assert.equal(done.framesSent, frames);
+      await receiver.waitFor(new RegExp(`"frames":${frames}[,}]`), 10_000);
+      assert.equal(await receiver.stop('SIGINT'), 0);
+
+      const [camera, ...others] = await framesIn(dir);
+      assert.equal(others.length, 0, 'one sender, one camera folder');
+      assert.match(camera!.camera, family === 'IPv4' ? /^127\.0\.0\.1_\d+$/ : /^ip6_--1_\d+$/);
+      assert.equal(camera!.files.length, frames);
+      const seqs: number[] = [];
+      for (const file of camera!.files) {
+        const bytes = await readFile(file);
+        assert.ok(isWellFormedJpeg(bytes), `${file} is a whole JPEG`);
+        const meta = readFrameMeta(bytes);
+        assert.ok(meta, 'frames carry udpcam metadata');
+        seqs.push(meta.seq);
+      }
+      // File names sort in arrival order, and the sender's sequence numbers say nothing was lost or reordered.
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: frames }, (_, i) => i),
+      );
+      const decoded = jpeg.decode(await readFile(camera!.files[0]!));
+      assert.equal(decoded.width, 320);
+      assert.equal(decoded.height, 180);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('send --legacy speaks the Python framing, and receive takes it', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-e2e-'));
+  try {
+    const { cli: receiver, port } = await startReceiver([
+      '--bind',
+      '127.0.0.1',
+      '--out',
+      dir,
+      '--status-interval',
+      '0.2',
+      '--json',
+    ]);
+    const sent = await runCli([
+      'send',
+      '--port',
+      String(port),
+      '--fps',
+      '20',
+      '--frames',
+      '20',
+      '--legacy',
+      '--no-meta',
+      '--json',
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
+    // 640x360 at quality 80 is ~30 kB: ceil((L + 112) / 8000) chunks, not udpcam's near-equal split.
+    assert.ok(done.lastFrameChunks >= 4 && done.lastFrameChunks <= 6, `${done.lastFrameChunks} chunks`);
+    await receiver.waitFor(/"frames":20[,}]/, 10_000);
+    assert.equal(await receiver.stop(), 0);
+    const [camera] = await framesIn(dir);
+    assert.equal(camera!.files.length, 20);
+    for (const file of camera!.files) assert.equal(readFrameMeta(await readFile(file)), undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('demo: test cameras → receiver → files, then a clean exit', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-demo-'));
+  try {
+    const result = await runCli([
+      'demo',
+      '--cameras',
+      '2',
+      '--fps',
+      '10',
+      '--duration',
+      '3',
+      '--out',
+      dir,
+      '--json',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /udpcam demo: 2 test cameras/);
+    const cameras = await framesIn(dir);
+    assert.equal(cameras.length, 2);
+    for (const { files } of cameras) assert.ok(files.length >= 10, `${files.length} frames in 3 s at 10 fps`);
+    const records = result.stdout.split('\n').map((line) => JSON.parse(line));
+    const last = records.filter((r) => r.level === 'status').at(-1);
+    assert.equal(last.cameras.length, 2);
+    assert.ok(last.written >= 20);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

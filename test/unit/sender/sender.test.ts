@@ -1,0 +1,393 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeDatagram, isWellFormedJpeg, readFrameMeta } from '@udpcam/protocol';
+import {
+  type CapturedFrame,
+  type FrameEvent,
+  type FrameSource,
+  JpegJsEncoder,
+  Sender,
+  type SenderOptions,
+  type SenderWarning,
+  TestPatternSource,
+  Transmitter,
+  type TransmitterOptions,
+} from '@udpcam/sender';
+import { UdpCollector } from './helpers/udp-collector.js';
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/** A source that wraps the test pattern and can be slowed down or inspected. */
+class InstrumentedSource implements FrameSource {
+  readonly name = 'instrumented';
+  readonly inner: TestPatternSource;
+  started = 0;
+  stopped = 0;
+  grabs = 0;
+
+  constructor(
+    size = { width: 320, height: 180 },
+    readonly delayMs: (grab: number) => number = () => 0,
+  ) {
+    this.inner = new TestPatternSource(size);
+  }
+  async start(): Promise<void> {
+    this.started++;
+    await this.inner.start();
+  }
+  async grab(): Promise<CapturedFrame> {
+    const delay = this.delayMs(this.grabs++);
+    if (delay > 0) await sleep(delay);
+    return this.inner.grab();
+  }
+  async stop(): Promise<void> {
+    this.stopped++;
+    await this.inner.stop();
+  }
+}
+
+/** A source of one fixed JPEG (no encode time, so timing tests measure only the pacing). */
+class JpegSource implements FrameSource {
+  readonly name = 'fixed-jpeg';
+  stopped = false;
+  grabs = 0;
+  constructor(
+    readonly jpeg: Buffer,
+    readonly delayMs: (grab: number) => number = () => 0,
+  ) {}
+  async start(): Promise<void> {}
+  async grab(): Promise<CapturedFrame> {
+    const delay = this.delayMs(this.grabs++);
+    if (delay > 0) await sleep(delay);
+    return { kind: 'jpeg', data: this.jpeg, captureUs: Date.now() * 1000 };
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+/** The 320x180 test pattern as a JPEG. */
+async function smallJpeg(quality = 80): Promise<Buffer> {
+  const pattern = new TestPatternSource({ width: 320, height: 180 });
+  const rgba = pattern.render(0, 1_700_000_000_000);
+  return new JpegJsEncoder().encode(rgba, 320, 180, quality);
+}
+
+describe('Sender', () => {
+  let collector: UdpCollector;
+  before(async () => {
+    collector = await UdpCollector.open('127.0.0.1');
+  });
+  after(async () => {
+    await collector.close();
+  });
+
+  /** A Sender to the collector; collects its frame and warning events. */
+  function setup(
+    options: Partial<SenderOptions> & { fps: number },
+    transmitterOptions: Partial<TransmitterOptions> = {},
+  ) {
+    collector.reset();
+    const transmitter = new Transmitter({
+      host: '127.0.0.1',
+      port: collector.port,
+      packetSize: 1400,
+      ...transmitterOptions,
+    });
+    const source = options.source ?? new InstrumentedSource();
+    const sender = new Sender({ encoder: new JpegJsEncoder(), transmitter, ...options, source });
+    const events: FrameEvent[] = [];
+    const warnings: SenderWarning[] = [];
+    sender.on('frame', (event) => events.push(event));
+    sender.on('warning', (warning) => warnings.push(warning));
+    return { sender, transmitter, source, events, warnings };
+  }
+
+  /** Arrival gaps and per-frame offsets from the schedule (arrival - slot time), in ms. */
+  function timing(events: FrameEvent[], intervalMs: number) {
+    const arrivals = collector.starts.map((d) => d.at);
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
+    const offsets = arrivals.map((at, i) => at - events[i]!.slot * intervalMs);
+    return { arrivals, gaps, offsets };
+  }
+
+  it('paces a pre-encoded JPEG source at 20 fps for 1.5 s: 30 frames, 50 ms apart, no drift', async (t) => {
+    const { sender, events } = setup({
+      fps: 20,
+      durationMs: 1500,
+      source: new JpegSource(await smallJpeg()),
+    });
+    const started = performance.now();
+    await sender.run();
+    const elapsed = performance.now() - started;
+    const stats = sender.stats;
+    await collector.waitFor(() => collector.starts.length >= stats.framesSent);
+
+    // 30 slots (0, 50, ... 1450 ms): each one is either sent or counted as skipped.
+    assert.equal(stats.framesSent + stats.framesSkipped, 30);
+    assert.ok(stats.framesSent >= 27, `only ${stats.framesSent} of 30 frames sent`);
+    assert.equal(collector.starts.length, stats.framesSent, 'every frame arrived, once');
+    assert.ok(elapsed >= 1440 && elapsed < 2000, `run took ${elapsed.toFixed(0)} ms`);
+
+    const { gaps, offsets } = timing(events, 50);
+    const medianGap = median(gaps);
+    assert.ok(medianGap > 45 && medianGap < 55, `median spacing ${medianGap.toFixed(1)} ms`);
+    const regular = gaps.filter((gap) => gap > 35 && gap < 65).length;
+    assert.ok(regular >= gaps.length * 0.9, `${regular} of ${gaps.length} gaps within 50 ± 15 ms`);
+    // Absolute schedule: the offset from slot time does not grow over the run.
+    const drift = median(offsets.slice(-10)) - median(offsets.slice(0, 10));
+    assert.ok(Math.abs(drift) < 10, `drifted ${drift.toFixed(1)} ms over 1.5 s`);
+    assert.ok(stats.fps >= 17 && stats.fps <= 21, `measured ${stats.fps} fps over the last second`);
+    t.diagnostic(
+      `sent ${stats.framesSent}, skipped ${stats.framesSkipped}, median gap ${medianGap.toFixed(1)} ms, ` +
+        `drift ${drift.toFixed(1)} ms, median lateness ${median(events.map((e) => e.lateMs)).toFixed(2)} ms`,
+    );
+  });
+
+  it('paces the test pattern through jpeg-js at 20 fps for 1.5 s', async (t) => {
+    const { sender, events } = setup({ fps: 20, durationMs: 1500 });
+    await sender.run();
+    const stats = sender.stats;
+    await collector.waitFor(() => collector.starts.length >= stats.framesSent);
+
+    assert.equal(stats.framesSent + stats.framesSkipped, 30);
+    // jpeg-js takes 5-50 ms per frame here, more on a loaded box: skipped slots are allowed, the
+    // schedule is not negotiable.
+    assert.ok(stats.framesSent >= 15, `only ${stats.framesSent} of 30 frames sent`);
+    assert.equal(collector.starts.length, stats.framesSent);
+    assert.equal(events.length, stats.framesSent);
+    assert.ok(stats.bytesSent > 0 && stats.datagramsSent >= stats.framesSent * 2);
+    assert.equal(stats.lastFrameBytes, events.at(-1)!.jpegBytes);
+    assert.equal(stats.lastFrameChunks, events.at(-1)!.datagrams);
+
+    // Arrival = slot time + lateness + encode time. Gaps follow the slots they went out in, and
+    // the offset from the schedule does not grow (a loop that slept 50 ms after each frame would
+    // drift by the encode time on every frame, hundreds of ms here). It may shrink: the first
+    // frames encode slowly while V8 warms up.
+    const { gaps, offsets } = timing(events, 50);
+    const slotGaps = events.slice(1).map((e, i) => (e.slot - events[i]!.slot) * 50);
+    const error = median(gaps.map((gap, i) => gap - slotGaps[i]!));
+    assert.ok(Math.abs(error) < 20, `gaps are ${error.toFixed(1)} ms off their slots (median)`);
+    const bursts = gaps.filter((gap) => gap < 10).length;
+    assert.ok(bursts <= gaps.length / 10, `${bursts} of ${gaps.length} gaps under 10 ms`);
+    const drift = median(offsets.slice(-8)) - median(offsets.slice(0, 8));
+    assert.ok(drift < 40, `drifted ${drift.toFixed(1)} ms over 1.5 s`);
+    const medianGap = median(gaps);
+    t.diagnostic(
+      `sent ${stats.framesSent}, skipped ${stats.framesSkipped}, median gap ${medianGap.toFixed(1)} ms, ` +
+        `median encode ${median(events.map((e) => e.encodeMs)).toFixed(1)} ms (320x180)`,
+    );
+  });
+
+  it('skips the slots a slow frame overran instead of bursting to catch up', async () => {
+    // Grab 3 takes 160 ms at 20 fps: slots 4 and 5 (due at 200 and 250 ms) go by meanwhile.
+    const source = new JpegSource(await smallJpeg(), (grab) => (grab === 3 ? 160 : 0));
+    const { sender, events } = setup({ fps: 20, frames: 8, source });
+    await sender.run();
+    await collector.waitFor(() => collector.starts.length >= 8);
+    const slots = events.map((e) => e.slot);
+    assert.deepEqual(slots.slice(0, 4), [0, 1, 2, 3]);
+    assert.ok(slots[4]! >= 6, `frame after the slow one went out in slot ${slots[4]}`);
+    assert.equal(sender.stats.framesSkipped, slots[7]! - 7);
+    // Each frame after the slow one is its own slot, 50 ms apart: no burst of stale frames.
+    const arrivals = collector.starts.map((d) => d.at);
+    for (let i = 5; i < 8; i++) {
+      const gap = arrivals[i]! - arrivals[i - 1]!;
+      assert.ok(gap > 30, `gap ${gap.toFixed(1)} ms before frame ${i}`);
+    }
+    assert.ok(events[4]!.lateMs < 25, 'the next frame goes out within half an interval of its slot');
+  });
+
+  it('stops after exactly N frames when told to', async () => {
+    const { sender, source, transmitter } = setup({ fps: 50, frames: 5 });
+    await sender.run();
+    await collector.waitFor(() => collector.starts.length >= 5);
+    await sleep(150);
+    assert.equal(collector.starts.length, 5);
+    assert.equal(sender.stats.framesSent, 5);
+    assert.ok(source instanceof InstrumentedSource);
+    assert.equal(source.grabs, 5);
+    assert.equal(source.stopped, 1);
+    await assert.rejects(transmitter.send(Buffer.from([0xff, 0xd8, 0xff, 0xd9])), /closed/);
+  });
+
+  it('stamps each frame with seq and capture time (reassembled on the receiving side)', async () => {
+    const { sender, events } = setup({ fps: 40, frames: 6 });
+    const startUs = Date.now() * 1000;
+    await sender.run();
+    const endUs = Date.now() * 1000;
+    await collector.waitFor(() => collector.frames.length >= 6);
+    assert.equal(collector.frames.length, 6);
+    const metas = collector.frames.map((frame) => {
+      assert.ok(isWellFormedJpeg(frame.data));
+      return readFrameMeta(frame.data);
+    });
+    metas.forEach((meta, i) => {
+      assert.ok(meta, `frame ${i} carries metadata`);
+      assert.equal(meta.seq, i);
+      assert.equal(meta.captureUs, events[i]!.captureUs);
+      assert.ok(
+        meta.captureUs >= startUs - 5000 && meta.captureUs <= endUs + 5000,
+        `captureUs ${meta.captureUs}`,
+      );
+      if (i > 0) assert.ok(meta.captureUs > metas[i - 1]!.captureUs);
+    });
+    assert.deepEqual(
+      collector.frames.map((f) => f.data.length),
+      events.map((e) => e.jpegBytes),
+    );
+    // udpcam's framing: image ids cycle 0, 1, 2, ...
+    assert.deepEqual(
+      collector.frames.map((f) => f.imageId),
+      [0, 1, 2, 3, 4, 5],
+    );
+  });
+
+  it('sends plain JPEGs when meta is off', async () => {
+    const { sender } = setup({ fps: 50, frames: 2, meta: false });
+    await sender.run();
+    await collector.waitFor(() => collector.frames.length >= 2);
+    for (const frame of collector.frames) assert.equal(readFrameMeta(frame.data), undefined);
+  });
+
+  it('emulates the Python sender in legacy mode: random image ids in 10..99', async () => {
+    const { sender } = setup({ fps: 50, frames: 12 }, { legacy: true, packetSize: 4000 });
+    await sender.run();
+    await collector.waitFor(() => collector.frames.length >= 12);
+    const headers = collector.datagrams.map((d) => decodeDatagram(d.datagram));
+    for (const header of headers) {
+      assert.ok(header.imageId >= 10 && header.imageId <= 99, `image id ${header.imageId}`);
+    }
+    // Every chunk but a frame's last is exactly packetSize bytes, as the Python sender makes them.
+    const frames: (typeof headers)[] = [];
+    for (const header of headers) {
+      if (header.type === 'S') frames.push([]);
+      frames.at(-1)!.push(header);
+    }
+    assert.equal(frames.length, 12);
+    for (const chunks of frames) {
+      for (const chunk of chunks.slice(0, -1)) assert.equal(chunk.payload.length, 4000);
+      assert.ok(chunks.at(-1)!.payload.length <= 4000);
+    }
+    assert.equal(collector.frames.length, 12, 'the assembler reassembles every legacy frame');
+    for (const frame of collector.frames) assert.ok(readFrameMeta(frame.data));
+  });
+
+  it('lowers the quality when a frame does not fit 100 chunks, with a warning', async () => {
+    // 100 chunks of 200 bytes = 20000 bytes; the 640x360 pattern is ~24-29 kB at quality 80.
+    const source = new InstrumentedSource({ width: 640, height: 360 });
+    const { sender, events, warnings } = setup({ fps: 20, frames: 4, source }, { packetSize: 200 });
+    await sender.run();
+    await collector.waitFor(() => collector.frames.length >= 4);
+    assert.ok(warnings.length >= 1 && warnings.length <= 3, `${warnings.length} warnings`);
+    const first = warnings[0]!;
+    assert.equal(first.code, 'quality-reduced');
+    assert.equal(first.fromQuality, 80);
+    assert.ok(first.toQuality < 80);
+    assert.equal(first.maxFrameBytes, 20000);
+    assert.ok(first.frameBytes > 20000 && first.fittedBytes <= 20000);
+    assert.match(first.message, /quality lowered to \d+/);
+    for (const event of events) {
+      assert.ok(event.jpegBytes <= 20000);
+      assert.ok(event.datagrams <= 100);
+      assert.ok(event.quality! <= first.toQuality);
+    }
+    assert.equal(sender.stats.quality, warnings.at(-1)!.toQuality);
+    assert.equal(collector.frames.length, 4);
+  });
+
+  it('fails with UDPCAM_ERR_FRAME_TOO_LARGE when even the lowest quality does not fit', async () => {
+    const source = new InstrumentedSource({ width: 640, height: 360 });
+    const { sender } = setup({ fps: 20, frames: 2, source, minQuality: 50 }, { packetSize: 16 });
+    await assert.rejects(sender.run(), { code: 'UDPCAM_ERR_FRAME_TOO_LARGE', message: /quality 50/ });
+    assert.ok(source instanceof InstrumentedSource);
+    assert.equal(source.stopped, 1, 'the source is stopped after a failure');
+  });
+
+  it('fails with UDPCAM_ERR_FRAME_TOO_LARGE for a JPEG source frame that does not fit', async () => {
+    const pattern = new TestPatternSource();
+    await pattern.start();
+    const frame = await pattern.grab();
+    const big = new JpegJsEncoder().encode(frame.data, frame.width, frame.height, 95);
+    const source = new JpegSource(big);
+    const { sender } = setup({ fps: 20, frames: 2, source }, { packetSize: 200 });
+    await assert.rejects(sender.run(), { code: 'UDPCAM_ERR_FRAME_TOO_LARGE', message: /fixed-jpeg/ });
+    assert.equal(source.stopped, true);
+    assert.equal(collector.datagrams.length, 0);
+  });
+
+  it('sends a JPEG source frame as is, plus metadata', async () => {
+    const original = await smallJpeg(70);
+    const { sender, events } = setup({ fps: 50, frames: 2, source: new JpegSource(original) });
+    await sender.run();
+    await collector.waitFor(() => collector.frames.length >= 2);
+    assert.equal(events[0]!.quality, undefined);
+    const received = collector.frames[1]!.data;
+    assert.equal(readFrameMeta(received)?.seq, 1);
+    // Metadata adds one COM segment; everything else is the source's bytes.
+    assert.equal(
+      received.length,
+      original.length + 4 + 'UDPCAM1 seq=1 ts='.length + String(events[1]!.captureUs).length,
+    );
+  });
+
+  it('stop() ends an open-ended run, is idempotent and closes everything', async () => {
+    const { sender, source, transmitter } = setup({ fps: 30 });
+    const running = sender.run();
+    await collector.waitFor(() => collector.starts.length >= 3);
+    const [a, b] = [sender.stop(), sender.stop()];
+    await Promise.all([a, b, running]);
+    await sender.stop();
+    const sent = sender.stats.framesSent;
+    assert.ok(sent >= 3);
+    await sleep(100);
+    assert.equal(collector.starts.length, sent, 'nothing is sent after stop');
+    assert.ok(source instanceof InstrumentedSource);
+    assert.equal(source.stopped, 1);
+    await assert.rejects(transmitter.send(Buffer.from([0xff, 0xd8, 0xff, 0xd9])), /closed/);
+    assert.throws(() => sender.run(), /already/);
+  });
+
+  it('stop() before run() closes things and run() then returns at once', async () => {
+    const { sender, source } = setup({ fps: 30 });
+    await sender.stop();
+    await sender.run();
+    assert.ok(source instanceof InstrumentedSource);
+    assert.equal(source.started, 0);
+    assert.equal(source.stopped, 1);
+    assert.equal(sender.stats.framesSent, 0);
+  });
+
+  it('rejects bad options with UDPCAM_ERR_INVALID_OPTION', () => {
+    const base = {
+      source: new TestPatternSource(),
+      encoder: new JpegJsEncoder(),
+      transmitter: {
+        maxFrameBytes: 1000,
+        send: async () => ({ imageId: 0, datagrams: 0, bytes: 0 }),
+        close: async () => {},
+      },
+    };
+    for (const bad of [
+      { fps: 0 },
+      { fps: Number.NaN },
+      { fps: 2000 },
+      { fps: 10, quality: 0 },
+      { fps: 10, quality: 101 },
+      { fps: 10, quality: 50, minQuality: 60 },
+      { fps: 10, frames: 0 },
+      { fps: 10, frames: 1.5 },
+      { fps: 10, durationMs: -1 },
+    ]) {
+      assert.throws(
+        () => new Sender({ ...base, ...bad }),
+        { code: 'UDPCAM_ERR_INVALID_OPTION' },
+        JSON.stringify(bad),
+      );
+    }
+  });
+});
