@@ -7,7 +7,7 @@ import { REPO_ROOT } from '../../helpers/cli.js';
 
 test('docs/errors.md lists exactly the codes in ERROR_CODES', () => {
   const doc = readFileSync(`${REPO_ROOT}docs/errors.md`, 'utf8');
-  const documented = new Set([...doc.matchAll(/^\| `(UDPCAM_ERR_[A-Z_]+)` \|/gm)].map((m) => m[1]));
+  const documented = new Set([...doc.matchAll(/^\| `(UDPCAM_ERR_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]));
   assert.deepEqual([...documented].sort(), Object.keys(ERROR_CODES).sort());
 });
 
