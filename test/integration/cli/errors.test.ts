@@ -19,7 +19,12 @@ test('bad flag values exit 2 with one line', async () => {
     [['receive', '--port', 'abc'], /port must be a whole number from 0 to 65535/],
     [['receive', '--port', '70000'], /port must be a whole number/],
     [['receive', '--port', '5000', '--bogus'], /unknown option '--bogus'/],
-    [['receive'], /required option '-p, --port <port>' not specified/],
+    [['send', '--fps', '0'], /fps must be a number above 0/],
+    [['send', '--packet_size', '8'], /packet_size must be a whole number from 16 to 65502/],
+    [['send', '--packet-size', '70000'], /packet_size must be a whole number from 16 to 65502/],
+    [['send', '--size', 'big'], /expected WIDTHxHEIGHT/],
+    [['send', '--quality', '101'], /quality must be a whole number from 1 to 100/],
+    [['demo', '--cameras', '99'], /cameras must be a whole number from 1 to 16/],
     [['receive', '--port', '5000', '--bind', 'not an address!'], /expected an IPv4 or IPv6 address/],
     [['receive', '--port', '5000', '--max_senders', '0'], /max_senders must be a whole number from 1/],
     [['receive', '--port', '5000', '--max-senders', 'x'], /max_senders must be a whole number/],
@@ -29,6 +34,12 @@ test('bad flag values exit 2 with one line', async () => {
     assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
     assertOneLine(stderr, pattern);
   }
+});
+
+test('an unknown source exits 1 naming the sources there are', async () => {
+  const { code, stderr } = await runCli(['send', '--source', 'nope', '--frames', '1']);
+  assert.equal(code, 1);
+  assertOneLine(stderr, /unknown source 'nope'; sources: test .*\(UDPCAM_ERR_SOURCE\)/);
 });
 
 test('a port in use exits 1 naming the port and the code', async () => {
