@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { type AssembledFrame, type AssemblerOptions, FrameAssembler, readFrameMeta } from '@udpcam/protocol';
 import { cameraId, senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
+import { RateCounter } from './rate.js';
 import { bindUdpSocket } from './socket.js';
 
 /** Options of a Receiver. */
@@ -22,23 +23,68 @@ export interface ReceiverOptions {
   assembler: Partial<AssemblerOptions>;
   /** How often partial frames are checked for expiry, in ms. */
   expireIntervalMs: number;
+  /** Camera names by sender key ("10.0.0.5:5000" → "door"); others are named after their address. */
+  names: Readonly<Record<string, string>>;
+  /** A camera with no frame for this long (ms) is shown as offline. */
+  offlineAfterMs: number;
 }
 
 export const DEFAULT_RECEIVER_OPTIONS = {
   host: '0.0.0.0',
   recvBufferBytes: 32 * 1024 * 1024,
   expireIntervalMs: 50,
+  names: {},
+  offlineAfterMs: 3000,
 } as const;
 
+/** Latency samples kept per camera for percentiles. */
+const LATENCY_SAMPLES = 512;
+
 /** What the receiver knows of one camera. */
-export interface CameraState {
-  camera: string;
-  sender: string;
-  frames: number;
-  /** Wall-clock time of the last frame, µs since the epoch. */
-  lastFrameUs: number;
+export class CameraState {
+  /** Frames and frame bytes per second over the last ~2 s. */
+  readonly frameRate = new RateCounter();
+  readonly byteRate = new RateCounter();
+  frames = 0;
+  bytes = 0;
+  /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
+  lastFrameUs = 0;
+  /** performance.now() of the last frame. */
+  lastFrameAt = Number.NEGATIVE_INFINITY;
   /** Capture → complete, in µs, of the last frame that carried metadata. */
-  lastLatencyUs: number | undefined;
+  lastLatencyUs: number | undefined = undefined;
+  readonly #latencies = new Float64Array(LATENCY_SAMPLES);
+  #latencyCount = 0;
+
+  constructor(
+    /** Camera id: its name, or its address made safe for paths and URLs. */
+    readonly camera: string,
+    readonly sender: string,
+    readonly named: boolean,
+  ) {}
+
+  /** Records a frame of `bytes` at `nowMs`, with its latency if known. */
+  record(bytes: number, nowMs: number, receivedUs: number, latencyUs: number | undefined): void {
+    this.frames++;
+    this.bytes += bytes;
+    this.lastFrameUs = receivedUs;
+    this.lastFrameAt = nowMs;
+    this.frameRate.add(nowMs);
+    this.byteRate.add(nowMs, bytes);
+    if (latencyUs !== undefined) {
+      this.lastLatencyUs = latencyUs;
+      this.#latencies[this.#latencyCount++ % LATENCY_SAMPLES] = latencyUs;
+    }
+  }
+
+  /** Latency percentiles (µs) over the last 512 frames that carried metadata; undefined if none. */
+  latencyPercentiles(): { p50: number; p95: number; p99: number; max: number } | undefined {
+    const n = Math.min(this.#latencyCount, LATENCY_SAMPLES);
+    if (n === 0) return undefined;
+    const sorted = this.#latencies.slice(0, n).sort();
+    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1]! };
+  }
 }
 
 /** Wall-clock now in µs since the epoch, with sub-ms precision (same clock as the sender's stamp). */
@@ -61,6 +107,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly #sinks: FrameSink[] = [];
   readonly #cameras = new Map<string, CameraState>();
   readonly #expireTimer: NodeJS.Timeout;
+  readonly #names: Readonly<Record<string, string>>;
+  readonly offlineAfterMs: number;
   #closed = false;
 
   /** Binds the socket and starts receiving. Throws a UdpcamError when the port cannot be bound. */
@@ -81,6 +129,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.recvBufferBytes = recvBufferBytes;
     this.recvBufferCappedBy = cappedBy;
     this.#socket = socket;
+    this.#names = options.names;
+    this.offlineAfterMs = options.offlineAfterMs;
     const assembler = this.assembler;
     socket.on('message', (datagram, info) => {
       const frame = assembler.push(
@@ -106,9 +156,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#sinks.push(sink);
   }
 
-  /** Every camera seen so far. */
+  /** Every camera seen so far, in the order they first sent a frame. */
   cameras(): IterableIterator<CameraState> {
     return this.#cameras.values();
+  }
+
+  /** Whether a camera sent a frame within `offlineAfterMs`. */
+  isOnline(camera: CameraState, nowMs = performance.now()): boolean {
+    return nowMs - camera.lastFrameAt <= this.offlineAfterMs;
   }
 
   /** Stops receiving, then flushes and closes every sink. Idempotent. */
@@ -123,20 +178,18 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   #deliver(assembled: AssembledFrame): void {
     let camera = this.#cameras.get(assembled.sender);
     if (camera === undefined) {
-      camera = {
-        camera: cameraId(assembled.sender),
-        sender: assembled.sender,
-        frames: 0,
-        lastFrameUs: 0,
-        lastLatencyUs: undefined,
-      };
+      const name = this.#names[assembled.sender];
+      camera = new CameraState(name ?? cameraId(assembled.sender), assembled.sender, name !== undefined);
       this.#cameras.set(assembled.sender, camera);
     }
     const receivedUs = epochMicros();
     const meta = readFrameMeta(assembled.data);
-    camera.frames++;
-    camera.lastFrameUs = receivedUs;
-    if (meta !== undefined) camera.lastLatencyUs = receivedUs - meta.captureUs;
+    camera.record(
+      assembled.data.length,
+      assembled.completedAt,
+      receivedUs,
+      meta === undefined ? undefined : receivedUs - meta.captureUs,
+    );
     const frame: ReceivedFrame = {
       ...assembled,
       camera: camera.camera,

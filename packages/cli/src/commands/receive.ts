@@ -1,8 +1,8 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
 import { DEFAULT_ASSEMBLER_OPTIONS } from '@udpcam/protocol';
-import { checkWritableDir, DiskSink, Receiver } from '@udpcam/receiver';
-import { type Command, Option } from 'commander';
+import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addSnakeOption, host, integer, listenPort, positive } from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
 import { ReceiveStatus } from './receive-status.js';
@@ -17,6 +17,28 @@ export interface ReceiveFlags {
   max_senders: number;
   frame_timeout: number;
   recv_buffer: number;
+  http?: number;
+  httpHost: string;
+  auth?: string;
+  token?: string;
+  name: Record<string, string>;
+  maxClients: number;
+  ringSeconds: number;
+}
+
+/** `--name ADDRESS:PORT=NAME`, repeatable. */
+export function cameraName(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s=[\]]+):(\d{1,5})=([A-Za-z0-9._-]{1,64})$/.exec(value.trim());
+  if (!match) {
+    throw new InvalidArgumentError(
+      'expected ADDRESS:PORT=NAME, e.g. 10.0.0.5:5000=door (name: letters, digits, . _ -).',
+    );
+  }
+  return { ...previous, [`${match[1]}:${match[2]}`]: match[3]! };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Runs the receiver until SIGINT/SIGTERM; then flushes pending writes and returns. */
@@ -44,8 +66,30 @@ export async function receive(
       maxSenders: flags.max_senders,
       frameTimeoutMs: flags.frame_timeout,
     },
+    names: flags.name,
   });
   if (disk) receiver.addSink(disk);
+  let web: HttpServer | undefined;
+  if (flags.http !== undefined) {
+    try {
+      web = await HttpServer.listen(receiver, {
+        port: flags.http,
+        host: flags.httpHost,
+        auth: { basic: flags.auth, token: flags.token },
+        maxClients: flags.maxClients,
+        ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
+      });
+    } catch (error) {
+      await receiver.close();
+      throw error;
+    }
+    output.info(`udpcam: live page ${web.url}  (MJPEG: ${web.url}stream.mjpg, stats: ${web.url}api/cameras)`);
+    if (!isLoopback(flags.httpHost) && flags.auth === undefined && flags.token === undefined) {
+      output.warn(
+        `HTTP is open on ${flags.httpHost} without --auth or --token: anyone who can reach it sees the cameras`,
+      );
+    }
+  }
 
   const where = receiver.address;
   const shown =
@@ -69,6 +113,7 @@ export async function receive(
   const how = await signal.promise;
   signal.dispose();
   clearInterval(timer);
+  await web?.close();
   await receiver.close();
   const { line, record } = status.sample();
   output.status(`${line} | stopped (${how})`, { ...record, stopped: how });
@@ -93,7 +138,31 @@ export function receiveCommand(program: Command): Command {
       positive('status interval', 3600),
       5,
     )
-    .option('--json', 'print status as JSON lines on stdout', false);
+    .option('--json', 'print status as JSON lines on stdout', false)
+    .option(
+      '--http <port>',
+      'serve the live page, MJPEG streams, snapshots and stats on this TCP port',
+      listenPort,
+    )
+    .option(
+      '--http-host <address>',
+      'address for --http (a non-loopback one without auth prints a warning)',
+      host,
+      '127.0.0.1',
+    )
+    .option('--auth <user:password>', 'require HTTP Basic auth', (v: string) => {
+      if (!/^[^:]+:.+$/.test(v)) throw new InvalidArgumentError('expected user:password.');
+      return v;
+    })
+    .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)')
+    .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName, {})
+    .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
+    .option(
+      '--ring-seconds <s>',
+      'seconds of recent frames kept in memory per camera',
+      positive('ring-seconds', 3600),
+      10,
+    );
   addSnakeOption(
     command,
     new Option('--max_frame_bytes <bytes>', 'largest frame accepted')

@@ -1,0 +1,90 @@
+/** /metrics in the Prometheus text exposition format (version 0.0.4). */
+import { DROP_REASONS } from '@udpcam/protocol';
+import type { Receiver } from '../receiver.js';
+
+const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
+export function renderMetrics(receiver: Receiver, clients: (camera: string) => number): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  const cameras = [...receiver.cameras()];
+  const label = (camera: string, extra = '') => `{camera="${escape(camera)}"${extra}}`;
+  const stats = cameras.map((c) => [c, receiver.assembler.senderStats(c.sender)] as const);
+  const now = performance.now();
+  metric(
+    'udpcam_frames_total',
+    'counter',
+    'Frames received whole.',
+    cameras.map((c) => [label(c.camera), c.frames]),
+  );
+  metric(
+    'udpcam_frame_bytes_total',
+    'counter',
+    'Bytes of frames received whole.',
+    cameras.map((c) => [label(c.camera), c.bytes]),
+  );
+  metric(
+    'udpcam_frames_dropped_total',
+    'counter',
+    'Partial frames dropped, by reason.',
+    stats.flatMap(([c, s]) =>
+      DROP_REASONS.map(
+        (r) => [label(c.camera, `,reason="${r}"`), s?.droppedByReason[r] ?? 0] as [string, number],
+      ),
+    ),
+  );
+  metric(
+    'udpcam_datagrams_total',
+    'counter',
+    'Datagrams received.',
+    stats.map(([c, s]) => [label(c.camera), s?.datagrams ?? 0]),
+  );
+  metric(
+    'udpcam_datagrams_malformed_total',
+    'counter',
+    'Malformed datagrams.',
+    stats.map(([c, s]) => [label(c.camera), s?.malformed ?? 0]),
+  );
+  metric(
+    'udpcam_chunks_duplicate_total',
+    'counter',
+    'Duplicate chunks.',
+    stats.map(([c, s]) => [label(c.camera), s?.duplicateChunks ?? 0]),
+  );
+  metric(
+    'udpcam_camera_online',
+    'gauge',
+    '1 while the camera sends frames.',
+    cameras.map((c) => [label(c.camera), receiver.isOnline(c, now) ? 1 : 0]),
+  );
+  metric(
+    'udpcam_camera_fps',
+    'gauge',
+    'Frames per second over the last 2 s.',
+    cameras.map((c) => [label(c.camera), Number(c.frameRate.rate(now).toFixed(2))]),
+  );
+  metric(
+    'udpcam_http_clients',
+    'gauge',
+    'MJPEG clients streaming.',
+    cameras.map((c) => [label(c.camera), clients(c.camera)]),
+  );
+  const latency = cameras.flatMap((c) => {
+    const p = c.latencyPercentiles();
+    if (!p) return [];
+    return [
+      [label(c.camera, ',quantile="0.5"'), p.p50 / 1e6],
+      [label(c.camera, ',quantile="0.95"'), p.p95 / 1e6],
+      [label(c.camera, ',quantile="0.99"'), p.p99 / 1e6],
+    ] as [string, number][];
+  });
+  metric('udpcam_latency_seconds', 'summary', 'Capture to receive, from the timestamp in the JPEG.', latency);
+  metric('udpcam_datagrams_refused_total', 'counter', 'Datagrams refused at the sender limit.', [
+    ['', receiver.assembler.stats.refusedDatagrams],
+  ]);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,407 @@
+/**
+ * The receiver's HTTP side: a live page, MJPEG streams, snapshots, recent frames, JSON stats and
+ * Prometheus metrics. It is a FrameSink: every frame the receiver completes is offered to the
+ * camera's MJPEG clients and kept in the camera's ring.
+ *
+ *   GET /                                 live page (grid of cameras)
+ *   GET /cameras/:id/stream.mjpg          multipart/x-mixed-replace MJPEG
+ *   GET /cameras/:id/snapshot.jpg[?wait=1] latest frame (or the next one)
+ *   GET /cameras/:id/frames               recent frames kept in memory (JSON)
+ *   GET /cameras/:id/frames/:seq.jpg      one of them by sequence number
+ *   GET /cameras/:id/frame.jpg?at=T       the last frame at or before T (µs or ms since the epoch, or ISO time)
+ *   GET /stream.mjpg, /snapshot.jpg, /?action=stream, /?action=snapshot   the first camera
+ *                                         (mjpg-streamer / µStreamer URLs, so existing tools work)
+ *   GET /api/cameras                      per-camera stats (JSON)
+ *   GET /metrics                          Prometheus text format
+ */
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FrameSink, ReceivedFrame } from '../frame.js';
+import type { CameraState, Receiver } from '../receiver.js';
+import { FrameRing, type FrameRingOptions } from '../ring.js';
+import { socketError } from '../socket.js';
+import { type AuthOptions, isAuthorized } from './auth.js';
+import { renderMetrics } from './metrics.js';
+import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
+
+/** Options of the HTTP server. */
+export interface HttpOptions {
+  port: number;
+  host: string;
+  auth: AuthOptions;
+  /** MJPEG clients at once, across cameras; more get 503. */
+  maxClients: number;
+  /** Recent frames kept per camera. */
+  ring: FrameRingOptions;
+  /** How long `snapshot.jpg?wait=1` waits for the next frame (ms). */
+  snapshotWaitMs: number;
+}
+
+export const DEFAULT_HTTP_OPTIONS = {
+  host: '127.0.0.1',
+  auth: {},
+  maxClients: 256,
+  ring: { maxAgeUs: 10_000_000, maxFrames: 600, maxBytes: 64 * 1024 * 1024 },
+  snapshotWaitMs: 10_000,
+} as const;
+
+const PAGE_DIR = new URL('../../page/', import.meta.url);
+const PAGE_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/index.html': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+};
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+/** What the HTTP side keeps per camera. */
+interface CameraHttp {
+  ring: FrameRing;
+  latest: ReceivedFrame | undefined;
+  latestHeader: Buffer | undefined;
+  clients: Set<MjpegClient>;
+  waiters: Set<(frame: ReceivedFrame) => void>;
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
+}
+
+function jpeg(response: ServerResponse, frame: ReceivedFrame): void {
+  response.writeHead(200, {
+    'Content-Type': 'image/jpeg',
+    'Content-Length': frame.data.length,
+    'Cache-Control': 'no-store',
+    'X-Timestamp': timestampHeader(frame.receivedUs),
+    'X-Frame-Seq': String(frame.seq),
+  });
+  response.end(frame.data);
+}
+
+/** `at` as µs since the epoch: digits (µs if > 1e14, else ms) or an ISO time. */
+function parseTime(value: string): number | undefined {
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    return n > 1e14 ? n : n * 1000;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms * 1000;
+}
+
+/** The HTTP server and frame sink described above. Create with `HttpServer.listen`. */
+export class HttpServer implements FrameSink {
+  readonly #receiver: Receiver;
+  readonly #options: HttpOptions;
+  readonly #server: http.Server;
+  readonly #cameras = new Map<string, CameraHttp>();
+  #clients = 0;
+  #closed = false;
+
+  static readonly defaults = DEFAULT_HTTP_OPTIONS;
+
+  /** Starts listening; throws a UdpcamError when the port cannot be bound. */
+  static async listen(
+    receiver: Receiver,
+    options: Partial<HttpOptions> & { port: number },
+  ): Promise<HttpServer> {
+    const server = new HttpServer(receiver, { ...DEFAULT_HTTP_OPTIONS, ...options });
+    await server.#listen();
+    receiver.addSink(server);
+    return server;
+  }
+
+  private constructor(receiver: Receiver, options: HttpOptions) {
+    this.#receiver = receiver;
+    this.#options = options;
+    this.#server = http.createServer((request, response) => this.#handle(request, response));
+    // A client that never sends its request must not hold a socket forever.
+    this.#server.headersTimeout = 10_000;
+    this.#server.requestTimeout = 0;
+  }
+
+  /** The bound address. */
+  get address(): AddressInfo {
+    return this.#server.address() as AddressInfo;
+  }
+
+  /** The base URL, e.g. http://127.0.0.1:8080/. */
+  get url(): string {
+    const { address, port, family } = this.address;
+    const host = family === 'IPv6' ? `[${address}]` : address;
+    return `http://${host}:${port}/`;
+  }
+
+  /** MJPEG clients streaming from one camera (by id), or from all. */
+  clientCount(camera?: string): number {
+    if (camera === undefined) return this.#clients;
+    return this.#cameras.get(camera)?.clients.size ?? 0;
+  }
+
+  write(frame: ReceivedFrame): void {
+    let camera = this.#cameras.get(frame.camera);
+    if (camera === undefined) {
+      camera = {
+        ring: new FrameRing(this.#options.ring),
+        latest: undefined,
+        latestHeader: undefined,
+        clients: new Set(),
+        waiters: new Set(),
+      };
+      this.#cameras.set(frame.camera, camera);
+    }
+    camera.ring.push(frame);
+    camera.latest = frame;
+    camera.latestHeader = undefined;
+    if (camera.clients.size > 0) {
+      const header = partHeader(frame);
+      camera.latestHeader = header;
+      for (const client of camera.clients) client.offer(header, frame);
+    }
+    if (camera.waiters.size > 0) {
+      for (const waiter of camera.waiters) waiter(frame);
+      camera.waiters.clear();
+    }
+  }
+
+  /** Ends every stream and stops listening. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const camera of this.#cameras.values()) {
+      for (const client of camera.clients) client.close();
+      camera.clients.clear();
+    }
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #listen(): Promise<void> {
+    const { port, host } = this.#options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => reject(socketError(error, `HTTP ${host}:${port}`));
+      this.#server.once('error', onError);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://udpcam');
+    if (!isAuthorized(request, url, this.#options.auth)) {
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (this.#options.auth.basic !== undefined)
+        headers['WWW-Authenticate'] = 'Basic realm="udpcam", charset="UTF-8"';
+      response.writeHead(401, headers);
+      response.end(JSON.stringify({ error: 'authentication required' }));
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ error: `method ${request.method} not allowed` }));
+      return;
+    }
+    this.#route(url, response).catch((error: unknown) => {
+      if (!response.headersSent) json(response, 500, { error: (error as Error).message });
+      else response.destroy();
+    });
+  }
+
+  async #route(url: URL, response: ServerResponse): Promise<void> {
+    const path = url.pathname;
+    const action = url.searchParams.get('action');
+    if (path === '/' && action === 'stream') return this.#stream(this.#first(), response);
+    if (path === '/' && action === 'snapshot') return this.#snapshot(this.#first(), url, response);
+    if (path === '/stream.mjpg') return this.#stream(this.#first(), response);
+    if (path === '/snapshot.jpg') return this.#snapshot(this.#first(), url, response);
+    if (path === '/api/cameras') return json(response, 200, this.#cameraList());
+    if (path === '/metrics') {
+      const text = renderMetrics(this.#receiver, (camera) => this.clientCount(camera));
+      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      response.end(text);
+      return;
+    }
+    const page = PAGE_FILES[path];
+    if (page !== undefined) return this.#static(page, response);
+
+    const match =
+      /^\/cameras\/([A-Za-z0-9._-]+)\/(stream\.mjpg|snapshot\.jpg|frames|frame\.jpg|frames\/(\d+)\.jpg)$/.exec(
+        path,
+      );
+    if (!match) return json(response, 404, { error: `no such path: ${path}` });
+    const id = match[1]!;
+    const camera = this.#findCamera(id);
+    if (camera === undefined) {
+      return json(response, 404, {
+        error: `unknown camera: ${id}`,
+        cameras: this.#cameraList().map((c) => c.id),
+      });
+    }
+    switch (match[2]) {
+      case 'stream.mjpg':
+        return this.#stream(camera, response);
+      case 'snapshot.jpg':
+        return this.#snapshot(camera, url, response);
+      case 'frames':
+        return json(response, 200, this.#frameList(id));
+      case 'frame.jpg': {
+        const at = parseTime(url.searchParams.get('at') ?? '');
+        if (at === undefined)
+          return json(response, 400, {
+            error: 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>',
+          });
+        const frame = this.#cameras.get(id)?.ring.atOrBefore(at);
+        if (!frame)
+          return json(response, 404, { error: 'no frame kept from that time', kept: this.#keptRange(id) });
+        return jpeg(response, frame);
+      }
+      default: {
+        const frame = this.#cameras.get(id)?.ring.bySeq(Number(match[3]));
+        if (!frame)
+          return json(response, 404, { error: `frame ${match[3]} is not kept`, kept: this.#keptRange(id) });
+        return jpeg(response, frame);
+      }
+    }
+  }
+
+  /** The first camera that sent a frame. */
+  #first(): CameraState | undefined {
+    return this.#receiver.cameras().next().value;
+  }
+
+  #findCamera(id: string): CameraState | undefined {
+    for (const camera of this.#receiver.cameras()) if (camera.camera === id) return camera;
+    return undefined;
+  }
+
+  #stream(camera: CameraState | undefined, response: ServerResponse): void {
+    if (camera === undefined) return json(response, 503, { error: 'no camera has sent a frame yet' });
+    if (this.#clients >= this.#options.maxClients) {
+      return json(response, 503, { error: 'too many clients', maxClients: this.#options.maxClients });
+    }
+    const state = this.#cameras.get(camera.camera)!;
+    const client = startMjpeg(response);
+    this.#clients++;
+    state.clients.add(client);
+    response.on('close', () => {
+      if (state.clients.delete(client)) this.#clients--;
+    });
+    // Start with the newest frame, so a client sees a picture at once.
+    if (state.latest !== undefined)
+      client.offer(state.latestHeader ?? partHeader(state.latest), state.latest);
+  }
+
+  async #snapshot(camera: CameraState | undefined, url: URL, response: ServerResponse): Promise<void> {
+    if (camera === undefined) return json(response, 503, { error: 'no camera has sent a frame yet' });
+    const state = this.#cameras.get(camera.camera)!;
+    if (url.searchParams.get('wait') === '1') {
+      const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          state.waiters.delete(resolve);
+          resolve(undefined);
+        }, this.#options.snapshotWaitMs);
+        state.waiters.add((next) => {
+          clearTimeout(timer);
+          resolve(next);
+        });
+        response.on('close', () => {
+          clearTimeout(timer);
+          state.waiters.delete(resolve);
+        });
+      });
+      if (frame === undefined)
+        return json(response, 503, { error: `no new frame within ${this.#options.snapshotWaitMs} ms` });
+      return jpeg(response, frame);
+    }
+    if (state.latest === undefined) return json(response, 503, { error: 'no frame yet' });
+    return jpeg(response, state.latest);
+  }
+
+  async #static(file: string, response: ServerResponse): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readFile(new URL(file, PAGE_DIR));
+    } catch {
+      return json(response, 404, { error: `page file missing: ${file}` });
+    }
+    response.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-cache',
+    });
+    response.end(body);
+  }
+
+  #keptRange(id: string): { oldestSeq: number; newestSeq: number; frames: number } | undefined {
+    const ring = this.#cameras.get(id)?.ring;
+    if (!ring || ring.size === 0) return undefined;
+    const frames = [...ring.frames()];
+    return { oldestSeq: frames[0]!.seq, newestSeq: frames.at(-1)!.seq, frames: frames.length };
+  }
+
+  #frameList(id: string): unknown {
+    const ring = this.#cameras.get(id)?.ring;
+    const frames = ring ? [...ring.frames()] : [];
+    return frames.map((f) => ({
+      seq: f.seq,
+      receivedUs: f.receivedUs,
+      bytes: f.data.length,
+      captureUs: f.meta?.captureUs,
+      url: `/cameras/${id}/frames/${f.seq}.jpg`,
+    }));
+  }
+
+  #cameraList() {
+    const now = performance.now();
+    return [...this.#receiver.cameras()].map((camera) => {
+      const stats = this.#receiver.assembler.senderStats(camera.sender);
+      const state = this.#cameras.get(camera.camera);
+      const latency = camera.latencyPercentiles();
+      const complete = stats?.framesComplete ?? 0;
+      const dropped = stats?.framesDropped ?? 0;
+      return {
+        id: camera.camera,
+        name: camera.named ? camera.camera : null,
+        sender: camera.sender,
+        online: this.#receiver.isOnline(camera, now),
+        frames: camera.frames,
+        fps: Number(camera.frameRate.rate(now).toFixed(2)),
+        bytesPerSecond: Math.round(camera.byteRate.rate(now)),
+        lastFrameAt: camera.lastFrameUs > 0 ? new Date(camera.lastFrameUs / 1000).toISOString() : null,
+        lossPercent: complete + dropped > 0 ? Number(((100 * dropped) / (complete + dropped)).toFixed(2)) : 0,
+        framesDropped: dropped,
+        latencyMs: latency
+          ? {
+              p50: latency.p50 / 1000,
+              p95: latency.p95 / 1000,
+              p99: latency.p99 / 1000,
+              max: latency.max / 1000,
+            }
+          : null,
+        clients: state?.clients.size ?? 0,
+        clientFps: state ? [...state.clients].map((c) => Number(c.fps(now).toFixed(2))) : [],
+        recent: state?.ring.size ?? 0,
+        stats,
+        urls: {
+          stream: `/cameras/${camera.camera}/stream.mjpg`,
+          snapshot: `/cameras/${camera.camera}/snapshot.jpg`,
+          frames: `/cameras/${camera.camera}/frames`,
+        },
+      };
+    });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The last few seconds of one camera's frames, kept in memory so a client can fetch "the frame
+ * from just before the event". Bounded three ways — age, count and bytes — and allocation-free
+ * per frame: a fixed array used as a circular buffer, holding references to frames the receiver
+ * already allocated.
+ */
+import type { ReceivedFrame } from './frame.js';
+
+/** Limits of a FrameRing. */
+export interface FrameRingOptions {
+  /** Frames older than this (µs, by receive time) fall out. */
+  maxAgeUs: number;
+  /** Frames kept at most. */
+  maxFrames: number;
+  /** Bytes kept at most. */
+  maxBytes: number;
+}
+
+/** Recent frames of one camera, oldest first; see the file comment. */
+export class FrameRing {
+  readonly #slots: (ReceivedFrame | undefined)[];
+  readonly #options: FrameRingOptions;
+  #start = 0;
+  #count = 0;
+  #bytes = 0;
+
+  constructor(options: FrameRingOptions) {
+    this.#options = options;
+    this.#slots = new Array(options.maxFrames);
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Adds the newest frame and lets the oldest go past any limit. */
+  push(frame: ReceivedFrame): void {
+    if (frame.data.length > this.#options.maxBytes) return;
+    if (this.#count === this.#slots.length) this.#shift();
+    this.#slots[(this.#start + this.#count) % this.#slots.length] = frame;
+    this.#count++;
+    this.#bytes += frame.data.length;
+    while (this.#bytes > this.#options.maxBytes) this.#shift();
+    this.prune(frame.receivedUs);
+  }
+
+  /** Lets go of frames older than maxAgeUs at `nowUs`. */
+  prune(nowUs: number): void {
+    while (this.#count > 0 && nowUs - this.#at(0).receivedUs > this.#options.maxAgeUs) this.#shift();
+  }
+
+  /** The newest frame, if any. */
+  latest(): ReceivedFrame | undefined {
+    return this.#count > 0 ? this.#at(this.#count - 1) : undefined;
+  }
+
+  /** The frame with receiver sequence number `seq`, if still kept. */
+  bySeq(seq: number): ReceivedFrame | undefined {
+    if (this.#count === 0) return undefined;
+    // Sequence numbers are consecutive per camera, except where the ring skipped none: search.
+    const first = this.#at(0).seq;
+    const guess = seq - first;
+    if (guess >= 0 && guess < this.#count && this.#at(guess).seq === seq) return this.#at(guess);
+    for (let i = 0; i < this.#count; i++) if (this.#at(i).seq === seq) return this.#at(i);
+    return undefined;
+  }
+
+  /** The last frame received at or before `timeUs` (µs since the epoch), if still kept. */
+  atOrBefore(timeUs: number): ReceivedFrame | undefined {
+    let low = 0;
+    let high = this.#count - 1;
+    let found: ReceivedFrame | undefined;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const frame = this.#at(middle);
+      if (frame.receivedUs <= timeUs) {
+        found = frame;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Every kept frame, oldest first. */
+  *frames(): IterableIterator<ReceivedFrame> {
+    for (let i = 0; i < this.#count; i++) yield this.#at(i);
+  }
+
+  #at(index: number): ReceivedFrame {
+    return this.#slots[(this.#start + index) % this.#slots.length]!;
+  }
+
+  #shift(): void {
+    const frame = this.#slots[this.#start]!;
+    this.#slots[this.#start] = undefined;
+    this.#start = (this.#start + 1) % this.#slots.length;
+    this.#count--;
+    this.#bytes -= frame.data.length;
+  }
+}
