@@ -125,6 +125,12 @@ enum SlotState {
  */
 const FORWARD_WINDOW = 10;
 const CYCLING_STREAK = 8;
+/**
+ * For a sender that cycles ids, ids only move forward (like TCP sequence numbers): a slot more
+ * than half the cycle behind the newest id belongs to a frame 50+ frames old. It is dropped then,
+ * so its id can never come round again onto a stale partial frame, whatever the frame rate.
+ */
+const HALF_CYCLE = 50;
 
 class FrameSlot {
   state = SlotState.Idle;
@@ -176,6 +182,8 @@ class SenderState {
   collecting = 0;
   lastSeenAt = 0;
   lastStartedId = -1;
+  /** The most advanced image id started, for the sliding window of cycling senders. */
+  newestId = -1;
   cyclingStreak = 0;
 
   constructor(readonly key: string) {}
@@ -428,12 +436,13 @@ export class FrameAssembler {
     now: number,
   ): boolean {
     if (now - slot.completedAt > this.#tombstoneMs(slot.sender)) return false;
-    const frame = slot.frame!;
+    const frame = slot.frame;
     const payload = datagram.subarray(PAYLOAD_OFFSET);
     if (chunkId < slot.chunkCount) {
       const isLast = chunkId === slot.chunkCount - 1;
       const expectedType = chunkId === 0 ? TYPE_START : isLast ? TYPE_END : TYPE_CONTINUE;
       if (type !== expectedType) return false;
+      if (frame === undefined) return !slot.sender.stats.reusesImageIds;
       const start = slot.offsets[chunkId]!;
       const end = slot.offsets[chunkId + 1]!;
       return end - start === payload.length && Buffer.compare(frame.subarray(start, end), payload) === 0;
@@ -473,11 +482,26 @@ export class FrameAssembler {
       }
     }
     sender.lastStartedId = slot.imageId;
+    const ahead = (slot.imageId - sender.newestId + 100) % 100;
+    if (sender.newestId < 0 || (ahead >= 1 && ahead <= HALF_CYCLE)) {
+      sender.newestId = slot.imageId;
+      if (!sender.stats.reusesImageIds) this.#slideWindow(sender);
+    }
     slot.state = SlotState.Collecting;
     slot.firstAt = now;
     slot.lastAt = now;
     sender.collecting++;
     this.#collecting.add(slot);
+  }
+
+  /** Drops what a cycling sender left more than HALF_CYCLE ids behind its newest frame. */
+  #slideWindow(sender: SenderState): void {
+    for (const other of sender.slots) {
+      if (other === undefined || other.state === SlotState.Idle) continue;
+      if ((sender.newestId - other.imageId + 100) % 100 <= HALF_CYCLE) continue;
+      if (other.state === SlotState.Collecting) this.#drop(other, 'expired');
+      else this.#clear(other);
+    }
   }
 
   #complete(slot: FrameSlot, now: number): AssembledFrame | undefined {
@@ -501,7 +525,9 @@ export class FrameAssembler {
     const firstChunkAt = slot.firstAt;
     this.#release(slot);
     slot.state = SlotState.Complete;
-    slot.frame = data;
+    // A cycling sender sends nothing else under this id within the window, so a late chunk is a
+    // duplicate by its id alone; only senders that reuse ids need the bytes to compare.
+    slot.frame = slot.sender.stats.reusesImageIds ? data : undefined;
     slot.chunkCount = count;
     slot.completedAt = now;
     return {

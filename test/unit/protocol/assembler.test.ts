@@ -549,3 +549,48 @@ describe('FrameAssembler: Python senders reusing image ids', () => {
     assert.ok(out[0]!.data.equals(second));
   });
 });
+
+describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
+  // At 250 fps an id comes back every 400 ms, inside frameTimeoutMs (500 ms): a partial frame
+  // that lost its S must not wait for the next frame with its id and be completed by that S.
+  test('lost S chunks over many id wraps never stitch two frames together', () => {
+    const assembler = new FrameAssembler();
+    const cycle = new ImageIdCycle();
+    const sent = new Set<string>();
+    let emitted = 0;
+    let whole = 0;
+    for (let k = 0; k < 1200; k++) {
+      const frame = uniqueFrame(POOL[k % POOL.length]!, k);
+      sent.add(frame.toString('base64'));
+      const datagrams = udpcamDatagrams(frame, cycle.next(), 300);
+      // Every 37th frame loses its S; every 41st loses its E.
+      const lose = k % 37 === 5 ? 0 : k % 41 === 7 ? datagrams.length - 1 : -1;
+      if (lose < 0) whole++;
+      for (const [i, datagram] of datagrams.entries()) {
+        if (i === lose) continue;
+        const out = assembler.push(datagram, 'fast', k * 4 + i * 0.01);
+        if (out) {
+          emitted++;
+          assert.ok(sent.has(out.data.toString('base64')), `frame ${k}: emitted bytes are no sent frame`);
+        }
+      }
+    }
+    assert.equal(emitted, whole);
+    const stats = assembler.senderStats('fast')!;
+    assert.equal(stats.reusesImageIds, false);
+    // Every frame that lost a chunk was dropped (expired as the window slid past it, or evicted
+    // past 4 in flight), or is among the last few still in flight.
+    assert.equal(stats.framesDropped + assembler.framesInFlight, 1200 - whole);
+    assert.equal(stats.droppedByReason.superseded, 0);
+    assert.ok(stats.droppedByReason.expired > 0);
+  });
+
+  test('a cycling sender keeps no frame bytes for late duplicates; they are still recognised', () => {
+    const assembler = new FrameAssembler();
+    const start = establishCyclingSender(assembler, 'cam');
+    const datagrams = udpcamDatagrams(FRAME, 10, 200);
+    assert.equal(pushAll(assembler, datagrams, 'cam', start).length, 1);
+    assert.equal(pushAll(assembler, datagrams, 'cam', start + 5).length, 0);
+    assert.equal(assembler.senderStats('cam')!.duplicateChunks, datagrams.length);
+  });
+});
