@@ -1,0 +1,102 @@
+/**
+ * Frames for the benchmarks: a real JPEG of a realistic size (1280x720 at quality 75, ~60 kB),
+ * stamped per frame with udpcam's metadata comment like the sender does, then cut into datagrams
+ * the way dgram delivers them: one Buffer, 5-byte header and payload together.
+ */
+import { chunkFrame, readFrameMeta, withFrameMeta } from '@udpcam/protocol';
+import jpeg from 'jpeg-js';
+
+/** What to encode: size in pixels, jpeg-js quality and the amplitude of the pixel noise. */
+export interface TestJpegSpec {
+  width: number;
+  height: number;
+  quality: number;
+  /** Peak-to-peak noise added to a colour gradient; 10 gives ~60 kB at 1280x720, quality 75. */
+  noise: number;
+  seed: number;
+}
+
+export const DEFAULT_TEST_JPEG: Readonly<TestJpegSpec> = Object.freeze({
+  width: 1280,
+  height: 720,
+  quality: 75,
+  noise: 10,
+  seed: 1,
+});
+
+/**
+ * Frames in the benchmarks' pool: a multiple of 100, so image ids keep cycling 00..99 across the
+ * pool's end. Frame k carries seq = k in its metadata.
+ */
+export const POOL_FRAMES = 200;
+
+/** A small seeded generator (mulberry32): the same workload on every run. Returns [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A baseline JPEG of a gradient plus noise (jpeg-js, the sender's encoder); ~100 ms at 1280x720. */
+export function encodeTestJpeg(spec: Partial<TestJpegSpec> = {}): Buffer {
+  const { width, height, quality, noise, seed } = { ...DEFAULT_TEST_JPEG, ...spec };
+  const random = seededRandom(seed);
+  const rgba = Buffer.alloc(width * height * 4);
+  const clamp = (value: number) => Math.max(0, Math.min(255, value));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      const jitter = (random() - 0.5) * noise;
+      rgba[at] = clamp((x * 255) / width + jitter);
+      rgba[at + 1] = clamp((y * 255) / height + jitter);
+      rgba[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
+      rgba[at + 3] = 255;
+    }
+  }
+  return Buffer.from(jpeg.encode({ data: rgba, width, height }, quality).data);
+}
+
+/**
+ * `count` frames cycling over `bases` differently seeded JPEGs, each stamped with udpcam's COM
+ * segment (seq = index). Frame k and frame k + 100 (the next to use k's image id) come from
+ * different bases whenever 100 is not a multiple of `bases`, so they differ in every chunk, as
+ * real frames do, and no chunk is taken for a late duplicate of the frame before it.
+ */
+export function testFrames(count: number, bases = 3, captureUs = 1_700_000_000_000_000): Buffer[] {
+  const images = Array.from({ length: bases }, (_, index) => encodeTestJpeg({ seed: index + 1 }));
+  const frames: Buffer[] = [];
+  for (let seq = 0; seq < count; seq++) {
+    frames.push(withFrameMeta(images[seq % bases]!, { seq, captureUs: captureUs + seq }));
+  }
+  return frames;
+}
+
+/** Bytes compared at each end of a frame by `isFrameIntact`. */
+const CHECKED_END_BYTES = 1024;
+
+/**
+ * Whether a reassembled frame is the pool frame its metadata names: same length, same first and
+ * last KiB. Cheap enough for the receiver's hot path, and it catches a frame stitched together
+ * from two frames (the head of one, the body of another).
+ */
+export function isFrameIntact(data: Buffer, pool: readonly Buffer[]): boolean {
+  const seq = readFrameMeta(data)?.seq;
+  const expected = seq === undefined ? undefined : pool[seq];
+  if (expected === undefined || expected.length !== data.length) return false;
+  const end = data.length;
+  const span = Math.min(CHECKED_END_BYTES, end);
+  return (
+    data.compare(expected, 0, span, 0, span) === 0 &&
+    data.compare(expected, end - span, end, end - span, end) === 0
+  );
+}
+
+/** A frame's datagrams as dgram hands them to a 'message' handler: header and payload in one Buffer. */
+export function frameDatagrams(frame: Buffer, imageId: number, packetSize: number): Buffer[] {
+  return chunkFrame(frame, imageId, packetSize).map(([header, payload]) => Buffer.concat([header, payload]));
+}

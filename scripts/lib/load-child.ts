@@ -1,0 +1,142 @@
+/**
+ * bench-receiver's load generator (a child process, pinned to its own core by the parent): sends
+ * pre-built ~60 kB JPEG frames as datagrams of `packetSize` payload bytes + 5 header bytes, to
+ * 127.0.0.1 only, at a target datagram rate for a fixed time, then reports what it managed.
+ *
+ * Pacing is fine-grained: it sends in batches of at most MAX_BATCH datagrams, each time catching
+ * up to `rate x elapsed` on the high-resolution clock, and spins (yielding to the event loop every
+ * SLICE_MS) when ahead. A run ends at a frame boundary, so it only ever sends whole frames.
+ *
+ *   node build/scripts/lib/load-child.js [packetSize]   (driven over IPC: see ipc.ts)
+ */
+import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { frameDatagrams, POOL_FRAMES, testFrames } from './frames.js';
+import type { LoadCommand, LoadReady, LoadReport } from './ipc.js';
+
+/** Most datagrams sent back to back before the clock is read again. */
+const MAX_BATCH = 8;
+/** Longest stretch of sending or spinning before the event loop gets a turn, ms. */
+const SLICE_MS = 2;
+/** Longest run accepted, ms: every run is bounded. */
+const MAX_DURATION_MS = 60_000;
+
+const packetSize = Number(process.argv[2] ?? 1400);
+const encodeStarted = performance.now();
+const frames = testFrames(POOL_FRAMES);
+const encodeMs = performance.now() - encodeStarted;
+const datagrams: Buffer[] = [];
+/** 1 at the last datagram of a frame. */
+const frameEnds: number[] = [];
+frames.forEach((frame, index) => {
+  const chunks = frameDatagrams(frame, index % 100, packetSize);
+  chunks.forEach((datagram, chunkId) => {
+    datagrams.push(datagram);
+    frameEnds.push(chunkId === chunks.length - 1 ? 1 : 0);
+  });
+});
+
+let socket: dgram.Socket | undefined;
+let sendErrors = 0;
+/** Where the next run goes on in the pool: image ids keep cycling from run to run. */
+let position = 0;
+
+function send(message: LoadReady | LoadReport | { type: 'connected'; localPort: number }): void {
+  process.send!(message);
+}
+
+async function connect(port: number): Promise<number> {
+  if (socket) await new Promise<void>((resolve) => socket!.close(() => resolve()));
+  const next = dgram.createSocket('udp4');
+  next.on('error', () => {
+    sendErrors++;
+  });
+  await new Promise<void>((resolve) => next.connect(port, '127.0.0.1', () => resolve()));
+  socket = next;
+  return next.address().port;
+}
+
+/** Sends at `rate` datagrams/s for `durationMs` (then to the end of the frame in progress). */
+function run(rate: number, durationMs: number): Promise<LoadReport> {
+  const target = socket!;
+  const perMs = rate / 1000;
+  const duration = Math.min(durationMs, MAX_DURATION_MS);
+  const length = datagrams.length;
+  const errorsBefore = sendErrors;
+  const cpuBefore = process.cpuUsage();
+  let sent = 0;
+  let bytes = 0;
+  let framesSent = 0;
+  let atFrameStart = true;
+  let maxLagMs = 0;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const finish = () => {
+      const elapsedMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      resolve({
+        type: 'report',
+        sent,
+        bytes,
+        frames: framesSent,
+        elapsedMs,
+        sendErrors: sendErrors - errorsBefore,
+        cpuUs: cpu.user + cpu.system,
+        maxLagMs,
+      });
+    };
+    const tick = () => {
+      const sliceEnd = performance.now() + SLICE_MS;
+      for (;;) {
+        const now = performance.now();
+        const elapsed = now - started;
+        if (atFrameStart && elapsed >= duration) {
+          finish();
+          return;
+        }
+        const owed = Math.floor(elapsed * perMs) + 1 - sent;
+        if (owed > 0) {
+          const lag = owed / perMs;
+          if (lag > maxLagMs) maxLagMs = lag;
+          for (let batch = Math.min(owed, MAX_BATCH); batch > 0; batch--) {
+            const datagram = datagrams[position]!;
+            target.send(datagram);
+            sent++;
+            bytes += datagram.length;
+            atFrameStart = frameEnds[position] === 1;
+            if (atFrameStart) framesSent++;
+            if (++position === length) position = 0;
+            if (atFrameStart && elapsed >= duration) break;
+          }
+        }
+        if (now >= sliceEnd) break;
+      }
+      setImmediate(tick);
+    };
+    tick();
+  });
+}
+
+process.on('message', async (command: LoadCommand) => {
+  switch (command.type) {
+    case 'connect':
+      send({ type: 'connected', localPort: await connect(command.port) });
+      break;
+    case 'run':
+      send(await run(command.rate, command.durationMs));
+      break;
+    case 'exit':
+      socket?.close();
+      process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+send({
+  type: 'ready',
+  frames: frames.length,
+  frameBytes: frames.reduce((sum, frame) => sum + frame.length, 0) / frames.length,
+  datagramsPerFrame: datagrams.length / frames.length,
+  datagramBytes: packetSize + 5,
+  encodeMs,
+});
