@@ -21,7 +21,7 @@ export interface ReceiveFlags {
   httpHost: string;
   auth?: string;
   token?: string;
-  name: Record<string, string>;
+  name?: Record<string, string>;
   maxClients: number;
   ringSeconds: number;
 }
@@ -66,7 +66,7 @@ export async function receive(
       maxSenders: flags.max_senders,
       frameTimeoutMs: flags.frame_timeout,
     },
-    names: flags.name,
+    names: flags.name ?? {},
   });
   if (disk) receiver.addSink(disk);
   let web: HttpServer | undefined;
@@ -155,7 +155,7 @@ export function receiveCommand(program: Command): Command {
       return v;
     })
     .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)')
-    .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName, {})
+    .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName)
     .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
     .option(
       '--ring-seconds <s>',
