@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { isWellFormedJpeg, readFrameMeta } from '@udpcam/protocol';
 import jpeg from 'jpeg-js';
-import { runCli, startReceiver } from '../../helpers/cli.js';
+import { runCli, startCli, startReceiver } from '../../helpers/cli.js';
 
 async function framesIn(dir: string): Promise<{ camera: string; files: string[] }[]> {
   const cameras = await readdir(dir);
@@ -119,30 +119,33 @@ test('send --legacy speaks the Python framing, and receive takes it', async () =
   }
 });
 
-test('demo: test cameras → receiver → files, then a clean exit', async () => {
+test('demo: test cameras → receiver with its live page (and files with --out), then a clean exit', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-demo-'));
   try {
-    const result = await runCli([
+    const cli = startCli([
       'demo',
       '--cameras',
       '2',
       '--fps',
       '10',
       '--duration',
-      '3',
+      '4',
+      '--http',
+      '0',
       '--out',
       dir,
-      '--json',
     ]);
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /udpcam demo: 2 test cameras/);
-    const cameras = await framesIn(dir);
+    const [, url] = (await cli.waitFor(/watch them live at (http:\/\/\S+)/)) as RegExpMatchArray;
+    await cli.waitFor(/demo: .*fps/, 10_000);
+    const cameras = (await (await fetch(`${url}api/cameras`)).json()) as { id: string; frames: number }[];
     assert.equal(cameras.length, 2);
-    for (const { files } of cameras) assert.ok(files.length >= 10, `${files.length} frames in 3 s at 10 fps`);
-    const records = result.stdout.split('\n').map((line) => JSON.parse(line));
-    const last = records.filter((r) => r.level === 'status').at(-1);
-    assert.equal(last.cameras.length, 2);
-    assert.ok(last.written >= 20);
+    const snapshot = await fetch(`${url}snapshot.jpg`);
+    assert.equal(snapshot.status, 200);
+    assert.ok(isWellFormedJpeg(Buffer.from(await snapshot.arrayBuffer())));
+    assert.equal(await cli.exited, 0, cli.stderr.join('\n'));
+    const written = await framesIn(dir);
+    assert.equal(written.length, 2);
+    for (const { files } of written) assert.ok(files.length >= 15, `${files.length} frames in 4 s at 10 fps`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,14 +1,14 @@
 /**
- * `udpcam demo`: a receiver and N synthetic cameras on loopback, no camera needed. Each camera
- * is a real `udpcam send` child process (encoding is CPU-heavy and must not stall the receiver),
- * exactly as a user would run it.
+ * `udpcam demo`: N synthetic cameras → a receiver with its live page, all on loopback, no camera
+ * needed. Each camera is a real `udpcam send` child process (encoding is CPU-heavy and must not
+ * stall the receiver), exactly as a user would run it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UdpcamError } from '@udpcam/protocol';
-import { checkWritableDir, DiskSink, Receiver } from '@udpcam/receiver';
+import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import type { Command } from 'commander';
 import { integer, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
@@ -19,7 +19,8 @@ export interface DemoFlags {
   cameras: number;
   fps: number;
   duration: number;
-  out: string;
+  out?: string;
+  http: number;
   json: boolean;
 }
 
@@ -51,66 +52,91 @@ function startCamera(port: number, fps: number, output: Output): ChildProcess {
   return child;
 }
 
+/** Listens on `port`, or on any free port when it is taken: the demo must start anyway. */
+async function listenHttp(receiver: Receiver, port: number, output: Output): Promise<HttpServer> {
+  try {
+    return await HttpServer.listen(receiver, { port, host: '127.0.0.1' });
+  } catch (error) {
+    if ((error as UdpcamError).code !== 'UDPCAM_ERR_ADDRESS_IN_USE' || port === 0) throw error;
+    output.warn(`port ${port} is taken; the live page uses a free port instead`);
+    return HttpServer.listen(receiver, { port: 0, host: '127.0.0.1' });
+  }
+}
+
 /** Runs the demo for --duration seconds (0: until Ctrl-C). */
 export async function demo(flags: DemoFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
-  const out = path.resolve(flags.out);
-  await checkWritableDir(out);
-  const disk = new DiskSink({
-    dir: out,
-    onError: (error, file) => output.warn(`cannot write ${file}: ${error.code}`),
-  });
+  const out = flags.out === undefined ? undefined : path.resolve(flags.out);
+  let disk: DiskSink | undefined;
+  if (out !== undefined) {
+    await checkWritableDir(out);
+    disk = new DiskSink({
+      dir: out,
+      onError: (error, file) => output.warn(`cannot write ${file}: ${error.code}`),
+    });
+  }
   const receiver = await Receiver.open({ port: 0, host: '127.0.0.1' });
-  receiver.addSink(disk);
+  if (disk) receiver.addSink(disk);
+  let web: HttpServer;
+  try {
+    web = await listenHttp(receiver, flags.http, output);
+  } catch (error) {
+    await receiver.close();
+    throw error;
+  }
   const { port } = receiver.address;
+  const plural = flags.cameras === 1 ? '' : 's';
+  const until = flags.duration > 0 ? `${flags.duration} s` : 'Ctrl-C to stop';
   output.info(
-    `udpcam demo: ${flags.cameras} test camera${flags.cameras === 1 ? '' : 's'} → udp 127.0.0.1:${port} → ${out} (${flags.duration > 0 ? `${flags.duration} s` : 'Ctrl-C to stop'})`,
+    `udpcam demo: ${flags.cameras} test camera${plural} → udp 127.0.0.1:${port}${out ? ` → ${out}` : ''} (${until})`,
   );
+  const url = web.url;
+  output.info(`udpcam demo: watch them live at ${url}`);
   const cameras = Array.from({ length: flags.cameras }, () => startCamera(port, flags.fps, output));
 
-  const previous = new Map<string, number>();
-  let last = performance.now();
   const report = (final = false) => {
     const now = performance.now();
-    const seconds = Math.max(1e-3, (now - last) / 1000);
-    last = now;
     const rows = [...receiver.cameras()].map((camera) => {
       const stats = receiver.assembler.senderStats(camera.sender)!;
-      const fps = (camera.frames - (previous.get(camera.sender) ?? 0)) / seconds;
-      previous.set(camera.sender, camera.frames);
-      const latency =
-        camera.lastLatencyUs === undefined ? 'n/a' : `${(camera.lastLatencyUs / 1000).toFixed(1)} ms`;
+      const fps = camera.frameRate.rate(now);
+      const latencyMs = camera.latencyPercentiles()?.p50;
+      const perFrame = formatBytes(stats.frameBytes / Math.max(1, stats.framesComplete));
+      const latency = latencyMs === undefined ? 'n/a' : `${(latencyMs / 1000).toFixed(1)} ms`;
       return {
         camera: camera.camera,
-        text: `${camera.camera}: ${final ? '' : `${fps.toFixed(1)} fps, `}${camera.frames} frames, ${formatBytes(stats.frameBytes / Math.max(1, stats.framesComplete))}/frame, dropped ${stats.framesDropped}, latency ${latency}`,
+        text: `${camera.camera}: ${final ? '' : `${fps.toFixed(1)} fps, `}${camera.frames} frames, ${perFrame}/frame, dropped ${stats.framesDropped}, latency p50 ${latency}`,
         fps,
         frames: camera.frames,
         dropped: stats.framesDropped,
-        latencyMs: camera.lastLatencyUs === undefined ? undefined : camera.lastLatencyUs / 1000,
+        latencyMs: latencyMs === undefined ? undefined : latencyMs / 1000,
       };
     });
     const text = rows.length === 0 ? 'waiting for the first frame…' : rows.map((r) => r.text).join(' | ');
     output.status(`demo: ${text}`, {
       cameras: rows.map(({ text: _, ...rest }) => rest),
-      written: disk.stats.written,
+      written: disk?.stats.written,
+      url,
     });
   };
   const timer = setInterval(report, 2000);
   const signal = untilSignal();
-  const stopAfter =
+  const timeUp =
     flags.duration > 0
-      ? new Promise<string>((resolve) => setTimeout(resolve, flags.duration * 1000, 'time'))
-      : undefined;
+      ? [new Promise<string>((resolve) => setTimeout(resolve, flags.duration * 1000, 'time'))]
+      : [];
   const exits = cameras.map((child) => once(child, 'exit'));
   const allExited = Promise.all(exits).then(() => 'cameras-exited');
-  const why = await Promise.race([signal.promise, allExited, ...(stopAfter ? [stopAfter] : [])]);
+  const why = await Promise.race([signal.promise, allExited, ...timeUp]);
   signal.dispose();
   clearInterval(timer);
   for (const child of cameras) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(exits);
+  await web.close();
   await receiver.close();
   report(true);
   const total = [...receiver.cameras()].reduce((sum, camera) => sum + camera.frames, 0);
-  output.info(`udpcam demo: ${total} frames received, ${disk.stats.written} written to ${out}`);
+  output.info(
+    `udpcam demo: ${total} frames received${disk ? `, ${disk.stats.written} written to ${out}` : ''}`,
+  );
   if (why === 'cameras-exited') {
     throw new UdpcamError(
       'UDPCAM_ERR_SOURCE',
@@ -123,19 +149,26 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
 export function demoCommand(program: Command): Command {
   return program
     .command('demo')
-    .description(
-      'Run test-pattern cameras and a receiver on loopback and watch frames arrive (no camera needed).',
+    .description('Run test-pattern cameras and a receiver with its live page on loopback (no camera needed).')
+    .option('--cameras <n>', 'number of synthetic cameras', integer('cameras', 1, 16), 3)
+    .option('--fps <n>', 'frames per second per camera', positive('fps', 120), 10)
+    .option(
+      '--http <port>',
+      'live page port on 127.0.0.1 (a free one if taken; 0: any)',
+      integer('http', 0, 65535),
+      8080,
     )
-    .option('--cameras <n>', 'number of synthetic cameras', integer('cameras', 1, 16), 2)
-    .option('--fps <n>', 'frames per second per camera', positive('fps', 120), 15)
     .option(
       '--duration <seconds>',
       'stop after this many seconds; 0 runs until Ctrl-C',
       integer('duration', 0, 86_400),
-      10,
+      0,
     )
-    .option('-o, --out <dir>', 'where received frames are written', 'udpcam-demo')
+    .option('-o, --out <dir>', 'also write every frame to DIR/<camera>/<time>-<seq>.jpg')
     .option('--json', 'print status as JSON lines on stdout', false)
-    .addHelpText('after', '\nExamples:\n  udpcam demo\n  udpcam demo --cameras 4 --fps 10 --duration 0')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  udpcam demo\n  udpcam demo --cameras 4 --fps 15 --duration 30 --out demo-frames',
+    )
     .action((flags: DemoFlags) => demo(flags));
 }
