@@ -56,3 +56,16 @@ export function addSnakeOption(command: Command, option: Option): Command {
   }
   return command;
 }
+
+/** A size in bytes: a whole number with an optional k, M, G or T suffix (powers of 1024). */
+export function byteSize(name: string): (value: string) => number {
+  return (value) => {
+    const match = /^(\d+(?:\.\d+)?)\s*([kKMGT]?)(i?B)?$/.exec(value.trim());
+    const scale = { '': 1, k: 1024, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 } as const;
+    const bytes = match ? Math.floor(Number(match[1]) * scale[match[2] as keyof typeof scale]) : Number.NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < 1) {
+      throw new InvalidArgumentError(`${name} must be a size such as 500M, 2G or 1048576.`);
+    }
+    return bytes;
+  };
+}

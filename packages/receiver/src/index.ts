@@ -7,4 +7,6 @@ export * from './rate.js';
 export * from './receiver.js';
 export * from './ring.js';
 export * from './sinks/disk.js';
+export * from './sinks/retention.js';
+export * from './sinks/thinning.js';
 export * from './socket.js';

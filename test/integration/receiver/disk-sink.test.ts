@@ -1,6 +1,6 @@
 /** DiskSink on a real file system: atomic files, bounded queue, errors counted not thrown. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -93,6 +93,74 @@ test('write errors are counted by code and reported, never thrown', async () => 
     assert.equal(sink.stats.written, 1, 'another camera still writes');
     assert.ok(Object.keys(sink.stats.failedByCode).length >= 1);
     assert.ok(reported.length >= 1 && reported.length < 20, 'reports are rate-limited');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('retention keeps the newest N frames per camera, counting files from an earlier run', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-disk-'));
+  try {
+    const frame = makeJpeg(32, 32, 6);
+    // An earlier run left 3 frames (older names sort first).
+    await mkdir(path.join(dir, 'cam_1'));
+    for (const old of [
+      '20200101T000000.000Z-000001.jpg',
+      '20200101T000001.000Z-000002.jpg',
+      '20200101T000002.000Z-000003.jpg',
+    ]) {
+      await writeFile(path.join(dir, 'cam_1', old), frame);
+    }
+    const sink = new DiskSink({ dir, retention: { keep: 5 }, concurrency: 1 });
+    for (let seq = 1; seq <= 12; seq++) sink.write(frameOf(frame, seq));
+    await sink.flush();
+    const names = (await readdir(path.join(dir, 'cam_1'))).sort();
+    assert.equal(names.length, 5);
+    assert.ok(
+      names.every((n) => !n.startsWith('2020')),
+      "the earlier run's frames went first",
+    );
+    assert.deepEqual(
+      names.map((n) => n.slice(-10)),
+      ['000008.jpg', '000009.jpg', '000010.jpg', '000011.jpg', '000012.jpg'],
+    );
+    assert.equal(sink.stats.deleted, 10);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('retention by bytes keeps each camera under --max-bytes', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-disk-'));
+  try {
+    const frame = padJpegTo(makeJpeg(32, 32, 7), 10_000);
+    const sink = new DiskSink({ dir, retention: { maxBytes: 35_000 }, concurrency: 1 });
+    for (let seq = 1; seq <= 10; seq++) {
+      sink.write(frameOf(frame, seq, 'a'));
+      sink.write(frameOf(frame, seq, 'b'));
+    }
+    await sink.flush();
+    for (const camera of ['a', 'b']) assert.equal((await readdir(path.join(dir, camera))).length, 3);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('thinning writes one frame in N, or at most F per second', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-disk-'));
+  try {
+    const frame = makeJpeg(32, 32, 8);
+    const every = new DiskSink({ dir: path.join(dir, 'every'), thinning: { every: 3 } });
+    for (let seq = 1; seq <= 30; seq++) every.write(frameOf(frame, seq));
+    await every.flush();
+    assert.equal(every.stats.written, 10);
+    assert.equal(every.stats.thinned, 20);
+
+    // 3 s of a 30 fps camera (completedAt 33.3 ms apart) thinned to 10 fps.
+    const fps = new DiskSink({ dir: path.join(dir, 'fps'), thinning: { maxFps: 10 } });
+    for (let seq = 1; seq <= 90; seq++) fps.write({ ...frameOf(frame, seq), completedAt: seq * (1000 / 30) });
+    await fps.flush();
+    assert.ok(fps.stats.written >= 29 && fps.stats.written <= 31, `${fps.stats.written} written`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -73,7 +73,9 @@ export class ReceiveStatus {
     if (latencyMs !== undefined) parts.push(`latency ${latencyMs.toFixed(1)} ms`);
     if (this.disk) {
       const d = this.disk.stats;
-      parts.push(`written ${d.written} skipped ${d.skipped} failed ${d.failed}`);
+      parts.push(
+        `written ${d.written} skipped ${d.skipped} failed ${d.failed}${d.deleted ? ` deleted ${d.deleted}` : ''}${d.thinned ? ` thinned ${d.thinned}` : ''}`,
+      );
     }
     if (this.receiver.assembler.stats.refusedDatagrams > 0) {
       parts.push(`refused ${this.receiver.assembler.stats.refusedDatagrams} (sender limit)`);

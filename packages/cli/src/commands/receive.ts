@@ -1,9 +1,9 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
-import { DEFAULT_ASSEMBLER_OPTIONS } from '@udpcam/protocol';
+import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
 import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { addSnakeOption, host, integer, listenPort, positive } from '../options.js';
+import { addSnakeOption, byteSize, host, integer, listenPort, positive } from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
 import { ReceiveStatus } from './receive-status.js';
 
@@ -24,6 +24,10 @@ export interface ReceiveFlags {
   name?: Record<string, string>;
   maxClients: number;
   ringSeconds: number;
+  keep?: number;
+  maxBytes?: number;
+  every?: number;
+  maxFps?: number;
 }
 
 /** `--name ADDRESS:PORT=NAME`, repeatable. */
@@ -47,10 +51,19 @@ export async function receive(
   output: Output = consoleOutput(flags.json),
 ): Promise<void> {
   let disk: DiskSink | undefined;
+  const diskOnly = [flags.keep, flags.maxBytes, flags.every, flags.maxFps].some((v) => v !== undefined);
+  if (diskOnly && flags.out === undefined) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      '--keep, --max-bytes, --every and --max-fps need --out DIR',
+    );
+  }
   if (flags.out !== undefined) {
     await checkWritableDir(flags.out);
     disk = new DiskSink({
       dir: flags.out,
+      retention: { keep: flags.keep, maxBytes: flags.maxBytes },
+      thinning: { every: flags.every, maxFps: flags.maxFps },
       onError: (error, file) =>
         output.warn(
           `cannot write ${file}: ${error.code ?? error.message} (frames are counted as failed; receiving goes on)`,
@@ -156,6 +169,22 @@ export function receiveCommand(program: Command): Command {
     })
     .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)')
     .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName)
+    .option(
+      '--keep <n>',
+      'with --out: keep only the newest N frames per camera',
+      integer('keep', 1, Number.MAX_SAFE_INTEGER),
+    )
+    .option(
+      '--max-bytes <size>',
+      'with --out: keep at most this much per camera (e.g. 500M, 2G)',
+      byteSize('max-bytes'),
+    )
+    .option('--every <n>', 'with --out: write one frame in N', integer('every', 1, 1_000_000))
+    .option(
+      '--max-fps <n>',
+      'with --out: write at most N frames per second per camera',
+      positive('max-fps', 1000),
+    )
     .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
     .option(
       '--ring-seconds <s>',

@@ -10,6 +10,8 @@ import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
+import { CameraRetention, type RetentionLimits } from './retention.js';
+import { Thinning, type ThinningOptions } from './thinning.js';
 
 /** Options of a DiskSink. */
 export interface DiskSinkOptions {
@@ -22,6 +24,10 @@ export interface DiskSinkOptions {
   concurrency: number;
   /** Told about each write error (already counted); called at most once a second per error code. */
   onError?: (error: NodeJS.ErrnoException, file: string) => void;
+  /** Per camera: keep the newest N frames and/or at most this many bytes on disk. */
+  retention?: RetentionLimits;
+  /** Per camera: write every Nth frame and/or at most F per second. */
+  thinning?: ThinningOptions;
 }
 
 export const DEFAULT_DISK_SINK_OPTIONS = {
@@ -38,6 +44,10 @@ export interface DiskSinkStats {
   skipped: number;
   failed: number;
   failedByCode: Record<string, number>;
+  /** Frames not written on purpose (--every, --max-fps). */
+  thinned: number;
+  /** Old frames deleted by retention. */
+  deleted: number;
   queued: number;
   queuedBytes: number;
 }
@@ -98,6 +108,8 @@ export class DiskSink implements FrameSink {
     skipped: 0,
     failed: 0,
     failedByCode: {},
+    thinned: 0,
+    deleted: 0,
     queued: 0,
     queuedBytes: 0,
   };
@@ -105,15 +117,24 @@ export class DiskSink implements FrameSink {
   readonly #queue: ReceivedFrame[] = [];
   readonly #madeDirs = new Set<string>();
   readonly #lastReported = new Map<string, number>();
+  readonly #retention = new Map<string, CameraRetention>();
+  readonly #thinning: Thinning | undefined;
   #active = 0;
   #idle: (() => void) | undefined;
 
   constructor(options: Partial<DiskSinkOptions> & { dir: string }) {
     this.#options = { ...DEFAULT_DISK_SINK_OPTIONS, ...options };
+    const thinning = this.#options.thinning;
+    if (thinning?.every !== undefined || thinning?.maxFps !== undefined)
+      this.#thinning = new Thinning(thinning);
   }
 
   write(frame: ReceivedFrame): void {
     const stats = this.stats;
+    if (this.#thinning && !this.#thinning.admit(frame.camera, frame.completedAt)) {
+      stats.thinned++;
+      return;
+    }
     if (
       stats.queued >= this.#options.maxQueuedFrames ||
       stats.queuedBytes + frame.data.length > this.#options.maxQueuedBytes
@@ -166,10 +187,13 @@ export class DiskSink implements FrameSink {
         await makeDirs(dir);
         this.#madeDirs.add(dir);
       }
+      const retention = this.#retentionOf(frame.camera, dir);
+      await retention?.seed();
       await writeFile(temporary, frame.data);
       await rename(temporary, file);
       this.stats.written++;
       this.stats.writtenBytes += frame.data.length;
+      if (retention) this.stats.deleted += await retention.add(path.basename(file), frame.data.length);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       this.stats.failed++;
@@ -178,6 +202,17 @@ export class DiskSink implements FrameSink {
       await unlink(temporary).catch(() => {});
       this.#report(error as NodeJS.ErrnoException, file);
     }
+  }
+
+  #retentionOf(camera: string, dir: string): CameraRetention | undefined {
+    const limits = this.#options.retention;
+    if (limits?.keep === undefined && limits?.maxBytes === undefined) return undefined;
+    let retention = this.#retention.get(camera);
+    if (retention === undefined) {
+      retention = new CameraRetention(dir, limits);
+      this.#retention.set(camera, retention);
+    }
+    return retention;
   }
 
   #report(error: NodeJS.ErrnoException, file: string): void {

@@ -1,0 +1,78 @@
+/**
+ * Per-camera retention on disk: keep the newest `keep` frames and/or `maxBytes` bytes, deleting
+ * the oldest as new ones land. Frames already in the folder from an earlier run count too (names
+ * sort by time), so the folder stays bounded across restarts.
+ */
+import { readdir, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Limits per camera; undefined means no limit of that kind. */
+export interface RetentionLimits {
+  keep?: number;
+  maxBytes?: number;
+}
+
+/** A FIFO of one camera's frame files with their sizes. */
+export class CameraRetention {
+  readonly #dir: string;
+  readonly #limits: RetentionLimits;
+  #files: { name: string; bytes: number }[] = [];
+  #head = 0;
+  #bytes = 0;
+  #seeded: Promise<void> | undefined;
+
+  constructor(dir: string, limits: RetentionLimits) {
+    this.#dir = dir;
+    this.#limits = limits;
+  }
+
+  /** Frames and bytes this camera has on disk (as far as retention knows). */
+  get frames(): number {
+    return this.#files.length - this.#head;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Reads what an earlier run left in the folder, once. */
+  seed(): Promise<void> {
+    this.#seeded ??= (async () => {
+      const names = (await readdir(this.#dir).catch(() => [] as string[]))
+        .filter((name) => name.endsWith('.jpg') && !name.startsWith('.'))
+        .sort();
+      for (const name of names) {
+        const info = await stat(path.join(this.#dir, name)).catch(() => undefined);
+        if (info?.isFile()) this.#push(name, info.size);
+      }
+    })();
+    return this.#seeded;
+  }
+
+  /** Records a new frame file and deletes the oldest past the limits; returns how many went. */
+  async add(name: string, bytes: number): Promise<number> {
+    this.#push(name, bytes);
+    let deleted = 0;
+    const { keep, maxBytes } = this.#limits;
+    while (
+      this.frames > 1 &&
+      ((keep !== undefined && this.frames > keep) || (maxBytes !== undefined && this.#bytes > maxBytes))
+    ) {
+      const oldest = this.#files[this.#head++]!;
+      this.#bytes -= oldest.bytes;
+      await unlink(path.join(this.#dir, oldest.name)).catch(() => {});
+      deleted++;
+    }
+    // Compact now and then so the array does not grow with everything ever written.
+    if (this.#head > 1024 && this.#head * 2 > this.#files.length) {
+      this.#files = this.#files.slice(this.#head);
+      this.#head = 0;
+    }
+    return deleted;
+  }
+
+  #push(name: string, bytes: number): void {
+    this.#files.push({ name, bytes });
+    this.#bytes += bytes;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * A full disk (a 512 kB tmpfs mounted for the test) while `udpcam receive --out --http` runs:
+ * write errors are counted as ENOSPC, nothing crashes, and the HTTP side keeps serving frames.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
+import { startCli } from '../../helpers/cli.js';
+import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+
+function tryMount(dir: string): string | undefined {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return `cannot mount a tmpfs here (needs root): ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-full-'));
+const skip = tryMount(dir);
+
+test('disk full: ENOSPC is counted and reported, the HTTP side keeps serving', { skip }, async () => {
+  const cli = startCli([
+    'receive',
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--out',
+    dir,
+    '--http',
+    '0',
+    '--status-interval',
+    '0.3',
+    '--json',
+  ]);
+  const socket = dgram.createSocket('udp4');
+  try {
+    const port = Number((await cli.waitFor(/receiving on udp .*:(\d+)/))[1]);
+    const url = (await cli.waitFor(/live page (http:\/\/\S+)/))[1]!;
+    const ids = new ImageIdCycle();
+    const frames = Array.from({ length: 40 }, (_, i) => padJpegTo(makeJpeg(64, 64, i), 60_000));
+    for (const frame of frames) {
+      for (const [header, payload] of chunkFrame(frame, ids.next(), 1400)) {
+        await new Promise<void>((resolve) =>
+          socket.send([header, payload], port, '127.0.0.1', () => resolve()),
+        );
+      }
+      await sleep(20);
+    }
+    // 40 frames of 60 kB do not fit 512 kB: most writes fail with ENOSPC.
+    await cli.waitFor(/"frames":40[,}]/, 10_000);
+    await sleep(700); // the writes of the last frames settle; a status line follows
+    const status = cli.stdout
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.level === 'status')
+      .at(-1);
+    assert.ok(status.disk.failedByCode.ENOSPC > 20, JSON.stringify(status.disk));
+    assert.equal(status.disk.written + status.disk.failed + status.disk.skipped, 40);
+    assert.ok(
+      cli.stdout.some((l) => l.includes('ENOSPC') && l.includes('"level":"warn"')),
+      'the error was reported',
+    );
+    const snapshot = await fetch(`${url}snapshot.jpg`);
+    assert.equal(snapshot.status, 200);
+    assert.ok(Buffer.from(await snapshot.arrayBuffer()).equals(frames.at(-1)!), 'the newest frame is served');
+    assert.equal(await cli.stop('SIGINT'), 0);
+  } finally {
+    socket.close();
+    await cli.stop('SIGKILL');
+    if (!skip) execFileSync('umount', [dir]);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
