@@ -390,14 +390,30 @@ export class FrameAssembler {
     if (this.#lastSender === state) this.#lastSender = undefined;
   }
 
+  /**
+   * Makes room for a new sender at the limit. A sender that has not completed a frame yet (junk,
+   * a scan, spoofed ports) gives way first, least recently seen first, so a flood from many ports
+   * cannot lock out a real camera; a sender that delivers frames gives way only after being
+   * silent for senderIdleMs.
+   */
   #admit(key: string, now: number): SenderState | undefined {
     if (this.#senders.size >= this.options.maxSenders) {
+      let unproven: SenderState | undefined;
       let idlest: SenderState | undefined;
       for (const state of this.#senders.values()) {
+        if (
+          state.stats.framesComplete === 0 &&
+          (unproven === undefined || state.lastSeenAt < unproven.lastSeenAt)
+        ) {
+          unproven = state;
+        }
         if (idlest === undefined || state.lastSeenAt < idlest.lastSeenAt) idlest = state;
       }
-      if (idlest === undefined || now - idlest.lastSeenAt < this.options.senderIdleMs) return undefined;
-      this.forget(idlest.key);
+      const victim =
+        unproven ??
+        (idlest !== undefined && now - idlest.lastSeenAt >= this.options.senderIdleMs ? idlest : undefined);
+      if (victim === undefined) return undefined;
+      this.forget(victim.key);
       this.stats.sendersForgotten++;
     }
     const state = new SenderState(key);

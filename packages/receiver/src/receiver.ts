@@ -5,8 +5,15 @@
 
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import { BlockList, isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type AssembledFrame, type AssemblerOptions, FrameAssembler, readFrameMeta } from '@udpcam/protocol';
+import {
+  type AssembledFrame,
+  type AssemblerOptions,
+  FrameAssembler,
+  readFrameMeta,
+  UdpcamError,
+} from '@udpcam/protocol';
 import { cameraId, senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { RateCounter } from './rate.js';
@@ -27,6 +34,11 @@ export interface ReceiverOptions {
   names: Readonly<Record<string, string>>;
   /** A camera with no frame for this long (ms) is shown as offline. */
   offlineAfterMs: number;
+  /** Multicast group to join, and the interface address to join it on. */
+  group?: string;
+  groupInterface?: string;
+  /** Only senders in these CIDR ranges (e.g. 10.0.0.0/8, ::1/128) are heard; others are counted and ignored. */
+  allow?: readonly string[];
 }
 
 export const DEFAULT_RECEIVER_OPTIONS = {
@@ -92,6 +104,41 @@ export function epochMicros(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
+/**
+ * A check for --allow ranges. Decisions are cached per address (a sender sends thousands of
+ * datagrams a second); the cache is dropped when it grows, so spoofed addresses cannot fill memory.
+ */
+export function allowList(ranges: readonly string[]): (address: string, family: string) => boolean {
+  const list = new BlockList();
+  for (const range of ranges) {
+    const [address = '', bits] = range.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `--allow takes CIDR ranges such as 10.0.0.0/8 or ::1/128, got ${range}`,
+      );
+    }
+    list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+  }
+  const cache = new Map<string, boolean>();
+  return (address, family) => {
+    let verdict = cache.get(address);
+    if (verdict === undefined) {
+      // An IPv4 sender on a dual-stack (::) socket shows as ::ffff:a.b.c.d.
+      const v4 = family === 'IPv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
+      verdict =
+        v4 !== undefined
+          ? list.check(v4, 'ipv4') || list.check(address, 'ipv6')
+          : list.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4');
+      if (cache.size >= 4096) cache.clear();
+      cache.set(address, verdict);
+    }
+    return verdict;
+  };
+}
+
 interface ReceiverEvents {
   frame: [ReceivedFrame];
   sinkError: [unknown];
@@ -109,11 +156,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly #expireTimer: NodeJS.Timeout;
   readonly #names: Readonly<Record<string, string>>;
   readonly offlineAfterMs: number;
+  /** Datagrams from senders outside --allow. */
+  notAllowed = 0;
   #closed = false;
 
   /** Binds the socket and starts receiving. Throws a UdpcamError when the port cannot be bound. */
   static async open(options: Partial<ReceiverOptions> & { port: number }): Promise<Receiver> {
     const full: ReceiverOptions = { ...DEFAULT_RECEIVER_OPTIONS, assembler: {}, ...options };
+    if (full.allow !== undefined) allowList(full.allow); // refuse bad ranges before binding
     const bound = await bindUdpSocket(full);
     return new Receiver(full, bound.socket, bound.recvBufferBytes, bound.cappedBy);
   }
@@ -132,7 +182,12 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#names = options.names;
     this.offlineAfterMs = options.offlineAfterMs;
     const assembler = this.assembler;
+    const allowed = options.allow === undefined ? undefined : allowList(options.allow);
     socket.on('message', (datagram, info) => {
+      if (allowed !== undefined && !allowed(info.address, info.family)) {
+        this.notAllowed++;
+        return;
+      }
       const frame = assembler.push(
         datagram,
         senderKey(info.address, info.port, info.family),

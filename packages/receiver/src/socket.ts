@@ -14,6 +14,10 @@ export interface UdpSocketOptions {
   host: string;
   /** Kernel receive buffer to ask for, in bytes. */
   recvBufferBytes: number;
+  /** A multicast group to join after binding. */
+  group?: string;
+  /** Address of the interface to join the group on (default: the kernel's choice). */
+  groupInterface?: string;
 }
 
 /** A bound socket and what the kernel granted. */
@@ -63,7 +67,8 @@ function readRmemMax(): number | undefined {
 /** Binds a UDP socket (udp6 for an IPv6 host) and raises its receive buffer. */
 export async function bindUdpSocket(options: UdpSocketOptions): Promise<BoundUdpSocket> {
   const type = net.isIP(options.host) === 6 ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type, reuseAddr: false });
+  // Several receivers may listen to one multicast group on the same port.
+  const socket = dgram.createSocket({ type, reuseAddr: options.group !== undefined });
   const where = `UDP ${type === 'udp6' ? `[${options.host}]` : options.host}:${options.port}`;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
@@ -76,6 +81,19 @@ export async function bindUdpSocket(options: UdpSocketOptions): Promise<BoundUdp
       resolve();
     });
   });
+  if (options.group !== undefined) {
+    try {
+      socket.addMembership(options.group, options.groupInterface);
+    } catch (error) {
+      socket.close();
+      const on = options.groupInterface ? ` on ${options.groupInterface}` : '';
+      throw new UdpcamError(
+        'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
+        `cannot join multicast group ${options.group}${on}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
   try {
     socket.setRecvBufferSize(options.recvBufferBytes);
   } catch {

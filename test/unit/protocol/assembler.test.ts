@@ -476,11 +476,11 @@ describe('FrameAssembler: frames that do not fit are dropped, and counted', () =
     assert.equal(pushAll(exact, datagrams, 'cam', 0).length, 1);
   });
 
-  test('past maxSenders new senders are refused (counted) until one has been idle for senderIdleMs', () => {
+  test('past maxSenders, senders that delivered frames are kept; new ones are refused until one is idle', () => {
     const assembler = new FrameAssembler({ maxSenders: 2, senderIdleMs: 1000 });
     const datagrams = udpcamDatagrams(FRAME, 90, 200);
-    assembler.push(datagrams[0]!, 'a', 0);
-    assembler.push(datagrams[0]!, 'b', 10);
+    assert.equal(pushAll(assembler, datagrams, 'a', 0).length, 1);
+    assert.equal(pushAll(assembler, datagrams, 'b', 10).length, 1);
     assert.deepEqual(pushAll(assembler, datagrams, 'c', 500), [], 'even a whole frame is refused');
     assert.equal(assembler.stats.refusedDatagrams, datagrams.length);
     assert.equal(assembler.senderCount, 2);
@@ -493,6 +493,21 @@ describe('FrameAssembler: frames that do not fit are dropped, and counted', () =
     assert.ok(assembler.senderStats('b'));
     assert.equal(assembler.senderCount, 2);
     assert.equal(assembler.stats.refusedDatagrams, datagrams.length);
+  });
+
+  test('past maxSenders, a sender with no frame yet gives way to a new one (a flood cannot lock out a camera)', () => {
+    const assembler = new FrameAssembler({ maxSenders: 4, senderIdleMs: 60_000 });
+    const datagrams = udpcamDatagrams(FRAME, 90, 200);
+    assert.equal(pushAll(assembler, datagrams, 'camera', 0).length, 1);
+    // 100 ports, each sending one lone chunk that never completes.
+    for (let port = 0; port < 100; port++) assembler.push(datagrams[1]!, `junk:${port}`, 1 + port);
+    assert.equal(assembler.senderCount, 4);
+    assert.ok(assembler.senderStats('camera'), 'the camera that delivered a frame stays');
+    assert.equal(assembler.stats.refusedDatagrams, 0);
+    assert.equal(assembler.stats.sendersForgotten, 97);
+    // A new real camera gets in, and its first frame comes out whole.
+    assert.equal(pushAll(assembler, datagrams, 'second', 200).length, 1);
+    assert.ok(assembler.senderStats('camera'));
   });
 
   test('options it cannot work with are refused up front, or push still never throws', () => {

@@ -77,6 +77,7 @@ export class ReceiveStatus {
         `written ${d.written} skipped ${d.skipped} failed ${d.failed}${d.deleted ? ` deleted ${d.deleted}` : ''}${d.thinned ? ` thinned ${d.thinned}` : ''}`,
       );
     }
+    if (this.receiver.notAllowed > 0) parts.push(`not allowed ${this.receiver.notAllowed}`);
     if (this.receiver.assembler.stats.refusedDatagrams > 0) {
       parts.push(`refused ${this.receiver.assembler.stats.refusedDatagrams} (sender limit)`);
     }
@@ -91,6 +92,8 @@ export class ReceiveStatus {
       malformed: sum.malformed,
       duplicateChunks: sum.duplicates,
       refusedDatagrams: this.receiver.assembler.stats.refusedDatagrams,
+      notAllowed: this.receiver.notAllowed,
+      sendersForgotten: this.receiver.assembler.stats.sendersForgotten,
       latencyMs,
       disk: this.disk ? { ...this.disk.stats } : undefined,
     };

@@ -28,6 +28,20 @@ export interface ReceiveFlags {
   maxBytes?: number;
   every?: number;
   maxFps?: number;
+  group?: string;
+  groupInterface?: string;
+  allow?: string[];
+}
+
+/** `--allow 10.0.0.0/8,192.168.1.0/24`, repeatable. */
+function cidrList(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 /** `--name ADDRESS:PORT=NAME`, repeatable. */
@@ -80,6 +94,9 @@ export async function receive(
       frameTimeoutMs: flags.frame_timeout,
     },
     names: flags.name ?? {},
+    group: flags.group,
+    groupInterface: flags.groupInterface,
+    allow: flags.allow,
   });
   if (disk) receiver.addSink(disk);
   let web: HttpServer | undefined;
@@ -184,6 +201,13 @@ export function receiveCommand(program: Command): Command {
       '--max-fps <n>',
       'with --out: write at most N frames per second per camera',
       positive('max-fps', 1000),
+    )
+    .option('--group <address>', 'join this multicast group (e.g. 239.1.2.3) on the bound port')
+    .option('--group-interface <address>', 'address of the interface to join --group on', host)
+    .option(
+      '--allow <cidr,...>',
+      'hear only senders in these ranges, e.g. 10.0.0.0/8,::1/128 (repeatable)',
+      cidrList,
     )
     .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
     .option(

@@ -1,0 +1,151 @@
+/** The UDP side of `udpcam receive`: multicast, the sender allowlist, junk from many ports. */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
+import { startCli, startReceiver } from '../../helpers/cli.js';
+import { makeJpeg } from '../../helpers/frames.js';
+
+/** Sends `count` real frames from `socket` to address:port, ~20 ms apart. */
+async function sendFrames(socket: dgram.Socket, address: string, port: number, count: number): Promise<void> {
+  const ids = new ImageIdCycle();
+  for (let i = 0; i < count; i++) {
+    for (const [header, payload] of chunkFrame(makeJpeg(96, 64, i), ids.next(), 700)) {
+      await new Promise<void>((resolve, reject) =>
+        socket.send([header, payload], port, address, (e) => (e ? reject(e) : resolve())),
+      );
+    }
+    await sleep(20);
+  }
+}
+
+const lastStatus = (lines: string[]) =>
+  lines
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.level === 'status')
+    .at(-1);
+
+test('--group joins a multicast group (on loopback, TTL 0: nothing leaves this machine)', async () => {
+  const group = '239.255.77.77';
+  const probe = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  probe.close();
+  const cli = startCli([
+    'receive',
+    '--port',
+    String(port),
+    '--group',
+    group,
+    '--group-interface',
+    '127.0.0.1',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  const socket = dgram.createSocket('udp4');
+  try {
+    await cli.waitFor(/receiving on udp/);
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    socket.setMulticastInterface('127.0.0.1');
+    socket.setMulticastTTL(0);
+    await sendFrames(socket, group, port, 10);
+    await cli.waitFor(/"frames":10[,}]/, 5000);
+  } finally {
+    socket.close();
+    assert.equal(await cli.stop(), 0);
+  }
+});
+
+test('--allow hears only senders in range; the others are counted', async () => {
+  const outside = await startReceiver([
+    '--bind',
+    '127.0.0.1',
+    '--allow',
+    '10.0.0.0/8,192.168.0.0/16',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  const inside = await startReceiver([
+    '--bind',
+    '127.0.0.1',
+    '--allow',
+    '127.0.0.0/8',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  const socket = dgram.createSocket('udp4');
+  try {
+    await sendFrames(socket, '127.0.0.1', outside.port, 5);
+    await sendFrames(socket, '127.0.0.1', inside.port, 5);
+    await inside.cli.waitFor(/"frames":5[,}]/, 5000);
+    await outside.cli.waitFor(/"notAllowed":[1-9]/, 5000);
+    const status = lastStatus(outside.cli.stdout);
+    assert.equal(status.frames, 0);
+    assert.equal(status.senders, 0, 'refused senders take no state');
+  } finally {
+    socket.close();
+    await outside.cli.stop();
+    await inside.cli.stop();
+  }
+});
+
+test('a bad --allow range is one line and exit 1', async () => {
+  const cli = startCli(['receive', '--port', '0', '--allow', '10.0.0.0/99']);
+  assert.equal(await cli.exited, 1);
+  assert.match(
+    cli.stderr.join('\n'),
+    /--allow takes CIDR ranges .* got 10\.0\.0\.0\/99 \(UDPCAM_ERR_INVALID_OPTION\)/,
+  );
+});
+
+test('junk and spoofed-looking datagrams from 200 ports: counted, bounded, and the real camera is unaffected', async () => {
+  const { cli, port } = await startReceiver([
+    '--bind',
+    '127.0.0.1',
+    '--max_senders',
+    '16',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  const camera = dgram.createSocket('udp4');
+  const attackers: dgram.Socket[] = [];
+  try {
+    for (let i = 0; i < 200; i++) {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      attackers.push(socket);
+    }
+    const camera_ = sendFrames(camera, '127.0.0.1', port, 30);
+    // Each attacker: malformed datagrams, and well-formed headers with junk payloads that never complete.
+    for (let round = 0; round < 5; round++) {
+      for (const [i, socket] of attackers.entries()) {
+        socket.send(Buffer.from(`Q${i % 100}99garbage`), port, '127.0.0.1');
+        socket.send(
+          Buffer.concat([Buffer.from(`S${String(i % 100).padStart(2, '0')}00`), Buffer.alloc(1000, i)]),
+          port,
+          '127.0.0.1',
+        );
+      }
+      await sleep(50);
+    }
+    await camera_;
+    await cli.waitFor(/"frames":30[,}]/, 5000);
+    await sleep(500);
+    const status = lastStatus(cli.stdout);
+    assert.ok(status.senders <= 16, `${status.senders} senders tracked`);
+    assert.ok(
+      status.sendersForgotten > 150,
+      `${status.sendersForgotten}: junk senders gave way to each other`,
+    );
+    assert.equal(status.frames, 30, 'the real camera lost nothing');
+  } finally {
+    camera.close();
+    for (const socket of attackers) socket.close();
+    assert.equal(await cli.stop(), 0);
+  }
+});
