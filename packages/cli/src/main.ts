@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { demoCommand } from './commands/demo.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
+import { untilSignal } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  untilSignal();
   try {
     await buildProgram().parseAsync(argv);
     return 0;

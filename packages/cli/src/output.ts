@@ -40,17 +40,18 @@ export function formatBinary(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Resolves on the first SIGINT or SIGTERM (so a command can shut down cleanly). */
+let stopSignal: Promise<string> | undefined;
+
+/**
+ * Resolves on the first SIGINT or SIGTERM, for a clean shutdown. One promise for the whole
+ * process, installed by main() before any command starts, so a signal that arrives while a
+ * command is still starting is not lost (nor does it kill the process half-way). A second signal
+ * gets the default action: Ctrl-C twice forces the exit.
+ */
 export function untilSignal(): { promise: Promise<string>; dispose: () => void } {
-  let dispose = () => {};
-  const promise = new Promise<string>((resolve) => {
-    const onSignal = (signal: string) => resolve(signal);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    dispose = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    };
+  stopSignal ??= new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  return { promise, dispose };
+  return { promise: stopSignal, dispose: () => {} };
 }

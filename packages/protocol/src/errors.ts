@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   UDPCAM_ERR_ADDRESS_NOT_AVAILABLE: 'The address to bind or send to cannot be used on this machine.',
   UDPCAM_ERR_OUT_DIR: 'The output folder cannot be created or written.',
   UDPCAM_ERR_SOURCE: 'A capture source failed or is not known.',
+  UDPCAM_ERR_CONFIG: 'A JSON config file cannot be read or does not match its schema in configs/.',
   UDPCAM_ERR_CLOSED: 'A sender, transmitter or receiver was used after it was closed.',
 } as const;
 

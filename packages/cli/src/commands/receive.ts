@@ -3,6 +3,7 @@
 import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
 import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../config.js';
 import { addSnakeOption, byteSize, host, integer, listenPort, positive } from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
 import { ReceiveStatus } from './receive-status.js';
@@ -31,6 +32,11 @@ export interface ReceiveFlags {
   group?: string;
   groupInterface?: string;
   allow?: string[];
+  cameras?: string;
+}
+
+interface CamerasConfig {
+  cameras: { sender: string; name: string }[];
 }
 
 /** `--allow 10.0.0.0/8,192.168.1.0/24`, repeatable. */
@@ -53,6 +59,28 @@ export function cameraName(value: string, previous: Record<string, string> = {})
     );
   }
   return { ...previous, [`${match[1]}:${match[2]}`]: match[3]! };
+}
+
+/** Names from --cameras FILE, then --name flags (which win). */
+function cameraNames(flags: ReceiveFlags): Record<string, string> {
+  const names: Record<string, string> = {};
+  if (flags.cameras !== undefined) {
+    for (const { sender, name } of loadConfig<CamerasConfig>(flags.cameras, 'cameras').cameras)
+      names[sender] = name;
+  }
+  const all = { ...names, ...flags.name };
+  const seen = new Map<string, string>();
+  for (const [sender, name] of Object.entries(all)) {
+    const other = seen.get(name);
+    if (other !== undefined) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_CONFIG',
+        `camera name "${name}" is given to both ${other} and ${sender}`,
+      );
+    }
+    seen.set(name, sender);
+  }
+  return all;
 }
 
 function isLoopback(host: string): boolean {
@@ -93,7 +121,7 @@ export async function receive(
       maxSenders: flags.max_senders,
       frameTimeoutMs: flags.frame_timeout,
     },
-    names: flags.name ?? {},
+    names: cameraNames(flags),
     group: flags.group,
     groupInterface: flags.groupInterface,
     allow: flags.allow,
@@ -202,6 +230,7 @@ export function receiveCommand(program: Command): Command {
       'with --out: write at most N frames per second per camera',
       positive('max-fps', 1000),
     )
+    .option('--cameras <file>', 'camera names from a JSON file (schema: configs/cameras.schema.json)')
     .option('--group <address>', 'join this multicast group (e.g. 239.1.2.3) on the bound port')
     .option('--group-interface <address>', 'address of the interface to join --group on', host)
     .option(

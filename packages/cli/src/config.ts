@@ -1,0 +1,61 @@
+/**
+ * JSON config files, validated against the JSON Schemas in configs/ with ajv. An error names the
+ * file, the field and what was expected, in one line — never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { UdpcamError } from '@udpcam/protocol';
+import { Ajv, type ErrorObject } from 'ajv';
+
+/** The repository's configs/ folder, where the schemas live. */
+export const CONFIG_DIR = new URL('../../../configs/', import.meta.url);
+
+// verbose: errors carry the offending value, so a message can say what was found.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+
+/** One ajv error as "field: what was expected". */
+export function describeError(error: ErrorObject): string {
+  const field = error.instancePath === '' ? '(top level)' : error.instancePath.slice(1).replace(/\//g, '.');
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${field}: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'required':
+      return `${field}: missing field "${(error.params as { missingProperty: string }).missingProperty}"`;
+    case 'pattern':
+      return `${field}: ${JSON.stringify(error.data)} does not match ${(error.params as { pattern: string }).pattern}`;
+    default:
+      return `${field}: ${error.message}${error.data !== undefined && typeof error.data !== 'object' ? ` (got ${JSON.stringify(error.data)})` : ''}`;
+  }
+}
+
+/** Reads `file` and validates it against configs/<schema>.schema.json; throws UDPCAM_ERR_CONFIG. */
+export function loadConfig<T>(file: string, schema: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_CONFIG',
+      `cannot read ${file} (${(cause as NodeJS.ErrnoException).code})`,
+      { cause },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  const id = `${schema}.schema.json`;
+  let validate = ajv.getSchema<T>(id);
+  if (validate === undefined) {
+    ajv.addSchema(JSON.parse(readFileSync(new URL(id, CONFIG_DIR), 'utf8')), id);
+    validate = ajv.getSchema<T>(id)!;
+  }
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).map(describeError);
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file}: ${problems.join('; ')}`);
+  }
+  return value as T;
+}
