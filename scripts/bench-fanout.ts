@@ -1,0 +1,185 @@
+/**
+ * HTTP fan-out: one 720p camera at 30 fps (pre-encoded ~64 kB JPEGs sent over UDP) into a
+ * receiver, and N MJPEG clients reading /stream.mjpg as fast as they can. For each N: the server's
+ * CPU (cores) and each client's frames per second over a fixed window.
+ *
+ *   core 1  the server (lib/fanout-server.ts): Receiver + HttpServer
+ *   core 0  this process: the UDP feeder and the N clients (parsing parts by Content-Length)
+ *
+ * Target (issue 4): 200 clients, each at >= 29 fps, at no more than half a core.
+ *   node build/scripts/bench-fanout.js [--quick] [--clients 1,10,50,100,200,300] [--window-ms 5000]
+ * Writes bench-results/fanout.json (--quick: fanout-quick.json). Traffic stays on 127.0.0.1.
+ */
+import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ImageIdCycle } from '@udpcam/protocol';
+import { frameDatagrams, testFrames } from './lib/frames.js';
+import { hasTaskset } from './lib/ipc.js';
+import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    clients: { type: 'string' },
+    'window-ms': { type: 'string' },
+  },
+});
+const quick = values.quick;
+const counts = (values.clients ?? (quick ? '1,20' : '1,10,50,100,200,300')).split(',').map(Number);
+const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 5000));
+const FPS = 30;
+const TARGET = { clients: 200, fps: 29, cores: 0.5 };
+
+/** Counts the parts of a multipart MJPEG stream, reading each part's Content-Length. */
+class MjpegCounter {
+  parts = 0;
+  #header: Buffer = Buffer.alloc(0);
+  #skip = 0;
+
+  feed(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.#skip > 0) {
+        const take = Math.min(this.#skip, chunk.length - at);
+        this.#skip -= take;
+        at += take;
+        if (this.#skip === 0) this.parts++;
+        continue;
+      }
+      const rest = chunk.subarray(at);
+      this.#header = this.#header.length === 0 ? rest : Buffer.concat([this.#header, rest]);
+      const end = this.#header.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const text = this.#header.subarray(0, end).toString('latin1');
+      const length = Number(/Content-Length: (\d+)/i.exec(text)?.[1]);
+      const consumed = end + 4 - (this.#header.length - rest.length);
+      this.#header = Buffer.alloc(0);
+      at += consumed;
+      this.#skip = length + 2; // the body and its CRLF
+    }
+  }
+}
+
+function pinSelf(core: number): void {
+  if (hasTaskset()) spawn('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+async function main(): Promise<void> {
+  pinSelf(0);
+  const serverPath = fileURLToPath(new URL('./lib/fanout-server.js', import.meta.url));
+  const command = hasTaskset() ? 'taskset' : process.execPath;
+  const args = hasTaskset() ? ['-c', '1', process.execPath, serverPath] : [serverPath];
+  const server = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: server.stdout! });
+  const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
+  const [, udpPort, httpPort] = (await nextLine()).split(' ').map(Number) as [unknown, number, number];
+  const ask = async () => {
+    server.stdin!.write('cpu\n');
+    return JSON.parse(await nextLine()) as { cpuUs: number; frames: number; clients: number };
+  };
+
+  const frames = testFrames(60);
+  console.log(
+    `camera: 1280x720 JPEGs of ~${Math.round(frames[0]!.length / 1000)} kB at ${FPS} fps → udp ${udpPort}; MJPEG at http://127.0.0.1:${httpPort}/stream.mjpg`,
+  );
+  const socket = dgram.createSocket('udp4');
+  const ids = new ImageIdCycle();
+  let sent = 0;
+  const feeder = setInterval(() => {
+    const frame = frames[sent++ % frames.length]!;
+    for (const datagram of frameDatagrams(frame, ids.next(), 1400))
+      socket.send(datagram, udpPort, '127.0.0.1');
+  }, 1000 / FPS);
+  await sleep(500);
+
+  const results = [];
+  for (const n of counts) {
+    process.stdout.write(`[${n} clients] connecting… `);
+    const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+    const clients = Array.from({ length: n }, () => new MjpegCounter());
+    const requests = clients.map((counter) =>
+      http.get({ host: '127.0.0.1', port: httpPort, path: '/stream.mjpg', agent }, (response) => {
+        response.on('data', (chunk: Buffer) => counter.feed(chunk));
+      }),
+    );
+    for (const request of requests) request.on('error', () => {});
+    await sleep(1000);
+    const before = await ask();
+    const startParts = clients.map((c) => c.parts);
+    const started = performance.now();
+    process.stdout.write(`measuring ${windowMs} ms… `);
+    await sleep(windowMs);
+    const after = await ask();
+    const seconds = (performance.now() - started) / 1000;
+    const fps = clients.map((c, i) => (c.parts - startParts[i]!) / seconds);
+    const cores = (after.cpuUs - before.cpuUs) / 1e6 / seconds;
+    const cameraFps = (after.frames - before.frames) / seconds;
+    for (const request of requests) request.destroy();
+    agent.destroy();
+    const row = {
+      clients: n,
+      connected: after.clients,
+      serverCores: cores,
+      cameraFps,
+      clientFpsMin: Math.min(...fps),
+      clientFpsMedian: median(fps),
+      clientsAt29: fps.filter((f) => f >= 29).length,
+      megabytesPerSecond: (fps.reduce((a, b) => a + b, 0) * frames[0]!.length) / 1e6,
+    };
+    results.push(row);
+    console.log(
+      `server ${fixed(cores, 3)} cores, client fps min ${fixed(row.clientFpsMin)} median ${fixed(row.clientFpsMedian)}`,
+    );
+    await sleep(500);
+  }
+  clearInterval(feeder);
+  socket.close();
+  server.stdin!.write('exit\n');
+
+  console.log(`\nHTTP fan-out of one 720p camera at ${FPS} fps (server pinned to one core)`);
+  console.log(
+    table(
+      [
+        'clients',
+        'server cores',
+        'camera fps',
+        'client fps min',
+        'client fps median',
+        'clients >= 29 fps',
+        'MB/s out',
+      ],
+      results.map((r) => [
+        String(r.clients),
+        fixed(r.serverCores, 3),
+        fixed(r.cameraFps),
+        fixed(r.clientFpsMin),
+        fixed(r.clientFpsMedian),
+        `${r.clientsAt29}/${r.clients}`,
+        fixed(r.megabytesPerSecond, 0),
+      ]),
+    ),
+  );
+  const at = results.find((r) => r.clients === TARGET.clients);
+  if (at) {
+    const met = at.clientFpsMin >= TARGET.fps && at.serverCores <= TARGET.cores;
+    console.log(
+      `target: ${TARGET.clients} clients each >= ${TARGET.fps} fps at <= ${TARGET.cores} core: ${met ? 'met' : 'NOT met'}`,
+    );
+  }
+  const file = await saveResults(quick ? 'fanout-quick' : 'fanout', {
+    benchmark: 'fanout',
+    machine: machine(),
+    fps: FPS,
+    frameBytes: frames[0]!.length,
+    windowMs,
+    results,
+    target: TARGET,
+  });
+  console.log(`results: ${file}`);
+}
+
+await main();
