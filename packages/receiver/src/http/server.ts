@@ -12,6 +12,7 @@
  *   GET /stream.mjpg, /snapshot.jpg, /?action=stream, /?action=snapshot   the first camera
  *                                         (mjpg-streamer / µStreamer URLs, so existing tools work)
  *   GET /api/cameras                      per-camera stats (JSON)
+ *   GET /api/receiver                     the receiver: UDP address, limits (JSON)
  *   GET /metrics                          Prometheus text format
  */
 import { readFile } from 'node:fs/promises';
@@ -229,6 +230,15 @@ export class HttpServer implements FrameSink {
     if (path === '/stream.mjpg') return this.#stream(this.#first(), response);
     if (path === '/snapshot.jpg') return this.#snapshot(this.#first(), url, response);
     if (path === '/api/cameras') return json(response, 200, this.#cameraList());
+    if (path === '/api/receiver') {
+      return json(response, 200, {
+        udp: this.#receiver.address,
+        offlineAfterMs: this.#receiver.offlineAfterMs,
+        ringSeconds: this.#options.ring.maxAgeUs / 1e6,
+        clients: this.#clients,
+        maxClients: this.#options.maxClients,
+      });
+    }
     if (path === '/metrics') {
       const text = renderMetrics(this.#receiver, (camera) => this.clientCount(camera));
       response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
