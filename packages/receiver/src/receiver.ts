@@ -67,6 +67,9 @@ export class CameraState {
   lastLatencyUs: number | undefined = undefined;
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
   #latencyCount = 0;
+  /** Sum (µs) and count of every latency measured, for the Prometheus summary. */
+  latencySumUs = 0;
+  latencyCount = 0;
 
   constructor(
     /** Camera id: its name, or its address made safe for paths and URLs. */
@@ -86,6 +89,8 @@ export class CameraState {
     if (latencyUs !== undefined) {
       this.lastLatencyUs = latencyUs;
       this.#latencies[this.#latencyCount++ % LATENCY_SAMPLES] = latencyUs;
+      this.latencySumUs += latencyUs;
+      this.latencyCount++;
     }
   }
 

@@ -17,6 +17,8 @@ export interface ReceiveFlags {
   max_frame_bytes: number;
   max_senders: number;
   frame_timeout: number;
+  max_frames_in_flight: number;
+  max_buffered_bytes: number;
   recv_buffer: number;
   http?: number;
   httpHost: string;
@@ -120,6 +122,8 @@ export async function receive(
       maxFrameBytes: flags.max_frame_bytes,
       maxSenders: flags.max_senders,
       frameTimeoutMs: flags.frame_timeout,
+      maxFramesInFlight: flags.max_frames_in_flight,
+      maxBufferedBytes: flags.max_buffered_bytes,
     },
     names: cameraNames(flags),
     group: flags.group,
@@ -262,6 +266,18 @@ export function receiveCommand(program: Command): Command {
     new Option('--frame_timeout <ms>', 'drop a partial frame this long after its first chunk')
       .argParser(integer('frame_timeout', 10, 60_000))
       .default(DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs),
+  );
+  addSnakeOption(
+    command,
+    new Option('--max_frames_in_flight <n>', 'partial frames kept per sender')
+      .argParser(integer('max_frames_in_flight', 1, 100))
+      .default(DEFAULT_ASSEMBLER_OPTIONS.maxFramesInFlight),
+  );
+  addSnakeOption(
+    command,
+    new Option('--max_buffered_bytes <size>', 'bytes held in partial frames across all senders (e.g. 64M)')
+      .argParser(byteSize('max_buffered_bytes'))
+      .default(DEFAULT_ASSEMBLER_OPTIONS.maxBufferedBytes),
   );
   addSnakeOption(
     command,

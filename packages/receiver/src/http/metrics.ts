@@ -82,7 +82,21 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
       [label(c.camera, ',quantile="0.99"'), p.p99 / 1e6],
     ] as [string, number][];
   });
-  metric('udpcam_latency_seconds', 'summary', 'Capture to receive, from the timestamp in the JPEG.', latency);
+  metric(
+    'udpcam_latency_seconds',
+    'summary',
+    'Capture to receive, from the timestamp in the JPEG (quantiles over the last 512 frames).',
+    [
+      ...latency,
+      ...cameras.flatMap(
+        (c) =>
+          [
+            [`_sum${label(c.camera)}`, c.latencySumUs / 1e6],
+            [`_count${label(c.camera)}`, c.latencyCount],
+          ] as [string, number][],
+      ),
+    ],
+  );
   metric('udpcam_datagrams_refused_total', 'counter', 'Datagrams refused at the sender limit.', [
     ['', receiver.assembler.stats.refusedDatagrams],
   ]);

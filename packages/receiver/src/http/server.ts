@@ -19,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
-import type { CameraState, Receiver } from '../receiver.js';
+import { type CameraState, epochMicros, type Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
 import { socketError } from '../socket.js';
 import { type AuthOptions, isAuthorized } from './auth.js';
@@ -96,6 +96,7 @@ function parseTime(value: string): number | undefined {
     const n = Number(value);
     return n > 1e14 ? n : n * 1000;
   }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms * 1000;
 }
@@ -150,17 +151,7 @@ export class HttpServer implements FrameSink {
   }
 
   write(frame: ReceivedFrame): void {
-    let camera = this.#cameras.get(frame.camera);
-    if (camera === undefined) {
-      camera = {
-        ring: new FrameRing(this.#options.ring),
-        latest: undefined,
-        latestHeader: undefined,
-        clients: new Set(),
-        waiters: new Set(),
-      };
-      this.#cameras.set(frame.camera, camera);
-    }
+    const camera = this.#state(frame.camera);
     camera.ring.push(frame);
     camera.latest = frame;
     camera.latestHeader = undefined;
@@ -205,9 +196,11 @@ export class HttpServer implements FrameSink {
     const url = new URL(request.url ?? '/', 'http://udpcam');
     if (!isAuthorized(request, url, this.#options.auth)) {
       const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-      if (this.#options.auth.basic !== undefined)
-        headers['WWW-Authenticate'] = 'Basic realm="udpcam", charset="UTF-8"';
-      response.writeHead(401, headers);
+      // RFC 9110 §11.6.1: a 401 carries a challenge for each scheme the server accepts.
+      const challenges: string[] = [];
+      if (this.#options.auth.basic !== undefined) challenges.push('Basic realm="udpcam", charset="UTF-8"');
+      if (this.#options.auth.token !== undefined) challenges.push('Bearer realm="udpcam"');
+      response.writeHead(401, { ...headers, 'WWW-Authenticate': challenges });
       response.end(JSON.stringify({ error: 'authentication required' }));
       return;
     }
@@ -254,6 +247,8 @@ export class HttpServer implements FrameSink {
       );
     if (!match) return json(response, 404, { error: `no such path: ${path}` });
     const id = match[1]!;
+    // Frames past --ring-seconds go even when no new frame pushes them out.
+    this.#cameras.get(id)?.ring.prune(epochMicros());
     const camera = this.#findCamera(id);
     if (camera === undefined) {
       return json(response, 404, {
@@ -288,9 +283,34 @@ export class HttpServer implements FrameSink {
     }
   }
 
-  /** The first camera that sent a frame. */
+  /**
+   * The camera behind the short URLs: the first one online (a restarted sender comes back under a
+   * new source port), else the first one seen.
+   */
   #first(): CameraState | undefined {
-    return this.#receiver.cameras().next().value;
+    let first: CameraState | undefined;
+    const now = performance.now();
+    for (const camera of this.#receiver.cameras()) {
+      if (this.#receiver.isOnline(camera, now)) return camera;
+      first ??= camera;
+    }
+    return first;
+  }
+
+  /** The HTTP side's state of a camera, made on first use (a camera may predate this server). */
+  #state(id: string): CameraHttp {
+    let state = this.#cameras.get(id);
+    if (state === undefined) {
+      state = {
+        ring: new FrameRing(this.#options.ring),
+        latest: undefined,
+        latestHeader: undefined,
+        clients: new Set(),
+        waiters: new Set(),
+      };
+      this.#cameras.set(id, state);
+    }
+    return state;
   }
 
   #findCamera(id: string): CameraState | undefined {
@@ -303,13 +323,14 @@ export class HttpServer implements FrameSink {
     if (this.#clients >= this.#options.maxClients) {
       return json(response, 503, { error: 'too many clients', maxClients: this.#options.maxClients });
     }
-    const state = this.#cameras.get(camera.camera)!;
+    const state = this.#state(camera.camera);
     const client = startMjpeg(response);
-    this.#clients++;
-    state.clients.add(client);
+    // The close listener goes on first, so no client place can leak.
     response.on('close', () => {
       if (state.clients.delete(client)) this.#clients--;
     });
+    this.#clients++;
+    state.clients.add(client);
     // Start with the newest frame, so a client sees a picture at once.
     if (state.latest !== undefined)
       client.offer(state.latestHeader ?? partHeader(state.latest), state.latest);
@@ -317,22 +338,19 @@ export class HttpServer implements FrameSink {
 
   async #snapshot(camera: CameraState | undefined, url: URL, response: ServerResponse): Promise<void> {
     if (camera === undefined) return json(response, 503, { error: 'no camera has sent a frame yet' });
-    const state = this.#cameras.get(camera.camera)!;
+    const state = this.#state(camera.camera);
     if (url.searchParams.get('wait') === '1') {
       const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
-        const timer = setTimeout(() => {
-          state.waiters.delete(resolve);
-          resolve(undefined);
-        }, this.#options.snapshotWaitMs);
-        state.waiters.add((next) => {
+        const waiter = (next: ReceivedFrame | undefined) => {
           clearTimeout(timer);
+          state.waiters.delete(waiter);
           resolve(next);
-        });
-        response.on('close', () => {
-          clearTimeout(timer);
-          state.waiters.delete(resolve);
-        });
+        };
+        const timer = setTimeout(waiter, this.#options.snapshotWaitMs, undefined);
+        state.waiters.add(waiter);
+        response.on('close', () => waiter(undefined));
       });
+      if (response.destroyed) return;
       if (frame === undefined)
         return json(response, 503, { error: `no new frame within ${this.#options.snapshotWaitMs} ms` });
       return jpeg(response, frame);

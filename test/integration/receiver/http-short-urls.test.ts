@@ -1,0 +1,47 @@
+/**
+ * The mjpg-streamer style short URLs follow the camera that is online (a restarted sender comes
+ * back from a new source port); kept frames past --ring-seconds go even with no new frame; bad
+ * times are refused; the latency summary is a complete Prometheus summary.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withFrameMeta } from '@udpcam/protocol';
+import { request, startHttpReceiver, until } from '../../helpers/http.js';
+import { frameIndex, TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
+
+test('short URLs, ring pruning, time parsing and the latency summary', async () => {
+  const { cli, udpPort, base } = await startHttpReceiver(['--ring-seconds', '1']);
+  const frames = new TaggedFrames(20_000);
+  const first = await TestCamera.open(udpPort);
+  const second = await TestCamera.open(udpPort);
+  try {
+    await first.send(frames.frame(1));
+    await until('first camera served', async () => (await request(`${base}snapshot.jpg`)).status === 200);
+    // The first camera goes quiet; a "restarted" sender appears from another port.
+    await sleep(3500);
+    // Stamped with a capture time, so the latency summary has a sample.
+    const stamped = withFrameMeta(frames.frame(2), { seq: 0, captureUs: Date.now() * 1000 });
+    await second.send(stamped);
+    await until('/snapshot.jpg follows the online camera', async () =>
+      (await request(`${base}snapshot.jpg`)).body.equals(stamped),
+    );
+    assert.ok((await request(`${base}?action=snapshot`)).body.equals(stamped));
+    assert.equal(frameIndex((await request(`${base}cameras/${first.id}/snapshot.jpg`)).body), 1);
+
+    // The first camera's only frame is older than --ring-seconds: listed no more.
+    const kept = (await request(`${base}cameras/${first.id}/frames`)).json<unknown[]>();
+    assert.deepEqual(kept, []);
+
+    assert.equal((await request(`${base}cameras/${second.id}/frame.jpg?at=-5`)).status, 400);
+    assert.equal((await request(`${base}cameras/${second.id}/frame.jpg?at=yesterday`)).status, 400);
+
+    const metrics = (await request(`${base}metrics`)).body.toString();
+    assert.match(metrics, new RegExp(`^udpcam_latency_seconds_count\\{camera="${second.id}"\\} 1$`, 'm'));
+    assert.match(metrics, new RegExp(`^udpcam_latency_seconds_sum\\{camera="${second.id}"\\} \\d`, 'm'));
+  } finally {
+    await first.close();
+    await second.close();
+    assert.equal(await cli.stop(), 0);
+  }
+});
