@@ -31,8 +31,8 @@ const counts = (values.cameras ?? (quick ? '1,4' : '1,2,4,8,16,32,64')).split(',
 const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 4000));
 const FPS = 30;
 
-async function main(): Promise<void> {
-  if (hasTaskset()) spawn('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+/** A fresh receiver for each step, so senders from the step before hold no slots. */
+async function startServer() {
   const serverPath = fileURLToPath(new URL('./lib/fanout-server.js', import.meta.url));
   const server = hasTaskset()
     ? spawn('taskset', ['-c', '1', process.execPath, serverPath], { stdio: ['pipe', 'pipe', 'inherit'] })
@@ -44,14 +44,19 @@ async function main(): Promise<void> {
     server.stdin!.write('cpu\n');
     return JSON.parse(await nextLine()) as { cpuUs: number; frames: number };
   };
+  const stop = () => server.stdin!.write('exit\n');
+  return { udpPort, ask, stop };
+}
+
+async function main(): Promise<void> {
+  if (hasTaskset()) spawn('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
   const frames = testFrames(60);
-  console.log(
-    `cameras: 1280x720 JPEGs of ~${Math.round(frames[0]!.length / 1000)} kB at ${FPS} fps each → udp ${udpPort}`,
-  );
+  console.log(`cameras: 1280x720 JPEGs of ~${Math.round(frames[0]!.length / 1000)} kB at ${FPS} fps each`);
 
   const results = [];
   for (const n of counts) {
     process.stdout.write(`[${n} camera${n === 1 ? '' : 's'}] `);
+    const { udpPort, ask, stop } = await startServer();
     const sockets = await Promise.all(
       Array.from({ length: n }, async () => {
         const socket = dgram.createSocket('udp4');
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
     for (const timer of [...starts, ...intervals]) clearTimeout(timer);
     await sleep(200);
     for (const socket of sockets) socket.close();
+    stop();
     const cores = (after.cpuUs - before.cpuUs) / 1e6 / seconds;
     const delivered = (after.frames - before.frames) / Math.max(1, sentInWindow);
     results.push({
@@ -103,7 +109,6 @@ async function main(): Promise<void> {
       `receiver ${fixed(cores, 3)} cores (${fixed((cores / n) * 100, 2)}% of a core per camera), delivered ${fixed(Math.min(1, delivered) * 100, 1)}%`,
     );
   }
-  server.stdin!.write('exit\n');
   console.log(`\nReceiver CPU vs cameras (720p, ${FPS} fps each; receiver pinned to one core)`);
   console.log(
     table(

@@ -58,7 +58,7 @@ export const DEFAULT_ASSEMBLER_OPTIONS: Readonly<AssemblerOptions> = Object.free
   maxBufferedBytes: 64 * 1024 * 1024,
   frameTimeoutMs: 500,
   chunkGapMs: 10,
-  senderIdleMs: 30_000,
+  senderIdleMs: 5_000,
   checkJpeg: true,
 });
 

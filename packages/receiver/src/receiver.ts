@@ -146,6 +146,7 @@ export function allowList(ranges: readonly string[]): (address: string, family: 
 
 interface ReceiverEvents {
   frame: [ReceivedFrame];
+  cameraForgotten: [CameraState];
   sinkError: [unknown];
 }
 
@@ -161,6 +162,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly #expireTimer: NodeJS.Timeout;
   readonly #names: Readonly<Record<string, string>>;
   readonly offlineAfterMs: number;
+  /** Cameras remembered at most (twice the assembler's sender limit). */
+  readonly maxCameras: number;
   /** Datagrams from senders outside --allow. */
   notAllowed = 0;
   #closed = false;
@@ -186,18 +189,25 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#socket = socket;
     this.#names = options.names;
     this.offlineAfterMs = options.offlineAfterMs;
+    this.maxCameras = 2 * this.assembler.options.maxSenders;
     const assembler = this.assembler;
     const allowed = options.allow === undefined ? undefined : allowList(options.allow);
+    // A camera sends thousands of datagrams a second from one address and port: reuse its key
+    // string instead of building one per datagram (less garbage on the hottest path).
+    let lastAddress = '';
+    let lastPort = -1;
+    let lastKey = '';
     socket.on('message', (datagram, info) => {
       if (allowed !== undefined && !allowed(info.address, info.family)) {
         this.notAllowed++;
         return;
       }
-      const frame = assembler.push(
-        datagram,
-        senderKey(info.address, info.port, info.family),
-        performance.now(),
-      );
+      if (info.port !== lastPort || info.address !== lastAddress) {
+        lastAddress = info.address;
+        lastPort = info.port;
+        lastKey = senderKey(info.address, info.port, info.family);
+      }
+      const frame = assembler.push(datagram, lastKey, performance.now());
       if (frame !== undefined) this.#deliver(frame);
     });
     // After a successful bind, socket errors are transient (e.g. ICMP echoes); keep receiving.
@@ -235,11 +245,29 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     await Promise.all(this.#sinks.map((sink) => sink.close()));
   }
 
+  /**
+   * Keeps the camera list bounded: a sender that restarts comes back from a new port as a new
+   * camera, and anyone can send frames from many ports. Past `maxCameras`, offline cameras are
+   * forgotten, the longest silent first ('cameraForgotten' tells the sinks).
+   */
+  #forgetOfflineCameras(nowMs: number): void {
+    if (this.#cameras.size < this.maxCameras) return;
+    const offline = [...this.#cameras.values()]
+      .filter((camera) => !this.isOnline(camera, nowMs))
+      .sort((a, b) => a.lastFrameAt - b.lastFrameAt);
+    for (const camera of offline) {
+      if (this.#cameras.size < this.maxCameras) break;
+      this.#cameras.delete(camera.sender);
+      this.emit('cameraForgotten', camera);
+    }
+  }
+
   #deliver(assembled: AssembledFrame): void {
     let camera = this.#cameras.get(assembled.sender);
     if (camera === undefined) {
       const name = this.#names[assembled.sender];
       camera = new CameraState(name ?? cameraId(assembled.sender), assembled.sender, name !== undefined);
+      this.#forgetOfflineCameras(assembled.completedAt);
       this.#cameras.set(assembled.sender, camera);
     }
     const receivedUs = epochMicros();

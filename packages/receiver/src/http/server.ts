@@ -66,7 +66,7 @@ interface CameraHttp {
   latest: ReceivedFrame | undefined;
   latestHeader: Buffer | undefined;
   clients: Set<MjpegClient>;
-  waiters: Set<(frame: ReceivedFrame) => void>;
+  waiters: Set<(frame: ReceivedFrame | undefined) => void>;
 }
 
 function json(response: ServerResponse, status: number, body: unknown): void {
@@ -120,6 +120,7 @@ export class HttpServer implements FrameSink {
     const server = new HttpServer(receiver, { ...DEFAULT_HTTP_OPTIONS, ...options });
     await server.#listen();
     receiver.addSink(server);
+    receiver.on('cameraForgotten', (camera) => server.#forget(camera.camera));
     return server;
   }
 
@@ -295,6 +296,15 @@ export class HttpServer implements FrameSink {
       first ??= camera;
     }
     return first;
+  }
+
+  /** Lets go of a camera the receiver forgot: its ring, its clients, its waiters. */
+  #forget(id: string): void {
+    const state = this.#cameras.get(id);
+    if (state === undefined) return;
+    for (const client of state.clients) client.close();
+    for (const waiter of state.waiters) waiter(undefined);
+    this.#cameras.delete(id);
   }
 
   /** The HTTP side's state of a camera, made on first use (a camera may predate this server). */

@@ -1,0 +1,43 @@
+/** The camera list stays bounded when senders come and go (restarts, many source ports). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpServer, Receiver } from '@udpcam/receiver';
+import { TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
+
+test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side too', async () => {
+  const receiver = await Receiver.open({
+    port: 0,
+    host: '127.0.0.1',
+    offlineAfterMs: 40,
+    assembler: { maxSenders: 2, senderIdleMs: 40 },
+  });
+  const web = await HttpServer.listen(receiver, { port: 0, host: '127.0.0.1' });
+  const forgotten: string[] = [];
+  receiver.on('cameraForgotten', (camera) => forgotten.push(camera.camera));
+  const frames = new TaggedFrames(8000);
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      // A sender that restarts from a new port each time, as `udpcam send` does.
+      const camera = await TestCamera.open(receiver.address.port);
+      ids.push(camera.id);
+      await camera.send(frames.frame(i));
+      await sleep(80);
+      await camera.close();
+    }
+    const known = [...receiver.cameras()].map((c) => c.camera);
+    assert.equal(known.length, 4, 'maxCameras = 2 × maxSenders');
+    assert.deepEqual(known, ids.slice(-4), 'the most recent cameras are kept');
+    assert.deepEqual(forgotten, ids.slice(0, 6), 'the longest silent went first');
+    const listed = (await (await fetch(`${web.url}api/cameras`)).json()) as { id: string }[];
+    assert.deepEqual(
+      listed.map((c) => c.id),
+      ids.slice(-4),
+    );
+    assert.equal((await fetch(`${web.url}cameras/${ids[0]}/snapshot.jpg`)).status, 404);
+  } finally {
+    await web.close();
+    await receiver.close();
+  }
+});
