@@ -2,7 +2,7 @@
 import { DROP_REASONS } from '@udpcam/protocol';
 import type { Receiver } from '../receiver.js';
 
-const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
 export function renderMetrics(receiver: Receiver, clients: (camera: string) => number): string {
@@ -12,7 +12,7 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
   const cameras = [...receiver.cameras()];
-  const label = (camera: string, extra = '') => `{camera="${escape(camera)}"${extra}}`;
+  const label = (camera: string, extra = '') => `{camera="${escapeLabel(camera)}"${extra}}`;
   const stats = cameras.map((c) => [c, receiver.assembler.senderStats(c.sender)] as const);
   const now = performance.now();
   metric(

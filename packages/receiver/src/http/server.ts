@@ -329,9 +329,13 @@ export class HttpServer implements FrameSink {
   }
 
   #stream(camera: CameraState | undefined, response: ServerResponse): void {
-    if (camera === undefined) return json(response, 503, { error: 'no camera has sent a frame yet' });
+    if (camera === undefined) {
+      json(response, 503, { error: 'no camera has sent a frame yet' });
+      return;
+    }
     if (this.#clients >= this.#options.maxClients) {
-      return json(response, 503, { error: 'too many clients', maxClients: this.#options.maxClients });
+      json(response, 503, { error: 'too many clients', maxClients: this.#options.maxClients });
+      return;
     }
     const state = this.#state(camera.camera);
     const client = startMjpeg(response);
