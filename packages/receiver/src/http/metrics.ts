@@ -2,7 +2,8 @@
 import { DROP_REASONS } from '@udpcam/protocol';
 import type { Receiver } from '../receiver.js';
 
-const escapeLabel = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const escapeLabel = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
 export function renderMetrics(receiver: Receiver, clients: (camera: string) => number): string {
