@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
 import { REPO_ROOT, runCli, startCli } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
+import { startHttpReceiver } from '../../helpers/http.js';
 
 let dir: string;
 before(async () => {
@@ -80,25 +81,12 @@ test('a named camera is known by its name on disk and over HTTP', async () => {
     JSON.stringify({ cameras: [{ sender: `127.0.0.1:${senderPort}`, name: 'door' }] }),
   );
   const out = path.join(dir, 'frames');
-  const cli = startCli([
-    'receive',
-    '--port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-    '--cameras',
-    file,
-    '--out',
-    out,
-    '--http',
-    '0',
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const {
+    cli,
+    udpPort: port,
+    base: url,
+  } = await startHttpReceiver(['--cameras', file, '--out', out, '--status-interval', '0.2', '--json']);
   try {
-    const port = Number((await cli.waitFor(/receiving on udp .*:(\d+)/))[1]);
-    const url = (await cli.waitFor(/live page (http:\/\/\S+)/))[1]!;
     const ids = new ImageIdCycle();
     for (let i = 0; i < 3; i++) {
       for (const [header, payload] of chunkFrame(makeJpeg(64, 48, i), ids.next(), 500)) {

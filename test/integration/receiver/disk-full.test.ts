@@ -11,8 +11,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
-import { startCli } from '../../helpers/cli.js';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+import { startHttpReceiver } from '../../helpers/http.js';
 
 function tryMount(dir: string): string | undefined {
   try {
@@ -27,24 +27,13 @@ const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-full-'));
 const skip = tryMount(dir);
 
 test('disk full: ENOSPC is counted and reported, the HTTP side keeps serving', { skip }, async () => {
-  const cli = startCli([
-    'receive',
-    '--port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-    '--out',
-    dir,
-    '--http',
-    '0',
-    '--status-interval',
-    '0.3',
-    '--json',
-  ]);
+  const {
+    cli,
+    udpPort: port,
+    base: url,
+  } = await startHttpReceiver(['--out', dir, '--status-interval', '0.3', '--json']);
   const socket = dgram.createSocket('udp4');
   try {
-    const port = Number((await cli.waitFor(/receiving on udp .*:(\d+)/))[1]);
-    const url = (await cli.waitFor(/live page (http:\/\/\S+)/))[1]!;
     const ids = new ImageIdCycle();
     const frames = Array.from({ length: 40 }, (_, i) => padJpegTo(makeJpeg(64, 64, i), 60_000));
     for (const frame of frames) {

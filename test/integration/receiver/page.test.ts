@@ -21,6 +21,7 @@ import {
 } from '../../helpers/browser.js';
 import { type CliProcess, startCli } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
+import { startHttpReceiver } from '../../helpers/http.js';
 
 /** Where the screenshot of the page is left for people to look at (overwritten on each run). */
 const SCREENSHOT = path.join(tmpdir(), 'udpcam-live-page.png');
@@ -73,21 +74,8 @@ async function getJson<T>(url: string): Promise<T> {
 
 /** Starts `udpcam receive --http 0` on loopback; resolves with its page URL and UDP port. */
 async function startReceiver(args: string[]): Promise<{ cli: CliProcess; pageUrl: string; udpPort: number }> {
-  const cli = startCli([
-    'receive',
-    '--port',
-    '0',
-    '--bind',
-    '127.0.0.1',
-    '--http',
-    '0',
-    '--status-interval',
-    '60',
-    ...args,
-  ]);
-  const [, pageUrl] = await cli.waitFor(/live page (http:\/\/\S+)/);
-  const [, udpPort] = await cli.waitFor(/receiving on udp .*:(\d+)/);
-  return { cli, pageUrl: pageUrl!, udpPort: Number(udpPort) };
+  const { cli, udpPort, base } = await startHttpReceiver(args);
+  return { cli, pageUrl: base, udpPort };
 }
 
 function startSender(udpPort: number): CliProcess {
