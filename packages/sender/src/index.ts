@@ -25,8 +25,10 @@ export { FrameSchedule } from './schedule.js';
 export {
   DEFAULT_MIN_QUALITY,
   type FrameEvent,
+  type FrameFailedWarning,
   MAX_FPS,
   type QualityReducedWarning,
+  retryDelayMs,
   Sender,
   type SenderEvents,
   type SenderOptions,

@@ -80,7 +80,32 @@ export interface QualityReducedWarning {
   maxFrameBytes: number;
 }
 
-export type SenderWarning = QualityReducedWarning;
+/** A frame could not be grabbed or sent; the sender waits `retryInMs` and goes on. */
+export interface FrameFailedWarning {
+  code: 'frame-failed';
+  message: string;
+  /** Where it failed: capturing the frame, or sending it. */
+  stage: 'grab' | 'send';
+  /** Failures in a row, and how long the sender waits before the next try (ms). */
+  failures: number;
+  retryInMs: number;
+}
+
+export type SenderWarning = QualityReducedWarning | FrameFailedWarning;
+
+/** Errors no retry can fix: the run ends with them (the CLI exits non-zero). */
+const FATAL_CODES = new Set([
+  'UDPCAM_ERR_FRAME_TOO_LARGE',
+  'UDPCAM_ERR_INVALID_OPTION',
+  'UDPCAM_ERR_INVALID_PACKET_SIZE',
+  'UDPCAM_ERR_NOT_JPEG',
+  'UDPCAM_ERR_CLOSED',
+]);
+
+/** Backoff after failures in a row: 250 ms doubling to 5 s. */
+export function retryDelayMs(failures: number): number {
+  return Math.min(5000, 250 * 2 ** Math.max(0, failures - 1));
+}
 
 /** Counters of a Sender. */
 export interface SenderStats {
@@ -135,6 +160,8 @@ export class Sender extends EventEmitter<SenderEvents> {
   #stopping = false;
   #wake: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
+  /** What the frame in progress is doing, for failure reports. */
+  #stage: 'grab' | 'send' = 'grab';
 
   constructor(options: SenderOptions) {
     super();
@@ -221,11 +248,27 @@ export class Sender extends EventEmitter<SenderEvents> {
     const slotLimit = this.#durationMs === undefined ? Infinity : schedule.slotsWithin(this.#durationMs);
     const frameLimit = this.#frames ?? Infinity;
     let slot = 0;
+    let failures = 0;
     while (!this.#stopping && slot < slotLimit && this.#framesSent < frameLimit) {
       const due = schedule.dueAt(slot);
       await this.#sleepUntil(due);
       if (this.#stopping) break;
-      await this.#sendFrame(slot, monotonicMs() - due);
+      try {
+        await this.#sendFrame(slot, monotonicMs() - due);
+        failures = 0;
+      } catch (error) {
+        if (!(error instanceof UdpcamError) || FATAL_CODES.has(error.code)) throw error;
+        failures++;
+        const retryInMs = retryDelayMs(failures);
+        this.emit('warning', {
+          code: 'frame-failed',
+          message: `${error.message}; retrying in ${retryInMs} ms`,
+          stage: this.#stage,
+          failures,
+          retryInMs,
+        });
+        await this.#sleepUntil(monotonicMs() + retryInMs);
+      }
       const next = schedule.nextSlot(slot, monotonicMs());
       this.#framesSkipped += Math.min(next, slotLimit) - slot - 1;
       slot = next;
@@ -235,6 +278,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   async #sendFrame(slot: number, lateMs: number): Promise<void> {
     const seq = this.#framesSent;
     const t0 = monotonicMs();
+    this.#stage = 'grab';
     const frame = await this.#source.grab();
     const t1 = monotonicMs();
     const captureUs = Math.round(frame.captureUs);
@@ -252,6 +296,7 @@ export class Sender extends EventEmitter<SenderEvents> {
       }
     }
     const t2 = monotonicMs();
+    this.#stage = 'send';
     const sent = await this.#transmitter.send(jpeg);
     const t3 = monotonicMs();
 

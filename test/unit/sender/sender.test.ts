@@ -285,7 +285,7 @@ describe('Sender', () => {
     await collector.waitFor(() => collector.frames.length >= 4);
     assert.ok(warnings.length >= 1 && warnings.length <= 3, `${warnings.length} warnings`);
     const first = warnings[0]!;
-    assert.equal(first.code, 'quality-reduced');
+    assert.ok(first.code === 'quality-reduced');
     assert.equal(first.fromQuality, 80);
     assert.ok(first.toQuality < 80);
     assert.equal(first.maxFrameBytes, 20000);
@@ -296,7 +296,9 @@ describe('Sender', () => {
       assert.ok(event.datagrams <= 100);
       assert.ok(event.quality! <= first.toQuality);
     }
-    assert.equal(sender.stats.quality, warnings.at(-1)!.toQuality);
+    const last = warnings.at(-1)!;
+    assert.ok(last.code === 'quality-reduced');
+    assert.equal(sender.stats.quality, last.toQuality);
     assert.equal(collector.frames.length, 4);
   });
 

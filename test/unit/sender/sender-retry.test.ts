@@ -1,0 +1,85 @@
+/** The sender survives a failing source: it reports each failure, backs off, and goes on. */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { test } from 'node:test';
+import { FrameAssembler, UdpcamError } from '@udpcam/protocol';
+import {
+  type CapturedFrame,
+  type FrameSource,
+  JpegJsEncoder,
+  retryDelayMs,
+  Sender,
+  type SenderWarning,
+  Transmitter,
+} from '@udpcam/sender';
+import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+
+/** A source whose grabs fail as scripted: `true` fails with UDPCAM_ERR_SOURCE, `false` delivers. */
+class ScriptedSource implements FrameSource {
+  readonly name = 'scripted';
+  grabs = 0;
+  constructor(
+    private readonly script: boolean[],
+    private readonly jpeg: Buffer,
+  ) {}
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async grab(): Promise<CapturedFrame> {
+    const fail = this.script[this.grabs++] ?? false;
+    if (fail) throw new UdpcamError('UDPCAM_ERR_SOURCE', `camera unplugged (grab ${this.grabs})`);
+    return { kind: 'jpeg', data: this.jpeg, captureUs: Date.now() * 1000 };
+  }
+}
+
+test('retryDelayMs backs off from 250 ms to 5 s', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 10].map(retryDelayMs), [250, 500, 1000, 2000, 4000, 5000, 5000]);
+});
+
+test('grab failures are reported with their backoff, and frames resume', async () => {
+  const receiver = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
+  const assembler = new FrameAssembler();
+  let frames = 0;
+  receiver.on('message', (datagram) => {
+    if (assembler.push(datagram, 'sender', performance.now())) frames++;
+  });
+  const source = new ScriptedSource([false, true, true, false, false], makeJpeg(64, 48, 1));
+  const sender = new Sender({
+    source,
+    encoder: new JpegJsEncoder(),
+    transmitter: new Transmitter({ host: '127.0.0.1', port: receiver.address().port, packetSize: 1000 }),
+    fps: 50,
+    frames: 3,
+  });
+  const warnings: SenderWarning[] = [];
+  sender.on('warning', (warning) => warnings.push(warning));
+  const started = performance.now();
+  await sender.run();
+  const elapsed = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  receiver.close();
+  assert.equal(sender.stats.framesSent, 3);
+  assert.equal(frames, 3);
+  assert.deepEqual(
+    warnings.map((w) => (w.code === 'frame-failed' ? [w.stage, w.failures, w.retryInMs] : w.code)),
+    [
+      ['grab', 1, 250],
+      ['grab', 2, 500],
+    ],
+  );
+  assert.match(warnings[0]!.message, /camera unplugged \(grab 2\); retrying in 250 ms/);
+  assert.ok(elapsed >= 700, `the backoff was waited (${Math.round(elapsed)} ms)`);
+});
+
+test('an error no retry can fix ends the run', async () => {
+  const big = padJpegTo(makeJpeg(64, 48, 2), 5000);
+  const sender = new Sender({
+    source: new ScriptedSource([], big),
+    encoder: new JpegJsEncoder(),
+    // 16-byte packets: 100 chunks hold 1600 bytes, less than this JPEG.
+    transmitter: new Transmitter({ host: '127.0.0.1', port: 9, packetSize: 16 }),
+    fps: 50,
+    frames: 1,
+  });
+  await assert.rejects(sender.run(), { code: 'UDPCAM_ERR_FRAME_TOO_LARGE' });
+});
