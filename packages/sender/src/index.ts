@@ -58,6 +58,7 @@ export {
 } from './sources/test-pattern.js';
 export {
   type FrameTransmitter,
+  isMulticast,
   type SendResult,
   sendError,
   Transmitter,

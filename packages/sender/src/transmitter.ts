@@ -36,6 +36,22 @@ export interface TransmitterOptions {
   legacy?: boolean;
   /** Random numbers in [0, 1) for legacy image ids; default Math.random. */
   random?: () => number;
+  /** For a multicast `host`: hops the datagrams may take (0 keeps them on this machine); default 1. */
+  multicastTtl?: number;
+  /** For a multicast `host`: the address of the interface to send from (default: the kernel's choice). */
+  multicastInterface?: string;
+  /** Allow sending to a broadcast address (255.255.255.255 or a subnet's); default: on for 255.255.255.255. */
+  broadcast?: boolean;
+}
+
+/** True for IPv4 224.0.0.0/4 and IPv6 ff00::/8 literals. */
+export function isMulticast(host: string): boolean {
+  const family = net.isIP(host);
+  if (family === 4) {
+    const first = Number(host.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return family === 6 && /^ff/i.test(host);
 }
 
 /** What one frame cost on the wire. */
@@ -121,6 +137,7 @@ export class Transmitter implements FrameTransmitter {
   readonly #socket: dgram.Socket;
   readonly #imageIds = new ImageIdCycle();
   readonly #random: () => number;
+  readonly #options: TransmitterOptions;
   /** The address datagrams go to: `host` itself, or what it resolved to. */
   #address: string | undefined;
   #opening: Promise<void> | undefined;
@@ -145,6 +162,14 @@ export class Transmitter implements FrameTransmitter {
     this.type = resolveType(options.host, options.type);
     this.legacy = options.legacy ?? false;
     this.#random = options.random ?? Math.random;
+    this.#options = options;
+    const ttl = options.multicastTtl;
+    if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `multicast TTL must be an integer 0..255, got ${ttl}`,
+      );
+    }
     // The Python sender counts 112 bytes more than the JPEG when it works out its chunks.
     this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);
     this.target = net.isIP(this.host) === 6 ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
@@ -225,9 +250,26 @@ export class Transmitter implements FrameTransmitter {
       this.#socket.once('error', onError);
       this.#socket.bind(0, () => {
         this.#socket.off('error', onError);
-        resolve();
+        try {
+          this.#configure();
+          resolve();
+        } catch (error) {
+          reject(sendError(error as NodeJS.ErrnoException, this.target));
+        }
       });
     });
+  }
+
+  /** Multicast hops and interface, broadcast permission: set once the socket is bound. */
+  #configure(): void {
+    const address = this.#address ?? this.host;
+    if (isMulticast(address)) {
+      this.#socket.setMulticastTTL(this.#options.multicastTtl ?? 1);
+      if (this.#options.multicastInterface !== undefined) {
+        this.#socket.setMulticastInterface(this.#options.multicastInterface);
+      }
+    }
+    if (this.#options.broadcast ?? address === '255.255.255.255') this.#socket.setBroadcast(true);
   }
 
   /** Waits for a frame being sent, then closes the socket. */

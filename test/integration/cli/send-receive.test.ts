@@ -1,5 +1,6 @@
 /** `udpcam send --source test` → `udpcam receive --out`, both as real processes on loopback. */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,4 +150,51 @@ test('demo: test cameras → receiver with its live page (and files with --out),
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('send to a multicast group (TTL 0, loopback interface) → receive --group', async () => {
+  const group = '239.255.77.78';
+  const probe = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  probe.close();
+  const receiver = startCli([
+    'receive',
+    '--port',
+    String(port),
+    '--group',
+    group,
+    '--group-interface',
+    '127.0.0.1',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  try {
+    await receiver.waitFor(/receiving on udp/);
+    const sent = await runCli([
+      'send',
+      '--ip',
+      group,
+      '--port',
+      String(port),
+      '--ttl',
+      '0',
+      '--multicast-interface',
+      '127.0.0.1',
+      '--fps',
+      '20',
+      '--frames',
+      '10',
+      '--size',
+      '320x180',
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    await receiver.waitFor(/"frames":10[,}]/, 5000);
+  } finally {
+    assert.equal(await receiver.stop(), 0);
+  }
+  const misuse = await runCli(['send', '--ip', '127.0.0.1', '--ttl', '0', '--frames', '1']);
+  assert.equal(misuse.code, 1);
+  assert.match(misuse.stderr, /--ttl and --multicast-interface need a multicast --ip/);
 });

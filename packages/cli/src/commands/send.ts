@@ -1,7 +1,7 @@
 /** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
 import { isIP } from 'node:net';
-import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE } from '@udpcam/protocol';
-import { JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
+import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
+import { isMulticast, JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addSnakeOption, host, integer, port, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
@@ -29,6 +29,9 @@ export interface SendFlags {
   meta: boolean;
   json: boolean;
   statusInterval: number;
+  ttl?: number;
+  multicastInterface?: string;
+  broadcast?: boolean;
 }
 
 /** `WxH`, e.g. 640x360. */
@@ -52,7 +55,21 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     );
   }
   const source = openSource(flags.source, flags.size);
-  const transmitter = new Transmitter({ host: flags.ip, port: flags.port, packetSize, legacy: flags.legacy });
+  if ((flags.ttl !== undefined || flags.multicastInterface !== undefined) && !isMulticast(flags.ip)) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      `--ttl and --multicast-interface need a multicast --ip (224.0.0.0/4 or ff00::/8), not ${flags.ip}`,
+    );
+  }
+  const transmitter = new Transmitter({
+    host: flags.ip,
+    port: flags.port,
+    packetSize,
+    legacy: flags.legacy,
+    multicastTtl: flags.ttl,
+    multicastInterface: flags.multicastInterface,
+    broadcast: flags.broadcast,
+  });
   const sender = new Sender({
     source,
     encoder: new JpegJsEncoder(),
@@ -123,6 +140,17 @@ export function sendCommand(program: Command): Command {
       5,
     )
     .option('--json', 'print status as JSON lines on stdout', false)
+    .option(
+      '--ttl <hops>',
+      'with a multicast --ip: hops the datagrams may take (0: this machine only)',
+      integer('ttl', 0, 255),
+    )
+    .option(
+      '--multicast-interface <address>',
+      'with a multicast --ip: the interface address to send from',
+      host,
+    )
+    .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
     .addHelpText(
       'after',
       '\nExamples:\n  udpcam send --ip 127.0.0.1 --port 5000 --fps 15 --source test\n  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy --frames 100',
