@@ -9,20 +9,40 @@ export interface Output {
   status(line: string, record: Record<string, unknown>): void;
 }
 
-/** Output to the process's stdout/stderr. */
-export function consoleOutput(json: boolean): Output {
+/**
+ * Output to the process's stdout/stderr. On a terminal the status is one line redrawn in place
+ * (a warning first ends it, so nothing is overwritten); otherwise each status is its own line,
+ * which suits logs and pipes.
+ */
+export function consoleOutput(json: boolean, live = process.stdout.isTTY === true && !json): Output {
+  let showing = false;
+  const endLive = () => {
+    if (showing) process.stdout.write('\n');
+    showing = false;
+  };
   return {
     info: (message) => {
       if (json) process.stdout.write(`${JSON.stringify({ level: 'info', message })}\n`);
-      else process.stderr.write(`${message}\n`);
+      else {
+        endLive();
+        process.stderr.write(`${message}\n`);
+      }
     },
     warn: (message) => {
       if (json) process.stdout.write(`${JSON.stringify({ level: 'warn', message })}\n`);
-      else process.stderr.write(`udpcam: warning: ${message}\n`);
+      else {
+        endLive();
+        process.stderr.write(`udpcam: warning: ${message}\n`);
+      }
     },
     status: (line, record) => {
       if (json) process.stdout.write(`${JSON.stringify({ level: 'status', ...record })}\n`);
-      else process.stdout.write(`${line}\n`);
+      else if (live) {
+        const width = process.stdout.columns ?? 120;
+        process.stdout.write(`\r\x1b[K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
+        showing = true;
+        if (record.done !== undefined || record.stopped !== undefined) endLive();
+      } else process.stdout.write(`${line}\n`);
     },
   };
 }
