@@ -36,7 +36,14 @@ export {
   type SenderWarning,
 } from './sender.js';
 export { type Rect, RgbaCanvas, rgb } from './sources/canvas.js';
+export * from './sources/directory.js';
+export * from './sources/ffmpeg.js';
+export * from './sources/file.js';
 export { FONT_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './sources/font.js';
+export * from './sources/http-camera.js';
+export { describeError, jpegSize } from './sources/jpeg-info.js';
+export * from './sources/jpeg-stream.js';
+export * from './sources/multipart.js';
 export type { CapturedFrame, FrameSource, JpegFrame, RgbaFrame } from './sources/source.js';
 export {
   DEFAULT_PATTERN_HEIGHT,
@@ -56,6 +63,7 @@ export {
   testPatternLayout,
   testPatternMarkers,
 } from './sources/test-pattern.js';
+export * from './sources/webcam.js';
 export {
   type FrameTransmitter,
   isMulticast,

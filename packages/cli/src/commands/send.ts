@@ -1,8 +1,9 @@
 /** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
 import { isIP } from 'node:net';
 import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
-import { isMulticast, JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
+import { type CameraConfig, isMulticast, JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../config.js';
 import { addSnakeOption, host, integer, port, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
 import { openSource, SOURCE_HELP } from '../sources.js';
@@ -22,6 +23,10 @@ export interface SendFlags {
   fps: number;
   source: string;
   size: { width: number; height: number };
+  camera_config?: string;
+  /** Whether --fps was given (else a --camera_config's fps applies). */
+  fpsFromFlag?: boolean;
+  auth?: string;
   quality: number;
   frames?: number;
   duration?: number;
@@ -54,7 +59,17 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
       `datagrams of ${packetSize + 5} bytes exceed a typical ${TYPICAL_MTU}-byte path MTU: IP will fragment each one, and losing any fragment loses the whole chunk (--packet_size 1400 avoids it)`,
     );
   }
-  const source = openSource(flags.source, flags.size);
+  const camera =
+    flags.camera_config === undefined
+      ? undefined
+      : loadConfig<CameraConfig>(flags.camera_config, 'camera_config');
+  const fps = camera !== undefined && !flags.fpsFromFlag ? camera.fps : flags.fps;
+  const source = openSource(flags.source, {
+    size: camera && flags.source === 'test' ? { width: camera.width, height: camera.height } : flags.size,
+    camera,
+    auth: flags.auth,
+    report: (message) => output.warn(`${flags.source}: ${message}`),
+  });
   if ((flags.ttl !== undefined || flags.multicastInterface !== undefined) && !isMulticast(flags.ip)) {
     throw new UdpcamError(
       'UDPCAM_ERR_INVALID_OPTION',
@@ -74,7 +89,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     source,
     encoder: new JpegJsEncoder(),
     transmitter,
-    fps: flags.fps,
+    fps,
     quality: flags.quality,
     frames: flags.frames,
     durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
@@ -83,7 +98,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${flags.fps} fps, ${packetSize}-byte packets${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;
@@ -127,7 +142,12 @@ export function sendCommand(program: Command): Command {
   command
     .option('--fps <n>', 'frames per second', positive('fps', 1000), 30)
     .option('-s, --source <spec>', `what to send: ${SOURCE_HELP}`, 'test')
-    .option('--size <WxH>', 'frame size of the test source', frameSize, { width: 640, height: 360 })
+    .addOption(
+      new Option('--size <WxH>', 'frame size of the test source')
+        .argParser(frameSize)
+        .default({ width: 640, height: 360 }, '640x360'),
+    )
+    .option('--auth <user:password>', 'credentials of an http(s) camera (or put them in the URL)')
     .option('-q, --quality <1-100>', 'JPEG quality', integer('quality', 1, 100), 80)
     .option('--frames <n>', 'stop after N frames', integer('frames', 1, Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', positive('duration', 365 * 24 * 3600))
@@ -155,5 +175,14 @@ export function sendCommand(program: Command): Command {
       'after',
       '\nExamples:\n  udpcam send --ip 127.0.0.1 --port 5000 --fps 15 --source test\n  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy --frames 100',
     );
-  return command.action((flags: SendFlags) => send(flags));
+  addSnakeOption(
+    command,
+    new Option(
+      '--camera_config <file>',
+      'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (configs/camera_config.schema.json)',
+    ),
+  );
+  return command.action((flags: SendFlags, self: Command) =>
+    send({ ...flags, fpsFromFlag: self.getOptionValueSource('fps') === 'cli' }),
+  );
 }

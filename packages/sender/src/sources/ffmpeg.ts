@@ -1,0 +1,440 @@
+/**
+ * Capture through one persistent ffmpeg process whose stdout is a stream of JPEGs:
+ *
+ *   ffmpeg:ARGS         ARGS are ffmpeg input arguments, e.g. `-f lavfi -i testsrc2=size=1280x720:rate=30`;
+ *                       output `-f image2pipe -c:v mjpeg -q:v 3 -` (or `-c:v copy` when the input
+ *                       is already MJPEG)
+ *   v4l2:/dev/videoN    `-f v4l2 -input_format mjpeg [-video_size WxH] [-framerate F] -i /dev/videoN`
+ *                       with `-c:v copy`: the camera's JPEG bytes pass through with no re-encode
+ *
+ * ARGS are split into argv by `splitArgs` (quote-aware, no expansion) and ffmpeg is started with
+ * child_process.spawn and an argv array: nothing goes through a shell.
+ *
+ * The source keeps only the newest frame split from stdout. When ffmpeg exits (a camera unplugged,
+ * a network input gone), the source reports it through `onState` with the last stderr line and
+ * starts ffmpeg again after 250 ms, doubling up to 5 s; a good frame resets the delay. The only
+ * error `start` reports is that ffmpeg cannot be run at all, which no retry fixes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { isStartOfFrame, UdpcamError, walkSegments } from '@udpcam/protocol';
+import { wallClockUs } from '../clock.js';
+import { JpegStreamSplitter } from './jpeg-stream.js';
+import type { FrameSource, JpegFrame } from './source.js';
+
+export const DEFAULT_GRAB_TIMEOUT_MS = 10_000;
+export const RETRY_INITIAL_MS = 250;
+export const RETRY_MAX_MS = 5_000;
+/** Time between SIGTERM and SIGKILL in stop(). */
+export const KILL_GRACE_MS = 1_000;
+/** Longest stderr line kept for reports. */
+const MAX_STDERR_LINE = 1024;
+
+/** What the process is doing: being started, delivering frames, or waiting to be started again. */
+export type FfmpegState = 'starting' | 'streaming' | 'retrying';
+
+/** Pixel size and rate asked of a camera (configs/camera_config.schema.json). */
+export interface CameraConfig {
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** Options of FfmpegSource. */
+export interface FfmpegSourceOptions {
+  /** The ffmpeg executable; default 'ffmpeg' (looked up on PATH). */
+  ffmpegPath?: string;
+  /** Size and rate for `v4l2:` specs; ignored for `ffmpeg:` specs (put them in ARGS). */
+  config?: CameraConfig;
+  /** How long grab() waits for a new frame before rejecting; default 10 s. */
+  grabTimeoutMs?: number;
+  /** Frames longer than this are dropped; default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Called on each state change; `detail` says why (with ffmpeg's last stderr line on exit). */
+  onState?: (state: FfmpegState, detail: string) => void;
+}
+
+/** Counters of an FfmpegSource. */
+export interface FfmpegSourceStats {
+  /** Frames split from ffmpeg's output (including ones replaced before a grab took them). */
+  frames: number;
+  /** Frames replaced by a newer one before any grab took them. */
+  skipped: number;
+  /** Times ffmpeg was started again after it exited. */
+  restarts: number;
+  /** Frames the splitter dropped (too large or broken). */
+  dropped: number;
+}
+
+/**
+ * Splits a command-line string into arguments like a POSIX shell would split words, but with no
+ * expansion of any kind: whitespace separates, '…' quotes literally, "…" quotes with \" and \\
+ * escapes, a backslash outside quotes escapes the next character. Throws on an unclosed quote.
+ */
+export function splitArgs(text: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else current += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) current += text[++i];
+      else current += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      current += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += c;
+      inWord = true;
+    }
+  }
+  if (quote) {
+    throw new UdpcamError('UDPCAM_ERR_SOURCE', `unclosed ${quote} quote in ffmpeg arguments: ${text}`);
+  }
+  if (inWord) args.push(current);
+  return args;
+}
+
+const V4L2_DEVICE = /^\/dev\/[A-Za-z0-9._/-]+$/;
+
+function checkConfig(config: CameraConfig): void {
+  const { width, height, fps } = config;
+  const ok =
+    Number.isInteger(width) &&
+    width >= 16 &&
+    width <= 7680 &&
+    Number.isInteger(height) &&
+    height >= 16 &&
+    height <= 4320 &&
+    typeof fps === 'number' &&
+    fps > 0 &&
+    fps <= 240;
+  if (!ok) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_SOURCE',
+      `camera config must have integer width 16..7680, integer height 16..4320 and fps in (0, 240], got ${JSON.stringify(config)}`,
+    );
+  }
+}
+
+/** True when the input arguments already ask for MJPEG (so the output can copy the JPEG bytes). */
+function inputIsMjpeg(input: readonly string[]): boolean {
+  for (let i = 0; i + 1 < input.length; i++) {
+    const [flag, value] = [input[i], input[i + 1]];
+    if (flag === '-i') return false; // options after the (first) input belong to nothing we read
+    if (value !== 'mjpeg') continue;
+    if (
+      flag === '-input_format' ||
+      flag === '-f' ||
+      flag === '-c:v' ||
+      flag === '-vcodec' ||
+      flag === '-codec:v'
+    )
+      return true;
+  }
+  return false;
+}
+
+/**
+ * The whole ffmpeg argv (without the executable) for a `ffmpeg:ARGS` or `v4l2:DEVICE` spec.
+ * Throws UDPCAM_ERR_SOURCE for anything else.
+ */
+export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
+  const common = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'];
+  let input: string[];
+  let copy: boolean;
+  if (spec.startsWith('v4l2:')) {
+    const device = spec.slice('v4l2:'.length);
+    if (!V4L2_DEVICE.test(device)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_SOURCE',
+        `v4l2 source needs a device path like /dev/video0, got "${device}"`,
+      );
+    }
+    input = ['-f', 'v4l2', '-input_format', 'mjpeg'];
+    if (config) {
+      checkConfig(config);
+      input.push('-video_size', `${config.width}x${config.height}`, '-framerate', String(config.fps));
+    }
+    input.push('-i', device);
+    copy = true;
+  } else if (spec.startsWith('ffmpeg:')) {
+    input = splitArgs(spec.slice('ffmpeg:'.length));
+    if (!input.includes('-i')) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_SOURCE',
+        `ffmpeg source needs input arguments with -i, e.g. "ffmpeg:-f lavfi -i testsrc2=size=1280x720:rate=30"`,
+      );
+    }
+    copy = inputIsMjpeg(input);
+  } else {
+    throw new UdpcamError(
+      'UDPCAM_ERR_SOURCE',
+      `not an ffmpeg source spec: "${spec}" (use ffmpeg:ARGS or v4l2:DEVICE)`,
+    );
+  }
+  const output = copy
+    ? ['-an', '-c:v', 'copy', '-f', 'mjpeg', '-']
+    : ['-an', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', '-'];
+  return [...common, ...input, ...output];
+}
+
+/** Width and height from a JPEG's frame header, if it has one. */
+function jpegSize(jpeg: Buffer): { width: number; height: number } | undefined {
+  let size: { width: number; height: number } | undefined;
+  walkSegments(jpeg, (marker, offset) => {
+    if (!isStartOfFrame(marker)) return false;
+    size = { height: jpeg.readUInt16BE(offset + 5), width: jpeg.readUInt16BE(offset + 7) };
+    return true;
+  });
+  return size;
+}
+
+interface Waiter {
+  resolve: (frame: JpegFrame) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A FrameSource reading JPEGs from one persistent ffmpeg process (see the file comment). */
+export class FfmpegSource implements FrameSource {
+  readonly name: string;
+  /** The argv ffmpeg is started with (after the executable). */
+  readonly argv: readonly string[];
+  readonly ffmpegPath: string;
+  readonly grabTimeoutMs: number;
+  readonly stats: FfmpegSourceStats = { frames: 0, skipped: 0, restarts: 0, dropped: 0 };
+  readonly #onState: ((state: FfmpegState, detail: string) => void) | undefined;
+  readonly #splitter: JpegStreamSplitter;
+  #child: ChildProcess | undefined;
+  #running = false;
+  #state: FfmpegState | undefined;
+  #stateDetail = '';
+  #retryDelayMs = RETRY_INITIAL_MS;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #latest: JpegFrame | undefined;
+  #latestSeq = 0;
+  #returnedSeq = 0;
+  #waiters: Waiter[] = [];
+  #stderrLine = '';
+  #lastStderrLine = '';
+
+  constructor(spec: string, options: FfmpegSourceOptions = {}) {
+    this.argv = ffmpegArgv(spec, options.config);
+    this.name = spec.startsWith('v4l2:') ? spec.slice('v4l2:'.length) : spec;
+    this.ffmpegPath = options.ffmpegPath ?? 'ffmpeg';
+    this.grabTimeoutMs = options.grabTimeoutMs ?? DEFAULT_GRAB_TIMEOUT_MS;
+    if (!(this.grabTimeoutMs > 0)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `grabTimeoutMs must be > 0, got ${this.grabTimeoutMs}`,
+      );
+    }
+    this.#onState = options.onState;
+    this.#splitter = new JpegStreamSplitter(
+      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
+    );
+  }
+
+  /** Process id of the running ffmpeg, if one runs. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** The last state reported, with its detail. */
+  get state(): { state: FfmpegState | undefined; detail: string } {
+    return { state: this.#state, detail: this.#stateDetail };
+  }
+
+  /** Starts ffmpeg; rejects with UDPCAM_ERR_SOURCE only when it cannot be run at all (not found). */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      await this.#spawn();
+    } catch (error) {
+      this.#running = false;
+      throw error;
+    }
+  }
+
+  /** The newest frame, once there is one newer than the last returned. */
+  grab(): Promise<JpegFrame> {
+    if (!this.#running) {
+      return Promise.reject(
+        new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
+      );
+    }
+    const latest = this.#latest;
+    if (latest && this.#latestSeq > this.#returnedSeq) {
+      this.#returnedSeq = this.#latestSeq;
+      return Promise.resolve(latest);
+    }
+    return new Promise<JpegFrame>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          const why = this.#stateDetail ? ` (${this.#state}: ${this.#stateDetail})` : '';
+          reject(
+            new UdpcamError(
+              'UDPCAM_ERR_SOURCE',
+              `${this.name}: no frame from ffmpeg in ${this.grabTimeoutMs} ms${why}`,
+            ),
+          );
+        }, this.grabTimeoutMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Stops ffmpeg (SIGTERM, SIGKILL after 1 s) and fails pending grabs; safe to call twice. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
+    }
+    const child = this.#child;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        resolve();
+        return;
+      }
+      const kill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  #report(state: FfmpegState, detail: string): void {
+    this.#state = state;
+    this.#stateDetail = detail;
+    this.#onState?.(state, detail);
+  }
+
+  /** Starts one ffmpeg; resolves once it runs, rejects when the executable cannot be run. */
+  #spawn(): Promise<void> {
+    this.#report('starting', `${this.ffmpegPath} ${this.argv.join(' ')}`);
+    this.#splitter.reset();
+    this.#stderrLine = '';
+    this.#lastStderrLine = '';
+    let streaming = false;
+    const child = spawn(this.ffmpegPath, this.argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    child.stdout.on('data', (chunk: Buffer) => {
+      const data = this.#splitter.feedLatest(chunk);
+      this.stats.dropped = this.#splitter.stats.oversize + this.#splitter.stats.malformed;
+      if (!data || child !== this.#child) return;
+      if (!streaming) {
+        streaming = true;
+        this.#retryDelayMs = RETRY_INITIAL_MS;
+        this.#report('streaming', `ffmpeg pid ${child.pid} delivers frames`);
+      }
+      this.#publish(data);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => this.#takeStderr(text));
+    // EPIPE and the like on the pipes end with the process's exit, handled below.
+    child.stdout.on('error', () => {});
+    child.stderr.on('error', () => {});
+    return new Promise<void>((resolve, reject) => {
+      let spawned = false;
+      child.once('spawn', () => {
+        spawned = true;
+        resolve();
+      });
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        if (spawned) return; // a failed kill(); the exit event still comes
+        if (child === this.#child) this.#child = undefined;
+        const notFound = error.code === 'ENOENT';
+        const message = notFound
+          ? `ffmpeg not found; install it (apt-get install ffmpeg)${this.ffmpegPath === 'ffmpeg' ? '' : ` or fix the path "${this.ffmpegPath}"`}`
+          : `cannot run ${this.ffmpegPath}: ${error.message}`;
+        reject(new UdpcamError('UDPCAM_ERR_SOURCE', message, { cause: error }));
+      });
+      child.once('close', (code, signal) => {
+        if (!spawned) return;
+        if (child === this.#child) this.#child = undefined;
+        this.#onExit(signal ? `killed by ${signal}` : `exited with code ${code}`);
+      });
+    });
+  }
+
+  #takeStderr(text: string): void {
+    const lines = (this.#stderrLine + text).split(/\r?\n|\r/);
+    this.#stderrLine = (lines.pop() ?? '').slice(-MAX_STDERR_LINE);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i]!.trim();
+      if (line) {
+        this.#lastStderrLine = line.slice(0, MAX_STDERR_LINE);
+        break;
+      }
+    }
+  }
+
+  #publish(data: Buffer): void {
+    const size = jpegSize(data);
+    const frame: JpegFrame = { kind: 'jpeg', data, captureUs: wallClockUs() };
+    if (size) {
+      frame.width = size.width;
+      frame.height = size.height;
+    }
+    this.stats.frames++;
+    if (this.#latestSeq > this.#returnedSeq && this.#waiters.length === 0) this.stats.skipped++;
+    this.#latest = frame;
+    this.#latestSeq++;
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    this.#returnedSeq = this.#latestSeq;
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(frame);
+    }
+  }
+
+  /** Reports why ffmpeg stopped (`how`, e.g. "exited with code 1") and schedules the restart. */
+  #onExit(how: string): void {
+    if (!this.#running) return;
+    const last = (this.#stderrLine.trim() || this.#lastStderrLine).slice(0, MAX_STDERR_LINE);
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
+    this.#report('retrying', `ffmpeg ${how}${last ? `: ${last}` : ''}; restarting in ${delay} ms`);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#running) return;
+      this.stats.restarts++;
+      this.#spawn().catch((error: unknown) => {
+        // The executable went away between runs: keep retrying, it may come back.
+        if (this.#running) this.#onSpawnFailure(error);
+      });
+    }, delay);
+  }
+
+  #onSpawnFailure(error: unknown): void {
+    this.#stderrLine = '';
+    this.#lastStderrLine = error instanceof Error ? error.message : String(error);
+    this.#onExit('could not be started');
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * `http://…` / `https://…` — an IP camera. The response's Content-Type tells the kind:
+ *
+ * - `multipart/x-mixed-replace` — an MJPEG stream, parsed by MultipartParser. Only the newest
+ *   complete JPEG is kept; `grab` returns it, or waits for one newer than the last it returned.
+ * - `image/jpeg` — a snapshot URL: each `grab` fetches a fresh snapshot.
+ * - anything else (ffmpeg's HTTP server says application/octet-stream) — sniffed: a body
+ *   starting with 0xFF is a snapshot, one starting with "--" is multipart.
+ *
+ * When the camera drops (connection error, end of stream, non-2xx status, no data for
+ * `stallTimeoutMs`) the source reconnects by itself with exponential backoff (250 ms doubling to
+ * 5 s, back to 250 ms after a good frame); `grab` waits meanwhile, up to `grabTimeoutMs`, then
+ * rejects with UDPCAM_ERR_SOURCE saying what went wrong. Basic auth comes from `user:pass@` in
+ * the URL or the `auth` option; the password never appears in names, states or errors.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
+import { wallClockUs } from '../clock.js';
+import { describeError, jpegSize } from './jpeg-info.js';
+import { boundaryFromContentType, DEFAULT_MAX_PART_BYTES, MultipartParser } from './multipart.js';
+import type { FrameSource, JpegFrame } from './source.js';
+
+export type HttpCameraState = 'connecting' | 'streaming' | 'retrying';
+
+/** Options of HttpCameraSource. */
+export interface HttpCameraOptions {
+  /** Basic auth as "user:pass"; overrides credentials in the URL. */
+  auth?: string;
+  /** How long a grab waits for a frame before rejecting, in ms; default 10000. */
+  grabTimeoutMs?: number;
+  /** A connection that sends nothing for this long is dropped and retried, in ms; default 10000. */
+  stallTimeoutMs?: number;
+  /** First reconnect delay, in ms; default 250. It doubles on each failure. */
+  minRetryMs?: number;
+  /** Longest reconnect delay, in ms; default 5000. */
+  maxRetryMs?: number;
+  /** Largest JPEG accepted, in bytes; default 16 MiB. Larger parts are dropped. */
+  maxFrameBytes?: number;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Accept self-signed HTTPS certificates; default true (cameras rarely have real ones). */
+  allowSelfSigned?: boolean;
+  /** Called on each state change with a one-line detail (never containing the password). */
+  onState?: (state: HttpCameraState, detail: string) => void;
+  /** Called for dropped parts that are not JPEGs, oversize parts and the like. */
+  onWarning?: (message: string) => void;
+}
+
+type Mode = 'unknown' | 'stream' | 'snapshot';
+
+interface Waiter {
+  resolve: (frame: JpegFrame) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** Splits credentials off a URL: the URL without them (safe to log) and "user:pass" if any. */
+export function splitCredentials(url: string): { url: URL; auth: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UdpcamError('UDPCAM_ERR_SOURCE', `not a valid camera URL: ${redactUrl(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UdpcamError(
+      'UDPCAM_ERR_SOURCE',
+      `camera URL must be http:// or https://, got ${parsed.protocol}`,
+    );
+  }
+  const auth =
+    parsed.username !== '' || parsed.password !== ''
+      ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+      : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed, auth };
+}
+
+/** The URL with any password replaced by "***", for messages. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** A FrameSource reading an IP camera over HTTP (see the file comment). */
+export class HttpCameraSource implements FrameSource {
+  readonly name: string;
+  readonly url: URL;
+  readonly #authHeader: string | undefined;
+  readonly #user: string | undefined;
+  readonly #options: HttpCameraOptions;
+  readonly #grabTimeoutMs: number;
+  readonly #stallTimeoutMs: number;
+  readonly #minRetryMs: number;
+  readonly #maxRetryMs: number;
+  readonly #maxFrameBytes: number;
+  readonly #agent: http.Agent;
+
+  #running = false;
+  #mode: Mode = 'unknown';
+  #state: HttpCameraState | undefined;
+  #request: http.ClientRequest | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  /** The last problem, for grab errors: "connection refused, retrying". */
+  #problem = 'no frame yet';
+  /** Newest frame and its sequence number; `#returned` is the last sequence grab handed out. */
+  #latest: JpegFrame | undefined;
+  #latestSeq = 0;
+  #returned = 0;
+  #waiters: Waiter[] = [];
+  #frames = 0;
+
+  constructor(url: string, options: HttpCameraOptions = {}) {
+    const split = splitCredentials(url);
+    this.url = split.url;
+    this.name = split.url.href;
+    const auth = options.auth ?? split.auth;
+    this.#authHeader = auth === undefined ? undefined : `Basic ${Buffer.from(auth).toString('base64')}`;
+    this.#user = auth?.split(':')[0];
+    this.#options = options;
+    this.#grabTimeoutMs = options.grabTimeoutMs ?? 10_000;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
+    this.#minRetryMs = options.minRetryMs ?? 250;
+    this.#maxRetryMs = options.maxRetryMs ?? 5000;
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_PART_BYTES;
+    this.#agent =
+      split.url.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 1,
+            rejectUnauthorized: !(options.allowSelfSigned ?? true),
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  /** 'stream' or 'snapshot' once the camera answered, 'unknown' before. */
+  get mode(): Mode {
+    return this.#mode;
+  }
+
+  /** The current connection state (undefined before start). */
+  get state(): HttpCameraState | undefined {
+    return this.#state;
+  }
+
+  /** Good frames received so far. */
+  get framesReceived(): number {
+    return this.#frames;
+  }
+
+  /** Starts connecting; frames and failures are then handled in the background. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#request?.destroy();
+    this.#request = undefined;
+    this.#agent.destroy();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
+    }
+  }
+
+  /** The newest frame not yet returned; waits for one (up to grabTimeoutMs). */
+  grab(): Promise<JpegFrame> {
+    if (!this.#running) {
+      return Promise.reject(
+        new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
+      );
+    }
+    if (this.#latest !== undefined && this.#latestSeq > this.#returned) {
+      this.#returned = this.#latestSeq;
+      return Promise.resolve(this.#latest);
+    }
+    // A snapshot camera: fetch a fresh one unless a fetch or retry is already under way.
+    if (this.#mode === 'snapshot' && this.#request === undefined && this.#retryTimer === undefined) {
+      this.#connect();
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(
+            new UdpcamError(
+              'UDPCAM_ERR_SOURCE',
+              `${this.name}: ${this.#problem} (no frame for ${this.#grabTimeoutMs} ms)`,
+            ),
+          );
+        }, this.#grabTimeoutMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #setState(state: HttpCameraState, detail: string): void {
+    if (state === this.#state && state !== 'retrying') return;
+    this.#state = state;
+    this.#options.onState?.(state, `${this.name}: ${detail}`);
+  }
+
+  #publish(data: Buffer): void {
+    if (!isWellFormedJpeg(data)) {
+      this.#options.onWarning?.(`${this.name}: dropped a part that is not a JPEG (${data.length} bytes)`);
+      return;
+    }
+    this.#frames++;
+    this.#failures = 0;
+    this.#problem = 'no new frame';
+    this.#latest = { kind: 'jpeg', data, ...jpegSize(data), captureUs: wallClockUs() };
+    this.#latestSeq++;
+    const waiters = this.#waiters;
+    if (waiters.length === 0) return;
+    this.#waiters = [];
+    this.#returned = this.#latestSeq;
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.#latest);
+    }
+  }
+
+  #connect(): void {
+    if (!this.#running) return;
+    this.#retryTimer = undefined;
+    // Polling a snapshot camera that works is not news.
+    if (this.#mode !== 'snapshot' || this.#state !== 'streaming') {
+      this.#setState('connecting', this.#user === undefined ? 'connecting' : `connecting as ${this.#user}`);
+    }
+    const get = this.url.protocol === 'https:' ? https.get : http.get;
+    const headers: Record<string, string> = { ...this.#options.headers };
+    if (this.#authHeader !== undefined) headers.Authorization = this.#authHeader;
+    let failed = false;
+    const request = get(this.url, { agent: this.#agent, headers });
+    this.#request = request;
+    const fail = (problem: string): void => {
+      if (failed || this.#request !== request) return;
+      failed = true;
+      this.#request = undefined;
+      request.destroy();
+      this.#retry(problem);
+    };
+    request.setTimeout(this.#stallTimeoutMs, () => fail(`no data for ${this.#stallTimeoutMs} ms`));
+    request.on('error', (error) => fail(describeError(error)));
+    request.on('response', (response) => {
+      response.on('error', (error) => fail(describeError(error)));
+      response.on('aborted', () => fail('connection closed mid-response'));
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        response.resume();
+        let problem = `HTTP ${status} ${response.statusMessage ?? ''}`.trim();
+        if (status === 401 || status === 403) {
+          problem +=
+            this.#user === undefined
+              ? ' (the camera wants a user and password)'
+              : ` (check the password of ${this.#user})`;
+        }
+        fail(problem);
+        return;
+      }
+      const contentType = response.headers['content-type'] ?? '';
+      if (/^multipart\//i.test(contentType)) {
+        this.#stream(response, boundaryFromContentType(contentType));
+      } else if (/^image\//i.test(contentType)) {
+        this.#snapshot(response, undefined, fail, request);
+      } else {
+        // Unknown type: sniff the first byte.
+        response.once('data', (first: Buffer) => {
+          if (first[0] === 0xff) this.#snapshot(response, first, fail, request);
+          else if (first[0] === 0x2d || first[0] === 0x0d || first[0] === 0x0a)
+            this.#stream(response, undefined, first);
+          else fail(`unsupported Content-Type "${contentType}"`);
+        });
+      }
+      response.on('end', () => fail('end of stream'));
+    });
+  }
+
+  #stream(response: http.IncomingMessage, boundary: string | undefined, first?: Buffer): void {
+    this.#mode = 'stream';
+    let good = this.#frames;
+    const parser = new MultipartParser(boundary, { maxPartBytes: this.#maxFrameBytes });
+    let dropped = 0;
+    const onData = (chunk: Buffer): void => {
+      const parts = parser.feed(chunk);
+      if (parser.droppedParts > dropped) {
+        dropped = parser.droppedParts;
+        this.#options.onWarning?.(`${this.name}: dropped a part larger than ${this.#maxFrameBytes} bytes`);
+      }
+      // Only the newest complete part matters.
+      const last = parts[parts.length - 1];
+      if (last !== undefined) {
+        this.#publish(last.body);
+        if (this.#frames > good && this.#state !== 'streaming')
+          this.#setState('streaming', 'receiving frames');
+        good = this.#frames;
+      }
+    };
+    if (first !== undefined) onData(first);
+    response.on('data', onData);
+  }
+
+  #snapshot(
+    response: http.IncomingMessage,
+    first: Buffer | undefined,
+    fail: (problem: string) => void,
+    request: http.ClientRequest,
+  ): void {
+    this.#mode = 'snapshot';
+    const chunks: Buffer[] = first === undefined ? [] : [first];
+    let size = first?.length ?? 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.#maxFrameBytes) fail(`snapshot larger than ${this.#maxFrameBytes} bytes`);
+      else chunks.push(chunk);
+    });
+    response.prependListener('end', () => {
+      if (this.#request !== request) return;
+      this.#request = undefined; // done: the 'end' listener's fail() now does nothing
+      const data = Buffer.concat(chunks, size);
+      if (!isWellFormedJpeg(data)) {
+        this.#request = request;
+        fail(`snapshot is not a JPEG (${size} bytes)`);
+        return;
+      }
+      this.#setState('streaming', 'snapshot received');
+      this.#publish(data);
+    });
+  }
+
+  #retry(problem: string): void {
+    if (!this.#running) return;
+    const delay = Math.min(this.#maxRetryMs, this.#minRetryMs * 2 ** this.#failures);
+    this.#failures++;
+    this.#problem = `${problem}, retrying`;
+    this.#setState('retrying', `${problem}, retrying in ${delay} ms`);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#connect(), delay);
+  }
+}

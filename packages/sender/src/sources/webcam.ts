@@ -1,0 +1,229 @@
+/**
+ * `webcam[:DEVICE]`: one still per grab through the npm package node-webcam. On Linux node-webcam
+ * runs `fswebcam` (imagesnap on macOS, CommandCam on Windows) once per shot, and it builds that
+ * command as ONE SHELL STRING from its options. So everything that reaches it is checked here
+ * first, against patterns that admit no shell syntax:
+ *
+ *   DEVICE            Linux: ^/dev/video\d{1,3}$; macOS/Windows: ^[A-Za-z0-9._-]+$
+ *   width, height     integers 16..7680 and 16..4320
+ *   fps               a number in (0, 240]: the most shots per second grab() takes
+ *   quality           an integer 1..100
+ *   output path       a fresh folder under os.tmpdir() whose path must be [A-Za-z0-9._/-]+
+ *
+ * Starting a process per shot (the camera opens, settles, captures, closes) reaches only a few
+ * frames per second at best; `fps` reports what it measured. For a real frame rate use
+ * `v4l2:/dev/videoN` (FfmpegSource), which keeps the camera open.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
+import { monotonicMs, wallClockUs } from '../clock.js';
+import { RateMeter } from '../rate-meter.js';
+import type { CameraConfig } from './ffmpeg.js';
+import type { FrameSource, JpegFrame } from './source.js';
+
+/** The camera config of the original sender (configs/camera_config.example.json). */
+export const DEFAULT_CAMERA_CONFIG: Readonly<CameraConfig> = Object.freeze({
+  width: 640,
+  height: 360,
+  fps: 60,
+});
+export const DEFAULT_WEBCAM_QUALITY = 90;
+
+const LINUX_DEVICE = /^\/dev\/video\d{1,3}$/;
+const PLAIN_DEVICE = /^[A-Za-z0-9._-]+$/;
+const SAFE_PATH_POSIX = /^[A-Za-z0-9._/-]+$/;
+const SAFE_PATH_WINDOWS = /^[A-Za-z0-9._\\/:-]+$/;
+
+/** Options of WebcamSource. */
+export interface WebcamSourceOptions {
+  /** Size and the most shots per second; default {width: 640, height: 360, fps: 60}. */
+  config?: CameraConfig;
+  /** JPEG quality asked of the capture tool, 1..100; default 90. */
+  quality?: number;
+  /** The platform whose rules apply (tests); default os.platform(). */
+  platform?: NodeJS.Platform;
+}
+
+/** The part of node-webcam's API used here (it ships no types). */
+interface NodeWebcamCamera {
+  capture(location: string, callback: (error: Error | null, location?: string) => void): void;
+}
+interface NodeWebcamModule {
+  create(options: Record<string, unknown>): NodeWebcamCamera;
+}
+
+function fail(message: string): never {
+  throw new UdpcamError('UDPCAM_ERR_SOURCE', message);
+}
+
+/** Checks a `webcam[:DEVICE]` spec; returns the device, or undefined for the default camera. */
+export function parseWebcamSpec(spec: string, platform: NodeJS.Platform = os.platform()): string | undefined {
+  if (spec === 'webcam') return undefined;
+  if (!spec.startsWith('webcam:'))
+    fail(`not a webcam source spec: ${JSON.stringify(spec)} (use webcam[:DEVICE])`);
+  const device = spec.slice('webcam:'.length);
+  const pattern = platform === 'linux' ? LINUX_DEVICE : PLAIN_DEVICE;
+  if (!pattern.test(device)) {
+    fail(
+      platform === 'linux'
+        ? `webcam device must look like /dev/video0, got ${JSON.stringify(device)}`
+        : `webcam device must be a plain name of letters, digits, '.', '_' and '-', got ${JSON.stringify(device)}`,
+    );
+  }
+  return device;
+}
+
+/** Checks a camera config object field by field (the values end up in a shell command). */
+export function checkCameraConfig(config: unknown): CameraConfig {
+  if (typeof config !== 'object' || config === null) fail('camera config must be an object');
+  const { width, height, fps } = config as Record<string, unknown>;
+  const int = (value: unknown, max: number) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= 16 && value <= max;
+  if (!int(width, 7680))
+    fail(`camera config width must be an integer 16..7680, got ${JSON.stringify(width)}`);
+  if (!int(height, 4320))
+    fail(`camera config height must be an integer 16..4320, got ${JSON.stringify(height)}`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 240) {
+    fail(`camera config fps must be a number in (0, 240], got ${JSON.stringify(fps)}`);
+  }
+  return { width: width as number, height: height as number, fps };
+}
+
+/** A FrameSource taking one still per grab with node-webcam (see the file comment). */
+export class WebcamSource implements FrameSource {
+  readonly name: string;
+  readonly device: string | undefined;
+  readonly config: Readonly<CameraConfig>;
+  readonly quality: number;
+  readonly #platform: NodeJS.Platform;
+  readonly #rate = new RateMeter(5000);
+  #camera: NodeWebcamCamera | undefined;
+  #dir: string | undefined;
+  #shotPath = '';
+  #inFlight: Promise<unknown> | undefined;
+  #lastShotStartMs = -Infinity;
+  #shots = 0;
+
+  constructor(spec: string, options: WebcamSourceOptions = {}) {
+    this.#platform = options.platform ?? os.platform();
+    this.device = parseWebcamSpec(spec, this.#platform);
+    this.config = Object.freeze(checkCameraConfig(options.config ?? DEFAULT_CAMERA_CONFIG));
+    this.quality = options.quality ?? DEFAULT_WEBCAM_QUALITY;
+    if (!Number.isInteger(this.quality) || this.quality < 1 || this.quality > 100) {
+      fail(`webcam quality must be an integer 1..100, got ${this.quality}`);
+    }
+    this.name = this.device ? `webcam:${this.device}` : 'webcam';
+  }
+
+  /** Shots per second measured over the last 5 s (a process per shot: expect a few at most). */
+  get fps(): number {
+    return this.#rate.rate(monotonicMs());
+  }
+
+  /** Shots taken so far. */
+  get shots(): number {
+    return this.#shots;
+  }
+
+  /** The file each shot is written to (empty before start). */
+  get shotPath(): string {
+    return this.#shotPath;
+  }
+
+  async start(): Promise<void> {
+    if (this.#camera) return;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'udpcam-webcam-'));
+    const shotPath = path.join(dir, 'shot.jpg');
+    const safe = this.#platform === 'win32' ? SAFE_PATH_WINDOWS : SAFE_PATH_POSIX;
+    if (!safe.test(shotPath)) {
+      await rm(dir, { recursive: true, force: true });
+      fail(
+        `temp path ${JSON.stringify(shotPath)} has characters node-webcam's shell command cannot take safely; set TMPDIR to a plain path`,
+      );
+    }
+    let NodeWebcam: NodeWebcamModule;
+    try {
+      NodeWebcam = createRequire(import.meta.url)('node-webcam') as NodeWebcamModule;
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw new UdpcamError('UDPCAM_ERR_SOURCE', 'the webcam source needs the npm package node-webcam', {
+        cause: error,
+      });
+    }
+    // Every value here was checked above; none is a free-form string.
+    this.#camera = NodeWebcam.create({
+      width: this.config.width,
+      height: this.config.height,
+      quality: this.quality,
+      output: 'jpeg',
+      device: this.device ?? false,
+      callbackReturn: 'location',
+      saveShots: false,
+      delay: 0,
+      verbose: false,
+      title: false,
+      subtitle: false,
+      timestamp: false,
+    });
+    this.#dir = dir;
+    this.#shotPath = shotPath;
+  }
+
+  /** Takes one shot (no sooner than 1/fps after the previous one started) and returns it. */
+  async grab(): Promise<JpegFrame> {
+    const camera = this.#camera;
+    if (!camera) fail(`${this.name}: grab() called while not started`);
+    if (this.#inFlight) fail(`${this.name}: grab() called while a shot is being taken`);
+    const wait = this.#lastShotStartMs + 1000 / this.config.fps - monotonicMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.#lastShotStartMs = monotonicMs();
+    const shot = this.#shoot(camera);
+    this.#inFlight = shot;
+    try {
+      return await shot;
+    } finally {
+      this.#inFlight = undefined;
+    }
+  }
+
+  async #shoot(camera: NodeWebcamCamera): Promise<JpegFrame> {
+    const shotPath = this.#shotPath;
+    await rm(shotPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      camera.capture(shotPath, (error) => {
+        if (error) {
+          const detail = error.message.split('\n').filter(Boolean).slice(-1)[0] ?? error.message;
+          reject(
+            new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: capture failed: ${detail}`, { cause: error }),
+          );
+        } else resolve();
+      });
+    });
+    // The capture tool grabs the image at the end of its run: stamp it when the tool is done.
+    const captureUs = wallClockUs();
+    let data: Buffer;
+    try {
+      data = await readFile(shotPath);
+    } catch (error) {
+      throw new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: the capture tool wrote no image`, {
+        cause: error,
+      });
+    }
+    if (!isWellFormedJpeg(data)) fail(`${this.name}: the capture tool wrote something that is not a JPEG`);
+    this.#shots++;
+    this.#rate.record(monotonicMs());
+    return { kind: 'jpeg', data, captureUs };
+  }
+
+  /** Waits for a shot in progress, then removes the temp folder; safe to call twice. */
+  async stop(): Promise<void> {
+    this.#camera = undefined;
+    await this.#inFlight?.catch(() => {});
+    const dir = this.#dir;
+    this.#dir = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * FfmpegSource against a real ffmpeg (lavfi test source): frames, newer frames over time, a
+ * restart after ffmpeg is killed, growing retry delays with a fake ffmpeg that fails, and a
+ * missing executable. Every source is stopped in `finally`, which kills its process.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isWellFormedJpeg } from '@udpcam/protocol';
+import { FfmpegSource, ffmpegArgv, splitArgs } from '@udpcam/sender';
+import jpeg from 'jpeg-js';
+import { fixturePath } from '../../helpers/fixtures.js';
+
+// Not yet exported from @udpcam/sender: load the built module by path, typed from its source.
+
+const LAVFI = 'ffmpeg:-f lavfi -i testsrc2=size=320x240:rate=15';
+
+function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      if (predicate()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+describe('splitArgs and ffmpegArgv', () => {
+  test('splits like a shell without expanding anything', () => {
+    assert.deepEqual(splitArgs(`  -f lavfi -i "testsrc2=size=320x240" 'a b' c\\ d "x\\"y" $HOME;rm `), [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240',
+      'a b',
+      'c d',
+      'x"y',
+      '$HOME;rm',
+    ]);
+    assert.deepEqual(splitArgs(`'' x`), ['', 'x']);
+    assert.throws(() => splitArgs(`-i "open`), { code: 'UDPCAM_ERR_SOURCE' });
+  });
+
+  test('builds the v4l2 and generic command lines', () => {
+    assert.deepEqual(ffmpegArgv('v4l2:/dev/video2', { width: 640, height: 360, fps: 60 }).slice(5), [
+      ...[
+        '-f',
+        'v4l2',
+        '-input_format',
+        'mjpeg',
+        '-video_size',
+        '640x360',
+        '-framerate',
+        '60',
+        '-i',
+        '/dev/video2',
+      ],
+      ...['-an', '-c:v', 'copy', '-f', 'mjpeg', '-'],
+    ]);
+    assert.deepEqual(ffmpegArgv(LAVFI).slice(-8), [
+      '-an',
+      '-f',
+      'image2pipe',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      '3',
+      '-',
+    ]);
+    assert.ok(ffmpegArgv('ffmpeg:-f mjpeg -i http://cam/stream').includes('copy'));
+    assert.throws(() => ffmpegArgv('v4l2:/dev/video0;rm'), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.throws(() => ffmpegArgv('ffmpeg:-f lavfi'), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.throws(() => ffmpegArgv('v4l2:/dev/video0', { width: 640, height: 360, fps: 0 }), {
+      code: 'UDPCAM_ERR_SOURCE',
+    });
+  });
+});
+
+describe('FfmpegSource', () => {
+  test('delivers valid 320x240 JPEGs from lavfi, newer ones over time', async () => {
+    const source = new FfmpegSource(LAVFI);
+    try {
+      await source.start();
+      const first = await source.grab();
+      assert.equal(first.kind, 'jpeg');
+      assert.ok(isWellFormedJpeg(first.data));
+      assert.equal(first.width, 320);
+      assert.equal(first.height, 240);
+      const decoded = jpeg.decode(first.data, { useTArray: true });
+      assert.equal(decoded.width, 320);
+      assert.equal(decoded.height, 240);
+      const firstBytes = Buffer.from(first.data);
+      const second = await source.grab();
+      assert.ok(second.captureUs > first.captureUs);
+      assert.notDeepEqual(second.data, firstBytes);
+      // Idle for a while: the next grab gets the newest frame, not a backlog.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const before = Date.now() * 1000;
+      const third = await source.grab();
+      assert.ok(third.captureUs > second.captureUs);
+      assert.ok(before - third.captureUs < 150_000, 'the frame is fresh');
+      assert.ok(source.stats.skipped > 0);
+    } finally {
+      await source.stop();
+    }
+    assert.equal(source.pid, undefined);
+  });
+
+  test('restarts ffmpeg after it is killed, and frames resume', async () => {
+    const states: Array<[string, string]> = [];
+    const source = new FfmpegSource(LAVFI, { onState: (state, detail) => states.push([state, detail]) });
+    try {
+      await source.start();
+      await source.grab();
+      const pid = source.pid;
+      assert.ok(pid);
+      process.kill(pid, 'SIGKILL');
+      await until(() => states.some(([state]) => state === 'retrying'), 3000, 'retrying');
+      const retry = states.find(([state]) => state === 'retrying')!;
+      assert.match(retry[1], /killed by SIGKILL; restarting in 250 ms/);
+      const frame = await source.grab();
+      assert.ok(isWellFormedJpeg(frame.data));
+      assert.ok(source.pid && source.pid !== pid);
+      assert.equal(source.stats.restarts, 1);
+      assert.deepEqual(
+        states.map(([state]) => state),
+        ['starting', 'streaming', 'retrying', 'starting', 'streaming'],
+      );
+    } finally {
+      await source.stop();
+    }
+  });
+
+  test('a failing ffmpeg is reported with its stderr line and retried with growing delays', async () => {
+    const retries: Array<{ at: number; detail: string }> = [];
+    const source = new FfmpegSource('ffmpeg:-i /dev/video9', {
+      ffmpegPath: fixturePath('bin', 'ffmpeg-fails'),
+      grabTimeoutMs: 300,
+      onState: (state, detail) => {
+        if (state === 'retrying') retries.push({ at: Date.now(), detail });
+      },
+    });
+    try {
+      await source.start();
+      await until(() => retries.length >= 4, 6000, 'four retries');
+      for (const retry of retries) {
+        assert.match(retry.detail, /^ffmpeg exited with code 1: \/dev\/video9: No such file or directory; /);
+      }
+      const delays = retries.map((retry) => Number(/restarting in (\d+) ms/.exec(retry.detail)?.[1]));
+      assert.deepEqual(delays, [250, 500, 1000, 2000].slice(0, delays.length));
+      const gaps = retries.slice(1).map((retry, i) => retry.at - retries[i]!.at);
+      for (const [i, gap] of gaps.entries())
+        assert.ok(gap >= delays[i]!, `gap ${gap} after a ${delays[i]} ms delay`);
+      await assert.rejects(source.grab(), {
+        code: 'UDPCAM_ERR_SOURCE',
+        message: /no frame from ffmpeg in 300 ms/,
+      });
+    } finally {
+      await source.stop();
+    }
+  });
+
+  test('a missing executable fails start() with UDPCAM_ERR_SOURCE', async () => {
+    const source = new FfmpegSource(LAVFI, { ffmpegPath: '/nonexistent/udpcam-no-ffmpeg' });
+    try {
+      await assert.rejects(source.start(), {
+        code: 'UDPCAM_ERR_SOURCE',
+        message: /^ffmpeg not found; install it \(apt-get install ffmpeg\)/,
+      });
+      await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_SOURCE' });
+    } finally {
+      await source.stop();
+    }
+  });
+});

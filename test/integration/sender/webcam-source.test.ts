@@ -1,0 +1,134 @@
+/**
+ * WebcamSource with a fake `fswebcam` (test/fixtures/bin/fswebcam) first on PATH: the command line
+ * node-webcam builds, the JPEG read back, and hostile device names and options refused before
+ * anything runs.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { WebcamSource } from '@udpcam/sender';
+import { fixturePath } from '../../helpers/fixtures.js';
+import { makeJpeg } from '../../helpers/jpeg.js';
+
+// Not yet exported from @udpcam/sender: load the built module by path, typed from its source.
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'udpcam-webcam-test-'));
+const logPath = path.join(work, 'argv.log');
+const jpegPath = path.join(work, 'camera.jpg');
+const pwned = path.join(work, 'pwned');
+const image = makeJpeg({ width: 64, height: 48, quality: 80 });
+const saved = {
+  PATH: process.env.PATH,
+  log: process.env.FAKE_FSWEBCAM_LOG,
+  jpeg: process.env.FAKE_FSWEBCAM_JPEG,
+};
+
+function invocations(): string[][] {
+  if (!existsSync(logPath)) return [];
+  return readFileSync(logPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as string[]);
+}
+
+describe('WebcamSource', () => {
+  before(() => {
+    writeFileSync(jpegPath, image);
+    process.env.PATH = `${fixturePath('bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+    process.env.FAKE_FSWEBCAM_LOG = logPath;
+    process.env.FAKE_FSWEBCAM_JPEG = jpegPath;
+  });
+  after(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.log === undefined) delete process.env.FAKE_FSWEBCAM_LOG;
+    else process.env.FAKE_FSWEBCAM_LOG = saved.log;
+    if (saved.jpeg === undefined) delete process.env.FAKE_FSWEBCAM_JPEG;
+    else process.env.FAKE_FSWEBCAM_JPEG = saved.jpeg;
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('runs fswebcam with the device, size and a temp output path, and returns its JPEG', async () => {
+    rmSync(logPath, { force: true });
+    const source = new WebcamSource('webcam:/dev/video3', {
+      config: { width: 320, height: 240, fps: 30 },
+      platform: 'linux',
+    });
+    try {
+      await source.start();
+      assert.ok(source.shotPath.startsWith(os.tmpdir()));
+      const first = await source.grab();
+      assert.equal(first.kind, 'jpeg');
+      assert.deepEqual(first.data, image);
+      const second = await source.grab();
+      assert.ok(second.captureUs > first.captureUs);
+      assert.equal(source.shots, 2);
+      assert.ok(source.fps > 0);
+      const calls = invocations();
+      assert.equal(calls.length, 2);
+      const argv = calls[0]!;
+      assert.equal(argv[argv.indexOf('-d') + 1], '/dev/video3');
+      assert.equal(argv[argv.indexOf('-r') + 1], '320x240');
+      assert.equal(argv[argv.indexOf('--jpeg') + 1], '90');
+      assert.equal(argv[argv.length - 1], source.shotPath);
+    } finally {
+      await source.stop();
+    }
+    assert.equal(existsSync(path.dirname(source.shotPath)), false, 'the temp folder is removed');
+  });
+
+  test('refuses a hostile device name before anything runs', async () => {
+    rmSync(logPath, { force: true });
+    for (const spec of [
+      `webcam:/dev/video0; touch ${pwned}`,
+      `webcam:/dev/video0 $(touch ${pwned})`,
+      `webcam:/dev/video0\`touch ${pwned}\``,
+      'webcam:/dev/video0\n',
+      'webcam:/dev/sda',
+      'webcam:',
+    ]) {
+      assert.throws(() => new WebcamSource(spec, { platform: 'linux' }), { code: 'UDPCAM_ERR_SOURCE' }, spec);
+    }
+    assert.throws(() => new WebcamSource(`webcam:cam; touch ${pwned}`, { platform: 'darwin' }), {
+      code: 'UDPCAM_ERR_SOURCE',
+    });
+    assert.ok(new WebcamSource('webcam:FaceTime_HD-Camera.1', { platform: 'darwin' }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(existsSync(pwned), false, 'the marker file was not created');
+    assert.deepEqual(invocations(), [], 'the fake fswebcam was not invoked');
+  });
+
+  test('refuses hostile or out-of-range options', () => {
+    const bad: unknown[] = [
+      { width: `640; touch ${pwned}`, height: 360, fps: 30 },
+      { width: 640.5, height: 360, fps: 30 },
+      { width: 640, height: 9999, fps: 30 },
+      { width: 640, height: 360, fps: 0 },
+      { width: 640, height: 360, fps: Number.NaN },
+      { width: 640, height: 360 },
+    ];
+    for (const config of bad) {
+      assert.throws(
+        () => new WebcamSource('webcam:/dev/video0', { config: config as never, platform: 'linux' }),
+        { code: 'UDPCAM_ERR_SOURCE' },
+        JSON.stringify(config),
+      );
+    }
+    assert.throws(() => new WebcamSource('webcam', { quality: 101 }), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.equal(existsSync(pwned), false);
+    assert.deepEqual(invocations(), []);
+  });
+
+  test('a capture that fails is a UDPCAM_ERR_SOURCE', async () => {
+    const source = new WebcamSource('webcam:/dev/video0', { platform: 'linux' });
+    delete process.env.FAKE_FSWEBCAM_JPEG;
+    try {
+      await source.start();
+      await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_SOURCE', message: /capture failed/ });
+    } finally {
+      process.env.FAKE_FSWEBCAM_JPEG = jpegPath;
+      await source.stop();
+    }
+  });
+});
