@@ -67,6 +67,7 @@ export * from './sources/webcam.js';
 export {
   type FrameTransmitter,
   isMulticast,
+  MAX_SPREAD_GAP_MS,
   type SendResult,
   sendError,
   Transmitter,

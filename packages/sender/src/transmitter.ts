@@ -42,7 +42,18 @@ export interface TransmitterOptions {
   multicastInterface?: string;
   /** Allow sending to a broadcast address (255.255.255.255 or a subnet's); default: on for 255.255.255.255. */
   broadcast?: boolean;
+  /**
+   * Spread each frame's datagrams over this many ms instead of one burst (0: burst). Switches and
+   * receive buffers drop the tail of long bursts; a spread frame does not pile up anywhere.
+   */
+  spreadMs?: number;
 }
+
+/**
+ * Longest gap between two datagrams of a spread frame (ms): kept under a receiver's chunk-gap
+ * rule (10 ms), which may close a partial frame after a silence.
+ */
+export const MAX_SPREAD_GAP_MS = 5;
 
 /** True for IPv4 224.0.0.0/4 and IPv6 ff00::/8 literals. */
 export function isMulticast(host: string): boolean {
@@ -164,6 +175,13 @@ export class Transmitter implements FrameTransmitter {
     this.#random = options.random ?? Math.random;
     this.#options = options;
     const ttl = options.multicastTtl;
+    const spread = options.spreadMs;
+    if (spread !== undefined && (!Number.isFinite(spread) || spread < 0 || spread > 10_000)) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `spreadMs must be a number of ms 0..10000, got ${spread}`,
+      );
+    }
     if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)) {
       throw new UdpcamError(
         'UDPCAM_ERR_INVALID_OPTION',
@@ -208,7 +226,8 @@ export class Transmitter implements FrameTransmitter {
       : chunkFrame(jpeg, imageId, this.packetSize);
     this.#opening ??= this.#open();
     await this.#opening;
-    const bytes = await this.#sendAll(datagrams);
+    const spreadMs = Math.min(this.#options.spreadMs ?? 0, (datagrams.length - 1) * MAX_SPREAD_GAP_MS);
+    const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);
     return { imageId, datagrams: datagrams.length, bytes };
   }
 
@@ -233,6 +252,29 @@ export class Transmitter implements FrameTransmitter {
         }
       }
     });
+  }
+
+  /**
+   * Sends datagram i at start + i × spreadMs / (n − 1). Timers fire about every millisecond, so
+   * each wake sends every datagram that is due: small bursts, evenly spaced.
+   */
+  async #sendSpread(datagrams: readonly ChunkDatagram[], spreadMs: number): Promise<number> {
+    const start = performance.now();
+    const step = spreadMs / (datagrams.length - 1);
+    let bytes = 0;
+    let next = 0;
+    while (next < datagrams.length) {
+      const elapsed = performance.now() - start;
+      let end = next;
+      while (end < datagrams.length && end * step <= elapsed) end++;
+      if (end === next) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, next * step - elapsed)));
+        continue;
+      }
+      bytes += await this.#sendAll(datagrams.slice(next, end));
+      next = end;
+    }
+    return bytes;
   }
 
   /** Binds the socket to an ephemeral port and resolves a host name, once. */

@@ -37,6 +37,7 @@ export interface SendFlags {
   ttl?: number;
   multicastInterface?: string;
   broadcast?: boolean;
+  pace?: number;
 }
 
 /** `WxH`, e.g. 640x360. */
@@ -84,6 +85,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     multicastTtl: flags.ttl,
     multicastInterface: flags.multicastInterface,
     broadcast: flags.broadcast,
+    spreadMs: ((flags.pace ?? 0) * 1000) / fps,
   });
   const sender = new Sender({
     source,
@@ -169,6 +171,16 @@ export function sendCommand(program: Command): Command {
       '--multicast-interface <address>',
       'with a multicast --ip: the interface address to send from',
       host,
+    )
+    .option(
+      '--pace <fraction>',
+      'spread each frame over this fraction of the frame interval instead of one burst (0..1; gaps stay under 5 ms)',
+      (value: string) => {
+        const fraction = Number(value);
+        if (!(fraction >= 0 && fraction <= 1))
+          throw new InvalidArgumentError('pace must be a number from 0 to 1.');
+        return fraction;
+      },
     )
     .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
     .addHelpText(
