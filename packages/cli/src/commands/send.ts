@@ -185,7 +185,18 @@ export function sendCommand(program: Command): Command {
     .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
     .addHelpText(
       'after',
-      '\nExamples:\n  udpcam send --ip 127.0.0.1 --port 5000 --fps 15 --source test\n  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy --frames 100',
+      [
+        '',
+        'Examples:',
+        '  udpcam send --ip 127.0.0.1 --port 5000 --fps 15 --source test',
+        '  udpcam send --ip 192.168.1.20 --source v4l2:/dev/video0 --camera_config configs/camera_config.example.json',
+        '  udpcam send --ip 192.168.1.20 --source webcam:/dev/video0 --fps 5        # node-webcam: one process per shot',
+        "  udpcam send --ip 192.168.1.20 --source 'ffmpeg:-f lavfi -i testsrc2=size=1280x720:rate=30'",
+        '  udpcam send --ip 192.168.1.20 --source http://admin:secret@10.0.0.9/video.mjpg',
+        '  udpcam send --ip 192.168.1.20 --source dir:recordings/ --fps 10',
+        '  udpcam send --ip 239.1.2.3 --ttl 1 --source test                       # multicast',
+        '  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy   # for the Python receiver',
+      ].join('\n'),
     );
   addSnakeOption(
     command,
