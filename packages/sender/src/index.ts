@@ -4,8 +4,8 @@
  *   sources/     FrameSource implementations (the newest frame on demand)
  *                  test-pattern.ts  synthetic pattern (+ canvas.ts, font.ts to draw it)
  *                  later: webcam, ffmpeg/V4L2 pipe, MJPEG over HTTP, files
- *   (transforms/ later: per-frame pixel work such as a perspective warp, RgbaFrame → RgbaFrame)
- *   encoders/    JpegEncoder implementations: jpeg-js now; later a native one on worker threads
+ *   transforms/  per-frame pixel work: the area warp (homography + bilinear sampling)
+ *   encoders/    JPEG codecs: jpeg-js (inline or on a worker thread), sharp (libjpeg-turbo) when installed
  *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
  *   sender.ts    the paced loop tying them together, with stats and events
  *   schedule.ts, rate-meter.ts, clock.ts  pure timing helpers the loop uses
@@ -19,6 +19,23 @@ export {
   MAX_QUALITY,
   MIN_QUALITY,
 } from './encoders/encoder.js';
+export {
+  availableCodecs,
+  CODEC_NAMES,
+  type CodecName,
+  decodeError,
+  type JpegCodec,
+  JpegJsCodec,
+  jpegJsDecode,
+  jpegJsEncode,
+  type LoadCodecOptions,
+  loadCodec,
+  type RgbaImage,
+  SharpCodec,
+  type SharpModule,
+  sharpMissingMessage,
+  WorkerCodec,
+} from './encoders/index.js';
 export { JpegJsEncoder } from './encoders/jpeg-js.js';
 export { RateMeter } from './rate-meter.js';
 export { FrameSchedule } from './schedule.js';
@@ -26,6 +43,7 @@ export {
   DEFAULT_MIN_QUALITY,
   type FrameEvent,
   type FrameFailedWarning,
+  type FrameTransform,
   MAX_FPS,
   type QualityReducedWarning,
   retryDelayMs,
@@ -64,6 +82,23 @@ export {
   testPatternMarkers,
 } from './sources/test-pattern.js';
 export * from './sources/webcam.js';
+export {
+  apply,
+  assertConvexQuad,
+  invert,
+  type Matrix3,
+  multiply,
+  type Point,
+  perspectiveTransform,
+  type Quad,
+} from './transforms/homography.js';
+export {
+  AreaWarp,
+  type CaptureArea,
+  MAX_CAPTURE_COORDINATE,
+  parseCaptureArea,
+  visibleSize,
+} from './transforms/warp.js';
 export {
   type FrameTransmitter,
   isMulticast,

@@ -4,30 +4,53 @@
  * hand it to the transmitter. One frame at a time, never a queue: a slow frame makes the loop skip
  * the slots it overran (counted in `framesSkipped`) and carry on with a fresh grab.
  *
- *   source.grab() ─▶ encoder.encode() ─▶ withFrameMeta() ─▶ transmitter.send()
- *        (newest)      (rgba only, fitted      (COM segment)     (chunks → UDP)
- *                       to 100 chunks)
+ *   source.grab() ─▶ [decode] ─▶ [transform] ─▶ encode ─▶ withFrameMeta() ─▶ transmitter.send()
+ *        (newest)    (JPEG, only    (pixels)    (fitted to     (COM segment)     (chunks → UDP)
+ *                    if needed)                 100 chunks)
  *
- * The Sender owns what it is given: stop() (or the end of run()) stops the source and closes the
- * transmitter.
+ * A JPEG frame passes straight to withFrameMeta() unless a transform needs its pixels, or it is
+ * too large for 100 chunks (then it is decoded and re-encoded at a quality that fits). Encoding
+ * is async: the codec runs on a worker thread or libuv's pool, so the event loop stays free.
+ *
+ * The Sender owns what it is given: stop() (or the end of run()) stops the source, closes the
+ * transmitter and closes the codec.
  */
 import { EventEmitter } from 'node:events';
 import { MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
 import { monotonicMs } from './clock.js';
-import { assertQuality, DEFAULT_QUALITY, type JpegEncoder } from './encoders/encoder.js';
+import {
+  assertQuality,
+  assertRgbaSize,
+  DEFAULT_QUALITY,
+  type JpegCodec,
+  type RgbaImage,
+} from './encoders/encoder.js';
 import { RateMeter } from './rate-meter.js';
 import { FrameSchedule } from './schedule.js';
-import type { FrameSource, RgbaFrame } from './sources/source.js';
+import type { FrameSource } from './sources/source.js';
 import type { FrameTransmitter } from './transmitter.js';
 
 /** Lowest quality the fitting steps down to unless told otherwise. */
 export const DEFAULT_MIN_QUALITY = 10;
 export const MAX_FPS = 1000;
 
+/**
+ * Per-frame pixel work between capture and encode (e.g. a perspective warp). `apply` gets the
+ * frame's RGBA and returns width x height RGBA (4 bytes a pixel). It may return a buffer it
+ * reuses: the Sender is done with it before the next call.
+ */
+export interface FrameTransform {
+  /** Size of the images `apply` returns. */
+  readonly width: number;
+  readonly height: number;
+  apply(rgba: RgbaImage): Buffer;
+}
+
 /** Options of a Sender. */
 export interface SenderOptions {
   source: FrameSource;
-  encoder: JpegEncoder;
+  /** The JPEG codec (see loadCodec); the Sender closes it when it stops. */
+  encoder: JpegCodec;
   transmitter: FrameTransmitter;
   /** Frames per second (a frame slot every 1000 / fps ms), > 0 and <= 1000. */
   fps: number;
@@ -41,6 +64,8 @@ export interface SenderOptions {
   durationMs?: number;
   /** Stamp each JPEG with udpcam's metadata (seq, capture µs) in a COM segment; default true. */
   meta?: boolean;
+  /** Pixel work on every frame; JPEG frames are decoded for it (and then encoded). */
+  transform?: FrameTransform;
 }
 
 /** One frame sent. */
@@ -57,20 +82,25 @@ export interface FrameEvent {
   datagrams: number;
   /** UDP payload bytes, headers included. */
   wireBytes: number;
-  /** Quality it was encoded at; undefined for a frame that came as JPEG. */
+  /** Quality it was encoded at; undefined for a JPEG frame sent as it came. */
   quality: number | undefined;
   /** How late the slot started (ms). */
   lateMs: number;
-  /** Time spent in grab, in encode (with metadata) and in send (ms). */
+  /** Time spent in grab, in decode + transform + encode (with metadata) and in send (ms). */
   grabMs: number;
   encodeMs: number;
   sendMs: number;
 }
 
-/** The quality was lowered so frames fit in 100 chunks. */
+/**
+ * The quality was lowered so frames fit in 100 chunks; or (`reencoded`) JPEG frames from the
+ * source are too large to send as they come, so they are decoded and re-encoded at `toQuality`.
+ */
 export interface QualityReducedWarning {
   code: 'quality-reduced';
   message: string;
+  /** True when the frame came as a JPEG and was re-encoded instead of sent as is. */
+  reencoded: boolean;
   fromQuality: number;
   toQuality: number;
   /** JPEG bytes at `fromQuality`, and at `toQuality`. */
@@ -142,7 +172,8 @@ function invalid(message: string): UdpcamError {
 export class Sender extends EventEmitter<SenderEvents> {
   readonly fps: number;
   readonly #source: FrameSource;
-  readonly #encoder: JpegEncoder;
+  readonly #encoder: JpegCodec;
+  readonly #transform: FrameTransform | undefined;
   readonly #transmitter: FrameTransmitter;
   readonly #minQuality: number;
   readonly #frames: number | undefined;
@@ -156,6 +187,8 @@ export class Sender extends EventEmitter<SenderEvents> {
   #framesSkipped = 0;
   #lastFrameBytes = 0;
   #lastFrameChunks = 0;
+  /** Whether the re-encoding of too-large JPEG frames was reported yet. */
+  #reencodeWarned = false;
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
@@ -184,6 +217,13 @@ export class Sender extends EventEmitter<SenderEvents> {
     this.fps = fps;
     this.#source = options.source;
     this.#encoder = options.encoder;
+    this.#transform = options.transform;
+    if (this.#transform) {
+      const { width, height } = this.#transform;
+      if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+        throw invalid(`transform size must be positive integers, got ${width}x${height}`);
+      }
+    }
     this.#transmitter = options.transmitter;
     this.#quality = quality;
     this.#minQuality = minQuality;
@@ -284,15 +324,15 @@ export class Sender extends EventEmitter<SenderEvents> {
     const captureUs = Math.round(frame.captureUs);
     let jpeg: Buffer;
     let quality: number | undefined;
-    if (frame.kind === 'rgba') {
-      ({ jpeg, quality } = this.#encodeToFit(frame, seq, captureUs));
+    if (frame.kind === 'rgba' || this.#transform) {
+      const image = frame.kind === 'rgba' ? frame : await this.#encoder.decode(frame.data);
+      ({ jpeg, quality } = await this.#encodeToFit(this.#transformed(image), seq, captureUs));
     } else {
       jpeg = this.#stamp(frame.data, seq, captureUs);
       if (jpeg.length > this.#transmitter.maxFrameBytes) {
-        throw new UdpcamError(
-          'UDPCAM_ERR_FRAME_TOO_LARGE',
-          `JPEG of ${jpeg.length} bytes from ${this.#source.name} does not fit ${MAX_CHUNKS} chunks (max ${this.#transmitter.maxFrameBytes} bytes); JPEG sources are sent as they come, so lower the camera's resolution or quality, or raise the packet size`,
-        );
+        // Too large to pass through: re-encode it at a quality that fits.
+        const image = await this.#encoder.decode(frame.data);
+        ({ jpeg, quality } = await this.#encodeToFit(image, seq, captureUs, jpeg.length));
       }
     }
     const t2 = monotonicMs();
@@ -322,39 +362,70 @@ export class Sender extends EventEmitter<SenderEvents> {
     });
   }
 
+  /** The image after the transform (or as it is without one). */
+  #transformed(image: RgbaImage): RgbaImage {
+    const transform = this.#transform;
+    if (!transform) return image;
+    const data = transform.apply(image);
+    assertRgbaSize(data, transform.width, transform.height);
+    return { data, width: transform.width, height: transform.height };
+  }
+
   /**
    * Encodes at the current quality, stepping it down until the stamped JPEG fits the
    * transmitter's 100 chunks. A lower quality sticks for later frames (one warning per step
-   * down), so a steady scene costs one encode per frame.
+   * down), so a steady scene costs one encode per frame. `passthroughBytes` is the size of the
+   * source's own JPEG when this re-encodes one that did not fit; that is reported once.
    */
-  #encodeToFit(frame: RgbaFrame, seq: number, captureUs: number): { jpeg: Buffer; quality: number } {
+  async #encodeToFit(
+    image: RgbaImage,
+    seq: number,
+    captureUs: number,
+    passthroughBytes?: number,
+  ): Promise<{ jpeg: Buffer; quality: number }> {
     const maxBytes = this.#transmitter.maxFrameBytes;
     let quality = this.#quality;
-    let firstBytes: number | undefined;
+    let firstBytes = passthroughBytes;
     for (;;) {
-      const encoded = this.#encoder.encode(frame.data, frame.width, frame.height, quality);
+      const encoded = await this.#encoder.encode(image.data, image.width, image.height, quality);
       const jpeg = this.#stamp(encoded, seq, captureUs);
       if (jpeg.length <= maxBytes) {
-        if (firstBytes !== undefined) this.#warnQuality(quality, firstBytes, jpeg.length, maxBytes);
+        const reencoded = passthroughBytes !== undefined;
+        if (quality !== this.#quality || (reencoded && !this.#reencodeWarned)) {
+          this.#warnQuality(quality, firstBytes ?? jpeg.length, jpeg.length, maxBytes, reencoded);
+        }
         return { jpeg, quality };
       }
       firstBytes ??= jpeg.length;
       if (quality <= this.#minQuality) {
+        const what =
+          passthroughBytes === undefined ? 'frame' : `JPEG frame (${passthroughBytes} bytes as sent)`;
         throw new UdpcamError(
           'UDPCAM_ERR_FRAME_TOO_LARGE',
-          `a ${frame.width}x${frame.height} frame is ${jpeg.length} bytes even at quality ${quality}, over the ${maxBytes} bytes that fit ${MAX_CHUNKS} chunks; raise the packet size or lower the resolution`,
+          `a ${image.width}x${image.height} ${what} from ${this.#source.name} is ${jpeg.length} bytes even at quality ${quality}, over the ${maxBytes} bytes that fit ${MAX_CHUNKS} chunks; raise the packet size or lower the resolution`,
         );
       }
       quality = lowerQuality(quality, this.#minQuality);
     }
   }
 
-  #warnQuality(toQuality: number, frameBytes: number, fittedBytes: number, maxFrameBytes: number): void {
+  #warnQuality(
+    toQuality: number,
+    frameBytes: number,
+    fittedBytes: number,
+    maxFrameBytes: number,
+    reencoded: boolean,
+  ): void {
     const fromQuality = this.#quality;
     this.#quality = toQuality;
+    if (reencoded) this.#reencodeWarned = true;
+    const message = reencoded
+      ? `JPEG of ${frameBytes} bytes from ${this.#source.name} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); re-encoding such frames at quality ${toQuality} (${fittedBytes} bytes)`
+      : `frame of ${frameBytes} bytes at quality ${fromQuality} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); quality lowered to ${toQuality} (${fittedBytes} bytes)`;
     this.emit('warning', {
       code: 'quality-reduced',
-      message: `frame of ${frameBytes} bytes at quality ${fromQuality} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); quality lowered to ${toQuality} (${fittedBytes} bytes)`,
+      message,
+      reencoded,
       fromQuality,
       toQuality,
       frameBytes,
@@ -382,13 +453,15 @@ export class Sender extends EventEmitter<SenderEvents> {
     });
   }
 
-  /** Stops the source and closes the transmitter, once; rejects with the first failure. */
+  /** Stops the source, closes the transmitter and the codec, once; rejects with the first failure. */
   #close(): Promise<void> {
-    this.#shutdown ??= Promise.allSettled([this.#source.stop(), this.#transmitter.close()]).then(
-      (results) => {
-        for (const result of results) if (result.status === 'rejected') throw result.reason;
-      },
-    );
+    this.#shutdown ??= Promise.allSettled([
+      this.#source.stop(),
+      this.#transmitter.close(),
+      this.#encoder.close?.(),
+    ]).then((results) => {
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
+    });
     return this.#shutdown;
   }
 }

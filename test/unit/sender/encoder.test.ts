@@ -9,8 +9,8 @@ describe('JpegJsEncoder', () => {
   const pattern = new TestPatternSource({ width: 320, height: 180 });
   const rgba = Buffer.from(pattern.render(3, 1_700_000_000_000));
 
-  it('encodes RGBA to a JPEG that decodes to the same size and colours', () => {
-    const encoded = encoder.encode(rgba, 320, 180, 90);
+  it('encodes RGBA to a JPEG that decodes to the same size and colours', async () => {
+    const encoded = await encoder.encode(rgba, 320, 180, 90);
     assert.ok(isWellFormedJpeg(encoded));
     const decoded = jpeg.decode(encoded, { useTArray: true });
     assert.equal(decoded.width, 320);
@@ -23,21 +23,25 @@ describe('JpegJsEncoder', () => {
     assert.ok(error / (320 * 180 * 3) < 6, `mean error ${error / (320 * 180 * 3)}`);
   });
 
-  it('makes smaller files at lower quality, and defaults to 80', () => {
-    const high = encoder.encode(rgba, 320, 180, 95).length;
-    const low = encoder.encode(rgba, 320, 180, 20).length;
+  it('makes smaller files at lower quality, and defaults to 80', async () => {
+    const high = (await encoder.encode(rgba, 320, 180, 95)).length;
+    const low = (await encoder.encode(rgba, 320, 180, 20)).length;
     assert.ok(low < high, `${low} >= ${high}`);
     assert.equal(DEFAULT_QUALITY, 80);
-    const byDefault = (encoder.encode as (rgba: Buffer, w: number, h: number) => Buffer)(rgba, 320, 180);
-    assert.deepEqual(byDefault, encoder.encode(rgba, 320, 180, 80));
+    const byDefault = await (encoder.encode as (rgba: Buffer, w: number, h: number) => Promise<Buffer>)(
+      rgba,
+      320,
+      180,
+    );
+    assert.deepEqual(byDefault, await encoder.encode(rgba, 320, 180, 80));
   });
 
-  it('rejects a bad quality or a buffer of the wrong size with UDPCAM_ERR_INVALID_OPTION', () => {
+  it('rejects a bad quality or a buffer of the wrong size with UDPCAM_ERR_INVALID_OPTION', async () => {
     for (const quality of [0, 101, 50.5, Number.NaN]) {
-      assert.throws(() => encoder.encode(rgba, 320, 180, quality), { code: 'UDPCAM_ERR_INVALID_OPTION' });
+      await assert.rejects(encoder.encode(rgba, 320, 180, quality), { code: 'UDPCAM_ERR_INVALID_OPTION' });
     }
-    assert.throws(() => encoder.encode(rgba, 320, 179, 80), { code: 'UDPCAM_ERR_INVALID_OPTION' });
-    assert.throws(() => encoder.encode(rgba.subarray(4), 320, 180, 80), {
+    await assert.rejects(encoder.encode(rgba, 320, 179, 80), { code: 'UDPCAM_ERR_INVALID_OPTION' });
+    await assert.rejects(encoder.encode(rgba.subarray(4), 320, 180, 80), {
       code: 'UDPCAM_ERR_INVALID_OPTION',
     });
   });

@@ -175,7 +175,7 @@ describe('TestPatternSource', () => {
   it('encodes to a well-formed JPEG of the right size', async () => {
     const source = await started();
     const frame = await source.grab();
-    const encoded = new JpegJsEncoder().encode(frame.data, frame.width, frame.height, 80);
+    const encoded = await new JpegJsEncoder().encode(frame.data, frame.width, frame.height, 80);
     assert.ok(isWellFormedJpeg(encoded));
     const decoded = jpeg.decode(encoded, { useTArray: true });
     assert.equal(decoded.width, 640);

@@ -1,7 +1,19 @@
 /** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
 import { isIP } from 'node:net';
 import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
-import { type CameraConfig, isMulticast, JpegJsEncoder, Sender, Transmitter } from '@udpcam/sender';
+import {
+  AreaWarp,
+  type CameraConfig,
+  type CaptureArea,
+  CODEC_NAMES,
+  type CodecName,
+  type FrameTransform,
+  isMulticast,
+  loadCodec,
+  parseCaptureArea,
+  Sender,
+  Transmitter,
+} from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { addSnakeOption, host, integer, port, positive } from '../options.js';
@@ -38,6 +50,8 @@ export interface SendFlags {
   multicastInterface?: string;
   broadcast?: boolean;
   pace?: number;
+  codec: CodecName;
+  area?: string;
 }
 
 /** `WxH`, e.g. 640x360. */
@@ -49,6 +63,19 @@ export function frameSize(value: string): { width: number; height: number } {
 
 function isLoopback(address: string): boolean {
   return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+/** The --area file (the original's capture_area.json) as the Sender's transform. */
+function areaTransform(file: string): FrameTransform {
+  const area = parseCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'));
+  let warp: AreaWarp;
+  try {
+    warp = new AreaWarp(area);
+  } catch (error) {
+    // A quad that parses but cannot be warped (three corners in a line, crossed edges) is still the file's fault.
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return { width: warp.width, height: warp.height, apply: (rgba) => warp.warp(rgba) };
 }
 
 /** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */
@@ -87,9 +114,12 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     broadcast: flags.broadcast,
     spreadMs: ((flags.pace ?? 0) * 1000) / fps,
   });
+  const encoder = await loadCodec(flags.codec);
+  const transform = flags.area === undefined ? undefined : areaTransform(flags.area);
   const sender = new Sender({
     source,
-    encoder: new JpegJsEncoder(),
+    encoder,
+    transform,
     transmitter,
     fps,
     quality: flags.quality,
@@ -100,7 +130,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;
@@ -181,6 +211,18 @@ export function sendCommand(program: Command): Command {
           throw new InvalidArgumentError('pace must be a number from 0 to 1.');
         return fraction;
       },
+    )
+    .option(
+      '--area <file>',
+      "warp the selected quad of each frame onto the visible rect (the original's capture_area.json; see udpcam area)",
+    )
+    .addOption(
+      new Option(
+        '--codec <name>',
+        'JPEG codec: auto (sharp when installed, else jpeg-js on a worker thread), sharp, jpeg-js',
+      )
+        .choices(CODEC_NAMES)
+        .default('auto'),
     )
     .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
     .addHelpText(
