@@ -105,3 +105,29 @@ export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; 
   const match = await cli.waitFor(/receiving on udp .*:(\d+)/);
   return { cli, port: Number(match[1]) };
 }
+
+/**
+ * Starts `udpcam receive` joined to multicast `group` on the loopback interface. A group needs a
+ * known port (the sender addresses group:port), so a free one is found first.
+ */
+export async function startGroupReceiver(group: string): Promise<{ cli: CliProcess; port: number }> {
+  const { createSocket } = await import('node:dgram');
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise<void>((resolve) => probe.close(resolve));
+  const cli = startCli([
+    'receive',
+    '--port',
+    String(port),
+    '--group',
+    group,
+    '--group-interface',
+    '127.0.0.1',
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  await cli.waitFor(/receiving on udp/);
+  return { cli, port };
+}

@@ -1,13 +1,12 @@
 /** `udpcam send --source test` → `udpcam receive --out`, both as real processes on loopback. */
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { isWellFormedJpeg, LEGACY_PACKET_SIZE, legacyChunkCount, readFrameMeta } from '@udpcam/protocol';
 import jpeg from 'jpeg-js';
-import { runCli, startCli, startReceiver } from '../../helpers/cli.js';
+import { runCli, startCli, startGroupReceiver, startReceiver } from '../../helpers/cli.js';
 
 async function framesIn(dir: string): Promise<{ camera: string; files: string[] }[]> {
   const cameras = await readdir(dir);
@@ -155,24 +154,8 @@ test('demo: test cameras → receiver with its live page (and files with --out),
 
 test('send to a multicast group (TTL 0, loopback interface) → receive --group', async () => {
   const group = '239.255.77.78';
-  const probe = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const port = probe.address().port;
-  probe.close();
-  const receiver = startCli([
-    'receive',
-    '--port',
-    String(port),
-    '--group',
-    group,
-    '--group-interface',
-    '127.0.0.1',
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const { cli: receiver, port } = await startGroupReceiver(group);
   try {
-    await receiver.waitFor(/receiving on udp/);
     const sent = await runCli([
       'send',
       '--ip',

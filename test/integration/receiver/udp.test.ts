@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
-import { startCli, startReceiver } from '../../helpers/cli.js';
+import { startCli, startGroupReceiver, startReceiver } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
 /** Sends `count` real frames from `socket` to address:port, ~20 ms apart. */
@@ -28,25 +28,9 @@ const lastStatus = (lines: string[]) =>
 
 test('--group joins a multicast group (on loopback, TTL 0: nothing leaves this machine)', async () => {
   const group = '239.255.77.77';
-  const probe = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const port = probe.address().port;
-  probe.close();
-  const cli = startCli([
-    'receive',
-    '--port',
-    String(port),
-    '--group',
-    group,
-    '--group-interface',
-    '127.0.0.1',
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const { cli, port } = await startGroupReceiver(group);
   const socket = dgram.createSocket('udp4');
   try {
-    await cli.waitFor(/receiving on udp/);
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     socket.setMulticastInterface('127.0.0.1');
     socket.setMulticastTTL(0);
