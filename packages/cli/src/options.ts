@@ -69,3 +69,10 @@ export function byteSize(name: string): (value: string) => number {
     return bytes;
   };
 }
+
+/** True for localhost, ::1 and 127.0.0.0/8: traffic that never leaves this machine. */
+export function isLoopback(address: string): boolean {
+  return (
+    address === 'localhost' || address === '::1' || (net.isIP(address) === 4 && address.startsWith('127.'))
+  );
+}

@@ -68,10 +68,10 @@ let stopSignal: Promise<string> | undefined;
  * command is still starting is not lost (nor does it kill the process half-way). A second signal
  * gets the default action: Ctrl-C twice forces the exit.
  */
-export function untilSignal(): { promise: Promise<string>; dispose: () => void } {
+export function untilSignal(): { promise: Promise<string> } {
   stopSignal ??= new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  return { promise: stopSignal, dispose: () => {} };
+  return { promise: stopSignal };
 }

@@ -66,7 +66,6 @@ export class CameraState {
   /** Capture → complete, in µs, of the last frame that carried metadata. */
   lastLatencyUs: number | undefined = undefined;
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
-  #latencyCount = 0;
   /** Sum (µs) and count of every latency measured, for the Prometheus summary. */
   latencySumUs = 0;
   latencyCount = 0;
@@ -88,7 +87,7 @@ export class CameraState {
     this.byteRate.add(nowMs, bytes);
     if (latencyUs !== undefined) {
       this.lastLatencyUs = latencyUs;
-      this.#latencies[this.#latencyCount++ % LATENCY_SAMPLES] = latencyUs;
+      this.#latencies[this.latencyCount % LATENCY_SAMPLES] = latencyUs;
       this.latencySumUs += latencyUs;
       this.latencyCount++;
     }
@@ -96,7 +95,7 @@ export class CameraState {
 
   /** Latency percentiles (µs) over the last 512 frames that carried metadata; undefined if none. */
   latencyPercentiles(): { p50: number; p95: number; p99: number; max: number } | undefined {
-    const n = Math.min(this.#latencyCount, LATENCY_SAMPLES);
+    const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
     if (n === 0) return undefined;
     const sorted = this.#latencies.slice(0, n).sort();
     const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;

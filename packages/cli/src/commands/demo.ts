@@ -126,7 +126,6 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   const exits = cameras.map((child) => once(child, 'exit'));
   const allExited = Promise.all(exits).then(() => 'cameras-exited');
   const why = await Promise.race([signal.promise, allExited, ...timeUp]);
-  signal.dispose();
   clearInterval(timer);
   for (const child of cameras) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(exits);

@@ -4,7 +4,7 @@ import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
 import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { addSnakeOption, byteSize, host, integer, listenPort, positive } from '../options.js';
+import { addSnakeOption, byteSize, host, integer, isLoopback, listenPort, positive } from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
 import { ReceiveStatus } from './receive-status.js';
 
@@ -83,10 +83,6 @@ function cameraNames(flags: ReceiveFlags): Record<string, string> {
     seen.set(name, sender);
   }
   return all;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Runs the receiver until SIGINT/SIGTERM; then flushes pending writes and returns. */
@@ -173,7 +169,6 @@ export async function receive(
   }, flags.statusInterval * 1000);
   const signal = untilSignal();
   const how = await signal.promise;
-  signal.dispose();
   clearInterval(timer);
   await web?.close();
   await receiver.close();

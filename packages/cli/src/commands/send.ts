@@ -16,7 +16,7 @@ import {
 } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
-import { addSnakeOption, host, integer, port, positive } from '../options.js';
+import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
 import { openSource, SOURCE_HELP } from '../sources.js';
 
@@ -59,10 +59,6 @@ export function frameSize(value: string): { width: number; height: number } {
   const match = /^(\d{2,5})x(\d{2,5})$/.exec(value.trim());
   if (!match) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 640x360.');
   return { width: Number(match[1]), height: Number(match[2]) };
-}
-
-function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
 }
 
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
@@ -148,7 +144,6 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   try {
     await sender.run();
   } finally {
-    signal.dispose();
     clearInterval(timer);
   }
   const { line: text, record } = line(' | done');

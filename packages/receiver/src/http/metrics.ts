@@ -8,9 +8,10 @@ const escapeLabel = (value: string) =>
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
 export function renderMetrics(receiver: Receiver, clients: (camera: string) => number): string {
   const lines: string[] = [];
-  const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
+  /** Samples are [labels, value] or, for a summary's _sum and _count, [labels, value, suffix]. */
+  const metric = (name: string, type: string, help: string, samples: [string, number, string?][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    for (const [labels, value, suffix = ''] of samples) lines.push(`${name}${suffix}${labels} ${value}`);
   };
   const cameras = [...receiver.cameras()];
   const label = (camera: string, extra = '') => `{camera="${escapeLabel(camera)}"${extra}}`;
@@ -92,9 +93,9 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
       ...cameras.flatMap(
         (c) =>
           [
-            [`_sum${label(c.camera)}`, c.latencySumUs / 1e6],
-            [`_count${label(c.camera)}`, c.latencyCount],
-          ] as [string, number][],
+            [label(c.camera), c.latencySumUs / 1e6, '_sum'],
+            [label(c.camera), c.latencyCount, '_count'],
+          ] as [string, number, string][],
       ),
     ],
   );
