@@ -1,0 +1,47 @@
+/**
+ * SVG plots for the README, drawn by vega-lite → vega in Node (no browser, no canvas: vega's
+ * SVG renderer estimates text widths, which is fine for axis labels).
+ *
+ * Benches pass a vega-lite spec with inline data; plots go to docs/perf/<name>.svg, the one
+ * generated artefact the repository keeps, because the README shows them.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+/** docs/perf/ at the repository root (scripts compile to build/scripts/lib/). */
+export const PLOTS_DIR = path.resolve(fileURLToPath(new URL('../../../docs/perf/', import.meta.url)));
+
+/** Look shared by every plot: a white background and readable sizes on GitHub. */
+const CONFIG = {
+  background: 'white',
+  font: 'Helvetica, Arial, sans-serif',
+  view: { stroke: null },
+  axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridOpacity: 0.5 },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14, anchor: 'start' as const },
+};
+
+/** Renders a vega-lite spec to SVG text. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Renders `spec` to docs/perf/<name>.svg (or into `dir`); returns the path. Quick runs should pass
+ * a scratch `dir` so a smoke test never overwrites the README's figures.
+ */
+export async function savePlot(name: string, spec: TopLevelSpec, dir = PLOTS_DIR): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.svg`);
+  await writeFile(file, await renderSvg(spec));
+  return file;
+}
