@@ -3,8 +3,7 @@
  *
  *   sources/     FrameSource implementations (the newest frame on demand)
  *                  test-pattern.ts  synthetic pattern (+ canvas.ts, font.ts to draw it)
- *                  later: webcam, ffmpeg/V4L2 pipe, MJPEG over HTTP, files
- *   transforms/  per-frame pixel work: the area warp (homography + bilinear sampling)
+ *   transforms/  per-frame pixel work: the area warp (homography + bilinear sampling), on a worker thread
  *   encoders/    JPEG codecs: jpeg-js (inline or on a worker thread), sharp (libjpeg-turbo) when installed
  *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
  *   sender.ts    the paced loop tying them together, with stats and events
@@ -99,6 +98,7 @@ export {
   parseCaptureArea,
   visibleSize,
 } from './transforms/warp.js';
+export { WorkerWarp } from './transforms/worker-warp.js';
 export {
   type FrameTransmitter,
   isMulticast,

@@ -13,7 +13,7 @@
  * is async: the codec runs on a worker thread or libuv's pool, so the event loop stays free.
  *
  * The Sender owns what it is given: stop() (or the end of run()) stops the source, closes the
- * transmitter and closes the codec.
+ * transmitter and closes the codec and the transform.
  */
 import { EventEmitter } from 'node:events';
 import { MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
@@ -36,14 +36,16 @@ export const MAX_FPS = 1000;
 
 /**
  * Per-frame pixel work between capture and encode (e.g. a perspective warp). `apply` gets the
- * frame's RGBA and returns width x height RGBA (4 bytes a pixel). It may return a buffer it
- * reuses: the Sender is done with it before the next call.
+ * frame's RGBA and returns (or resolves to) width x height RGBA (4 bytes a pixel). It may return a
+ * buffer it reuses: the Sender is done with it before the next call. Heavy work belongs off the
+ * event loop (WorkerWarp runs the area warp on a worker thread); the Sender closes it when it stops.
  */
 export interface FrameTransform {
   /** Size of the images `apply` returns. */
   readonly width: number;
   readonly height: number;
-  apply(rgba: RgbaImage): Buffer;
+  apply(rgba: RgbaImage): Buffer | Promise<Buffer>;
+  close?(): Promise<void> | void;
 }
 
 /** Options of a Sender. */
@@ -326,7 +328,7 @@ export class Sender extends EventEmitter<SenderEvents> {
     let quality: number | undefined;
     if (frame.kind === 'rgba' || this.#transform) {
       const image = frame.kind === 'rgba' ? frame : await this.#encoder.decode(frame.data);
-      ({ jpeg, quality } = await this.#encodeToFit(this.#transformed(image), seq, captureUs));
+      ({ jpeg, quality } = await this.#encodeToFit(await this.#transformed(image), seq, captureUs));
     } else {
       jpeg = this.#stamp(frame.data, seq, captureUs);
       if (jpeg.length > this.#transmitter.maxFrameBytes) {
@@ -363,10 +365,10 @@ export class Sender extends EventEmitter<SenderEvents> {
   }
 
   /** The image after the transform (or as it is without one). */
-  #transformed(image: RgbaImage): RgbaImage {
+  async #transformed(image: RgbaImage): Promise<RgbaImage> {
     const transform = this.#transform;
     if (!transform) return image;
-    const data = transform.apply(image);
+    const data = await transform.apply(image);
     assertRgbaSize(data, transform.width, transform.height);
     return { data, width: transform.width, height: transform.height };
   }
@@ -453,12 +455,13 @@ export class Sender extends EventEmitter<SenderEvents> {
     });
   }
 
-  /** Stops the source, closes the transmitter and the codec, once; rejects with the first failure. */
+  /** Stops the source, closes the transmitter, codec and transform, once; rejects with the first failure. */
   #close(): Promise<void> {
     this.#shutdown ??= Promise.allSettled([
       this.#source.stop(),
       this.#transmitter.close(),
       this.#encoder.close?.(),
+      this.#transform?.close?.(),
     ]).then((results) => {
       for (const result of results) if (result.status === 'rejected') throw result.reason;
     });

@@ -10,6 +10,7 @@ import {
   type SenderWarning,
   TestPatternSource,
   Transmitter,
+  WorkerWarp,
 } from '@udpcam/sender';
 import { type JpegCodec, JpegJsCodec, loadCodec, type RgbaImage } from '@udpcam/sender/encoders';
 import { UdpCollector } from './helpers/udp-collector.js';
@@ -148,6 +149,31 @@ describe('Sender with a codec', () => {
     ]);
     const image = await new JpegJsCodec().decode(collector.frames[0]!.data);
     assert.deepEqual([image.width, image.height], [160, 90]);
+  });
+
+  it('awaits an async transform (the area warp on its worker) and closes it when it stops', async () => {
+    const half: [number, number][] = [
+      [0, 0],
+      [WIDTH / 2, 0],
+      [WIDTH / 2, HEIGHT / 2],
+      [0, HEIGHT / 2],
+    ];
+    const area = { selected_rect: half, visible_rect: half };
+    const warp = new WorkerWarp(area);
+    const { sender } = setup({
+      source: new TestPatternSource({ width: WIDTH, height: HEIGHT }),
+      encoder: new JpegJsCodec(),
+      transform: warp,
+    });
+    await sender.run();
+    await collector.waitFor(() => collector.frames.length >= 2);
+    const image = await new JpegJsCodec().decode(collector.frames[0]!.data);
+    assert.deepEqual([image.width, image.height], [WIDTH / 2, HEIGHT / 2]);
+    await assert.rejects(
+      warp.apply({ data: pattern, width: WIDTH, height: HEIGHT }),
+      { code: 'UDPCAM_ERR_CLOSED' },
+      'the Sender closed the warp worker',
+    );
   });
 
   it('fails with UDPCAM_ERR_INVALID_OPTION when a transform returns the wrong size', async () => {

@@ -2,7 +2,6 @@
 import { isIP } from 'node:net';
 import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
 import {
-  AreaWarp,
   type CameraConfig,
   type CaptureArea,
   CODEC_NAMES,
@@ -13,6 +12,7 @@ import {
   parseCaptureArea,
   Sender,
   Transmitter,
+  WorkerWarp,
 } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
@@ -64,14 +64,12 @@ export function frameSize(value: string): { width: number; height: number } {
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
 function areaTransform(file: string): FrameTransform {
   const area = parseCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'));
-  let warp: AreaWarp;
   try {
-    warp = new AreaWarp(area);
+    return new WorkerWarp(area);
   } catch (error) {
     // A quad that parses but cannot be warped (three corners in a line, crossed edges) is still the file's fault.
     throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file}: ${(error as Error).message}`, { cause: error });
   }
-  return { width: warp.width, height: warp.height, apply: (rgba) => warp.warp(rgba) };
 }
 
 /** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */

@@ -3,7 +3,7 @@
  * order; input bytes arrive transferred, results leave transferred (a fresh ArrayBuffer each).
  */
 import { parentPort } from 'node:worker_threads';
-import { UdpcamError } from '@udpcam/protocol';
+import { failedReply, transferable, type WorkerReply } from '../worker-client.js';
 import { jpegJsDecode, jpegJsEncode } from './jpeg-js.js';
 
 /** A request from WorkerCodec. */
@@ -11,24 +11,14 @@ export type CodecRequest =
   | { id: number; op: 'encode'; data: Uint8Array; width: number; height: number; quality: number }
   | { id: number; op: 'decode'; data: Uint8Array };
 
-/** The answer to one request. */
-export type CodecReply =
-  | { id: number; ok: true; data: Uint8Array; width: number; height: number }
-  | { id: number; ok: false; message: string; code: string | undefined };
-
-/** `bytes` as a Uint8Array that owns its whole ArrayBuffer, so it can be transferred. */
-function transferable(bytes: Uint8Array): Uint8Array {
-  if (
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-  ) {
-    return bytes;
-  }
-  return new Uint8Array(bytes);
+/** What a successful reply carries: JPEG bytes (encode) or RGBA pixels (decode). */
+export interface CodecResult {
+  data: Uint8Array;
+  width: number;
+  height: number;
 }
 
-function handle(request: CodecRequest): CodecReply {
+function handle(request: CodecRequest): WorkerReply<CodecResult> {
   try {
     if (request.op === 'encode') {
       const jpeg = jpegJsEncode(request.data, request.width, request.height, request.quality);
@@ -49,12 +39,7 @@ function handle(request: CodecRequest): CodecReply {
       height: image.height,
     };
   } catch (error) {
-    return {
-      id: request.id,
-      ok: false,
-      message: error instanceof Error ? error.message : String(error),
-      code: error instanceof UdpcamError ? error.code : undefined,
-    };
+    return failedReply(request.id, error);
   }
 }
 

@@ -176,9 +176,12 @@ export class AreaWarp {
 
   /**
    * Warps one frame into the reused width x height RGBA output and returns it (valid until the
-   * next call). Output pixels whose centre maps outside the source are opaque black.
+   * next call), or into `into` (width * height * 4 bytes) when given, e.g. a buffer to transfer.
+   * Output pixels whose centre maps outside the source are opaque black.
    */
-  warp(src: RgbaImage): Buffer {
+  warp(src: RgbaImage): Buffer;
+  warp<T extends Uint8Array>(src: RgbaImage, into: T): T;
+  warp(src: RgbaImage, into?: Uint8Array): Uint8Array {
     const sw = src.width;
     const sh = src.height;
     if (!Number.isInteger(sw) || !Number.isInteger(sh) || sw < 1 || sh < 1 || src.data.length < sw * sh * 4) {
@@ -188,7 +191,13 @@ export class AreaWarp {
       );
     }
     const data = src.data;
-    const out = this.#output;
+    if (into !== undefined && into.length !== this.width * this.height * 4) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_OPTION',
+        `area warp: the output of ${this.width}x${this.height} needs ${this.width * this.height * 4} bytes, got ${into.length}`,
+      );
+    }
+    const out: Uint8Array = into ?? this.#output;
     const outWidth = this.width;
     const outHeight = this.height;
     const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = this.inverse;

@@ -1,0 +1,36 @@
+/**
+ * The worker side of WorkerWarp: one AreaWarp built from the capture area in workerData, applied
+ * to each frame that arrives (transferred) into a fresh output buffer that leaves transferred.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { failedReply, type WorkerReply } from '../worker-client.js';
+import { AreaWarp, type CaptureArea } from './warp.js';
+
+/** A frame to warp: RGBA, rows packed. */
+export interface WarpRequest {
+  id: number;
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** The warped frame: the area's visible size, RGBA. */
+export interface WarpResult {
+  data: Uint8Array;
+}
+
+const warp = new AreaWarp(workerData as CaptureArea);
+
+function handle(request: WarpRequest): WorkerReply<WarpResult> {
+  try {
+    const data = warp.warp(request, new Uint8Array(warp.width * warp.height * 4));
+    return { id: request.id, ok: true, data };
+  } catch (error) {
+    return failedReply(request.id, error);
+  }
+}
+
+parentPort?.on('message', (request: WarpRequest) => {
+  const reply = handle(request);
+  parentPort?.postMessage(reply, reply.ok ? [reply.data.buffer as ArrayBuffer] : []);
+});
