@@ -5,8 +5,9 @@
  * timed runs after a warm-up), the main-thread ms per encode (event-loop busy time: the whole
  * encode inline, only the copy and messaging with a worker or sharp), and the highest fps the
  * sender's one-frame-at-a-time loop sustains on encode alone (1000 / mean encode ms).
- * Input is a colour gradient with noise (camera-like, quality 80). Also the passthrough cost:
- * withFrameMeta + chunkFrame (1400-byte packets) of a ~60 kB JPEG.
+ * Input is a colour gradient with noise (camera-like, quality 80). Also the area warp per size
+ * (AreaWarp, one thread) and the passthrough cost: withFrameMeta + chunkFrame (1400-byte
+ * packets) of a ~60 kB JPEG. bench-sender.ts runs the same stages inside the real sender loop.
  *
  *   node build/scripts/bench-encode.js [--quick] [--max-ms 1500]
  *
@@ -16,6 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { chunkFrame, withFrameMeta } from '@udpcam/protocol';
+import { AreaWarp } from '@udpcam/sender';
 import { type JpegCodec, loadCodec } from '@udpcam/sender/encoders';
 import { encodeTestJpeg, seededRandom } from './lib/frames.js';
 import { fixed, machine, median, saveResults, table } from './lib/report.js';
@@ -133,6 +135,33 @@ for (const [width, height] of SIZES) {
   }
 }
 
+// The area warp (bilinear, one thread; the sender runs it on a worker): a quad inset 10 % onto
+// an output of the source's size, the most a warp of that source costs.
+const warps: Array<{ size: string; timing: Timing }> = [];
+for (const [width, height] of SIZES) {
+  const rgba = cameraLike(width, height);
+  const dx = width / 10;
+  const dy = height / 10;
+  const warp = new AreaWarp({
+    selected_rect: [
+      [dx, dy],
+      [width - dx, dy * 1.5],
+      [width - dx * 1.5, height - dy],
+      [dx, height - dy],
+    ],
+    visible_rect: [
+      [0, 0],
+      [width, 0],
+      [width, height],
+      [0, height],
+    ],
+  });
+  warps.push({
+    size: `${width}x${height}`,
+    timing: await time(async () => warp.warp({ data: rgba, width, height })),
+  });
+}
+
 // Passthrough: what a JPEG frame from a camera costs on the way to the socket.
 const jpeg60k = encodeTestJpeg();
 let seq = 0;
@@ -166,6 +195,12 @@ console.log(
     ]),
   ),
 );
+console.log(
+  `\n${table(
+    ['area warp', 'ms', 'p95'],
+    warps.map((row) => [row.size, fixed(row.timing.meanMs, 2), fixed(row.timing.p95Ms, 2)]),
+  )}`,
+);
 const sharp720 = rows.find((row) => row.path === 'sharp' && row.size === '1280x720');
 console.log(
   `\npassthrough (withFrameMeta + chunkFrame @ 1400, ${(jpeg60k.length / 1000).toFixed(1)} kB JPEG, ${datagrams / passthroughRuns} datagrams): ${fixed(passthroughMs, 4)} ms/frame (target <= ${TARGET_PASSTHROUGH_MS}: ${passthroughMs <= TARGET_PASSTHROUGH_MS ? 'met' : 'MISSED'})`,
@@ -177,6 +212,8 @@ console.log(
 );
 
 const file = await saveResults(quick ? 'encode-quick' : 'encode', {
+  bench: 'encode',
+  quick,
   date: new Date().toISOString(),
   machine: machine(),
   quality: QUALITY,
@@ -184,6 +221,7 @@ const file = await saveResults(quick ? 'encode-quick' : 'encode', {
   targets: { passthroughMs: TARGET_PASSTHROUGH_MS, native720pEncodeMs: TARGET_NATIVE_720P_ENCODE_MS },
   unavailable,
   rows,
+  warps,
   passthrough: {
     jpegBytes: jpeg60k.length,
     packetSize: 1400,

@@ -343,7 +343,8 @@ async function main(): Promise<void> {
   console.log('complete = frames emitted / frames whose every datagram was pushed in the run');
 
   const file = await saveResults(quick ? 'reassembly-quick' : 'reassembly', {
-    benchmark: 'reassembly',
+    bench: 'reassembly',
+    quick,
     date: new Date().toISOString(),
     machine: machine(),
     options: {

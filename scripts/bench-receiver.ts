@@ -618,7 +618,8 @@ async function main(): Promise<void> {
   );
 
   const file = await saveResults(quick ? 'receiver-quick' : 'receiver', {
-    benchmark: 'receiver',
+    bench: 'receiver',
+    quick,
     date: new Date().toISOString(),
     machine: machine(),
     options: { quick, durationMs, rates, modes, refineSteps, packetSize, pinned: pin, maxTotalMs },

@@ -10,9 +10,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { RESULTS_DIR } from './report.js';
 
 /** docs/perf/ at the repository root (scripts compile to build/scripts/lib/). */
 export const PLOTS_DIR = path.resolve(fileURLToPath(new URL('../../../docs/perf/', import.meta.url)));
+
+/** Where a run's plots go: docs/perf/ for a full run, bench-results/quick-plots/ for --quick. */
+export function plotsDir(quick: boolean): string {
+  return quick ? path.join(RESULTS_DIR, 'quick-plots') : PLOTS_DIR;
+}
 
 /** Look shared by every plot: a white background and readable sizes on GitHub. */
 const CONFIG = {

@@ -1,0 +1,276 @@
+/**
+ * The whole sender loop, per path and size: the real Sender with fps 1000 (as fast as it goes,
+ * one frame at a time), a real source, codec, transform and Transmitter sending to a UDP sink on
+ * 127.0.0.1 (a child process that only drains its socket). For each run: the fps it sustained,
+ * and from the Sender's own per-frame timings the ms per stage — capture (source.grab), process
+ * (decode + warp + encode + metadata stamp) and chunk+send — plus this process's CPU per frame
+ * (every thread: event loop, codec worker, libuv pool).
+ *
+ * Paths:
+ *   passthrough      dir: of JPEGs (read from disk per frame) → stamp → send: no decode, no encode
+ *   ffmpeg pipe      ffmpeg lavfi → MJPEG on stdout → split → stamp → send, at 30 fps (ffmpeg's
+ *                    rate; the figure is the sender process's CPU per frame, ffmpeg's own excluded)
+ *   jpeg-js / sharp  test pattern (RGBA) → encode (jpeg-js on a worker thread, or sharp)
+ *   + warp           the same with the area warp (a quad inset 10 %, output at the source size);
+ *                    for passthrough + warp the JPEG is decoded first (sharp)
+ *
+ *   node build/scripts/bench-sender.js [--quick] [--seconds 3]
+ * Writes bench-results/sender.json (--quick: sender-quick.json). Asserts nothing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  AreaWarp,
+  DirectorySource,
+  FfmpegSource,
+  type FrameEvent,
+  type FrameSource,
+  type FrameTransform,
+  type JpegCodec,
+  loadCodec,
+  Sender,
+  TestPatternSource,
+  Transmitter,
+} from '@udpcam/sender';
+import { encodeTestJpeg } from './lib/frames.js';
+import { fixed, machine, saveResults, table } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string' } },
+});
+const quick = values.quick ?? false;
+const seconds = Number(values.seconds ?? (quick ? 0.6 : 3));
+const SIZES: ReadonlyArray<[number, number]> = quick
+  ? [[640, 360]]
+  : [
+      [640, 360],
+      [1280, 720],
+      [1920, 1080],
+    ];
+const PACKET_SIZE = 1400;
+const QUALITY = 80;
+
+/** A UDP sink in its own process, so draining the socket costs this process nothing. */
+async function startSink(): Promise<{ port: number; stop: () => void }> {
+  const code =
+    "const s=require('dgram').createSocket('udp4');s.on('message',()=>{});" +
+    "s.bind(0,'127.0.0.1',()=>{console.log(s.address().port)});process.stdin.on('end',()=>process.exit(0));process.stdin.resume()";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(d))));
+  return { port, stop: () => child.stdin!.end() };
+}
+
+/** The warp the "+ warp" paths apply: a quad inset 10 % (skewed a little), output at w x h. */
+function insetWarp(width: number, height: number): FrameTransform {
+  const dx = width / 10;
+  const dy = height / 10;
+  const warp = new AreaWarp({
+    selected_rect: [
+      [dx, dy],
+      [width - dx, dy * 1.5],
+      [width - dx * 1.5, height - dy],
+      [dx, height - dy],
+    ],
+    visible_rect: [
+      [0, 0],
+      [width, 0],
+      [width, height],
+      [0, height],
+    ],
+  });
+  return { width, height, apply: (rgba) => warp.warp(rgba) };
+}
+
+interface Path {
+  name: string;
+  /** Sender fps: 1000 = as fast as the loop goes; 30 for a source that sets its own rate. */
+  fps: number;
+  source: (width: number, height: number, jpegDir: string) => FrameSource;
+  codec: 'jpeg-js' | 'sharp';
+  warp: boolean;
+}
+
+const PATHS: Path[] = [
+  {
+    name: 'passthrough',
+    fps: 1000,
+    source: (_w, _h, dir) => new DirectorySource(dir),
+    codec: 'jpeg-js',
+    warp: false,
+  },
+  {
+    name: 'ffmpeg pipe (30 fps)',
+    fps: 30,
+    source: (w, h) => new FfmpegSource(`ffmpeg:-f lavfi -i testsrc2=size=${w}x${h}:rate=30`),
+    codec: 'jpeg-js',
+    warp: false,
+  },
+  {
+    name: 'jpeg-js',
+    fps: 1000,
+    source: (width, height) => new TestPatternSource({ width, height }),
+    codec: 'jpeg-js',
+    warp: false,
+  },
+  {
+    name: 'sharp',
+    fps: 1000,
+    source: (width, height) => new TestPatternSource({ width, height }),
+    codec: 'sharp',
+    warp: false,
+  },
+  {
+    name: 'jpeg-js + warp',
+    fps: 1000,
+    source: (width, height) => new TestPatternSource({ width, height }),
+    codec: 'jpeg-js',
+    warp: true,
+  },
+  {
+    name: 'sharp + warp',
+    fps: 1000,
+    source: (width, height) => new TestPatternSource({ width, height }),
+    codec: 'sharp',
+    warp: true,
+  },
+  {
+    name: 'passthrough + warp (sharp)',
+    fps: 1000,
+    source: (_w, _h, dir) => new DirectorySource(dir),
+    codec: 'sharp',
+    warp: true,
+  },
+];
+
+interface Row {
+  path: string;
+  size: string;
+  frames: number;
+  fps: number;
+  jpegBytes: number;
+  datagrams: number;
+  captureMs: number;
+  processMs: number;
+  sendMs: number;
+  cpuMsPerFrame: number;
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+async function runPath(spec: Path, width: number, height: number, jpegDir: string, sinkPort: number) {
+  let codec: JpegCodec;
+  try {
+    codec = await loadCodec(spec.codec);
+  } catch (error) {
+    return `${spec.codec} unavailable (${error instanceof Error ? error.message : error})`;
+  }
+  const sender = new Sender({
+    source: spec.source(width, height, jpegDir),
+    encoder: codec,
+    transmitter: new Transmitter({ host: '127.0.0.1', port: sinkPort, packetSize: PACKET_SIZE }),
+    fps: spec.fps,
+    quality: QUALITY,
+    durationMs: seconds * 1000 + (spec.fps < 1000 ? 1000 : 300),
+    ...(spec.warp ? { transform: insetWarp(width, height) } : {}),
+  });
+  // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in.
+  const events: FrameEvent[] = [];
+  let counting = false;
+  let cpu0 = process.cpuUsage();
+  let t0 = 0;
+  const warmUp = setTimeout(
+    () => {
+      counting = true;
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+    },
+    spec.fps < 1000 ? 1000 : 300,
+  );
+  sender.on('frame', (event) => {
+    if (counting) events.push(event);
+  });
+  try {
+    await sender.run();
+  } finally {
+    clearTimeout(warmUp);
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (events.length === 0) return 'no frame sent';
+  return {
+    path: spec.name,
+    size: `${width}x${height}`,
+    frames: events.length,
+    fps: (events.length * 1000) / wallMs,
+    jpegBytes: mean(events.map((e) => e.jpegBytes)),
+    datagrams: mean(events.map((e) => e.datagrams)),
+    captureMs: mean(events.map((e) => e.grabMs)),
+    processMs: mean(events.map((e) => e.encodeMs)),
+    sendMs: mean(events.map((e) => e.sendMs)),
+    cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / events.length,
+  } satisfies Row;
+}
+
+const sink = await startSink();
+const rows: Row[] = [];
+const skipped: string[] = [];
+const total = SIZES.length * PATHS.length;
+let step = 0;
+try {
+  for (const [width, height] of SIZES) {
+    const jpegDir = await mkdtemp(path.join(tmpdir(), 'udpcam-bench-sender-'));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const jpeg = encodeTestJpeg({ width, height, quality: QUALITY, seed: i + 1 });
+        await writeFile(path.join(jpegDir, `frame-${i}.jpg`), jpeg);
+      }
+      for (const spec of PATHS) {
+        process.stdout.write(`[${++step}/${total}] ${spec.name} at ${width}x${height} … `);
+        const row = await runPath(spec, width, height, jpegDir, sink.port);
+        if (typeof row === 'string') {
+          skipped.push(`${spec.name} ${width}x${height}: ${row}`);
+          console.log(`skipped: ${row}`);
+        } else {
+          rows.push(row);
+          console.log(`${fixed(row.fps, 0)} fps`);
+        }
+      }
+    } finally {
+      await rm(jpegDir, { recursive: true, force: true });
+    }
+  }
+} finally {
+  sink.stop();
+}
+
+console.log(
+  `\n${table(
+    ['path', 'size', 'fps', 'JPEG kB', 'dgrams', 'capture ms', 'process ms', 'send ms', 'CPU ms/frame'],
+    rows.map((row) => [
+      row.path,
+      row.size,
+      fixed(row.fps, 0),
+      fixed(row.jpegBytes / 1000),
+      fixed(row.datagrams, 0),
+      fixed(row.captureMs, 3),
+      fixed(row.processMs, 2),
+      fixed(row.sendMs, 3),
+      fixed(row.cpuMsPerFrame, 2),
+    ]),
+  )}`,
+);
+const file = await saveResults(quick ? 'sender-quick' : 'sender', {
+  bench: 'sender',
+  quick,
+  date: new Date().toISOString(),
+  machine: machine(),
+  seconds,
+  packetSize: PACKET_SIZE,
+  quality: QUALITY,
+  skipped,
+  rows,
+});
+console.log(`\nwrote ${file}`);
