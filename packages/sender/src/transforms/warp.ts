@@ -241,7 +241,8 @@ export class AreaWarp {
         const w01 = fx - w11;
         const w10 = fy - w11;
         const w00 = 1 - fx - w10;
-        // Unrolled over R, G, B, A; storing x + 0.5 into the Uint8Array rounds (weights sum to 1).
+        // Unrolled over R, G, B; storing x + 0.5 into the Uint8Array rounds (weights sum to 1).
+        // Frames are opaque (decoders and sources give alpha 255), so alpha is not sampled.
         out[o] =
           w00 * (data[p00] as number) +
           w01 * (data[p01] as number) +
@@ -260,12 +261,7 @@ export class AreaWarp {
           w10 * (data[p10 + 2] as number) +
           w11 * (data[p11 + 2] as number) +
           0.5;
-        out[o + 3] =
-          w00 * (data[p00 + 3] as number) +
-          w01 * (data[p01 + 3] as number) +
-          w10 * (data[p10 + 3] as number) +
-          w11 * (data[p11 + 3] as number) +
-          0.5;
+        out[o + 3] = 255;
       }
     }
     return out;
