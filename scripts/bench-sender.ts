@@ -8,6 +8,8 @@
  *
  * Paths:
  *   passthrough      dir: of JPEGs (read from disk per frame) → stamp → send: no decode, no encode
+ *   webcam           node-webcam with an instant fake fswebcam on PATH: node-webcam's own
+ *                    ceiling (a process per shot); a real camera adds its open/settle time
  *   ffmpeg pipe      ffmpeg lavfi → MJPEG on stdout → split → stamp → send, at 30 fps (ffmpeg's
  *                    rate; the figure is the sender process's CPU per frame, ffmpeg's own excluded)
  *   jpeg-js / sharp  test pattern (RGBA) → encode (jpeg-js on a worker thread, or sharp)
@@ -34,6 +36,7 @@ import {
   Sender,
   TestPatternSource,
   Transmitter,
+  WebcamSource,
 } from '@udpcam/sender';
 import { encodeTestJpeg } from './lib/frames.js';
 import { fixed, machine, saveResults, table } from './lib/report.js';
@@ -61,6 +64,17 @@ async function startSink(): Promise<{ port: number; stop: () => void }> {
   const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(d))));
   return { port, stop: () => child.stdin!.end() };
+}
+
+/**
+ * An instant `fswebcam` on PATH: copies $UDPCAM_BENCH_JPEG to its last argument (the output
+ * file node-webcam names). Returns the folder to put first on PATH.
+ */
+async function fakeFswebcam(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-bench-fswebcam-'));
+  const script = '#!/bin/sh\nfor last; do :; done\nexec cp "$UDPCAM_BENCH_JPEG" "$last"\n';
+  await writeFile(path.join(dir, 'fswebcam'), script, { mode: 0o755 });
+  return dir;
 }
 
 /** The warp the "+ warp" paths apply: a quad inset 10 % (skewed a little), output at w x h. */
@@ -98,6 +112,15 @@ const PATHS: Path[] = [
     name: 'passthrough',
     fps: 1000,
     source: (_w, _h, dir) => new DirectorySource(dir),
+    codec: 'jpeg-js',
+    warp: false,
+  },
+  {
+    // node-webcam runs the capture tool once per shot; here that tool is an instant fake
+    // (a shell script copying a JPEG), so this is node-webcam's own ceiling, not a camera's.
+    name: 'webcam (node-webcam, instant fake fswebcam)',
+    fps: 240,
+    source: (width, height) => new WebcamSource('webcam', { config: { width, height, fps: 240 } }),
     codec: 'jpeg-js',
     warp: false,
   },
@@ -215,6 +238,8 @@ async function runPath(spec: Path, width: number, height: number, jpegDir: strin
 }
 
 const sink = await startSink();
+const fakeBin = await fakeFswebcam();
+process.env.PATH = `${fakeBin}${path.delimiter}${process.env.PATH ?? ''}`;
 const rows: Row[] = [];
 const skipped: string[] = [];
 const total = SIZES.length * PATHS.length;
@@ -227,6 +252,7 @@ try {
         const jpeg = encodeTestJpeg({ width, height, quality: QUALITY, seed: i + 1 });
         await writeFile(path.join(jpegDir, `frame-${i}.jpg`), jpeg);
       }
+      process.env.UDPCAM_BENCH_JPEG = path.join(jpegDir, 'frame-0.jpg');
       for (const spec of PATHS) {
         process.stdout.write(`[${++step}/${total}] ${spec.name} at ${width}x${height} … `);
         const row = await runPath(spec, width, height, jpegDir, sink.port);
@@ -244,6 +270,7 @@ try {
   }
 } finally {
   sink.stop();
+  await rm(fakeBin, { recursive: true, force: true });
 }
 
 console.log(
