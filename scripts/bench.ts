@@ -1,0 +1,71 @@
+/**
+ * `npm run bench`: every benchmark in turn, each a child process of its own (so one bench's
+ * threads, sockets and heap never colour the next), with progress, a time limit per bench and a
+ * summary. Results: bench-results/<name>.json; plots: docs/perf/<name>.svg (what the README shows).
+ *
+ *   node build/scripts/bench.js [--quick] [--only latency,loss] [--skip gstreamer]
+ * --quick runs each bench's short mode (plots go to bench-results/quick-plots/ instead).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/** In README order, with a generous limit for the full run (the quick runs take seconds). */
+const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> = [
+  { name: 'reassembly', what: 'FrameAssembler throughput, in-process', limitMin: 5 },
+  { name: 'receiver', what: 'receiver over loopback vs a bare socket', limitMin: 10 },
+  { name: 'latency', what: 'latency distribution sender → receiver → MJPEG client', limitMin: 5 },
+  { name: 'cameras', what: 'receiver CPU vs number of cameras', limitMin: 5 },
+  { name: 'loss', what: 'delivered frames vs datagram loss', limitMin: 5 },
+  { name: 'fanout', what: 'HTTP fan-out: clients vs CPU and fps', limitMin: 5 },
+  { name: 'gstreamer', what: 'side by side with GStreamer RTP/JPEG', limitMin: 8 },
+  { name: 'snapshot', what: 'the snapshot-server table: 5 cameras at 4 fps', limitMin: 3 },
+  { name: 'encode', what: 'sender stages: encode, decode, warp, passthrough', limitMin: 5 },
+  { name: 'sender', what: 'the whole sender loop per path', limitMin: 5 },
+];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    skip: { type: 'string' },
+  },
+});
+const only = values.only?.split(',');
+const skip = values.skip?.split(',') ?? [];
+for (const name of [...(only ?? []), ...skip]) {
+  if (!BENCHES.some((bench) => bench.name === name)) {
+    console.error(
+      `bench: no bench called ${JSON.stringify(name)} (${BENCHES.map((b) => b.name).join(', ')})`,
+    );
+    process.exit(2);
+  }
+}
+const chosen = BENCHES.filter(
+  (bench) => (only ? only.includes(bench.name) : true) && !skip.includes(bench.name),
+);
+
+/** Runs one bench with inherited output; resolves with its exit code (or the signal that ended it). */
+function runBench(name: string, limitMs: number): Promise<string | number> {
+  const script = fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url));
+  const child = spawn(process.execPath, [script, ...(values.quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const timer = setTimeout(() => child.kill('SIGTERM'), limitMs);
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(signal === 'SIGTERM' ? `stopped after ${limitMs / 60_000} min` : (code ?? String(signal)));
+    }),
+  );
+}
+
+const outcomes: string[] = [];
+for (const [index, bench] of chosen.entries()) {
+  console.log(`\n━━ [${index + 1}/${chosen.length}] ${bench.name}: ${bench.what} ━━`);
+  const started = performance.now();
+  const limitMs = (values.quick ? 2 : bench.limitMin) * 60_000;
+  const outcome = await runBench(bench.name, limitMs);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  outcomes.push(`${bench.name.padEnd(11)} ${outcome === 0 ? 'ok' : `FAILED (${outcome})`}  ${seconds} s`);
+}
+console.log(`\n━━ summary ━━\n${outcomes.join('\n')}`);
+process.exitCode = outcomes.some((line) => line.includes('FAILED')) ? 1 : 0;
