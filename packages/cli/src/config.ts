@@ -47,6 +47,14 @@ export function loadConfig<T>(file: string, schema: string): T {
       cause,
     });
   }
+  return validateConfig<T>(value, schema, file);
+}
+
+/**
+ * Validates an already parsed value against configs/<schema>.schema.json; throws
+ * UDPCAM_ERR_CONFIG naming `label` (a file name, or what the value came from) and each field.
+ */
+export function validateConfig<T>(value: unknown, schema: string, label: string): T {
   const id = `${schema}.schema.json`;
   let validate = ajv.getSchema<T>(id);
   if (validate === undefined) {
@@ -55,7 +63,7 @@ export function loadConfig<T>(file: string, schema: string): T {
   }
   if (!validate(value)) {
     const problems = (validate.errors ?? []).map(describeError);
-    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file}: ${problems.join('; ')}`);
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${label}: ${problems.join('; ')}`);
   }
   return value as T;
 }

@@ -1,4 +1,7 @@
-/** `--source SPEC` → a FrameSource; which sources exist, and how their spec reads. */
+/**
+ * `--source SPEC` → a FrameSource; which sources exist, and how their spec reads. The flags that
+ * pick a source (--source, --size, --auth, --camera_config) are shared by `send` and `area`.
+ */
 import { UdpcamError } from '@udpcam/protocol';
 import {
   type CameraConfig,
@@ -10,6 +13,10 @@ import {
   TestPatternSource,
   WebcamSource,
 } from '@udpcam/sender';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from './config.js';
+import { addSnakeOption } from './options.js';
+import type { Output } from './output.js';
 
 /** Source specs, for `udpcam send --help` and errors. */
 export const SOURCE_HELP = [
@@ -52,4 +59,59 @@ export function openSource(spec: string, options: SourceOptions): FrameSource {
     return new HttpCameraSource(spec, { auth: options.auth, onState, onWarning: options.report });
   }
   throw new UdpcamError('UDPCAM_ERR_SOURCE', `unknown source '${spec}'; sources: ${SOURCE_HELP}`);
+}
+
+/** `WxH` in pixels, e.g. 640x360. */
+export function frameSize(value: string): { width: number; height: number } {
+  const match = /^(\d{2,5})x(\d{2,5})$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 640x360.');
+  return { width: Number(match[1]), height: Number(match[2]) };
+}
+
+/** The flags `addSourceOptions` adds. */
+export interface SourceFlags {
+  source: string;
+  size: { width: number; height: number };
+  auth?: string;
+  camera_config?: string;
+}
+
+/** Adds --source, --size, --auth and --camera_config to a command. */
+export function addSourceOptions(command: Command): Command {
+  command
+    .option('-s, --source <spec>', `what to capture: ${SOURCE_HELP}`, 'test')
+    .addOption(
+      new Option('--size <WxH>', 'frame size of the test source')
+        .argParser(frameSize)
+        .default({ width: 640, height: 360 }, '640x360'),
+    )
+    .option('--auth <user:password>', 'credentials of an http(s) camera (or put them in the URL)');
+  return addSnakeOption(
+    command,
+    new Option(
+      '--camera_config <file>',
+      'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (configs/camera_config.schema.json)',
+    ),
+  );
+}
+
+/**
+ * The source the flags name, and the --camera_config it was opened with (whose size also sets the
+ * test pattern's). Throws UDPCAM_ERR_CONFIG or UDPCAM_ERR_SOURCE; the source is not started yet.
+ */
+export function openSourceFromFlags(
+  flags: SourceFlags,
+  output: Output,
+): { source: FrameSource; camera: CameraConfig | undefined } {
+  const camera =
+    flags.camera_config === undefined
+      ? undefined
+      : loadConfig<CameraConfig>(flags.camera_config, 'camera_config');
+  const source = openSource(flags.source, {
+    size: camera && flags.source === 'test' ? { width: camera.width, height: camera.height } : flags.size,
+    camera,
+    auth: flags.auth,
+    report: (message) => output.warn(`${flags.source}: ${message}`),
+  });
+  return { source, camera };
 }

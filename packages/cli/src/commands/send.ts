@@ -2,23 +2,20 @@
 import { isIP } from 'node:net';
 import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
 import {
-  type CameraConfig,
-  type CaptureArea,
   CODEC_NAMES,
   type CodecName,
   type FrameTransform,
   isMulticast,
   loadCodec,
-  parseCaptureArea,
   Sender,
   Transmitter,
   WorkerWarp,
 } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadCaptureArea } from '../capture-area.js';
 import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
-import { openSource, SOURCE_HELP } from '../sources.js';
+import { addSourceOptions, openSourceFromFlags, type SourceFlags } from '../sources.js';
 
 /**
  * 1400 payload bytes + 5 header + 8 UDP + 20 IPv4 (40 IPv6) = 1433 (1453) bytes: one Ethernet
@@ -28,17 +25,13 @@ import { openSource, SOURCE_HELP } from '../sources.js';
 export const DEFAULT_PACKET_SIZE = 1400;
 const TYPICAL_MTU = 1500;
 
-export interface SendFlags {
+export interface SendFlags extends SourceFlags {
   ip: string;
   port: number;
   packet_size?: number;
   fps: number;
-  source: string;
-  size: { width: number; height: number };
-  camera_config?: string;
   /** Whether --fps was given (else a --camera_config's fps applies). */
   fpsFromFlag?: boolean;
-  auth?: string;
   quality: number;
   frames?: number;
   duration?: number;
@@ -54,22 +47,9 @@ export interface SendFlags {
   area?: string;
 }
 
-/** `WxH`, e.g. 640x360. */
-export function frameSize(value: string): { width: number; height: number } {
-  const match = /^(\d{2,5})x(\d{2,5})$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError('expected WIDTHxHEIGHT, e.g. 640x360.');
-  return { width: Number(match[1]), height: Number(match[2]) };
-}
-
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
 function areaTransform(file: string): FrameTransform {
-  const area = parseCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'));
-  try {
-    return new WorkerWarp(area);
-  } catch (error) {
-    // A quad that parses but cannot be warped (three corners in a line, crossed edges) is still the file's fault.
-    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${file}: ${(error as Error).message}`, { cause: error });
-  }
+  return new WorkerWarp(loadCaptureArea(file).area);
 }
 
 /** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */
@@ -81,17 +61,8 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
       `datagrams of ${packetSize + 5} bytes exceed a typical ${TYPICAL_MTU}-byte path MTU: IP will fragment each one, and losing any fragment loses the whole chunk (--packet_size 1400 avoids it)`,
     );
   }
-  const camera =
-    flags.camera_config === undefined
-      ? undefined
-      : loadConfig<CameraConfig>(flags.camera_config, 'camera_config');
+  const { source, camera } = openSourceFromFlags(flags, output);
   const fps = camera !== undefined && !flags.fpsFromFlag ? camera.fps : flags.fps;
-  const source = openSource(flags.source, {
-    size: camera && flags.source === 'test' ? { width: camera.width, height: camera.height } : flags.size,
-    camera,
-    auth: flags.auth,
-    report: (message) => output.warn(`${flags.source}: ${message}`),
-  });
   if ((flags.ttl !== undefined || flags.multicastInterface !== undefined) && !isMulticast(flags.ip)) {
     throw new UdpcamError(
       'UDPCAM_ERR_INVALID_OPTION',
@@ -164,15 +135,9 @@ export function sendCommand(program: Command): Command {
       `payload bytes per datagram, ${MIN_PACKET_SIZE}..${MAX_PACKET_SIZE} (default ${DEFAULT_PACKET_SIZE}: one 1500-byte Ethernet frame; ${LEGACY_PACKET_SIZE} with --legacy)`,
     ).argParser(integer('packet_size', MIN_PACKET_SIZE, MAX_PACKET_SIZE)),
   );
+  command.option('--fps <n>', 'frames per second', positive('fps', 1000), 30);
+  addSourceOptions(command);
   command
-    .option('--fps <n>', 'frames per second', positive('fps', 1000), 30)
-    .option('-s, --source <spec>', `what to send: ${SOURCE_HELP}`, 'test')
-    .addOption(
-      new Option('--size <WxH>', 'frame size of the test source')
-        .argParser(frameSize)
-        .default({ width: 640, height: 360 }, '640x360'),
-    )
-    .option('--auth <user:password>', 'credentials of an http(s) camera (or put them in the URL)')
     .option('-q, --quality <1-100>', 'JPEG quality', integer('quality', 1, 100), 80)
     .option('--frames <n>', 'stop after N frames', integer('frames', 1, Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', positive('duration', 365 * 24 * 3600))
@@ -233,13 +198,6 @@ export function sendCommand(program: Command): Command {
         '  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy   # for the Python receiver',
       ].join('\n'),
     );
-  addSnakeOption(
-    command,
-    new Option(
-      '--camera_config <file>',
-      'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (configs/camera_config.schema.json)',
-    ),
-  );
   return command.action((flags: SendFlags, self: Command) =>
     send({ ...flags, fpsFromFlag: self.getOptionValueSource('fps') === 'cli' }),
   );

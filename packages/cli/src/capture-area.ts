@@ -1,0 +1,38 @@
+/**
+ * capture_area.json checks shared by `udpcam send --area` and `udpcam area`: the JSON Schema
+ * (configs/capture_area.schema.json), then the sender's own parse and warp geometry, so a file
+ * the area tool writes is exactly a file the sender accepts.
+ */
+import { UdpcamError } from '@udpcam/protocol';
+import { AreaWarp, type CaptureArea, parseCaptureArea } from '@udpcam/sender';
+import { loadConfig, validateConfig } from './config.js';
+
+/** A checked capture area and the warp built from it. */
+export interface CheckedArea {
+  area: CaptureArea;
+  warp: AreaWarp;
+}
+
+/**
+ * Checks a parsed capture area: schema, shape, a convex quad and — when `source` (pixels) is
+ * given — corners inside the source frame. Throws UDPCAM_ERR_CONFIG naming `label`.
+ */
+export function checkCaptureArea(
+  value: unknown,
+  label: string,
+  source?: { width: number; height: number },
+): CheckedArea {
+  const area = parseCaptureArea(validateConfig<CaptureArea>(value, 'capture_area', label));
+  try {
+    return { area, warp: new AreaWarp(area, source?.width, source?.height) };
+  } catch (error) {
+    // A quad that parses but cannot be warped (three corners in a line, crossed edges) is still the file's fault.
+    const reason = (error as Error).message.replace(/^capture area: /, '');
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', `${label}: ${reason}`, { cause: error });
+  }
+}
+
+/** Reads and checks a capture_area.json file; throws UDPCAM_ERR_CONFIG naming the file and field. */
+export function loadCaptureArea(file: string): CheckedArea {
+  return checkCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'), file);
+}
