@@ -90,3 +90,17 @@ export const TEST_EPOCH_US = 1_700_000_000_000_000;
 export function uniqueFrame(base: Buffer, seq: number): Buffer {
   return withFrameMeta(base, { seq, captureUs: TEST_EPOCH_US + seq * 33_333 });
 }
+
+/** Standard deviation of the luminance of a JPEG's pixels (0 for a uniform picture). */
+export function lumaSpread(image: Buffer): number {
+  const { data, width, height } = jpeg.decode(image, { useTArray: true });
+  let sum = 0;
+  let squares = 0;
+  for (let at = 0; at < width * height * 4; at += 4) {
+    const luma = 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
+    sum += luma;
+    squares += luma * luma;
+  }
+  const n = width * height;
+  return Math.sqrt(squares / n - (sum / n) ** 2);
+}

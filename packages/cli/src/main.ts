@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isUdpcamError } from '@udpcam/protocol';
 import { Command, CommanderError } from 'commander';
+import { areaCommand } from './commands/area.js';
 import { demoCommand } from './commands/demo.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     });
   sendCommand(program);
   receiveCommand(program);
+  areaCommand(program);
   demoCommand(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
-import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import {
   CHROMIUM_MISSING,
@@ -22,6 +21,7 @@ import {
 import { type CliProcess, startCli } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 import { startHttpReceiver } from '../../helpers/http.js';
+import { lumaSpread } from '../../helpers/jpeg.js';
 
 /** Where the screenshot of the page is left for people to look at (overwritten on each run). */
 const SCREENSHOT = path.join(tmpdir(), 'udpcam-live-page.png');
@@ -90,20 +90,6 @@ function startSender(udpPort: number): CliProcess {
     '--size',
     '320x180',
   ]);
-}
-
-/** Standard deviation of the luminance of a JPEG's pixels (0 for a uniform picture). */
-function lumaSpread(image: Buffer): number {
-  const { data, width, height } = jpeg.decode(image, { useTArray: true });
-  let sum = 0;
-  let squares = 0;
-  for (let at = 0; at < width * height * 4; at += 4) {
-    const luma = 0.299 * data[at]! + 0.587 * data[at + 1]! + 0.114 * data[at + 2]!;
-    sum += luma;
-    squares += luma * luma;
-  }
-  const n = width * height;
-  return Math.sqrt(squares / n - (sum / n) ** 2);
 }
 
 describe('receiver live page', { skip: CHROMIUM_MISSING }, () => {

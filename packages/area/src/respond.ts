@@ -1,0 +1,57 @@
+/** Small HTTP helpers for the area server: JSON and JPEG answers, a bounded JSON body reader. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Answers `body` as JSON, never cached. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
+}
+
+/** Answers one JPEG, never cached, with the source frame it shows. */
+export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): void {
+  response.writeHead(200, {
+    'Content-Type': 'image/jpeg',
+    'Content-Length': jpeg.length,
+    'Cache-Control': 'no-store',
+    'X-Frame-Seq': String(seq),
+  });
+  response.end(jpeg);
+}
+
+/** An answer the request earned (bad input, wrong method); the server turns it into JSON. */
+export class HttpError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * The request's JSON body, at most `maxBytes`. Only `Content-Type: application/json` is read:
+ * another web site can send that cross-origin only after a CORS preflight, which this server
+ * never grants — so a page elsewhere cannot make it write files.
+ */
+export async function readJson(request: IncomingMessage, maxBytes = 64 * 1024): Promise<unknown> {
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'send the body as Content-Type: application/json');
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > maxBytes) throw new HttpError(413, `the body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new HttpError(400, `the body is not JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The area tool's HTTP side: the page, the live source, the warped preview, and saving.
+ *
+ *   GET  /                    the page (index.html, app.js, style.css)
+ *   GET  /frame.jpg[?after=N] the newest source frame; with `after`, waits (≤ 10 s) for one newer than N
+ *   GET  /preview.jpg?points=x,y;x,y;x,y;x,y&size=WxH[&after=N]
+ *                             the newest frame warped as `udpcam send --area` would (422: a bad quad)
+ *   GET  /api/area            source name and size, the file Save writes, the area being edited
+ *   POST /api/area            save {selected_rect, visible_rect} (422 with the reason: nothing written)
+ *   POST /api/quit            the page's Esc with no corners: the command ends
+ *
+ * Frames go out as single JPEGs the page asks for one after another, not as an MJPEG stream: a
+ * page that stops asking costs nothing, and no frame ever waits in a queue (LiveFrames keeps one).
+ */
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { isUdpcamError } from '@udpcam/protocol';
+import { socketError } from '@udpcam/receiver';
+import type { CaptureArea } from '@udpcam/sender';
+import { writeCaptureArea } from './area-file.js';
+import type { LiveFrames } from './live-frames.js';
+import { captureArea, parsePoints, roundCorners, type Size } from './points.js';
+import type { AreaCheck, PreviewRenderer } from './preview.js';
+import { HttpError, readJson, sendJpeg, sendJson } from './respond.js';
+
+/** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
+export const MAX_PREVIEW_SIDE = 8192;
+/** How long `?after=N` waits for a newer frame (ms) before answering with the newest. */
+const WAIT_MS = 10_000;
+
+const PAGE_DIR = new URL('../page/', import.meta.url);
+const PAGE_FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/index.html': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+};
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+/** Options of AreaServer. */
+export interface AreaServerOptions {
+  host: string;
+  /** TCP port; 0 picks a free one (see `url`). */
+  port: number;
+  live: LiveFrames;
+  preview: PreviewRenderer;
+  /** Checks what Save sends (schema, convex quad, inside the source). */
+  check: AreaCheck;
+  /** The capture_area.json Save writes. */
+  out: string;
+  /** The area loaded from `out`, to edit; none for a new file. */
+  area?: CaptureArea;
+  /** Output size the page starts with (pixels). */
+  outputSize: Size;
+  /** Called after each save with the absolute path written. */
+  onSave?: (file: string, area: CaptureArea) => void;
+  /** Called when the page asks to quit. */
+  onQuit?: () => void;
+}
+
+/** `WxH` → size in pixels, each side 1..MAX_PREVIEW_SIDE; throws a 400. */
+function previewSize(value: string | null): Size {
+  const match = /^(\d{1,5})x(\d{1,5})$/.exec(value ?? '');
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || width < 1 || height < 1 || width > MAX_PREVIEW_SIDE || height > MAX_PREVIEW_SIDE) {
+    throw new HttpError(400, `size must be WxH with sides from 1 to ${MAX_PREVIEW_SIDE}, got ${value}`);
+  }
+  return { width, height };
+}
+
+/** `after=N` → N, or -1 (any frame) when absent; throws a 400. */
+function afterSeq(value: string | null): number {
+  if (value === null) return -1;
+  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, `after must be a frame number, got ${value}`);
+  return Number(value);
+}
+
+/** The HTTP server described above. Create with `AreaServer.listen`. */
+export class AreaServer {
+  readonly #options: AreaServerOptions;
+  readonly #server: http.Server;
+  readonly #file: string;
+  #area: CaptureArea | undefined;
+
+  /** Starts listening; throws UDPCAM_ERR_ADDRESS_IN_USE or UDPCAM_ERR_ADDRESS_NOT_AVAILABLE. */
+  static async listen(options: AreaServerOptions): Promise<AreaServer> {
+    const server = new AreaServer(options);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) =>
+        reject(socketError(error, `HTTP ${options.host}:${options.port}`));
+      server.#server.once('error', onError);
+      server.#server.listen(options.port, options.host, () => {
+        server.#server.off('error', onError);
+        resolve();
+      });
+    });
+    return server;
+  }
+
+  private constructor(options: AreaServerOptions) {
+    this.#options = options;
+    this.#file = path.resolve(options.out);
+    this.#area = options.area;
+    this.#server = http.createServer((request, response) => this.#handle(request, response));
+    // A client that never sends its request must not hold a socket forever.
+    this.#server.headersTimeout = 10_000;
+  }
+
+  /** The page's URL, e.g. http://127.0.0.1:8090/. */
+  get url(): string {
+    const { address, port, family } = this.#server.address() as AddressInfo;
+    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/`;
+  }
+
+  /** Stops listening and drops open requests. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    this.#route(request, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      if (error instanceof HttpError) sendJson(response, error.status, { error: error.message });
+      else sendJson(response, 500, { error: (error as Error).message });
+    });
+  }
+
+  async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://udpcam');
+    const route = `${request.method} ${url.pathname}`;
+    const page = PAGE_FILES[url.pathname];
+    if (page !== undefined && request.method === 'GET') return this.#static(page, response);
+    switch (route) {
+      case 'GET /frame.jpg':
+        return this.#frame(request, url, response);
+      case 'GET /preview.jpg':
+        return this.#preview(request, url, response);
+      case 'GET /api/area':
+        return sendJson(response, 200, this.#state());
+      case 'POST /api/area':
+        return this.#save(request, response);
+      case 'POST /api/quit':
+        await readJson(request);
+        sendJson(response, 200, { quitting: true });
+        setImmediate(() => this.#options.onQuit?.());
+        return;
+    }
+    const known = ['/frame.jpg', '/preview.jpg', '/api/area', '/api/quit'].includes(url.pathname) || page;
+    throw new HttpError(
+      known ? 405 : 404,
+      known ? `${route} is not allowed` : `no such path: ${url.pathname}`,
+    );
+  }
+
+  /** What the page needs to start: the source, where Save writes, the area to edit. */
+  #state() {
+    const frame = this.#options.live.newest;
+    return {
+      source: { name: this.#options.live.name, width: frame.width, height: frame.height },
+      out: this.#file,
+      area: this.#area ?? null,
+      outputSize: this.#options.outputSize,
+    };
+  }
+
+  /** Aborts when the client goes away, so a waiting request lets go at once. */
+  #gone(request: IncomingMessage, response: ServerResponse): AbortSignal {
+    const controller = new AbortController();
+    response.on('close', () => controller.abort());
+    request.on('aborted', () => controller.abort());
+    return controller.signal;
+  }
+
+  async #frame(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
+    const after = afterSeq(url.searchParams.get('after'));
+    const frame = await this.#options.live.next(after, WAIT_MS, this.#gone(request, response));
+    if (!response.destroyed) sendJpeg(response, frame.jpeg, frame.seq);
+  }
+
+  async #preview(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
+    let corners: [number, number][];
+    try {
+      corners = parsePoints(url.searchParams.get('points') ?? '');
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message);
+    }
+    const area = captureArea(corners, previewSize(url.searchParams.get('size')));
+    const after = afterSeq(url.searchParams.get('after'));
+    const frame = await this.#options.live.next(after, WAIT_MS, this.#gone(request, response));
+    if (response.destroyed) return;
+    if (this.#options.preview.busy) throw new HttpError(503, 'busy rendering other previews; try again');
+    let jpeg: Buffer;
+    try {
+      jpeg = await this.#options.preview.render(frame, area);
+    } catch (error) {
+      if (isUdpcamError(error) && error.code !== 'UDPCAM_ERR_SOURCE') throw new HttpError(422, error.message);
+      throw error;
+    }
+    if (!response.destroyed) sendJpeg(response, jpeg, frame.seq);
+  }
+
+  async #save(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = roundCorners(await readJson(request));
+    let area: CaptureArea;
+    try {
+      area = this.#options.check(body).area;
+    } catch (error) {
+      if (isUdpcamError(error)) throw new HttpError(422, error.message);
+      throw error;
+    }
+    const file = await writeCaptureArea(this.#file, area);
+    this.#area = area;
+    this.#options.onSave?.(file, area);
+    sendJson(response, 200, { file, area });
+  }
+
+  async #static(file: string, response: ServerResponse): Promise<void> {
+    const body = await readFile(new URL(file, PAGE_DIR));
+    response.writeHead(200, {
+      'Content-Type': CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-cache',
+    });
+    response.end(body);
+  }
+}
