@@ -1,16 +1,5 @@
-/** Small HTTP helpers for the area server: JSON and JPEG answers, a bounded JSON body reader. */
+/** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/receiver's sendJson). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Answers `body` as JSON, never cached. */
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  response.end(text);
-}
 
 /** Answers one JPEG, never cached, with the source frame it shows. */
 export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): void {

@@ -12,36 +12,24 @@
  * Frames go out as single JPEGs the page asks for one after another, not as an MJPEG stream: a
  * page that stops asking costs nothing, and no frame ever waits in a queue (LiveFrames keeps one).
  */
-import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isUdpcamError } from '@udpcam/protocol';
-import { socketError } from '@udpcam/receiver';
+import { PageFiles, sendJson, socketError } from '@udpcam/receiver';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
 import { captureArea, parsePoints, roundCorners, type Size } from './points.js';
 import type { AreaCheck, PreviewRenderer } from './preview.js';
-import { HttpError, readJson, sendJpeg, sendJson } from './respond.js';
+import { HttpError, readJson, sendJpeg } from './respond.js';
 
 /** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
 export const MAX_PREVIEW_SIDE = 8192;
 /** How long `?after=N` waits for a newer frame (ms) before answering with the newest. */
 const WAIT_MS = 10_000;
 
-const PAGE_DIR = new URL('../page/', import.meta.url);
-const PAGE_FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/index.html': 'index.html',
-  '/app.js': 'app.js',
-  '/style.css': 'style.css',
-};
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
+const PAGE = new PageFiles(new URL('../page/', import.meta.url));
 
 /** Options of AreaServer. */
 export interface AreaServerOptions {
@@ -141,8 +129,7 @@ export class AreaServer {
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://udpcam');
     const route = `${request.method} ${url.pathname}`;
-    const page = PAGE_FILES[url.pathname];
-    if (page !== undefined && request.method === 'GET') return this.#static(page, response);
+    if (PAGE.has(url.pathname) && request.method === 'GET') return PAGE.serve(url.pathname, response);
     switch (route) {
       case 'GET /frame.jpg':
         return this.#frame(request, url, response);
@@ -158,7 +145,9 @@ export class AreaServer {
         setImmediate(() => this.#options.onQuit?.());
         return;
     }
-    const known = ['/frame.jpg', '/preview.jpg', '/api/area', '/api/quit'].includes(url.pathname) || page;
+    const known =
+      ['/frame.jpg', '/preview.jpg', '/api/area', '/api/quit'].includes(url.pathname) ||
+      PAGE.has(url.pathname);
     throw new HttpError(
       known ? 405 : 404,
       known ? `${route} is not allowed` : `no such path: ${url.pathname}`,
@@ -225,15 +214,5 @@ export class AreaServer {
     this.#area = area;
     this.#options.onSave?.(file, area);
     sendJson(response, 200, { file, area });
-  }
-
-  async #static(file: string, response: ServerResponse): Promise<void> {
-    const body = await readFile(new URL(file, PAGE_DIR));
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-      'Cache-Control': 'no-cache',
-    });
-    response.end(body);
   }
 }

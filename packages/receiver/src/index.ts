@@ -2,6 +2,7 @@ export * from './camera.js';
 export * from './frame.js';
 export * from './http/auth.js';
 export * from './http/mjpeg.js';
+export { PageFiles, sendJson } from './http/page.js';
 export * from './http/server.js';
 export * from './rate.js';
 export * from './receiver.js';

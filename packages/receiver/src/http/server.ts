@@ -15,7 +15,6 @@
  *   GET /api/receiver                     the receiver: UDP address, limits (JSON)
  *   GET /metrics                          Prometheus text format
  */
-import { readFile } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
@@ -25,6 +24,7 @@ import { socketError } from '../socket.js';
 import { type AuthOptions, isAuthorized } from './auth.js';
 import { renderMetrics } from './metrics.js';
 import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
+import { PageFiles, sendJson } from './page.js';
 
 /** Options of the HTTP server. */
 export interface HttpOptions {
@@ -47,18 +47,7 @@ export const DEFAULT_HTTP_OPTIONS = {
   snapshotWaitMs: 10_000,
 } as const;
 
-const PAGE_DIR = new URL('../../page/', import.meta.url);
-const PAGE_FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/index.html': 'index.html',
-  '/app.js': 'app.js',
-  '/style.css': 'style.css',
-};
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
+const PAGE = new PageFiles(new URL('../../page/', import.meta.url));
 
 /** What the HTTP side keeps per camera. */
 interface CameraHttp {
@@ -69,15 +58,7 @@ interface CameraHttp {
   waiters: Set<(frame: ReceivedFrame | undefined) => void>;
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-  });
-  response.end(text);
-}
+const json = sendJson;
 
 function jpeg(response: ServerResponse, frame: ReceivedFrame): void {
   response.writeHead(200, {
@@ -239,8 +220,7 @@ export class HttpServer implements FrameSink {
       response.end(text);
       return;
     }
-    const page = PAGE_FILES[path];
-    if (page !== undefined) return this.#static(page, response);
+    if (PAGE.has(path)) return PAGE.serve(path, response);
 
     const match =
       /^\/cameras\/([A-Za-z0-9._-]+)\/(stream\.mjpg|snapshot\.jpg|frames|frame\.jpg|frames\/(\d+)\.jpg)$/.exec(
@@ -371,21 +351,6 @@ export class HttpServer implements FrameSink {
     }
     if (state.latest === undefined) return json(response, 503, { error: 'no frame yet' });
     return jpeg(response, state.latest);
-  }
-
-  async #static(file: string, response: ServerResponse): Promise<void> {
-    let body: Buffer;
-    try {
-      body = await readFile(new URL(file, PAGE_DIR));
-    } catch {
-      return json(response, 404, { error: `page file missing: ${file}` });
-    }
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-      'Cache-Control': 'no-cache',
-    });
-    response.end(body);
   }
 
   #keptRange(id: string): { oldestSeq: number; newestSeq: number; frames: number } | undefined {
