@@ -31,3 +31,19 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
   });
   return { status: response.status, answer: await response.json() };
 }
+
+/** A valid capture area (a skewed quad of a 640x360 source onto 400x300), for an existing --out file. */
+export const EXISTING_AREA = {
+  selected_rect: [
+    [40, 30],
+    [600, 20],
+    [620, 340],
+    [20, 330],
+  ],
+  visible_rect: [
+    [0, 0],
+    [400, 0],
+    [400, 300],
+    [0, 300],
+  ],
+};

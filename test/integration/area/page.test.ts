@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { AreaWarp, type CaptureArea, testPatternMarkers } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
-import { assertSchemaValid, startArea } from '../../helpers/area.js';
+import { assertSchemaValid, EXISTING_AREA, startArea } from '../../helpers/area.js';
 import { CHROMIUM_MISSING, launchChromium, naturalWidth, waitUntil } from '../../helpers/browser.js';
 import { runCli, startReceiver } from '../../helpers/cli.js';
 import { lumaSpread } from '../../helpers/jpeg.js';
@@ -196,20 +196,7 @@ describe('area page', { skip: CHROMIUM_MISSING }, () => {
 
   test('an existing --out file is shown for editing; a crossed quad is refused with a message, nothing written', async () => {
     const existing = path.join(dir, 'existing.json');
-    const area = {
-      selected_rect: [
-        [40, 30],
-        [600, 20],
-        [620, 340],
-        [20, 330],
-      ],
-      visible_rect: [
-        [0, 0],
-        [400, 0],
-        [400, 300],
-        [0, 300],
-      ],
-    };
+    const area = EXISTING_AREA;
     await writeFile(existing, JSON.stringify(area));
     const shown = await startArea(['--out', existing]);
     let page = await openPage(browser, shown.url);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import jpeg from 'jpeg-js';
-import { assertSchemaValid, postJson, startArea } from '../../helpers/area.js';
+import { assertSchemaValid, EXISTING_AREA, postJson, startArea } from '../../helpers/area.js';
 import { waitUntil } from '../../helpers/browser.js';
 import { request } from '../../helpers/http.js';
 
@@ -16,24 +16,9 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-const EXISTING = {
-  selected_rect: [
-    [40, 30],
-    [600, 20],
-    [620, 340],
-    [20, 330],
-  ],
-  visible_rect: [
-    [0, 0],
-    [400, 0],
-    [400, 300],
-    [0, 300],
-  ],
-};
-
 test('GET /api/area shows an existing --out file for editing', async () => {
   const out = path.join(dir, 'existing.json');
-  await writeFile(out, JSON.stringify(EXISTING));
+  await writeFile(out, JSON.stringify(EXISTING_AREA));
   const { cli, url } = await startArea(['--source', 'test', '--size', '640x360', '--out', out]);
   try {
     assert.match(cli.stderr.join('\n'), /opened for editing/);
@@ -41,7 +26,7 @@ test('GET /api/area shows an existing --out file for editing', async () => {
     assert.deepEqual(state, {
       source: { name: 'test-pattern', width: 640, height: 360 },
       out,
-      area: EXISTING,
+      area: EXISTING_AREA,
       outputSize: { width: 400, height: 300 },
     });
   } finally {
@@ -120,7 +105,7 @@ test('POST /api/area: saves atomically, refuses a bad quad with the reason and w
         [10, 350],
         [600, 350],
       ],
-      visible_rect: EXISTING.visible_rect,
+      visible_rect: EXISTING_AREA.visible_rect,
     });
     assert.equal(crossed.status, 422);
     assert.match((crossed.answer as { error: string }).error, /convex quad/);
@@ -131,12 +116,12 @@ test('POST /api/area: saves atomically, refuses a bad quad with the reason and w
       /selected_rect: must NOT have fewer than 4 items/,
     );
     // Only JSON bodies: a form post from another site cannot write the file.
-    const form = await fetch(`${url}api/area`, { method: 'POST', body: JSON.stringify(EXISTING) });
+    const form = await fetch(`${url}api/area`, { method: 'POST', body: JSON.stringify(EXISTING_AREA) });
     assert.equal(form.status, 415);
     assert.ok(!existsSync(out), 'nothing written');
 
     const saved = await postJson(`${url}api/area`, {
-      ...EXISTING,
+      ...EXISTING_AREA,
       selected_rect: [
         [40.4, 30.6],
         [600, 20],
