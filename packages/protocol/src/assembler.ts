@@ -219,6 +219,8 @@ export class FrameAssembler {
   /** Every COLLECTING slot, oldest first (a Set keeps insertion order): the memory budget's queue. */
   readonly #collecting = new Set<FrameSlot>();
   #bufferedBytes = 0;
+  /** COMPLETE slots that keep their frame's bytes to compare late duplicates with. */
+  #framesHeld = 0;
   #lastSender: SenderState | undefined;
 
   constructor(options: Partial<AssemblerOptions> = {}) {
@@ -235,6 +237,15 @@ export class FrameAssembler {
   /** Partial frames currently held, across all senders. */
   get framesInFlight(): number {
     return this.#collecting.size;
+  }
+
+  /**
+   * Whether expire() has anything to reclaim: partial frames, or finished frames whose bytes are
+   * kept to recognise late duplicates. When false, a caller can stop its expiry timer (a wake-up
+   * costs more than the work on a small VM) and start it again after the next push.
+   */
+  get needsExpiry(): boolean {
+    return this.#collecting.size > 0 || this.#framesHeld > 0;
   }
 
   /** Number of senders tracked. */
@@ -544,6 +555,7 @@ export class FrameAssembler {
     // A cycling sender sends nothing else under this id within the window, so a late chunk is a
     // duplicate by its id alone; only senders that reuse ids need the bytes to compare.
     slot.frame = slot.sender.stats.reusesImageIds ? data : undefined;
+    if (slot.frame !== undefined) this.#framesHeld++;
     slot.chunkCount = count;
     slot.completedAt = now;
     return {
@@ -568,6 +580,7 @@ export class FrameAssembler {
   #clear(slot: FrameSlot): void {
     if (slot.state === SlotState.Collecting) this.#release(slot);
     slot.state = SlotState.Idle;
+    if (slot.frame !== undefined) this.#framesHeld--;
     slot.frame = undefined;
     slot.chunkCount = 0;
   }

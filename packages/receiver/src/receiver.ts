@@ -28,7 +28,7 @@ export interface ReceiverOptions {
   recvBufferBytes: number;
   /** Reassembly limits (see AssemblerOptions). */
   assembler: Partial<AssemblerOptions>;
-  /** How often partial frames are checked for expiry, in ms. */
+  /** How often partial frames are checked for expiry, in ms (only while there are any). */
   expireIntervalMs: number;
   /** Camera names by sender key ("10.0.0.5:5000" → "door"); others are named after their address. */
   names: Readonly<Record<string, string>>;
@@ -158,7 +158,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly #socket: dgram.Socket;
   readonly #sinks: FrameSink[] = [];
   readonly #cameras = new Map<string, CameraState>();
-  readonly #expireTimer: NodeJS.Timeout;
+  readonly #expireIntervalMs: number;
+  #expireTimer: NodeJS.Timeout | undefined;
   readonly #names: Readonly<Record<string, string>>;
   readonly offlineAfterMs: number;
   /** Cameras remembered at most (twice the assembler's sender limit). */
@@ -208,11 +209,29 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       }
       const frame = assembler.push(datagram, lastKey, performance.now());
       if (frame !== undefined) this.#deliver(frame);
+      this.#scheduleExpiry();
     });
     // After a successful bind, socket errors are transient (e.g. ICMP echoes); keep receiving.
     socket.on('error', () => {});
-    this.#expireTimer = setInterval(() => assembler.expire(performance.now()), options.expireIntervalMs);
-    this.#expireTimer.unref();
+    this.#expireIntervalMs = options.expireIntervalMs;
+  }
+
+  /**
+   * Runs the assembler's expiry every expireIntervalMs only while it has something to reclaim:
+   * when the last partial frame completes the timer stops, so a clean stream costs no wake-ups.
+   */
+  #scheduleExpiry(): void {
+    const needed = this.assembler.needsExpiry && !this.#closed;
+    if (needed && this.#expireTimer === undefined) {
+      this.#expireTimer = setInterval(() => {
+        this.assembler.expire(performance.now());
+        this.#scheduleExpiry();
+      }, this.#expireIntervalMs);
+      this.#expireTimer.unref();
+    } else if (!needed && this.#expireTimer !== undefined) {
+      clearInterval(this.#expireTimer);
+      this.#expireTimer = undefined;
+    }
   }
 
   /** The bound address and port. */

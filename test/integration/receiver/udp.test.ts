@@ -4,6 +4,7 @@ import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
+import { Receiver } from '@udpcam/receiver';
 import { startCli, startGroupReceiver, startReceiver } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
@@ -133,3 +134,41 @@ test('junk and spoofed-looking datagrams from 200 ports: counted, bounded, and t
     assert.equal(await cli.stop(), 0);
   }
 });
+
+test('a partial frame is expired by the timer with no further datagram; a clean stream leaves no timer running', async () => {
+  const receiver = await Receiver.open({
+    port: 0,
+    host: '127.0.0.1',
+    expireIntervalMs: 20,
+    assembler: { frameTimeoutMs: 100 },
+  });
+  const socket = dgram.createSocket('udp4');
+  try {
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const { port } = receiver.address;
+    await sendFrames(socket, '127.0.0.1', port, 10);
+    await until(
+      () => receiver.assembler.needsExpiry === false,
+      'the cycling sender leaves nothing to expire',
+    );
+
+    // All of a frame but its last chunk, then silence: only the timer can drop it.
+    const chunks = chunkFrame(makeJpeg(96, 64, 99), 10, 700);
+    for (const [header, payload] of chunks.slice(0, -1)) socket.send([header, payload], port, '127.0.0.1');
+    await until(() => receiver.assembler.framesInFlight === 1, 'the partial frame is held');
+    await until(() => receiver.assembler.framesInFlight === 0, 'the timer expired it');
+    const dropped = [...receiver.assembler.senders()].map(([, stats]) => stats.droppedByReason.expired);
+    assert.deepEqual(dropped, [1]);
+    assert.equal(receiver.assembler.bufferedBytes, 0);
+  } finally {
+    socket.close();
+    await receiver.close();
+  }
+});
+
+/** Polls `check` every 10 ms for up to 3 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (const started = Date.now(); !check(); await sleep(10)) {
+    if (Date.now() - started > 3000) throw new Error(`timed out waiting until ${what}`);
+  }
+}

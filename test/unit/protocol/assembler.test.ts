@@ -600,6 +600,29 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     assert.ok(stats.droppedByReason.expired > 0);
   });
 
+  test('needsExpiry: true while a frame is partial or kept for duplicates, false once nothing is left', () => {
+    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+    assert.equal(assembler.needsExpiry, false, 'a fresh assembler');
+    // Its first frames came before it was known to cycle, so they are kept until expire() runs.
+    const start = establishCyclingSender(assembler, 'cam') + 2000;
+    assert.equal(assembler.needsExpiry, true);
+    assembler.expire(start);
+    assert.equal(assembler.needsExpiry, false, 'a cycling sender between frames: nothing to reclaim');
+    const datagrams = udpcamDatagrams(FRAME, 10, 200);
+    pushAll(assembler, datagrams.slice(0, -1), 'cam', start);
+    assert.equal(assembler.needsExpiry, true, 'a partial frame');
+    pushAll(assembler, datagrams.slice(-1), 'cam', start + 1);
+    assert.equal(assembler.needsExpiry, false, 'its last chunk completes it');
+
+    // A Python sender's frame is kept (to recognise a late duplicate) until expire() clears it.
+    assert.equal(pushAll(assembler, legacyDatagrams(FRAME, 42, 8000), 'python', start).length, 1);
+    assert.equal(assembler.needsExpiry, true);
+    assembler.expire(start + 5);
+    assert.equal(assembler.needsExpiry, true, 'still within the chunk gap');
+    assembler.expire(start + 4000);
+    assert.equal(assembler.needsExpiry, false);
+  });
+
   test('a cycling sender keeps no frame bytes for late duplicates; they are still recognised', () => {
     const assembler = new FrameAssembler();
     const start = establishCyclingSender(assembler, 'cam');
