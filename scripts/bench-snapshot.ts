@@ -1,0 +1,451 @@
+/**
+ * The snapshot-server figures: 5 cameras at 4 fps (pre-encoded 720p JPEGs of ~64 kB, each camera
+ * from its own UDP socket, a frame's datagrams back to back like udpcam send, cameras staggered
+ * over the frame interval) into one receiver process (lib/fanout-server.ts: Receiver +
+ * HttpServer). Phases, in order:
+ *   1. warm-up; in its second half, the CPU of a yardstick: a bare dgram socket (lib/latency-bare-
+ *      socket.ts, same core) that the cameras send every datagram to as well — what any Node
+ *      receiver pays to take them, the floor under the server's figure;
+ *   2. server CPU and RSS with no HTTP client;
+ *   3. snapshots: sequential GET /cameras/<id>/snapshot.jpg, cameras in turn, spread evenly over
+ *      the phase, alternately on a fresh TCP connection each (agent: false) and on one keep-alive
+ *      connection (warmed by one untimed fetch); time = request sent → last body byte read;
+ *   4. one MJPEG client per camera (/cameras/<id>/stream.mjpg): server CPU and RSS, bytes per
+ *      second per client, and end-to-end latency = each frame's capture stamp (taken by this
+ *      process just before it sends the frame) → the part's last byte read here. Sender and
+ *      client share this process's clock, so no offset enters.
+ * CPU is the server's process.cpuUsage (every thread) over the phase's window, as % of one core.
+ *
+ *   core 1  the server        core 0  this process: the 5 cameras, snapshot fetches, MJPEG clients
+ *
+ *   node build/scripts/bench-snapshot.js [--quick] [--cpu-prof]
+ * Writes bench-results/snapshot.json (--quick: snapshot-quick.json). --cpu-prof profiles the
+ * server into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json). Traffic stays on 127.0.0.1.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ImageIdCycle, withFrameMeta } from '@udpcam/protocol';
+import { cameraId } from '@udpcam/receiver';
+import type { TopLevelSpec } from 'vega-lite';
+import { encodeTestJpeg, frameDatagrams } from './lib/frames.js';
+import { hasTaskset } from './lib/ipc.js';
+import { epochUs } from './lib/latency-clock.js';
+import { MjpegRecorder } from './lib/latency-mjpeg.js';
+import { type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
+import { savePlot } from './lib/plot.js';
+import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick;
+const CAMERAS = 5;
+const FPS = 4;
+const PACKET_SIZE = 1400;
+/** Long enough in a full run for the server's start-up work (JIT, V8's memory reducer) to be over. */
+const WARMUP_MS = quick ? 1000 : 10_000;
+/** Each CPU window (phases 2 and 4). */
+const WINDOW_MS = quick ? 2000 : 12_000;
+/** Phase 3, and the fetches of each kind spread over it. */
+const SNAPSHOT_MS = quick ? 2000 : 10_000;
+const FETCHES_PER_KIND = quick ? 40 : 200;
+/** MJPEG clients connect this long before phase 4's window opens. */
+const SETTLE_MS = quick ? 500 : 1000;
+/** Target from the issue: 5 cameras at 4 fps in ≤ 0.5% of one core. */
+const CPU_TARGET_PERCENT = 0.5;
+const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles', 'snapshot');
+
+const pin = hasTaskset() && os.cpus().length >= 2;
+
+/**
+ * A child on core 1 that speaks fanout-server's line protocol (the server, or the bare-socket
+ * yardstick): its ports, CPU time (µs) and memory on request.
+ */
+async function startChild(name: 'fanout-server' | 'latency-bare-socket', profile = false) {
+  const script = fileURLToPath(new URL(`./lib/${name}.js`, import.meta.url));
+  const node = [
+    ...(profile ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR] : []),
+    script,
+  ];
+  // taskset execs node, so the child's pid is the server's (for /proc/<pid>/status).
+  const server = pin
+    ? spawn('taskset', ['-c', '1', process.execPath, ...node], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, node, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: server.stdout! });
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not answer within 10 s`)), 10_000);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+  const [, udpPort, httpPort] = (await nextLine()).split(' ').map(Number) as [number, number, number?];
+  const cpuUs = async () => {
+    server.stdin!.write('cpu\n');
+    return (JSON.parse(await nextLine()) as { cpuUs: number }).cpuUs;
+  };
+  /** Resident and peak resident memory from /proc (Linux), bytes. */
+  const memory = () => {
+    try {
+      const status = readFileSync(`/proc/${server.pid}/status`, 'latin1');
+      const kib = (field: string) =>
+        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+      return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+    } catch {
+      return { rssBytes: null, peakRssBytes: null };
+    }
+  };
+  /** Asks the child to exit (killing it after 5 s); does nothing once it has. */
+  const stop = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.stdin!.write('exit\n');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { udpPort, httpPort, cpuUs, memory, stop };
+}
+
+/** The 5 cameras: paced sends of stamped frames, each from its own socket. */
+async function startCameras(udpPort: number, bases: readonly Buffer[], alsoTo: Set<number>) {
+  const sockets = await Promise.all(
+    Array.from({ length: CAMERAS }, async () => {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      return socket;
+    }),
+  );
+  const ids = sockets.map(() => new ImageIdCycle());
+  const seqs = sockets.map(() => 0);
+  const timers: NodeJS.Timeout[] = [];
+  let framesSent = 0;
+  sockets.forEach((socket, camera) => {
+    const tick = () => {
+      const seq = seqs[camera]!++;
+      // Stamped as it goes out, like the sender stamps a frame once it is ready.
+      const frame = withFrameMeta(bases[(seq + camera) % bases.length]!, {
+        seq,
+        captureUs: Math.round(epochUs()),
+      });
+      for (const datagram of frameDatagrams(frame, ids[camera]!.next(), PACKET_SIZE)) {
+        socket.send(datagram, udpPort, '127.0.0.1');
+        for (const port of alsoTo) socket.send(datagram, port, '127.0.0.1');
+      }
+      framesSent++;
+    };
+    // Staggered over the frame interval, as independent cameras would be.
+    timers.push(
+      setTimeout(() => timers.push(setInterval(tick, 1000 / FPS)), (camera * 1000) / FPS / CAMERAS),
+    );
+  });
+  return {
+    ids: sockets.map((socket) => cameraId(`127.0.0.1:${socket.address().port}`)),
+    framesSent: () => framesSent,
+    stop: () => {
+      for (const timer of timers) clearTimeout(timer);
+      for (const socket of sockets) socket.close();
+    },
+  };
+}
+
+/** One GET of a JPEG: time to the last body byte (µs), and whether it was a JPEG. */
+function fetchSnapshot(
+  url: string,
+  agent: http.Agent | false,
+): Promise<{ us: number; bytes: number; ok: boolean }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const request = http.get(url, { agent }, (response) => {
+      let bytes = 0;
+      let head: Buffer | undefined;
+      response.on('data', (chunk: Buffer) => {
+        head ??= chunk;
+        bytes += chunk.length;
+      });
+      response.on('end', () => {
+        const us = (performance.now() - start) * 1000;
+        const ok = response.statusCode === 200 && head !== undefined && head[0] === 0xff && head[1] === 0xd8;
+        resolve({ us, bytes, ok });
+      });
+      response.on('error', reject);
+    });
+    request.setTimeout(5_000, () => request.destroy(new Error(`${url}: no answer within 5 s`)));
+    request.on('error', reject);
+  });
+}
+
+/** Histograms (10 log bins per decade, % of each series) of the times in `series` (µs). */
+function plotSpec(series: Record<string, readonly number[]>): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  for (const [name, valuesUs] of Object.entries(series)) {
+    const bins = logHistogram(valuesUs);
+    const first = bins[0];
+    const last = bins.at(-1);
+    // Open and close each step at zero; `order` keeps the two points at the first bin's x in turn.
+    if (first) rows.push({ series: name, ms: first.binUs / 1000, percent: 0 });
+    for (const bin of bins)
+      rows.push({ series: name, ms: bin.binUs / 1000, percent: (100 * bin.count) / valuesUs.length });
+    if (last) rows.push({ series: name, ms: last.binEndUs / 1000, percent: 0 });
+  }
+  rows.forEach((row, index) => {
+    row.order = index;
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: `Snapshot server: ${CAMERAS} cameras × ${FPS} fps, 720p, over loopback`,
+      subtitle: 'snapshot fetch times and capture → MJPEG client latency; 10 log bins per decade',
+    },
+    width: 520,
+    height: 240,
+    data: { values: rows },
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+    encoding: {
+      x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'time (ms, log scale)' },
+      y: { field: 'percent', type: 'quantitative', title: '% of samples' },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        sort: Object.keys(series),
+        title: null,
+        legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
+      },
+      order: { field: 'order', type: 'quantitative' },
+    },
+  } as TopLevelSpec;
+}
+
+/** CPU of the server over `windowMs` as % of one core, with what `during` returns. */
+async function cpuWindow<T>(
+  server: Awaited<ReturnType<typeof startChild>>,
+  windowMs: number,
+  during: () => Promise<T>,
+): Promise<{ percent: number; seconds: number; result: T }> {
+  const before = await server.cpuUs();
+  const started = performance.now();
+  const [result] = await Promise.all([during(), sleep(windowMs)]);
+  const after = await server.cpuUs();
+  const seconds = (performance.now() - started) / 1000;
+  return { percent: ((after - before) / 1e6 / seconds) * 100, seconds, result };
+}
+
+/** Prints "  k/n s" once a second while `windowMs` runs (bounded by the window). */
+function ticker(label: string, windowMs: number): () => void {
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const seconds = Math.round((performance.now() - started) / 1000);
+    process.stdout.write(`${label}: ${seconds}/${Math.round(windowMs / 1000)} s\n`);
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
+async function main(): Promise<void> {
+  if (pin) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  if (values['cpu-prof']) await mkdir(PROFILE_DIR, { recursive: true });
+  const bases = [1, 2, 3].map((seed) => encodeTestJpeg({ seed }));
+  const frameBytes = Math.round(bases.reduce((sum, b) => sum + b.length, 0) / bases.length);
+  console.log(
+    `snapshot: ${CAMERAS} cameras × ${FPS} fps of 1280x720 JPEGs (~${Math.round(frameBytes / 1000)} kB)${pin ? '; server on core 1, cameras and clients on core 0' : ' (not pinned)'}`,
+  );
+  const server = await startChild('fanout-server', values['cpu-prof']);
+  let yardstick: Awaited<ReturnType<typeof startChild>> | undefined;
+  let stopCameras: (() => void) | undefined;
+  const base = `http://127.0.0.1:${server.httpPort}`;
+  try {
+    yardstick = await startChild('latency-bare-socket');
+    const alsoTo = new Set([yardstick.udpPort]);
+    const cameras = await startCameras(server.udpPort, bases, alsoTo);
+    stopCameras = cameras.stop;
+    console.log(
+      `[1/4] warm-up ${WARMUP_MS / 1000} s; in its second half, CPU of a bare dgram socket taking the same datagrams`,
+    );
+    await sleep(WARMUP_MS / 2);
+    const bare = await cpuWindow(yardstick, WARMUP_MS / 2, async () => {});
+    alsoTo.delete(yardstick.udpPort);
+    await yardstick.stop();
+    console.log(`[1/4] bare dgram socket ${fixed(bare.percent, 2)}% of a core`);
+
+    console.log(`[2/4] server CPU with no HTTP client, ${WINDOW_MS / 1000} s`);
+    let stopTicker = ticker('[2/4]', WINDOW_MS);
+    const idle = await cpuWindow(server, WINDOW_MS, async () => {});
+    stopTicker();
+    const idleMemory = server.memory();
+    console.log(
+      `[2/4] server ${fixed(idle.percent, 2)}% of a core, RSS ${fixed((idleMemory.rssBytes ?? 0) / 2 ** 20, 1)} MiB`,
+    );
+
+    console.log(
+      `[3/4] ${FETCHES_PER_KIND} snapshots on fresh connections + ${FETCHES_PER_KIND} keep-alive, over ${SNAPSHOT_MS / 1000} s`,
+    );
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    await fetchSnapshot(`${base}/cameras/${cameras.ids[0]}/snapshot.jpg`, keepAlive);
+    const fetches = { fresh: [] as number[], keepAlive: [] as number[], bad: 0, bytes: 0 };
+    stopTicker = ticker('[3/4]', SNAPSHOT_MS);
+    const snapshots = await cpuWindow(server, SNAPSHOT_MS, async () => {
+      const gapMs = SNAPSHOT_MS / (2 * FETCHES_PER_KIND);
+      const started = performance.now();
+      for (let i = 0; i < 2 * FETCHES_PER_KIND; i++) {
+        const wait = started + i * gapMs - performance.now();
+        if (wait > 0) await sleep(wait);
+        const fresh = i % 2 === 0;
+        const camera = cameras.ids[(i >> 1) % CAMERAS]!;
+        const fetched = await fetchSnapshot(
+          `${base}/cameras/${camera}/snapshot.jpg`,
+          fresh ? false : keepAlive,
+        );
+        if (!fetched.ok) fetches.bad++;
+        fetches.bytes = Math.max(fetches.bytes, fetched.bytes);
+        (fresh ? fetches.fresh : fetches.keepAlive).push(fetched.us);
+      }
+    });
+    stopTicker();
+    keepAlive.destroy();
+    const fresh = summarize(fetches.fresh)!;
+    const reused = summarize(fetches.keepAlive)!;
+    console.log(
+      `[3/4] fresh connection p50 ${ms(fresh.p50Us)} ms p99 ${ms(fresh.p99Us)} ms; keep-alive p50 ${ms(reused.p50Us)} ms p99 ${ms(reused.p99Us)} ms; ${fetches.bad} bad`,
+    );
+
+    console.log(`[4/4] one MJPEG client per camera, ${WINDOW_MS / 1000} s`);
+    const clients = await Promise.all(
+      cameras.ids.map((camera) => MjpegRecorder.connect(`${base}/cameras/${camera}/stream.mjpg`)),
+    );
+    await sleep(SETTLE_MS);
+    const bytesBefore = clients.map((client) => client.bytes);
+    const partsBefore = clients.map((client) => client.parts.length);
+    stopTicker = ticker('[4/4]', WINDOW_MS);
+    const streaming = await cpuWindow(server, WINDOW_MS, async () => {});
+    stopTicker();
+    const streamingMemory = server.memory();
+    const bytesPerSecond = clients.map((client, i) => (client.bytes - bytesBefore[i]!) / streaming.seconds);
+    const latencies = clients.flatMap((client, i) =>
+      client.parts
+        .slice(partsBefore[i]!)
+        .flatMap((part) => (part.meta === undefined ? [] : [part.arrivalUs - part.meta.captureUs])),
+    );
+    const endToEnd = summarize(latencies)!;
+    const framesDelivered = clients.reduce(
+      (sum, client, i) => sum + client.parts.length - partsBefore[i]!,
+      0,
+    );
+    for (const client of clients) {
+      client.close();
+      if (client.error) throw client.error;
+    }
+    const meanBandwidth = bytesPerSecond.reduce((sum, b) => sum + b, 0) / bytesPerSecond.length;
+    console.log(
+      `[4/4] server ${fixed(streaming.percent, 2)}% of a core, ${Math.round(meanBandwidth / 1000)} kB/s per client, latency p50 ${ms(endToEnd.p50Us)} ms p99 ${ms(endToEnd.p99Us)} ms`,
+    );
+
+    const mib = (bytes: number | null) => (bytes === null ? '-' : fixed(bytes / 2 ** 20, 1));
+    const row = (label: string, s: LatencySummary) => [label, ms(s.p50Us), ms(s.p99Us), String(s.count)];
+    console.log(
+      `\nSnapshot server: ${CAMERAS} cameras × ${FPS} fps, 720p (~${Math.round(frameBytes / 1000)} kB)`,
+    );
+    console.log(
+      table(
+        ['time (ms)', 'p50', 'p99', 'samples'],
+        [
+          row('snapshot GET, fresh connection', fresh),
+          row('snapshot GET, keep-alive', reused),
+          row('capture → MJPEG client', endToEnd),
+        ],
+      ),
+    );
+    console.log('');
+    console.log(
+      table(
+        ['server', '% of a core', 'RSS MiB'],
+        [
+          ['bare dgram socket, same datagrams (yardstick)', fixed(bare.percent, 2), '-'],
+          ['no HTTP client', fixed(idle.percent, 2), mib(idleMemory.rssBytes)],
+          [`${2 * FETCHES_PER_KIND} snapshot GETs`, fixed(snapshots.percent, 2), '-'],
+          [`${CAMERAS} MJPEG clients`, fixed(streaming.percent, 2), mib(streamingMemory.rssBytes)],
+        ],
+      ),
+    );
+    console.log(
+      `\nper MJPEG client ${Math.round(meanBandwidth).toLocaleString('en-US')} B/s (frame × ${FPS} = ${(frameBytes * FPS).toLocaleString('en-US')} B/s); peak RSS ${mib(streamingMemory.peakRssBytes)} MiB`,
+    );
+    const met = idle.percent <= CPU_TARGET_PERCENT && streaming.percent <= CPU_TARGET_PERCENT;
+    console.log(`CPU target ≤ ${CPU_TARGET_PERCENT}% of a core: ${met ? 'met' : 'missed'}`);
+    // CPU per datagram: the socket's share (the yardstick) against the whole server's.
+    const datagramsPerSecond = CAMERAS * FPS * Math.ceil(frameBytes / PACKET_SIZE);
+    const perDatagramUs = (percent: number) => fixed((percent / 100 / datagramsPerSecond) * 1e6, 1);
+    console.log(
+      `at ${datagramsPerSecond} datagrams/s: server ${perDatagramUs(idle.percent)} µs of CPU per datagram without clients, a bare dgram socket ${perDatagramUs(bare.percent)} µs`,
+    );
+
+    // A profiled server is slower: its figures go to a file of their own.
+    const name = `snapshot${quick ? '-quick' : ''}${values['cpu-prof'] ? '-profiled' : ''}`;
+    const file = await saveResults(name, {
+      bench: 'snapshot',
+      quick,
+      machine: machine(),
+      pinned: pin,
+      cameras: CAMERAS,
+      fps: FPS,
+      frameBytes,
+      framesSent: cameras.framesSent(),
+      snapshot: {
+        method:
+          'sequential GET /cameras/<id>/snapshot.jpg, cameras in turn, alternating fresh TCP connection (agent: false) and one keep-alive connection; request sent → last body byte',
+        freshConnection: fresh,
+        keepAlive: reused,
+        bytes: fetches.bytes,
+        bad: fetches.bad,
+        serverCpuPercent: snapshots.percent,
+      },
+      latency: {
+        method:
+          "capture stamp (this process, as each frame is sent) → MJPEG part's last byte read (this process)",
+        ...endToEnd,
+        framesDelivered,
+      },
+      cpu: {
+        targetPercent: CPU_TARGET_PERCENT,
+        windowSeconds: WINDOW_MS / 1000,
+        bareSocketPercent: bare.percent,
+        bareSocketWindowSeconds: bare.seconds,
+        noClientsPercent: idle.percent,
+        mjpegClientsPercent: streaming.percent,
+      },
+      bandwidth: {
+        perClientBytesPerSecond: bytesPerSecond.map(Math.round),
+        meanBytesPerSecond: Math.round(meanBandwidth),
+        expectedBytesPerSecond: frameBytes * FPS,
+      },
+      memory: {
+        noClients: idleMemory,
+        mjpegClients: streamingMemory,
+      },
+    });
+    console.log(`results: ${file}`);
+    const plot = plotSpec({
+      'snapshot GET, fresh connection': fetches.fresh,
+      'snapshot GET, keep-alive': fetches.keepAlive,
+      'capture → MJPEG client': latencies,
+    });
+    const plotDir = quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined;
+    if (!values['cpu-prof']) console.log(`plot: ${await savePlot('snapshot', plot, plotDir)}`);
+  } finally {
+    stopCameras?.();
+    await yardstick?.stop();
+    await server.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,277 @@
+/**
+ * What bench-loss and bench-gstreamer share: GStreamer's RTP/JPEG pipelines (and whether they can
+ * run here), test JPEGs made with sharp (libjpeg-turbo), the udpcam CLI and GStreamer as pinned
+ * child processes, their CPU time from /proc, and a file watcher that timestamps output frames.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { type FSWatcher, linkSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { seededRandom } from './frames.js';
+import { monotonicUs } from './relay.js';
+
+/** packages/cli/bin/udpcam.js (scripts compile to build/scripts/lib/). */
+export const UDPCAM_CLI = fileURLToPath(new URL('../../../packages/cli/bin/udpcam.js', import.meta.url));
+
+/** The Debian package holding each GStreamer element the benches use. */
+const ELEMENT_PACKAGES: Record<string, string> = {
+  imagesequencesrc: 'gstreamer1.0-plugins-good',
+  jpegparse: 'gstreamer1.0-plugins-bad',
+  clocksync: 'libgstreamer1.0-0',
+  rtpjpegpay: 'gstreamer1.0-plugins-good',
+  rtpjpegdepay: 'gstreamer1.0-plugins-good',
+  udpsrc: 'gstreamer1.0-plugins-good',
+  udpsink: 'gstreamer1.0-plugins-good',
+  multifilesink: 'gstreamer1.0-plugins-good',
+};
+
+/** Whether GStreamer can run the RTP/JPEG pipelines, and if not, why (with the package to install). */
+export type GstreamerStatus = { available: true; version: string } | { available: false; reason: string };
+
+/** Checks gst-launch-1.0 and every element with gst-inspect-1.0. */
+export function gstreamerStatus(): GstreamerStatus {
+  const version = spawnSync('gst-launch-1.0', ['--version'], { encoding: 'utf8' });
+  if (version.status !== 0) {
+    return {
+      available: false,
+      reason:
+        'gst-launch-1.0 not found: apt-get install gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad',
+    };
+  }
+  const missing = Object.keys(ELEMENT_PACKAGES).filter(
+    (element) => spawnSync('gst-inspect-1.0', [element], { stdio: 'ignore' }).status !== 0,
+  );
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((element) => ELEMENT_PACKAGES[element]!))];
+    return {
+      available: false,
+      reason: `GStreamer element(s) ${missing.join(', ')} missing: apt-get install ${packages.join(' ')}`,
+    };
+  }
+  return { available: true, version: version.stdout.split('\n')[0]!.trim() };
+}
+
+/**
+ * The issue's sender: `imagesequencesrc ! jpegparse ! clocksync ! rtpjpegpay ! udpsink`, files
+ * `pattern` (printf-style, e.g. frame-%04d.jpg) 0..count-1 at `fps`; `mtu` is the RTP packet size.
+ */
+export function gstSenderArgs(
+  pattern: string,
+  count: number,
+  fps: number,
+  port: number,
+  mtu: number,
+): string[] {
+  return [
+    'imagesequencesrc',
+    `location=${pattern}`,
+    'start-index=0',
+    `stop-index=${count - 1}`,
+    `framerate=${fps}/1`,
+    '!',
+    'jpegparse',
+    '!',
+    'clocksync',
+    '!',
+    'rtpjpegpay',
+    `mtu=${mtu}`,
+    '!',
+    'udpsink',
+    'host=127.0.0.1',
+    `port=${port}`,
+  ];
+}
+
+/**
+ * The issue's receiver: `udpsrc ! rtpjpegdepay ! multifilesink`. The receive buffer asked for is
+ * udpcam's default (32 MiB, both capped by net.core.rmem_max): with udpsrc's default (0: the
+ * kernel's 208 KiB) a 720p frame's burst overflows it and most frames are lost even at 0% loss.
+ */
+export function gstReceiverArgs(port: number, outPattern: string): string[] {
+  return [
+    'udpsrc',
+    'address=127.0.0.1',
+    `port=${port}`,
+    'buffer-size=33554432',
+    'caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=JPEG,payload=26',
+    '!',
+    'rtpjpegdepay',
+    '!',
+    'multifilesink',
+    'sync=false',
+    `location=${outPattern}`,
+  ];
+}
+
+/** A free UDP port on 127.0.0.1 (for udpsrc, which cannot report the port it bound). */
+export async function freeUdpPort(): Promise<number> {
+  const probe = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const port = probe.address().port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** A running child with its output lines. */
+export interface Child {
+  process: ChildProcess;
+  lines: string[];
+  /** The first output line matching `pattern` (rejects after `timeoutMs` or at exit). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<number | null>;
+  /** Sends `signal` (SIGTERM) and waits, SIGKILL after 3 s. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `command args`, pinned to `core` with taskset when given (exec keeps the pid). */
+export function startChild(command: string, args: readonly string[], core: number | undefined): Child {
+  const child =
+    core === undefined
+      ? spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
+  const onLine = (line: string) => {
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      const match = line.match(waiter.pattern);
+      if (match) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(match);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', onLine);
+  createInterface({ input: child.stderr! }).on('line', onLine);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    lines,
+    exited,
+    waitFor(pattern, timeoutMs = 10_000) {
+      const found = lines.map((line) => line.match(pattern)).find((match) => match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const fail = (why: string) =>
+          reject(new Error(`${command}: ${why} waiting for ${pattern}\n${lines.slice(-20).join('\n')}`));
+        const timer = setTimeout(() => fail('timed out'), timeoutMs);
+        waiters.push({
+          pattern,
+          resolve: (match) => {
+            clearTimeout(timer);
+            resolve(match);
+          },
+        });
+        exited.then(() => {
+          clearTimeout(timer);
+          fail('exited');
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** `node udpcam.js ...args` as a Child. */
+export function startUdpcam(args: readonly string[], core: number | undefined): Child {
+  return startChild(process.execPath, [UDPCAM_CLI, ...args], core);
+}
+
+/** CPU time (user + system, all threads) of process `pid` so far, µs; from /proc/PID/stat. */
+export function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/** USER_HZ, nearly always 100. */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** RGB pixels (3 channels) of a colour gradient plus seeded noise, like encodeTestJpeg's. */
+export function testRgb(width: number, height: number, seed: number, noise = 10): Buffer {
+  const random = seededRandom(seed);
+  const rgb = Buffer.alloc(width * height * 3);
+  const clamp = (value: number) => Math.max(0, Math.min(255, value));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      const jitter = (random() - 0.5) * noise;
+      rgb[at] = clamp((x * 255) / width + jitter);
+      rgb[at + 1] = clamp((y * 255) / height + jitter);
+      rgb[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
+    }
+  }
+  return rgb;
+}
+
+/**
+ * A JPEG as a webcam's MJPEG stream delivers it: baseline, 4:2:0, standard Huffman tables
+ * (sharp/libjpeg-turbo, quality 75). RTP/JPEG (RFC 2435) can carry exactly this kind; jpeg-js,
+ * udpcam's fallback encoder, writes 4:4:4, which rtpjpegpay refuses.
+ */
+export async function encodeWebcamJpeg(width: number, height: number, seed: number): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  return sharp(testRgb(width, height, seed), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 75, chromaSubsampling: '4:2:0', optimiseCoding: false })
+    .toBuffer();
+}
+
+/**
+ * A fresh folder holding `count` files frame-0000.jpg.. cycling over `images` (the first ones
+ * written, the rest hard links to them: 300 frames cost a few images of disk); returns the printf
+ * pattern imagesequencesrc wants. udpcam's dir: source reads the same files in the same order.
+ */
+export function writeFrameDir(dir: string, images: readonly Buffer[], count: number): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const name = (k: number) => path.join(dir, `frame-${String(k).padStart(4, '0')}.jpg`);
+  for (let k = 0; k < count; k++) {
+    if (k < images.length) writeFileSync(name(k), images[k]!);
+    else linkSync(name(k % images.length), name(k));
+  }
+  return path.join(dir, 'frame-%04d.jpg');
+}
+
+/** When each output file of a folder was complete: the last inotify event on its final name. */
+export class OutputWatcher {
+  /** File name → monotonic µs of its last event. */
+  readonly completedUs = new Map<string, number>();
+  readonly #watcher: FSWatcher;
+  readonly #onFile: ((count: number) => void) | undefined;
+
+  /**
+   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it; multifilesink
+   * (1.22) writes NAME.XXXXXX and renames it: the last event on the final name is, for both, the
+   * rename, when the whole file is there to read. Were a writer to write in place, the last
+   * event would still be its last write.
+   */
+  constructor(dir: string, onFile?: (count: number) => void) {
+    this.#onFile = onFile;
+    this.#watcher = watch(dir, (_event, name) => {
+      const atUs = monotonicUs();
+      if (!name || name.startsWith('.') || !name.endsWith('.jpg')) return;
+      const isNew = !this.completedUs.has(name);
+      this.completedUs.set(name, atUs);
+      if (isNew) this.#onFile?.(this.completedUs.size);
+    });
+  }
+
+  /** Output files in name order (both stacks number them in arrival order). */
+  files(): string[] {
+    return [...this.completedUs.keys()].sort();
+  }
+
+  close(): void {
+    this.#watcher.close();
+  }
+}

@@ -1,0 +1,61 @@
+/** Latency figures for the latency and snapshot benches: percentiles and log-spaced histograms. */
+
+/** p50/p95/p99/max of a set of latencies, µs (nearest rank, so p50 ≤ p95 ≤ p99 ≤ max always). */
+export interface LatencySummary {
+  count: number;
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+/** One histogram bin: latencies in [binUs, binEndUs), µs. */
+export interface HistogramBin {
+  binUs: number;
+  binEndUs: number;
+  count: number;
+}
+
+/** The value at quantile `q` (0..1] of an ascending list, by nearest rank. */
+export function quantile(sorted: readonly number[], q: number): number {
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/** Percentiles of `valuesUs` (µs, rounded to whole µs); undefined for an empty list. */
+export function summarize(valuesUs: readonly number[]): LatencySummary | undefined {
+  if (valuesUs.length === 0) return undefined;
+  const sorted = [...valuesUs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(quantile(sorted, q));
+  return { count: sorted.length, p50Us: at(0.5), p95Us: at(0.95), p99Us: at(0.99), maxUs: at(1) };
+}
+
+/**
+ * A histogram with `binsPerDecade` log-spaced bins (edges at 10^(k / binsPerDecade) µs), from the
+ * bin of the smallest value to that of the largest, empty bins included so a plotted line drops to
+ * zero between modes. Values under 1 µs go to the first bin.
+ */
+export function logHistogram(valuesUs: readonly number[], binsPerDecade = 10): HistogramBin[] {
+  if (valuesUs.length === 0) return [];
+  const binOf = (value: number) => Math.floor(Math.log10(Math.max(1, value)) * binsPerDecade);
+  const counts = new Map<number, number>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const value of valuesUs) {
+    const bin = binOf(value);
+    counts.set(bin, (counts.get(bin) ?? 0) + 1);
+    first = Math.min(first, bin);
+    last = Math.max(last, bin);
+  }
+  const edge = (bin: number) => Math.round(10 ** (bin / binsPerDecade));
+  const bins: HistogramBin[] = [];
+  for (let bin = first; bin <= last; bin++) {
+    bins.push({ binUs: edge(bin), binEndUs: edge(bin + 1), count: counts.get(bin) ?? 0 });
+  }
+  return bins;
+}
+
+/** µs as ms with 2 decimals, for tables. */
+export function ms(us: number | undefined): string {
+  return us === undefined ? '-' : (us / 1000).toFixed(2);
+}
