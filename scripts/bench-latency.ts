@@ -65,12 +65,12 @@ const quick = values.quick;
 const FPS = 30;
 const sizes = (values.sizes ?? (quick ? '640x360,1280x720' : '640x360,1280x720,1920x1080')).split(',');
 /** Measured frames per size, after the warm-up ones. */
-const measuredFrames = Number(values.frames ?? (quick ? 60 : 300));
+const measuredFrames = Number(values.frames ?? (quick ? 60 : 600));
 for (const size of sizes) if (!/^\d+x\d+$/.test(size)) throw new Error(`--sizes takes WxH,WxH…, got ${size}`);
 if (!Number.isInteger(measuredFrames) || measuredFrames < 1 || measuredFrames > 10_000)
   throw new Error(`--frames takes 1..10000, got ${values.frames}`);
-/** Frames left out at the start: JIT warm-up, the clock pings, the MJPEG client connecting. */
-const WARMUP_FRAMES = quick ? 10 : 15;
+/** Frames left out at the start (10 s): JIT warm-up, the clock pings, the MJPEG client connecting. */
+const WARMUP_FRAMES = quick ? 10 : 300;
 /** Files per size in the source folder (differently seeded, so consecutive frames differ). */
 const FILES_PER_SIZE = 3;
 /** The default --packet_size and its 100-chunk limit: a larger JPEG would be re-encoded, not passed through. */

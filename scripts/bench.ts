@@ -18,8 +18,8 @@ const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> =
   { name: 'cameras', what: 'receiver CPU vs number of cameras', limitMin: 5 },
   { name: 'loss', what: 'delivered frames vs datagram loss', limitMin: 5 },
   { name: 'fanout', what: 'HTTP fan-out: clients vs CPU and fps', limitMin: 5 },
-  { name: 'gstreamer', what: 'side by side with GStreamer RTP/JPEG', limitMin: 8 },
-  { name: 'snapshot', what: 'the snapshot-server table: 5 cameras at 4 fps', limitMin: 3 },
+  { name: 'gstreamer', what: 'side by side with GStreamer RTP/JPEG', limitMin: 10 },
+  { name: 'snapshot', what: 'the snapshot-server table: 5 cameras at 4 fps', limitMin: 5 },
   { name: 'encode', what: 'sender stages: encode, decode, warp, passthrough', limitMin: 5 },
   { name: 'sender', what: 'the whole sender loop per path', limitMin: 5 },
 ];
