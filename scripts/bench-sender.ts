@@ -55,6 +55,12 @@ const SIZES: ReadonlyArray<[number, number]> = quick
     ];
 const PACKET_SIZE = 1400;
 const QUALITY = 80;
+/**
+ * The JPEG files of the passthrough paths: quality 70, like a webcam's MJPEG. At 80 a noisy
+ * 1080p frame is ~173 kB, more than 100 chunks of 1400 bytes carry (140 kB), and the sender would
+ * re-encode every frame instead of passing it through.
+ */
+const FILE_QUALITY = 70;
 
 /** A UDP sink in its own process, so draining the socket costs this process nothing. */
 async function startSink(): Promise<{ port: number; stop: () => void }> {
@@ -249,7 +255,7 @@ try {
     const jpegDir = await mkdtemp(path.join(tmpdir(), 'udpcam-bench-sender-'));
     try {
       for (let i = 0; i < 3; i++) {
-        const jpeg = encodeTestJpeg({ width, height, quality: QUALITY, seed: i + 1 });
+        const jpeg = encodeTestJpeg({ width, height, quality: FILE_QUALITY, seed: i + 1 });
         await writeFile(path.join(jpegDir, `frame-${i}.jpg`), jpeg);
       }
       process.env.UDPCAM_BENCH_JPEG = path.join(jpegDir, 'frame-0.jpg');
@@ -297,6 +303,7 @@ const file = await saveResults(quick ? 'sender-quick' : 'sender', {
   seconds,
   packetSize: PACKET_SIZE,
   quality: QUALITY,
+  fileQuality: FILE_QUALITY,
   skipped,
   rows,
 });
