@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { ImageIdCycle } from '@udpcam/protocol';
 import { frameDatagrams, testFrames } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
-import { plotsDir, savePlot } from './lib/plot.js';
+import { plotsDir, savePlot, twoLines } from './lib/plot.js';
 import { fixed, machine, saveResults, sleep, table } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -123,48 +123,26 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  const cameras = {
+    field: 'cameras',
+    title: 'cameras',
+    scale: { type: 'log', base: 2 },
+    axis: { values: counts },
+  };
   const plot = await savePlot(
     'cameras',
-    {
-      title: `Receiver CPU vs cameras (720p, ${FPS} fps each, ~${Math.round(frames[0]!.length / 1000)} kB frames)`,
-      data: { values: results },
-      hconcat: [
-        {
-          width: 300,
-          height: 220,
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: {
-              field: 'cameras',
-              type: 'quantitative',
-              scale: { type: 'log', base: 2 },
-              axis: { values: counts },
-            },
-            y: { field: 'receiverCores', type: 'quantitative', title: 'receiver CPU (cores)' },
-          },
-        },
-        {
-          width: 300,
-          height: 220,
-          mark: { type: 'line', point: true, color: '#e45756' },
-          encoding: {
-            x: {
-              field: 'cameras',
-              type: 'quantitative',
-              scale: { type: 'log', base: 2 },
-              axis: { values: counts },
-            },
-            y: {
-              field: 'deliveredRatio',
-              type: 'quantitative',
-              title: 'frames delivered whole',
-              axis: { format: '%' },
-              scale: { domain: [0, 1] },
-            },
-          },
-        },
-      ],
-    },
+    twoLines(
+      `Receiver CPU vs cameras (720p, ${FPS} fps each, ~${Math.round(frames[0]!.length / 1000)} kB frames)`,
+      results,
+      cameras,
+      { field: 'receiverCores', title: 'receiver CPU (cores)' },
+      {
+        field: 'deliveredRatio',
+        title: 'frames delivered whole',
+        axis: { format: '%' },
+        scale: { domain: [0, 1] },
+      },
+    ),
     plotsDir(quick),
   );
   console.log(`plot: ${plot}`);

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { chunkFrame, withFrameMeta } from '@udpcam/protocol';
 import { AreaWarp } from '@udpcam/sender';
 import { type JpegCodec, loadCodec } from '@udpcam/sender/encoders';
-import { encodeTestJpeg, seededRandom } from './lib/frames.js';
+import { encodeTestJpeg, insetArea, seededRandom } from './lib/frames.js';
 import { fixed, machine, median, saveResults, table } from './lib/report.js';
 
 const TARGET_PASSTHROUGH_MS = 0.3;
@@ -135,27 +135,12 @@ for (const [width, height] of SIZES) {
   }
 }
 
-// The area warp (bilinear, one thread; the sender runs it on a worker): a quad inset 10 % onto
-// an output of the source's size, the most a warp of that source costs.
+// The area warp (bilinear, one thread; the sender runs it on a worker) of insetArea.
 const warps: Array<{ size: string; timing: Timing }> = [];
 for (const [width, height] of SIZES) {
   const rgba = cameraLike(width, height);
-  const dx = width / 10;
-  const dy = height / 10;
-  const warp = new AreaWarp({
-    selected_rect: [
-      [dx, dy],
-      [width - dx, dy * 1.5],
-      [width - dx * 1.5, height - dy],
-      [dx, height - dy],
-    ],
-    visible_rect: [
-      [0, 0],
-      [width, 0],
-      [width, height],
-      [0, height],
-    ],
-  });
+  const warp = new AreaWarp(insetArea(width, height));
+
   warps.push({
     size: `${width}x${height}`,
     timing: await time(async () => warp.warp({ data: rgba, width, height })),

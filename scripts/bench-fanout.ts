@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { ImageIdCycle } from '@udpcam/protocol';
 import { frameDatagrams, testFrames } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
-import { plotsDir, savePlot } from './lib/plot.js';
+import { plotsDir, savePlot, twoLines } from './lib/plot.js';
 import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -171,38 +171,15 @@ async function main(): Promise<void> {
       `target: ${TARGET.clients} clients each >= ${TARGET.fps} fps at <= ${TARGET.cores} core: ${met ? 'met' : 'NOT met'}`,
     );
   }
-  const axis = { field: 'clients', type: 'quantitative', title: 'MJPEG clients' } as const;
   const plot = await savePlot(
     'fanout',
-    {
-      title: `HTTP fan-out: one 720p camera at ${FPS} fps to N MJPEG clients`,
-      data: { values: results },
-      hconcat: [
-        {
-          width: 300,
-          height: 220,
-          mark: { type: 'line', point: true },
-          encoding: {
-            x: axis,
-            y: { field: 'serverCores', type: 'quantitative', title: 'server CPU (cores)' },
-          },
-        },
-        {
-          width: 300,
-          height: 220,
-          mark: { type: 'line', point: true, color: '#e45756' },
-          encoding: {
-            x: axis,
-            y: {
-              field: 'clientFpsMin',
-              type: 'quantitative',
-              title: 'slowest client (fps)',
-              scale: { domain: [0, FPS + 2] },
-            },
-          },
-        },
-      ],
-    },
+    twoLines(
+      `HTTP fan-out: one 720p camera at ${FPS} fps to N MJPEG clients`,
+      results,
+      { field: 'clients', title: 'MJPEG clients' },
+      { field: 'serverCores', title: 'server CPU (cores)' },
+      { field: 'clientFpsMin', title: 'slowest client (fps)', scale: { domain: [0, FPS + 2] } },
+    ),
     plotsDir(quick),
   );
   console.log(`plot: ${plot}`);

@@ -13,7 +13,8 @@
  *   ffmpeg pipe      ffmpeg lavfi → MJPEG on stdout → split → stamp → send, at 30 fps (ffmpeg's
  *                    rate; the figure is the sender process's CPU per frame, ffmpeg's own excluded)
  *   jpeg-js / sharp  test pattern (RGBA) → encode (jpeg-js on a worker thread, or sharp)
- *   + warp           the same with the area warp (a quad inset 10 %, output at the source size);
+ *   + warp           the same with the area warp on its worker thread, as udpcam send --area runs
+ *                    it (lib/frames.ts insetArea: a quad inset 10 %, output at the source size);
  *                    for passthrough + warp the JPEG is decoded first (sharp)
  *
  *   node build/scripts/bench-sender.js [--quick] [--seconds 3]
@@ -25,20 +26,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  AreaWarp,
   DirectorySource,
   FfmpegSource,
   type FrameEvent,
   type FrameSource,
-  type FrameTransform,
   type JpegCodec,
   loadCodec,
   Sender,
   TestPatternSource,
   Transmitter,
   WebcamSource,
+  WorkerWarp,
 } from '@udpcam/sender';
-import { encodeTestJpeg } from './lib/frames.js';
+import { encodeTestJpeg, insetArea } from './lib/frames.js';
 import { fixed, machine, saveResults, table } from './lib/report.js';
 
 const { values } = parseArgs({
@@ -81,27 +81,6 @@ async function fakeFswebcam(): Promise<string> {
   const script = '#!/bin/sh\nfor last; do :; done\nexec cp "$UDPCAM_BENCH_JPEG" "$last"\n';
   await writeFile(path.join(dir, 'fswebcam'), script, { mode: 0o755 });
   return dir;
-}
-
-/** The warp the "+ warp" paths apply: a quad inset 10 % (skewed a little), output at w x h. */
-function insetWarp(width: number, height: number): FrameTransform {
-  const dx = width / 10;
-  const dy = height / 10;
-  const warp = new AreaWarp({
-    selected_rect: [
-      [dx, dy],
-      [width - dx, dy * 1.5],
-      [width - dx * 1.5, height - dy],
-      [dx, height - dy],
-    ],
-    visible_rect: [
-      [0, 0],
-      [width, 0],
-      [width, height],
-      [0, height],
-    ],
-  });
-  return { width, height, apply: (rgba) => warp.warp(rgba) };
 }
 
 interface Path {
@@ -203,7 +182,7 @@ async function runPath(spec: Path, width: number, height: number, jpegDir: strin
     fps: spec.fps,
     quality: QUALITY,
     durationMs: seconds * 1000 + (spec.fps < 1000 ? 1000 : 300),
-    ...(spec.warp ? { transform: insetWarp(width, height) } : {}),
+    ...(spec.warp ? { transform: new WorkerWarp(insetArea(width, height)) } : {}),
   });
   // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in.
   const events: FrameEvent[] = [];

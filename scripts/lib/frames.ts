@@ -4,6 +4,7 @@
  * the way dgram delivers them: one Buffer, 5-byte header and payload together.
  */
 import { chunkFrame, readFrameMeta, withFrameMeta } from '@udpcam/protocol';
+import type { CaptureArea } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
 
 /** What to encode: size in pixels, jpeg-js quality and the amplitude of the pixel noise. */
@@ -99,4 +100,27 @@ export function isFrameIntact(data: Buffer, pool: readonly Buffer[]): boolean {
 /** A frame's datagrams as dgram hands them to a 'message' handler: header and payload in one Buffer. */
 export function frameDatagrams(frame: Buffer, imageId: number, packetSize: number): Buffer[] {
   return chunkFrame(frame, imageId, packetSize).map(([header, payload]) => Buffer.concat([header, payload]));
+}
+
+/**
+ * The benches' capture area for a w x h source: a quad inset 10 % (skewed a little) straightened
+ * onto an output of the source's size — the most a warp of that source costs.
+ */
+export function insetArea(width: number, height: number): CaptureArea {
+  const dx = width / 10;
+  const dy = height / 10;
+  return {
+    selected_rect: [
+      [dx, dy],
+      [width - dx, dy * 1.5],
+      [width - dx * 1.5, height - dy],
+      [dx, height - dy],
+    ],
+    visible_rect: [
+      [0, 0],
+      [width, 0],
+      [width, height],
+      [0, height],
+    ],
+  };
 }

@@ -51,3 +51,31 @@ export async function savePlot(name: string, spec: TopLevelSpec, dir = PLOTS_DIR
   await writeFile(file, await renderSvg(spec));
   return file;
 }
+
+/** One y axis of twoLines: a field of the rows, its title and optional vega-lite scale/axis. */
+export interface LineAxis {
+  field: string;
+  title: string;
+  scale?: Record<string, unknown>;
+  axis?: Record<string, unknown>;
+}
+
+/** Two line plots side by side over the same x (e.g. CPU and fps against the number of clients). */
+export function twoLines(
+  title: string,
+  rows: object[],
+  x: LineAxis,
+  left: LineAxis,
+  right: LineAxis,
+): TopLevelSpec {
+  const panel = (y: LineAxis, color: string) => ({
+    width: 300,
+    height: 220,
+    mark: { type: 'line' as const, point: true, color },
+    encoding: {
+      x: { ...x, type: 'quantitative' as const },
+      y: { ...y, type: 'quantitative' as const },
+    },
+  });
+  return { title, data: { values: rows }, hconcat: [panel(left, '#4c78a8'), panel(right, '#e45756')] };
+}
