@@ -151,7 +151,7 @@ for (const host of ['127.0.0.1', '::1']) {
 }
 
 describe('Transmitter edge cases', () => {
-  it('keeps sending to a port where nobody listens, without crashing', async () => {
+  it('keeps sending to a port where nobody listens, and reaches a receiver that starts later', async () => {
     // Bind and close a socket to get a port that is (almost certainly) free.
     const probe = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
@@ -167,7 +167,19 @@ describe('Transmitter edge cases', () => {
       // Give an ICMP port-unreachable time to come back; it must not surface as an error.
       await sleep(10);
     }
-    await transmitter.close();
+    // A receiver that starts late gets the frames from then on (the socket is connected).
+    const late = dgram.createSocket('udp4');
+    const received: Buffer[] = [];
+    late.on('message', (datagram) => received.push(datagram));
+    await new Promise<void>((resolve) => late.bind(port, '127.0.0.1', () => resolve()));
+    try {
+      const result = await transmitter.send(jpeg);
+      for (let i = 0; i < 100 && received.length < result.datagrams; i++) await sleep(10);
+      assert.equal(received.length, result.datagrams);
+    } finally {
+      late.close();
+      await transmitter.close();
+    }
   });
 
   it('resolves a host name once and sends to it', async () => {
