@@ -313,6 +313,9 @@ export class FfmpegSource implements FrameSource {
     }
     const child = this.#child;
     if (!child) return;
+    // Ours to end now: its 'close' (which comes after 'exit', once stdio is drained) must not
+    // report an exit or leave a pid behind.
+    this.#child = undefined;
     await new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) {
         resolve();
