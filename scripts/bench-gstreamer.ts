@@ -41,6 +41,7 @@ import {
   gstSenderArgs,
   OutputWatcher,
   processCpuUs,
+  sendDirArgs,
   startChild,
   startUdpcam,
   testRgb,
@@ -155,26 +156,10 @@ function startSender(
       core,
     );
   }
-  const args = [
-    'send',
-    '--source',
-    `dir:${dir}`,
-    '--fps',
-    String(FPS),
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--frames',
-    String(count),
-    '--packet_size',
-    String(packetSize),
-    '--json',
-    '--status-interval',
-    '3600',
-  ];
-  if (stack === 'udpcam') args.push('--no-meta');
-  return startUdpcam(args, core);
+  return startUdpcam(
+    sendDirArgs({ dir, fps: FPS, port, frames: count, packetSize, meta: stack !== 'udpcam' }),
+    core,
+  );
 }
 
 /** Waits for a sender to finish (bounded by its frames' time plus 15 s); throws if it failed. */

@@ -44,6 +44,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg } from './lib/frames.js';
+import { sendDirArgs, UDPCAM_CLI } from './lib/gstreamer.js';
 import { hasTaskset } from './lib/ipc.js';
 import { type ClockOffset, IpcPeer, measureClockOffset } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
@@ -76,7 +77,6 @@ const FILES_PER_SIZE = 3;
 /** The default --packet_size and its 100-chunk limit: a larger JPEG would be re-encoded, not passed through. */
 const MAX_FRAME_BYTES = 100 * 1400;
 
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/udpcam.js', import.meta.url));
 const RECEIVER = fileURLToPath(new URL('./lib/latency-receiver.js', import.meta.url));
 const PROBE = pathToFileURL(fileURLToPath(new URL('./lib/latency-sender-probe.js', import.meta.url))).href;
 const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles', 'latency');
@@ -197,21 +197,8 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
       ...profileFlags,
       '--import',
       PROBE,
-      CLI,
-      'send',
-      '--source',
-      `dir:${dir}`,
-      '--fps',
-      String(FPS),
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(ready.udpPort),
-      '--frames',
-      String(total),
-      '--json',
-      '--status-interval',
-      '60',
+      UDPCAM_CLI,
+      ...sendDirArgs({ dir, fps: FPS, port: ready.udpPort, frames: total }),
     ],
     0,
     'pipe',

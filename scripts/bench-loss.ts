@@ -27,6 +27,7 @@ import {
   gstReceiverArgs,
   gstreamerStatus,
   gstSenderArgs,
+  sendDirArgs,
   startChild,
   startUdpcam,
   writeFrameDir,
@@ -202,25 +203,7 @@ async function main(): Promise<void> {
           frameEnd: 'none',
         });
         const sender = startUdpcam(
-          [
-            'send',
-            '--source',
-            `dir:${udpcamIn}`,
-            '--fps',
-            String(FPS),
-            '--ip',
-            '127.0.0.1',
-            '--port',
-            String(relay.port),
-            '--frames',
-            String(FRAMES),
-            '--no-meta',
-            '--packet_size',
-            String(packetSize),
-            '--json',
-            '--status-interval',
-            '3600',
-          ],
+          sendDirArgs({ dir: udpcamIn, fps: FPS, port: relay.port, frames: FRAMES, packetSize, meta: false }),
           undefined,
         );
         await finish(sender, FRAMES);

@@ -181,6 +181,39 @@ export function startChild(command: string, args: readonly string[], core: numbe
 }
 
 /** `node udpcam.js ...args` as a Child. */
+/** What a bench's `udpcam send` of a folder of JPEGs varies. */
+export interface SendDirOptions {
+  dir: string;
+  fps: number;
+  port: number;
+  frames: number;
+  packetSize?: number;
+  /** Stamp the metadata segment (default true); false sends the files byte for byte. */
+  meta?: boolean;
+}
+
+/** `udpcam send` argv for the benches: the files of `dir` to 127.0.0.1:port, JSON logs, no status lines. */
+export function sendDirArgs({ dir, fps, port, frames, packetSize, meta = true }: SendDirOptions): string[] {
+  return [
+    'send',
+    '--source',
+    `dir:${dir}`,
+    '--fps',
+    String(fps),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--frames',
+    String(frames),
+    ...(packetSize === undefined ? [] : ['--packet_size', String(packetSize)]),
+    ...(meta ? [] : ['--no-meta']),
+    '--json',
+    '--status-interval',
+    '3600',
+  ];
+}
+
 export function startUdpcam(args: readonly string[], core: number | undefined): Child {
   return startChild(process.execPath, [UDPCAM_CLI, ...args], core);
 }
