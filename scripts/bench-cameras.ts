@@ -11,14 +11,13 @@
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ImageIdCycle } from '@udpcam/protocol';
 import { frameDatagrams, testFrames } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
 import { plotsDir, savePlot, twoLines } from './lib/plot.js';
 import { fixed, machine, saveResults, sleep, table } from './lib/report.js';
+import { type FanoutCpu, startServerChild } from './lib/server-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,23 +31,6 @@ const counts = (values.cameras ?? (quick ? '1,4' : '1,2,4,8,16,32,64')).split(',
 const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 4000));
 const FPS = 30;
 
-/** A fresh receiver for each step, so senders from the step before hold no slots. */
-async function startServer() {
-  const serverPath = fileURLToPath(new URL('./lib/fanout-server.js', import.meta.url));
-  const server = hasTaskset()
-    ? spawn('taskset', ['-c', '1', process.execPath, serverPath], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(process.execPath, [serverPath], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: server.stdout! });
-  const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
-  const udpPort = Number((await nextLine()).split(' ')[1]);
-  const ask = async () => {
-    server.stdin!.write('cpu\n');
-    return JSON.parse(await nextLine()) as { cpuUs: number; frames: number };
-  };
-  const stop = () => server.stdin!.write('exit\n');
-  return { udpPort, ask, stop };
-}
-
 async function main(): Promise<void> {
   if (hasTaskset()) spawn('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
   const frames = testFrames(60);
@@ -57,7 +39,10 @@ async function main(): Promise<void> {
   const results = [];
   for (const n of counts) {
     process.stdout.write(`[${n} camera${n === 1 ? '' : 's'}] `);
-    const { udpPort, ask, stop } = await startServer();
+    // A fresh receiver for each step, so senders from the step before hold no slots.
+    const { udpPort, ask, stop } = await startServerChild('fanout-server', {
+      core: hasTaskset() ? 1 : undefined,
+    });
     const sockets = await Promise.all(
       Array.from({ length: n }, async () => {
         const socket = dgram.createSocket('udp4');
@@ -86,17 +71,17 @@ async function main(): Promise<void> {
       ),
     );
     await sleep(1000);
-    const before = await ask();
+    const before = await ask<FanoutCpu>();
     counting = true;
     const started = performance.now();
     await sleep(windowMs);
-    const after = await ask();
+    const after = await ask<FanoutCpu>();
     counting = false;
     const seconds = (performance.now() - started) / 1000;
     for (const timer of [...starts, ...intervals]) clearTimeout(timer);
     await sleep(200);
     for (const socket of sockets) socket.close();
-    stop();
+    await stop();
     const cores = (after.cpuUs - before.cpuUs) / 1e6 / seconds;
     const delivered = (after.frames - before.frames) / Math.max(1, sentInWindow);
     results.push({

@@ -13,14 +13,13 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ImageIdCycle } from '@udpcam/protocol';
 import { frameDatagrams, testFrames } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
 import { plotsDir, savePlot, twoLines } from './lib/plot.js';
 import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
+import { type FanoutCpu, startServerChild } from './lib/server-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,17 +70,9 @@ function pinSelf(core: number): void {
 
 async function main(): Promise<void> {
   pinSelf(0);
-  const serverPath = fileURLToPath(new URL('./lib/fanout-server.js', import.meta.url));
-  const command = hasTaskset() ? 'taskset' : process.execPath;
-  const args = hasTaskset() ? ['-c', '1', process.execPath, serverPath] : [serverPath];
-  const server = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: server.stdout! });
-  const nextLine = () => new Promise<string>((resolve) => lines.once('line', resolve));
-  const [, udpPort, httpPort] = (await nextLine()).split(' ').map(Number) as [unknown, number, number];
-  const ask = async () => {
-    server.stdin!.write('cpu\n');
-    return JSON.parse(await nextLine()) as { cpuUs: number; frames: number; clients: number };
-  };
+  const { udpPort, httpPort, ask, stop } = await startServerChild('fanout-server', {
+    core: hasTaskset() ? 1 : undefined,
+  });
 
   const frames = testFrames(60);
   console.log(
@@ -109,12 +100,12 @@ async function main(): Promise<void> {
     );
     for (const request of requests) request.on('error', () => {});
     await sleep(1000);
-    const before = await ask();
+    const before = await ask<FanoutCpu>();
     const startParts = clients.map((c) => c.parts);
     const started = performance.now();
     process.stdout.write(`measuring ${windowMs} ms… `);
     await sleep(windowMs);
-    const after = await ask();
+    const after = await ask<FanoutCpu>();
     const seconds = (performance.now() - started) / 1000;
     const fps = clients.map((c, i) => (c.parts - startParts[i]!) / seconds);
     const cores = (after.cpuUs - before.cpuUs) / 1e6 / seconds;
@@ -139,7 +130,7 @@ async function main(): Promise<void> {
   }
   clearInterval(feeder);
   socket.close();
-  server.stdin!.write('exit\n');
+  await stop();
 
   console.log(`\nHTTP fan-out of one 720p camera at ${FPS} fps (server pinned to one core)`);
   console.log(

@@ -22,15 +22,12 @@
  * Writes bench-results/snapshot.json (--quick: snapshot-quick.json). --cpu-prof profiles the
  * server into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json). Traffic stays on 127.0.0.1.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ImageIdCycle, withFrameMeta } from '@udpcam/protocol';
 import { cameraId } from '@udpcam/receiver';
@@ -42,6 +39,7 @@ import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import { type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
 import { savePlot } from './lib/plot.js';
 import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+import { type ServerChild, startServerChild } from './lib/server-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -79,57 +77,6 @@ const CPU_TARGET_PERCENT = 0.5;
 const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles', 'snapshot');
 
 const pin = hasTaskset() && os.cpus().length >= 2;
-
-/**
- * A child on core 1 that speaks fanout-server's line protocol (the server, or the bare-socket
- * yardstick): its ports, CPU time (µs) and memory on request.
- */
-async function startChild(name: 'fanout-server' | 'latency-bare-socket', profile = false) {
-  const script = fileURLToPath(new URL(`./lib/${name}.js`, import.meta.url));
-  const node = [
-    ...(profile ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR] : []),
-    script,
-  ];
-  // taskset execs node, so the child's pid is the server's (for /proc/<pid>/status).
-  const server = pin
-    ? spawn('taskset', ['-c', '1', process.execPath, ...node], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(process.execPath, node, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: server.stdout! });
-  const nextLine = () =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not answer within 10 s`)), 10_000);
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-  const [, udpPort, httpPort] = (await nextLine()).split(' ').map(Number) as [number, number, number?];
-  const cpuUs = async () => {
-    server.stdin!.write('cpu\n');
-    return (JSON.parse(await nextLine()) as { cpuUs: number }).cpuUs;
-  };
-  /** Resident and peak resident memory from /proc (Linux), bytes. */
-  const memory = () => {
-    try {
-      const status = readFileSync(`/proc/${server.pid}/status`, 'latin1');
-      const kib = (field: string) =>
-        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-      return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
-    } catch {
-      return { rssBytes: null, peakRssBytes: null };
-    }
-  };
-  /** Asks the child to exit (killing it after 5 s); does nothing once it has. */
-  const stop = async () => {
-    if (server.exitCode !== null || server.signalCode !== null) return;
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.stdin!.write('exit\n');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { udpPort, httpPort, cpuUs, memory, stop };
-}
 
 /** The 5 cameras: paced sends of stamped frames, each from its own socket. */
 async function startCameras(udpPort: number, bases: readonly Buffer[], alsoTo: Set<number>) {
@@ -242,7 +189,7 @@ function plotSpec(series: Record<string, readonly number[]>): TopLevelSpec {
 
 /** CPU of the server over `windowMs` as % of one core, with what `during` returns. */
 async function cpuWindow<T>(
-  server: Awaited<ReturnType<typeof startChild>>,
+  server: ServerChild,
   windowMs: number,
   during: () => Promise<T>,
 ): Promise<{ percent: number; seconds: number; result: T }> {
@@ -272,12 +219,17 @@ async function main(): Promise<void> {
   console.log(
     `snapshot: ${CAMERAS} cameras × ${FPS} fps of 1280x720 JPEGs (~${Math.round(frameBytes / 1000)} kB)${pin ? '; server on core 1, cameras and clients on core 0' : ' (not pinned)'}`,
   );
-  const server = await startChild('fanout-server', values['cpu-prof']);
-  let yardstick: Awaited<ReturnType<typeof startChild>> | undefined;
+  const server = await startServerChild('fanout-server', {
+    core: pin ? 1 : undefined,
+    nodeArgs: values['cpu-prof']
+      ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
+      : [],
+  });
+  let yardstick: ServerChild | undefined;
   let stopCameras: (() => void) | undefined;
   const base = `http://127.0.0.1:${server.httpPort}`;
   try {
-    yardstick = await startChild('latency-bare-socket');
+    yardstick = await startServerChild('latency-bare-socket', { core: pin ? 1 : undefined });
     const alsoTo = new Set([yardstick.udpPort]);
     const cameras = await startCameras(server.udpPort, bases, alsoTo);
     stopCameras = cameras.stop;
