@@ -1,6 +1,8 @@
 /** Runs the real `udpcam` CLI as a child process and reads its output line by line. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -104,6 +106,35 @@ export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; 
   const cli = startCli(['receive', '--port', '0', ...args]);
   const match = await cli.waitFor(/receiving on udp .*:(\d+)/);
   return { cli, port: Number(match[1]) };
+}
+
+/**
+ * Runs `udpcam send ARGS --frames N` into a `udpcam receive --out DIR`, waits until the N frames
+ * are on disk and returns the first one's path (frames are named in arrival order).
+ */
+export async function sendToDisk(dir: string, frames: number, sendArgs: string[]): Promise<string> {
+  const { cli: receiver, port } = await startReceiver([
+    '--bind',
+    '127.0.0.1',
+    '--out',
+    dir,
+    '--status-interval',
+    '0.2',
+    '--json',
+  ]);
+  try {
+    const sent = await runCli(['send', '--port', String(port), '--frames', String(frames), ...sendArgs]);
+    if (sent.code !== 0) throw new Error(`udpcam send exited with ${sent.code}: ${sent.stderr}`);
+    await receiver.waitFor(new RegExp(`"written":${frames}[,}]`), 10_000);
+  } catch (error) {
+    await receiver.stop();
+    throw error;
+  }
+  const code = await receiver.stop();
+  if (code !== 0) throw new Error(`udpcam receive exited with ${code}`);
+  const [camera] = await readdir(dir);
+  const [first] = (await readdir(path.join(dir, camera!))).sort();
+  return path.join(dir, camera!, first!);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { assertSchemaValid, EXISTING_AREA, startArea } from '../../helpers/area.js';
 import { CHROMIUM_MISSING, launchChromium, naturalWidth, waitUntil } from '../../helpers/browser.js';
-import { runCli, startReceiver } from '../../helpers/cli.js';
+import { sendToDisk } from '../../helpers/cli.js';
 import { lumaSpread } from '../../helpers/jpeg.js';
 
 /** Where the screenshot of the page is left for people to look at (overwritten on each run). */
@@ -138,42 +138,19 @@ describe('area page', { skip: CHROMIUM_MISSING }, () => {
     ]);
 
     // The sender warps with this file: each marker's centre lands where the quad's homography puts it.
-    const frames = path.join(dir, 'frames');
-    const { cli: receiver, port } = await startReceiver([
-      '--bind',
-      '127.0.0.1',
-      '--out',
-      frames,
-      '--status-interval',
-      '0.2',
-      '--json',
+    const first = await sendToDisk(path.join(dir, 'frames'), 2, [
+      '--source',
+      'test',
+      '--size',
+      '640x360',
+      '--fps',
+      '10',
+      '--quality',
+      '95',
+      '--area',
+      out,
     ]);
-    try {
-      const sent = await runCli([
-        'send',
-        '--port',
-        String(port),
-        '--source',
-        'test',
-        '--size',
-        '640x360',
-        '--frames',
-        '2',
-        '--fps',
-        '10',
-        '--quality',
-        '95',
-        '--area',
-        out,
-      ]);
-      assert.equal(sent.code, 0, sent.stderr);
-      await receiver.waitFor(/"written":2[,}]/, 10_000);
-    } finally {
-      assert.equal(await receiver.stop(), 0);
-    }
-    const [camera] = await readdir(frames);
-    const [first] = (await readdir(path.join(frames, camera!))).sort();
-    const image = jpeg.decode(await readFile(path.join(frames, camera!, first!)));
+    const image = jpeg.decode(await readFile(first));
     const pixel = (x: number, y: number) => [
       ...image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3),
     ];
