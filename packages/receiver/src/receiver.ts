@@ -6,11 +6,13 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { BlockList, isIP } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import {
   type AssembledFrame,
   type AssemblerOptions,
+  type Clock,
+  epochMicrosAt,
   FrameAssembler,
+  monotonicClock,
   readFrameMeta,
   UdpcamError,
 } from '@udpcam/protocol';
@@ -39,6 +41,8 @@ export interface ReceiverOptions {
   groupInterface?: string;
   /** Only senders in these CIDR ranges (e.g. 10.0.0.0/8, ::1/128) are heard; others are counted and ignored. */
   allow?: readonly string[];
+  /** Monotonic ms for every time decision (reassembly, rates, online, receive stamps); default performance.now. */
+  clock: Clock;
 }
 
 export const DEFAULT_RECEIVER_OPTIONS = {
@@ -47,6 +51,7 @@ export const DEFAULT_RECEIVER_OPTIONS = {
   expireIntervalMs: 50,
   names: {},
   offlineAfterMs: 3000,
+  clock: monotonicClock,
 } as const;
 
 /** Latency samples kept per camera for percentiles. */
@@ -61,7 +66,7 @@ export class CameraState {
   bytes = 0;
   /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
   lastFrameUs = 0;
-  /** performance.now() of the last frame. */
+  /** Receiver clock time (ms) of the last frame. */
   lastFrameAt = Number.NEGATIVE_INFINITY;
   /** Capture → complete, in µs, of the last frame that carried metadata. */
   lastLatencyUs: number | undefined = undefined;
@@ -104,8 +109,8 @@ export class CameraState {
 }
 
 /** Wall-clock now in µs since the epoch, with sub-ms precision (same clock as the sender's stamp). */
-export function epochMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+export function epochMicros(clock: Clock = monotonicClock): number {
+  return epochMicrosAt(clock());
 }
 
 /**
@@ -162,6 +167,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   #expireTimer: NodeJS.Timeout | undefined;
   readonly #names: Readonly<Record<string, string>>;
   readonly offlineAfterMs: number;
+  /** The clock every time decision reads (see ReceiverOptions.clock). */
+  readonly clock: Clock;
   /** Cameras remembered at most (twice the assembler's sender limit). */
   readonly maxCameras: number;
   /** Datagrams from senders outside --allow. */
@@ -189,6 +196,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#socket = socket;
     this.#names = options.names;
     this.offlineAfterMs = options.offlineAfterMs;
+    const clock = options.clock;
+    this.clock = clock;
     this.maxCameras = 2 * this.assembler.options.maxSenders;
     const assembler = this.assembler;
     const allowed = options.allow === undefined ? undefined : allowList(options.allow);
@@ -207,7 +216,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         lastPort = info.port;
         lastKey = senderKey(info.address, info.port, info.family);
       }
-      const frame = assembler.push(datagram, lastKey, performance.now());
+      const frame = assembler.push(datagram, lastKey, clock());
       if (frame !== undefined) this.#deliver(frame);
       this.#scheduleExpiry();
     });
@@ -224,7 +233,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const needed = this.assembler.needsExpiry && !this.#closed;
     if (needed && this.#expireTimer === undefined) {
       this.#expireTimer = setInterval(() => {
-        this.assembler.expire(performance.now());
+        this.assembler.expire(this.clock());
         this.#scheduleExpiry();
       }, this.#expireIntervalMs);
       this.#expireTimer.unref();
@@ -250,7 +259,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   /** Whether a camera sent a frame within `offlineAfterMs`. */
-  isOnline(camera: CameraState, nowMs = performance.now()): boolean {
+  isOnline(camera: CameraState, nowMs = this.clock()): boolean {
     return nowMs - camera.lastFrameAt <= this.offlineAfterMs;
   }
 
@@ -288,7 +297,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.#forgetOfflineCameras(assembled.completedAt);
       this.#cameras.set(assembled.sender, camera);
     }
-    const receivedUs = epochMicros();
+    const receivedUs = epochMicrosAt(assembled.completedAt);
     const meta = readFrameMeta(assembled.data);
     camera.record(
       assembled.data.length,

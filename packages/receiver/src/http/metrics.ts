@@ -16,7 +16,7 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
   const cameras = [...receiver.cameras()];
   const label = (camera: string, extra = '') => `{camera="${escapeLabel(camera)}"${extra}}`;
   const stats = cameras.map((c) => [c, receiver.assembler.senderStats(c.sender)] as const);
-  const now = performance.now();
+  const now = receiver.clock();
   metric(
     'udpcam_frames_total',
     'counter',

@@ -6,6 +6,7 @@
  * frames and never delays the others or holds more than one frame in memory.
  */
 import type { ServerResponse } from 'node:http';
+import { type Clock, monotonicClock } from '@udpcam/protocol';
 import type { ReceivedFrame } from '../frame.js';
 import { RateCounter } from '../rate.js';
 
@@ -37,16 +38,21 @@ const PART_END = Buffer.from('\r\n', 'latin1');
 
 /** One client of a stream. */
 export class MjpegClient {
-  readonly connectedAt = performance.now();
+  /** Clock time (ms) the client connected. */
+  readonly connectedAt: number;
   readonly #response: ServerResponse;
+  readonly #clock: Clock;
   readonly #rate = new RateCounter();
   #pending: { header: Buffer; frame: ReceivedFrame } | undefined;
   sent = 0;
   skipped = 0;
   bytes = 0;
 
-  constructor(response: ServerResponse) {
+  /** `clock` times the client's fps (default performance.now). */
+  constructor(response: ServerResponse, clock: Clock = monotonicClock) {
     this.#response = response;
+    this.#clock = clock;
+    this.connectedAt = clock();
     response.on('drain', () => {
       const pending = this.#pending;
       if (pending === undefined) return;
@@ -56,7 +62,7 @@ export class MjpegClient {
   }
 
   /** Frames per second actually written to this client, over the last ~2 s. */
-  fps(nowMs = performance.now()): number {
+  fps(nowMs = this.#clock()): number {
     return this.#rate.rate(nowMs);
   }
 
@@ -86,16 +92,16 @@ export class MjpegClient {
     response.uncork();
     this.sent++;
     this.bytes += header.length + frame.data.length + PART_END.length;
-    this.#rate.add(performance.now());
+    this.#rate.add(this.#clock());
   }
 }
 
 /** Starts an MJPEG response on `response` (headers only; frames come through `MjpegClient.offer`). */
-export function startMjpeg(response: ServerResponse): MjpegClient {
+export function startMjpeg(response: ServerResponse, clock: Clock = monotonicClock): MjpegClient {
   // Close-delimited like µStreamer and mjpg-streamer, not chunked: every MJPEG client reads that.
   response.useChunkedEncodingByDefault = false;
   response.shouldKeepAlive = false;
   response.writeHead(200, MJPEG_HEADERS);
   response.flushHeaders();
-  return new MjpegClient(response);
+  return new MjpegClient(response, clock);
 }

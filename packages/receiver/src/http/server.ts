@@ -229,7 +229,7 @@ export class HttpServer implements FrameSink {
     if (!match) return json(response, 404, { error: `no such path: ${path}` });
     const id = match[1]!;
     // Frames past --ring-seconds go even when no new frame pushes them out.
-    this.#cameras.get(id)?.ring.prune(epochMicros());
+    this.#cameras.get(id)?.ring.prune(epochMicros(this.#receiver.clock));
     const camera = this.#findCamera(id);
     if (camera === undefined) {
       return json(response, 404, {
@@ -270,7 +270,7 @@ export class HttpServer implements FrameSink {
    */
   #first(): CameraState | undefined {
     let first: CameraState | undefined;
-    const now = performance.now();
+    const now = this.#receiver.clock();
     for (const camera of this.#receiver.cameras()) {
       if (this.#receiver.isOnline(camera, now)) return camera;
       first ??= camera;
@@ -318,7 +318,7 @@ export class HttpServer implements FrameSink {
       return;
     }
     const state = this.#state(camera.camera);
-    const client = startMjpeg(response);
+    const client = startMjpeg(response, this.#receiver.clock);
     // The close listener goes on first, so no client place can leak.
     response.on('close', () => {
       if (state.clients.delete(client)) this.#clients--;
@@ -373,7 +373,7 @@ export class HttpServer implements FrameSink {
   }
 
   #cameraList() {
-    const now = performance.now();
+    const now = this.#receiver.clock();
     return [...this.#receiver.cameras()].map((camera) => {
       const stats = this.#receiver.assembler.senderStats(camera.sender);
       const state = this.#cameras.get(camera.camera);

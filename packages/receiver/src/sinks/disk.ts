@@ -8,7 +8,7 @@
  */
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UdpcamError } from '@udpcam/protocol';
+import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { CameraRetention, type RetentionLimits } from './retention.js';
 import { Thinning, type ThinningOptions } from './thinning.js';
@@ -28,12 +28,15 @@ export interface DiskSinkOptions {
   retention?: RetentionLimits;
   /** Per camera: write every Nth frame and/or at most F per second. */
   thinning?: ThinningOptions;
+  /** Times the once-a-second error reports (monotonic ms); default performance.now. */
+  clock: Clock;
 }
 
 export const DEFAULT_DISK_SINK_OPTIONS = {
   maxQueuedFrames: 64,
   maxQueuedBytes: 32 * 1024 * 1024,
   concurrency: 2,
+  clock: monotonicClock,
 } as const;
 
 /** Counters of a DiskSink. */
@@ -217,8 +220,8 @@ export class DiskSink implements FrameSink {
 
   #report(error: NodeJS.ErrnoException, file: string): void {
     const code = error.code ?? 'error';
-    const now = Date.now();
-    if (now - (this.#lastReported.get(code) ?? 0) < 1000) return;
+    const now = this.#options.clock();
+    if (now - (this.#lastReported.get(code) ?? Number.NEGATIVE_INFINITY) < 1000) return;
     this.#lastReported.set(code, now);
     this.#options.onError?.(error, file);
   }
