@@ -3,15 +3,15 @@
  * set) and a wall clock for capture stamps that receivers compare with their own.
  */
 
-/** Monotonic time in ms (sub-ms resolution), for schedules and durations. */
-export function monotonicMs(): number {
-  return performance.now();
-}
+import { epochMicrosAt, monotonicClock } from '@udpcam/protocol';
+
+/** Monotonic time in ms (sub-ms resolution), for schedules and durations (protocol's monotonicClock). */
+export const monotonicMs = monotonicClock;
 
 /**
  * Wall-clock time in µs since the Unix epoch. Derived from the monotonic clock and its origin,
  * so it has µs resolution (Date.now() has ms) and consecutive stamps never go backwards.
  */
 export function wallClockUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return epochMicrosAt(monotonicClock());
 }

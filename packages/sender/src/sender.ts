@@ -16,8 +16,7 @@
  * transmitter and closes the codec and the transform.
  */
 import { EventEmitter } from 'node:events';
-import { MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
-import { monotonicMs } from './clock.js';
+import { type Clock, MAX_CHUNKS, monotonicClock, UdpcamError, withFrameMeta } from '@udpcam/protocol';
 import {
   assertQuality,
   assertRgbaSize,
@@ -68,6 +67,8 @@ export interface SenderOptions {
   meta?: boolean;
   /** Pixel work on every frame; JPEG frames are decoded for it (and then encoded). */
   transform?: FrameTransform;
+  /** Monotonic ms the frame schedule, retry waits and fps read; default performance.now. */
+  clock?: Clock;
 }
 
 /** One frame sent. */
@@ -182,6 +183,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   readonly #durationMs: number | undefined;
   readonly #meta: boolean;
   readonly #rate = new RateMeter();
+  readonly #clock: Clock;
   #quality: number;
   #framesSent = 0;
   #bytesSent = 0;
@@ -232,6 +234,7 @@ export class Sender extends EventEmitter<SenderEvents> {
     this.#frames = frames;
     this.#durationMs = durationMs;
     this.#meta = options.meta ?? true;
+    this.#clock = options.clock ?? monotonicClock;
   }
 
   /** A snapshot of the counters; `fps` is measured over the last second. */
@@ -241,7 +244,7 @@ export class Sender extends EventEmitter<SenderEvents> {
       bytesSent: this.#bytesSent,
       datagramsSent: this.#datagramsSent,
       framesSkipped: this.#framesSkipped,
-      fps: this.#rate.rate(monotonicMs()),
+      fps: this.#rate.rate(this.#clock()),
       lastFrameBytes: this.#lastFrameBytes,
       lastFrameChunks: this.#lastFrameChunks,
       quality: this.#quality,
@@ -286,7 +289,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   }
 
   async #loop(): Promise<void> {
-    const schedule = new FrameSchedule(1000 / this.fps, monotonicMs());
+    const schedule = new FrameSchedule(1000 / this.fps, this.#clock());
     const slotLimit = this.#durationMs === undefined ? Infinity : schedule.slotsWithin(this.#durationMs);
     const frameLimit = this.#frames ?? Infinity;
     let slot = 0;
@@ -296,7 +299,7 @@ export class Sender extends EventEmitter<SenderEvents> {
       await this.#sleepUntil(due);
       if (this.#stopping) break;
       try {
-        await this.#sendFrame(slot, monotonicMs() - due);
+        await this.#sendFrame(slot, this.#clock() - due);
         failures = 0;
       } catch (error) {
         if (!(error instanceof UdpcamError) || FATAL_CODES.has(error.code)) throw error;
@@ -309,9 +312,9 @@ export class Sender extends EventEmitter<SenderEvents> {
           failures,
           retryInMs,
         });
-        await this.#sleepUntil(monotonicMs() + retryInMs);
+        await this.#sleepUntil(this.#clock() + retryInMs);
       }
-      const next = schedule.nextSlot(slot, monotonicMs());
+      const next = schedule.nextSlot(slot, this.#clock());
       this.#framesSkipped += Math.min(next, slotLimit) - slot - 1;
       slot = next;
     }
@@ -319,10 +322,10 @@ export class Sender extends EventEmitter<SenderEvents> {
 
   async #sendFrame(slot: number, lateMs: number): Promise<void> {
     const seq = this.#framesSent;
-    const t0 = monotonicMs();
+    const t0 = this.#clock();
     this.#stage = 'grab';
     const frame = await this.#source.grab();
-    const t1 = monotonicMs();
+    const t1 = this.#clock();
     const captureUs = Math.round(frame.captureUs);
     let jpeg: Buffer;
     let quality: number | undefined;
@@ -337,10 +340,10 @@ export class Sender extends EventEmitter<SenderEvents> {
         ({ jpeg, quality } = await this.#encodeToFit(image, seq, captureUs, jpeg.length));
       }
     }
-    const t2 = monotonicMs();
+    const t2 = this.#clock();
     this.#stage = 'send';
     const sent = await this.#transmitter.send(jpeg);
-    const t3 = monotonicMs();
+    const t3 = this.#clock();
 
     this.#framesSent++;
     this.#bytesSent += sent.bytes;
@@ -442,7 +445,7 @@ export class Sender extends EventEmitter<SenderEvents> {
 
   /** Resolves at `dueMs` (monotonic ms), or at once when stop() is called. */
   #sleepUntil(dueMs: number): Promise<void> {
-    const delay = dueMs - monotonicMs();
+    const delay = dueMs - this.#clock();
     if (delay <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {

@@ -10,12 +10,14 @@ import net from 'node:net';
 import {
   assertPacketSize,
   type ChunkDatagram,
+  type Clock,
   chunkFrame,
   ImageIdCycle,
   LEGACY_SIZE_OVERHEAD,
   legacyChunkFrame,
   legacyImageId,
   MAX_CHUNKS,
+  monotonicClock,
   UdpcamError,
 } from '@udpcam/protocol';
 
@@ -47,6 +49,8 @@ export interface TransmitterOptions {
    * receive buffers drop the tail of long bursts; a spread frame does not pile up anywhere.
    */
   spreadMs?: number;
+  /** Monotonic ms the spread of a frame's datagrams is timed by; default performance.now. */
+  clock?: Clock;
 }
 
 /**
@@ -262,12 +266,13 @@ export class Transmitter implements FrameTransmitter {
    * each wake sends every datagram that is due: small bursts, evenly spaced.
    */
   async #sendSpread(datagrams: readonly ChunkDatagram[], spreadMs: number): Promise<number> {
-    const start = performance.now();
+    const clock = this.#options.clock ?? monotonicClock;
+    const start = clock();
     const step = spreadMs / (datagrams.length - 1);
     let bytes = 0;
     let next = 0;
     while (next < datagrams.length) {
-      const elapsed = performance.now() - start;
+      const elapsed = clock() - start;
       let end = next;
       while (end < datagrams.length && end * step <= elapsed) end++;
       if (end === next) {
