@@ -132,6 +132,11 @@ export class HttpServer implements FrameSink {
     return this.#cameras.get(camera)?.clients.size ?? 0;
   }
 
+  /** Snapshot requests (?wait=1) of one camera (by id) waiting for its next frame. */
+  waiting(camera: string): number {
+    return this.#cameras.get(camera)?.waiters.size ?? 0;
+  }
+
   write(frame: ReceivedFrame): void {
     const camera = this.#state(frame.camera);
     camera.ring.push(frame);
