@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   UDPCAM_ERR_OUT_DIR: 'The output folder cannot be created or written.',
   UDPCAM_ERR_SOURCE: 'A capture source failed or is not known.',
   UDPCAM_ERR_CONFIG: 'A JSON config file cannot be read or does not match its schema in configs/.',
+  UDPCAM_ERR_KEY: 'A stream key file cannot be read, is not a udpcam key, or a key cannot be used.',
+  UDPCAM_ERR_TLS: 'A TLS certificate or private key cannot be read or used, or HTTPS is needed and missing.',
   UDPCAM_ERR_CLOSED: 'A sender, transmitter or receiver was used after it was closed.',
 } as const;
 

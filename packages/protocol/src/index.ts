@@ -6,3 +6,4 @@ export * from './header.js';
 export * from './jpeg.js';
 export * from './legacy.js';
 export * from './meta.js';
+export * from './secure/index.js';

@@ -1,0 +1,5 @@
+export * from './key.js';
+export * from './layout.js';
+export * from './opener.js';
+export * from './replay-window.js';
+export * from './sealer.js';
