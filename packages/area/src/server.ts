@@ -13,6 +13,7 @@
  * page that stops asking costs nothing, and no frame ever waits in a queue (LiveFrames keeps one).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isUdpcamError } from '@udpcam/protocol';
@@ -50,6 +51,8 @@ export interface AreaServerOptions {
   onSave?: (file: string, area: CaptureArea) => void;
   /** Called when the page asks to quit. */
   onQuit?: () => void;
+  /** PEM certificate and key: serve the page over HTTPS. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** `WxH` → size in pixels, each side 1..MAX_PREVIEW_SIDE; throws a 400. */
@@ -96,7 +99,8 @@ export class AreaServer {
     this.#options = options;
     this.#file = path.resolve(options.out);
     this.#area = options.area;
-    this.#server = http.createServer((request, response) => this.#handle(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response);
+    this.#server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
     // A client that never sends its request must not hold a socket forever.
     this.#server.headersTimeout = 10_000;
   }
@@ -104,7 +108,7 @@ export class AreaServer {
   /** The page's URL, e.g. http://127.0.0.1:8090/. */
   get url(): string {
     const { address, port, family } = this.#server.address() as AddressInfo;
-    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}/`;
+    return `${this.#options.tls ? 'https' : 'http'}://${family === 'IPv6' ? `[${address}]` : address}:${port}/`;
   }
 
   /** Stops listening and drops open requests. */

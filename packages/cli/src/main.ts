@@ -4,6 +4,7 @@ import { isUdpcamError } from '@udpcam/protocol';
 import { Command, CommanderError } from 'commander';
 import { areaCommand } from './commands/area.js';
 import { demoCommand } from './commands/demo.js';
+import { keygenCommand } from './commands/keygen.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
 import { untilSignal } from './output.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   receiveCommand(program);
   areaCommand(program);
   demoCommand(program);
+  keygenCommand(program);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       outputError: (message, write) => write(`udpcam ${command.name()}: ${message.replace(/^error: /, '')}`),

@@ -7,6 +7,7 @@ export * from './http/server.js';
 export * from './rate.js';
 export * from './receiver.js';
 export * from './ring.js';
+export * from './secure-gate.js';
 export * from './sinks/disk.js';
 export * from './sinks/retention.js';
 export * from './sinks/thinning.js';

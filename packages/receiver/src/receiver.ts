@@ -14,11 +14,13 @@ import {
   FrameAssembler,
   monotonicClock,
   readFrameMeta,
+  type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
 import { cameraId, senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { RateCounter } from './rate.js';
+import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
 
 /** Options of a Receiver. */
@@ -39,6 +41,8 @@ export interface ReceiverOptions {
   /** Multicast group to join, and the interface address to join it on. */
   group?: string;
   groupInterface?: string;
+  /** Stream keys (one, or two while rotating): every datagram must be protected with one of them. */
+  keys?: readonly StreamKey[];
   /** Only senders in these CIDR ranges (e.g. 10.0.0.0/8, ::1/128) are heard; others are counted and ignored. */
   allow?: readonly string[];
   /** Monotonic ms for every time decision (reassembly, rates, online, receive stamps); default performance.now. */
@@ -152,6 +156,8 @@ interface ReceiverEvents {
   frame: [ReceivedFrame];
   cameraForgotten: [CameraState];
   sinkError: [unknown];
+  /** A one-line message for the user (e.g. "encrypted stream from …: pass --key"), once per cause. */
+  notice: [string];
 }
 
 /** Receives datagrams, reassembles frames and hands them to its sinks. Create with `Receiver.open`. */
@@ -171,6 +177,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly clock: Clock;
   /** Cameras remembered at most (twice the assembler's sender limit). */
   readonly maxCameras: number;
+  /** Protection: opens datagrams when the receiver has keys, and counts what it drops. */
+  readonly security: SecureGate;
   /** Datagrams from senders outside --allow. */
   notAllowed = 0;
   #closed = false;
@@ -201,6 +209,12 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.maxCameras = 2 * this.assembler.options.maxSenders;
     const assembler = this.assembler;
     const allowed = options.allow === undefined ? undefined : allowList(options.allow);
+    const security = new SecureGate(
+      options.keys,
+      (message) => this.emit('notice', message),
+      (sender) => assembler.senderStats(sender) !== undefined,
+    );
+    this.security = security;
     // A camera sends thousands of datagrams a second from one address and port: reuse its key
     // string instead of building one per datagram (less garbage on the hottest path).
     let lastAddress = '';
@@ -216,7 +230,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         lastPort = info.port;
         lastKey = senderKey(info.address, info.port, info.family);
       }
-      const frame = assembler.push(datagram, lastKey, clock());
+      // With keys, only datagrams that open reach reassembly (docs/protocol.md#protected).
+      const plain = security.pass(datagram, lastKey);
+      if (plain === undefined) return;
+      const frame = assembler.push(plain, lastKey, clock());
       if (frame !== undefined) this.#deliver(frame);
       this.#scheduleExpiry();
     });

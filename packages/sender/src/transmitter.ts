@@ -2,7 +2,8 @@
  * The UDP end of the sender: one JPEG in, its datagrams out. Each datagram goes to the kernel as
  * the pair [5-byte header, payload view] (dgram sends a list of buffers with one sendmsg), so a
  * frame is never copied after encoding. A frame's datagrams are all handed over before `send`
- * resolves, so frames never interleave on the wire.
+ * resolves, so frames never interleave on the wire. With a key, each datagram is sealed right
+ * before its send (the sealer's [clear part, ciphertext, tag] go as one datagram).
  */
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -12,12 +13,16 @@ import {
   type ChunkDatagram,
   type Clock,
   chunkFrame,
+  DatagramSealer,
   ImageIdCycle,
   LEGACY_SIZE_OVERHEAD,
   legacyChunkFrame,
   legacyImageId,
   MAX_CHUNKS,
+  MAX_PACKET_SIZE,
   monotonicClock,
+  SECURE_OVERHEAD_BYTES,
+  type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
 
@@ -36,6 +41,11 @@ export interface TransmitterOptions {
    * last chunks): for interop tests and receivers that expect it. Default false.
    */
   legacy?: boolean;
+  /**
+   * Stream key: seal every datagram (AES-256-GCM, docs/protocol.md#protected) at the last step
+   * before the socket, so any datagram this transmitter sends is protected. Default: plain.
+   */
+  key?: StreamKey;
   /** Random numbers in [0, 1) for legacy image ids; default Math.random. */
   random?: () => number;
   /** For a multicast `host`: hops the datagrams may take (0 keeps them on this machine); default 1. */
@@ -152,6 +162,8 @@ export class Transmitter implements FrameTransmitter {
   readonly #socket: dgram.Socket;
   readonly #imageIds = new ImageIdCycle();
   readonly #random: () => number;
+  /** Seals datagrams when the transmitter has a key (one session per transmitter). */
+  readonly #sealer: DatagramSealer | undefined;
   readonly #options: TransmitterOptions;
   /** The address datagrams go to: `host` itself, or what it resolved to. */
   #address: string | undefined;
@@ -171,6 +183,13 @@ export class Transmitter implements FrameTransmitter {
       );
     }
     assertPacketSize(options.packetSize);
+    if (options.key !== undefined && options.packetSize > MAX_PACKET_SIZE - SECURE_OVERHEAD_BYTES) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_PACKET_SIZE',
+        `with a key, packet size must be at most ${MAX_PACKET_SIZE - SECURE_OVERHEAD_BYTES} bytes (protection adds ${SECURE_OVERHEAD_BYTES}), got ${options.packetSize}`,
+      );
+    }
+    this.#sealer = options.key === undefined ? undefined : new DatagramSealer(options.key);
     this.host = options.host;
     this.port = options.port;
     this.packetSize = options.packetSize;
@@ -250,10 +269,12 @@ export class Transmitter implements FrameTransmitter {
         if (failure) reject(sendError(failure, this.target));
         else resolve(bytes);
       };
+      const sealer = this.#sealer;
       for (const [header, payload] of datagrams) {
-        bytes += header.length + payload.length;
         try {
-          this.#socket.send([header, payload], done);
+          const wire = sealer === undefined ? [header, payload] : sealer.seal(header, payload);
+          for (const part of wire) bytes += part.length;
+          this.#socket.send(wire, done);
         } catch (error) {
           done(error as Error);
         }

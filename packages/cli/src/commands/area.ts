@@ -21,6 +21,7 @@ import { openBrowser } from '../open-browser.js';
 import { host, isLoopback, listenPort, positive } from '../options.js';
 import { consoleOutput, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, frameSize, openSourceFromFlags, type SourceFlags } from '../sources.js';
+import { loadTlsFiles } from '../tls-files.js';
 
 /** Where the page is served unless --http says otherwise (the receiver's page defaults to 8080). */
 export const DEFAULT_AREA_PORT = 8090;
@@ -33,6 +34,8 @@ export interface AreaFlags extends SourceFlags {
   bind: string;
   open?: boolean;
   fps: number;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** --points: the format only; geometry is checked once the source's frame size is known. */
@@ -56,6 +59,7 @@ export async function area(
   // An existing file is opened for editing, and must be as valid as `udpcam send --area` needs it.
   const existing =
     flags.points === undefined && existsSync(flags.out) ? loadCaptureArea(flags.out).area : undefined;
+  const tls = loadTlsFiles(flags, (message) => output.warn(message));
   const { source } = openSourceFromFlags(flags, output);
   const codec = await loadCodec('auto');
   const live = new LiveFrames(source, codec, {
@@ -98,6 +102,7 @@ export async function area(
       outputSize,
       onSave: (file, saved) => output.info(`udpcam: saved ${file} (${describe(saved)})`),
       onQuit: () => quit(),
+      tls,
     });
     output.info(
       `udpcam: area page ${server.url}  (source ${live.name} ${frameSize.width}x${frameSize.height}, s saves ${path.resolve(flags.out)}${existing ? ', opened for editing' : ''}; Ctrl-C to stop)`,
@@ -161,6 +166,8 @@ export function areaCommand(program: Command): Command {
       host,
       '127.0.0.1',
     )
+    .option('--tls-cert <file>', 'serve the page over HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', "the certificate's PEM private key")
     .option('--open', 'open the page in the desktop browser', false)
     .option('--fps <n>', 'most frames per second the page shows', positive('fps', 60), 15)
     .addHelpText(

@@ -78,6 +78,15 @@ export class ReceiveStatus {
       );
     }
     if (this.receiver.notAllowed > 0) parts.push(`not allowed ${this.receiver.notAllowed}`);
+    const security = this.receiver.security.report();
+    if (security.rejected > 0) {
+      const why = Object.entries(security.rejectedByReason)
+        .filter(([, n]) => n > 0)
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(', ');
+      parts.push(`rejected ${security.rejected} (${why})`);
+    }
+    if (security.encrypted > 0) parts.push(`encrypted ${security.encrypted} (no --key)`);
     if (this.receiver.assembler.stats.refusedDatagrams > 0) {
       parts.push(`refused ${this.receiver.assembler.stats.refusedDatagrams} (sender limit)`);
     }
@@ -94,6 +103,7 @@ export class ReceiveStatus {
       refusedDatagrams: this.receiver.assembler.stats.refusedDatagrams,
       notAllowed: this.receiver.notAllowed,
       sendersForgotten: this.receiver.assembler.stats.sendersForgotten,
+      security,
       latencyMs,
       disk: this.disk ? { ...this.disk.stats } : undefined,
     };

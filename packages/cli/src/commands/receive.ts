@@ -4,8 +4,10 @@ import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
 import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
+import { readKeyFiles } from '../key-file.js';
 import { addSnakeOption, byteSize, host, integer, isLoopback, listenPort, positive } from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
+import { loadTlsFiles } from '../tls-files.js';
 import { ReceiveStatus } from './receive-status.js';
 
 export interface ReceiveFlags {
@@ -35,6 +37,11 @@ export interface ReceiveFlags {
   groupInterface?: string;
   allow?: string[];
   cameras?: string;
+  /** Stream key files (--key, repeatable): one key, or two while rotating. */
+  key?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
 }
 
 interface CamerasConfig {
@@ -98,6 +105,25 @@ export async function receive(
       '--keep, --max-bytes, --every and --max-fps need --out DIR',
     );
   }
+  const warn = (message: string) => output.warn(message);
+  const keys = flags.key === undefined ? undefined : readKeyFiles(flags.key, 2, warn);
+  const tls = flags.http === undefined ? undefined : loadTlsFiles(flags, warn);
+  if (flags.http === undefined && (flags.tlsCert !== undefined || flags.tlsKey !== undefined)) {
+    throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', '--tls-cert and --tls-key need --http PORT');
+  }
+  const auth = flags.auth !== undefined || flags.token !== undefined;
+  if (
+    flags.http !== undefined &&
+    auth &&
+    tls === undefined &&
+    !isLoopback(flags.httpHost) &&
+    !flags.insecureHttp
+  ) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_TLS',
+      `--auth/--token on ${flags.httpHost} over plain HTTP would send the password in clear: add --tls-cert FILE --tls-key FILE (or --insecure-http to accept that)`,
+    );
+  }
   if (flags.out !== undefined) {
     await checkWritableDir(flags.out);
     disk = new DiskSink({
@@ -125,7 +151,9 @@ export async function receive(
     group: flags.group,
     groupInterface: flags.groupInterface,
     allow: flags.allow,
+    keys,
   });
+  receiver.on('notice', warn);
   if (disk) receiver.addSink(disk);
   let web: HttpServer | undefined;
   if (flags.http !== undefined) {
@@ -136,6 +164,7 @@ export async function receive(
         auth: { basic: flags.auth, token: flags.token },
         maxClients: flags.maxClients,
         ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
+        tls,
       });
     } catch (error) {
       await receiver.close();
@@ -152,7 +181,7 @@ export async function receive(
   const where = receiver.address;
   const shown =
     where.family === 'IPv6' ? `[${where.address}]:${where.port}` : `${where.address}:${where.port}`;
-  const buffer = `receive buffer ${formatBinary(receiver.recvBufferBytes)}`;
+  const buffer = `receive buffer ${formatBinary(receiver.recvBufferBytes)}${keys ? `, protected (key ${keys.map((k) => k.idHex).join(', key ')})` : ''}`;
   output.info(
     `udpcam: receiving on udp ${shown}${flags.out ? `, writing frames to ${flags.out}` : ''}, ${buffer} (Ctrl-C to stop)`,
   );
@@ -237,6 +266,14 @@ export function receiveCommand(program: Command): Command {
       'hear only senders in these ranges, e.g. 10.0.0.0/8,::1/128 (repeatable)',
       cidrList,
     )
+    .option(
+      '--key <file>',
+      'accept only datagrams protected with this stream key (udpcam keygen); twice, or a file with two keys, while rotating',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--tls-cert <file>', 'with --http: serve HTTPS with this PEM certificate (chain)')
+    .option('--tls-key <file>', "with --http: the certificate's PEM private key")
+    .option('--insecure-http', 'allow --auth/--token over plain HTTP on a non-loopback --http-host', false)
     .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
     .option(
       '--ring-seconds <s>',
@@ -282,7 +319,7 @@ export function receiveCommand(program: Command): Command {
   );
   command.addHelpText(
     'after',
-    '\nExamples:\n  udpcam receive --port 5000 --out frames\n  udpcam receive --port 5000 --bind :: --json',
+    '\nExamples:\n  udpcam receive --port 5000 --out frames\n  udpcam receive --port 5000 --bind :: --json\n  udpcam receive --port 5000 --key cam.key --http 8443 --http-host 0.0.0.0 --auth me:secret --tls-cert cert.pem --tls-key key.pem',
   );
   return command.action((flags: ReceiveFlags) => receive(flags));
 }

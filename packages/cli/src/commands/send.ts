@@ -1,6 +1,12 @@
 /** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
 import { isIP } from 'node:net';
-import { LEGACY_PACKET_SIZE, MAX_PACKET_SIZE, MIN_PACKET_SIZE, UdpcamError } from '@udpcam/protocol';
+import {
+  LEGACY_PACKET_SIZE,
+  MAX_PACKET_SIZE,
+  MIN_PACKET_SIZE,
+  SECURE_OVERHEAD_BYTES,
+  UdpcamError,
+} from '@udpcam/protocol';
 import {
   CODEC_NAMES,
   type CodecName,
@@ -13,6 +19,7 @@ import {
 } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadCaptureArea } from '../capture-area.js';
+import { readKeyFiles } from '../key-file.js';
 import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
 import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, openSourceFromFlags, type SourceFlags } from '../sources.js';
@@ -45,6 +52,8 @@ export interface SendFlags extends SourceFlags {
   pace?: number;
   codec: CodecName;
   area?: string;
+  /** Stream key file: protect every datagram (docs/protocol.md#protected). */
+  key?: string;
 }
 
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
@@ -56,9 +65,10 @@ function areaTransform(file: string): FrameTransform {
 export async function send(flags: SendFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
   const packetSize = flags.packet_size ?? (flags.legacy ? LEGACY_PACKET_SIZE : DEFAULT_PACKET_SIZE);
   const ipOverhead = isIP(flags.ip) === 6 ? 48 : 28;
-  if (packetSize + 5 + ipOverhead > TYPICAL_MTU && !isLoopback(flags.ip)) {
+  const secureBytes = flags.key === undefined ? 0 : SECURE_OVERHEAD_BYTES;
+  if (packetSize + 5 + secureBytes + ipOverhead > TYPICAL_MTU && !isLoopback(flags.ip)) {
     output.warn(
-      `datagrams of ${packetSize + 5} bytes exceed a typical ${TYPICAL_MTU}-byte path MTU: IP will fragment each one, and losing any fragment loses the whole chunk (--packet_size 1400 avoids it)`,
+      `datagrams of ${packetSize + 5 + secureBytes} bytes exceed a typical ${TYPICAL_MTU}-byte path MTU: IP will fragment each one, and losing any fragment loses the whole chunk (--packet_size 1400 avoids it)`,
     );
   }
   const { source, camera } = openSourceFromFlags(flags, output);
@@ -69,7 +79,10 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
       `--ttl and --multicast-interface need a multicast --ip (224.0.0.0/4 or ff00::/8), not ${flags.ip}`,
     );
   }
+  const key =
+    flags.key === undefined ? undefined : readKeyFiles([flags.key], 1, (message) => output.warn(message))[0];
   const transmitter = new Transmitter({
+    key,
     host: flags.ip,
     port: flags.port,
     packetSize,
@@ -95,7 +108,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${key ? `, protected with key ${key.idHex}` : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;
@@ -182,6 +195,10 @@ export function sendCommand(program: Command): Command {
         .choices(CODEC_NAMES)
         .default('auto'),
     )
+    .option(
+      '--key <file>',
+      'protect every datagram with this stream key (udpcam keygen; the receiver needs it too)',
+    )
     .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
     .addHelpText(
       'after',
@@ -195,6 +212,7 @@ export function sendCommand(program: Command): Command {
         '  udpcam send --ip 192.168.1.20 --source http://admin:secret@10.0.0.9/video.mjpg',
         '  udpcam send --ip 192.168.1.20 --source dir:recordings/ --fps 10',
         '  udpcam send --ip 239.1.2.3 --ttl 1 --source test                       # multicast',
+        '  udpcam send --ip 192.168.1.20 --source v4l2:/dev/video0 --key cam.key # encrypted (udpcam keygen)',
         '  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy   # for the Python receiver',
       ].join('\n'),
     );

@@ -102,5 +102,22 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
   metric('udpcam_datagrams_refused_total', 'counter', 'Datagrams refused at the sender limit.', [
     ['', receiver.assembler.stats.refusedDatagrams],
   ]);
+  const security = receiver.security.report();
+  metric(
+    'udpcam_datagrams_rejected_total',
+    'counter',
+    'Datagrams dropped before reassembly by a receiver with --key, by reason (any source, spoofed ones included).',
+    Object.entries(security.rejectedByReason).map(([reason, n]) => [`{reason="${reason}"}`, n]),
+  );
+  metric('udpcam_datagrams_opened_total', 'counter', 'Protected datagrams that opened.', [
+    ['', security.opened],
+  ]);
+  metric(
+    'udpcam_datagrams_encrypted_total',
+    'counter',
+    'Protected datagrams that reached a receiver without --key (dropped).',
+    [['', security.encrypted]],
+  );
+  metric('udpcam_secure_sessions', 'gauge', 'Protected sender sessions held.', [['', security.sessionsHeld]]);
   return `${lines.join('\n')}\n`;
 }

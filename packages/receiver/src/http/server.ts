@@ -16,6 +16,7 @@
  *   GET /metrics                          Prometheus text format
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { type CameraState, epochMicros, type Receiver } from '../receiver.js';
@@ -37,6 +38,8 @@ export interface HttpOptions {
   ring: FrameRingOptions;
   /** How long `snapshot.jpg?wait=1` waits for the next frame (ms). */
   snapshotWaitMs: number;
+  /** PEM certificate and key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export const DEFAULT_HTTP_OPTIONS = {
@@ -108,7 +111,8 @@ export class HttpServer implements FrameSink {
   private constructor(receiver: Receiver, options: HttpOptions) {
     this.#receiver = receiver;
     this.#options = options;
-    this.#server = http.createServer((request, response) => this.#handle(request, response));
+    const handler = (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response);
+    this.#server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
     // A client that never sends its request must not hold a socket forever.
     this.#server.headersTimeout = 10_000;
     this.#server.requestTimeout = 0;
@@ -123,7 +127,7 @@ export class HttpServer implements FrameSink {
   get url(): string {
     const { address, port, family } = this.address;
     const host = family === 'IPv6' ? `[${address}]` : address;
-    return `http://${host}:${port}/`;
+    return `${this.#options.tls ? 'https' : 'http'}://${host}:${port}/`;
   }
 
   /** MJPEG clients streaming from one camera (by id), or from all. */
@@ -217,6 +221,7 @@ export class HttpServer implements FrameSink {
         ringSeconds: this.#options.ring.maxAgeUs / 1e6,
         clients: this.#clients,
         maxClients: this.#options.maxClients,
+        security: this.#receiver.security.report(),
       });
     }
     if (path === '/metrics') {
@@ -408,6 +413,7 @@ export class HttpServer implements FrameSink {
         clientFps: state ? [...state.clients].map((c) => Number(c.fps(now).toFixed(2))) : [],
         recent: state?.ring.size ?? 0,
         stats,
+        rejectedDatagrams: this.#receiver.security.rejectedFrom(camera.sender) ?? null,
         urls: {
           stream: `/cameras/${camera.camera}/stream.mjpg`,
           snapshot: `/cameras/${camera.camera}/snapshot.jpg`,

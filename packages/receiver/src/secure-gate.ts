@@ -1,0 +1,129 @@
+/**
+ * The receiver's door for protected datagrams (docs/protocol.md#protected). With keys, every
+ * datagram is opened here — checked, replay-tested and decrypted — and only what passes goes on
+ * to the FrameAssembler; the rest is counted by reason. Without keys, plain datagrams pass as
+ * they always did, and a protected stream is recognised and reported once per address instead of
+ * being counted as garbage.
+ */
+import {
+  DatagramOpener,
+  looksProtected,
+  REJECT_REASONS,
+  type RejectReason,
+  type StreamKey,
+} from '@udpcam/protocol';
+
+/** Addresses told about at most (a spray from many spoofed addresses must not flood the log). */
+const MAX_NOTICES = 32;
+/** Per-sender reject counts kept at most before they are cleared (only tracked senders get one). */
+const MAX_SENDER_COUNTS = 1024;
+const UNPROTECTED = -REJECT_REASONS.indexOf('unprotected');
+
+/** Counts of datagrams refused, by reason. */
+export type RejectCounts = Record<RejectReason, number>;
+
+/** A JSON-ready summary of the gate: never the keys, only their ids (fingerprints). */
+export interface SecurityReport {
+  /** True when the receiver has keys and drops everything not protected with one. */
+  protected: boolean;
+  /** Ids of the keys held (4-byte fingerprints in hex). */
+  keyIds: string[];
+  /** Datagrams that opened. */
+  opened: number;
+  rejected: number;
+  rejectedByReason: RejectCounts;
+  /** Sender sessions seen, and held now. */
+  sessions: number;
+  sessionsHeld: number;
+  /** Without keys: protected datagrams received (and dropped). */
+  encrypted: number;
+}
+
+function emptyCounts(): RejectCounts {
+  const counts = {} as RejectCounts;
+  for (const reason of REJECT_REASONS.slice(1) as RejectReason[]) counts[reason] = 0;
+  return counts;
+}
+
+/** Opens or passes datagrams for a Receiver; see the module comment. */
+export class SecureGate {
+  readonly opener: DatagramOpener | undefined;
+  /** Protected datagrams that reached a receiver without keys. */
+  encrypted = 0;
+  readonly #bySender = new Map<string, RejectCounts>();
+  readonly #noticed = new Set<string>();
+  readonly #notice: (message: string) => void;
+  readonly #isTracked: (sender: string) => boolean;
+
+  /**
+   * `keys`: none (plain receiver) or one or two (old and new). `notice` gets the one-line
+   * messages; `isTracked` says whether a sender is one the assembler knows (only those get
+   * per-sender counts, so spoofed addresses cannot grow memory).
+   */
+  constructor(
+    keys: readonly StreamKey[] | undefined,
+    notice: (message: string) => void,
+    isTracked: (sender: string) => boolean,
+  ) {
+    this.opener = keys === undefined || keys.length === 0 ? undefined : new DatagramOpener(keys);
+    this.#notice = notice;
+    this.#isTracked = isTracked;
+  }
+
+  /** The datagram to reassemble (the same buffer, or its opened view), or undefined when dropped. */
+  pass(datagram: Buffer, sender: string): Buffer | undefined {
+    const opener = this.opener;
+    if (opener === undefined) {
+      if (!looksProtected(datagram)) return datagram;
+      this.encrypted++;
+      this.#noticeOnce(sender, `encrypted stream from ${sender}: pass --key`);
+      return undefined;
+    }
+    const result = opener.open(datagram);
+    if (typeof result !== 'number') return result;
+    if (this.#isTracked(sender)) {
+      let counts = this.#bySender.get(sender);
+      if (counts === undefined) {
+        if (this.#bySender.size >= MAX_SENDER_COUNTS) this.#bySender.clear();
+        counts = emptyCounts();
+        this.#bySender.set(sender, counts);
+      }
+      counts[REJECT_REASONS[-result] as RejectReason]++;
+    }
+    if (result === -UNPROTECTED) {
+      this.#noticeOnce(
+        sender,
+        `unprotected stream from ${sender} dropped: this receiver has --key, the sender has none`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Datagrams refused from one sender ("address:port"), if it is tracked and any were. */
+  rejectedFrom(sender: string): Readonly<RejectCounts> | undefined {
+    return this.#bySender.get(sender);
+  }
+
+  /** The gate's counters for /api, /metrics and the status line. */
+  report(): SecurityReport {
+    const stats = this.opener?.stats;
+    return {
+      protected: this.opener !== undefined,
+      keyIds: this.opener?.keys.map((key) => key.idHex) ?? [],
+      opened: stats?.opened ?? 0,
+      rejected: stats?.rejected ?? 0,
+      rejectedByReason: { ...(stats?.rejectedByReason ?? emptyCounts()) },
+      sessions: stats?.sessions ?? 0,
+      sessionsHeld: this.opener?.sessionCount ?? 0,
+      encrypted: this.encrypted,
+    };
+  }
+
+  /** One notice per address (not port: a restarted sender comes from a new port). */
+  #noticeOnce(sender: string, message: string): void {
+    const address = sender.slice(0, sender.lastIndexOf(':'));
+    if (this.#noticed.has(address) || this.#noticed.size >= MAX_NOTICES) return;
+    this.#noticed.add(address);
+    this.#notice(message);
+  }
+}
