@@ -1,0 +1,294 @@
+/**
+ * Protected streams with real processes on loopback: `udpcam keygen`, `udpcam send --key` and
+ * `udpcam receive --key`. Frames arrive byte-identical, nothing of the JPEG is on the wire in
+ * clear, a receiver without the key says so once, two keys let senders be switched one by one,
+ * and the key never shows in output, /api or /metrics.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  chunkFrame,
+  DatagramOpener,
+  FrameAssembler,
+  looksProtected,
+  parseKeyFile,
+  SECURE_OVERHEAD_BYTES,
+} from '@udpcam/protocol';
+import { runCli, startReceiver } from '../../helpers/cli.js';
+import { request } from '../../helpers/http.js';
+import { CapturingRelay, writeFrameFolder, writeKeyFile } from '../../helpers/secure.js';
+
+const FRAMES = 12;
+const PACKET_SIZE = 1000;
+
+/** `udpcam send` of the folder's files byte for byte (--no-meta) to 127.0.0.1:port. */
+function sendArgs(dir: string, port: number, extra: string[] = []): string[] {
+  return [
+    'send',
+    '--source',
+    `dir:${dir}`,
+    '--no-meta',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--fps',
+    '20',
+    '--frames',
+    String(FRAMES),
+    '--packet_size',
+    String(PACKET_SIZE),
+    '--status-interval',
+    '3600',
+    ...extra,
+  ];
+}
+
+/** The .jpg files of every camera folder under `dir`, per camera, in arrival order. */
+async function written(dir: string): Promise<Map<string, Buffer[]>> {
+  const result = new Map<string, Buffer[]>();
+  for (const camera of await readdir(dir)) {
+    const names = (await readdir(path.join(dir, camera))).filter((n) => n.endsWith('.jpg')).sort();
+    result.set(camera, await Promise.all(names.map((n) => readFile(path.join(dir, camera, n)))));
+  }
+  return result;
+}
+
+describe('protected send → receive', () => {
+  let work: string;
+  let frames: Buffer[];
+  let framesDir: string;
+  let key: Awaited<ReturnType<typeof writeKeyFile>>;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'udpcam-secure-'));
+    framesDir = path.join(work, 'frames');
+    frames = await writeFrameFolder(framesDir, FRAMES);
+    key = await writeKeyFile(path.join(work, 'cam.key'));
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('udpcam keygen writes a key file both ends accept; --out makes it mode 600 and never overwrites', async () => {
+    const printed = await runCli(['keygen']);
+    assert.equal(printed.code, 0, printed.stderr);
+    const [fromStdout] = parseKeyFile(printed.stdout, 'stdout');
+    assert.ok(fromStdout);
+    assert.match(printed.stdout, /^# .*scp/m, 'says how to copy it');
+    const file = path.join(work, 'new.key');
+    assert.equal((await runCli(['keygen', '--out', file])).code, 0);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const again = await runCli(['keygen', '--out', file]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /exists.*UDPCAM_ERR_KEY/);
+    assert.notEqual(parseKeyFile(await readFile(file, 'utf8'), file)[0]!.id, fromStdout.id);
+  });
+
+  test('every frame arrives byte-identical, in order; the key shows nowhere', async () => {
+    const out = path.join(work, 'out-ok');
+    const { cli: receiver, port } = await startReceiver([
+      '--bind',
+      '127.0.0.1',
+      '--key',
+      key.file,
+      '--out',
+      out,
+      '--http',
+      '0',
+      '--json',
+      '--status-interval',
+      '0.2',
+    ]);
+    try {
+      const page = await receiver.waitFor(/live page (http:\/\/\S+)/);
+      const sent = await runCli(sendArgs(framesDir, port, ['--key', key.file, '--json']));
+      assert.equal(sent.code, 0, sent.stderr);
+      await receiver.waitFor(new RegExp(`"frames":${FRAMES}[,}]`));
+      const base = page[1]!;
+      const shown = [
+        sent.stdout,
+        sent.stderr,
+        (await request(`${base}api/cameras`)).body.toString(),
+        (await request(`${base}api/receiver`)).body.toString(),
+        (await request(`${base}metrics`)).body.toString(),
+      ];
+      const api = JSON.parse(shown[3]!) as {
+        security: { protected: boolean; keyIds: string[]; opened: number };
+      };
+      assert.equal(api.security.protected, true);
+      assert.deepEqual(api.security.keyIds, [key.key.idHex]);
+      assert.equal(await receiver.stop('SIGINT'), 0);
+      shown.push(receiver.stdout.join('\n'), receiver.stderr.join('\n'));
+      for (const text of shown) assert.ok(!text.toLowerCase().includes(key.hex), 'the key is never shown');
+
+      const cameras = await written(out);
+      assert.equal(cameras.size, 1);
+      const got = [...cameras.values()][0]!;
+      assert.equal(got.length, FRAMES);
+      got.forEach((bytes, i) => assert.ok(bytes.equals(frames[i]!), `frame ${i} differs from the file sent`));
+    } finally {
+      await receiver.stop('SIGKILL');
+    }
+  });
+
+  test('on the wire every datagram is protected and holds no plaintext; without --key it is the plain format, byte for byte', async () => {
+    const relay = await CapturingRelay.open();
+    try {
+      const sealedRun = await runCli(sendArgs(framesDir, relay.port, ['--key', key.file]));
+      assert.equal(sealedRun.code, 0, sealedRun.stderr);
+      const sealed = relay.datagrams.splice(0);
+      const plainRun = await runCli(sendArgs(framesDir, relay.port));
+      assert.equal(plainRun.code, 0, plainRun.stderr);
+      const plain = relay.datagrams.splice(0);
+
+      const expected = frames.flatMap((frame, i) =>
+        chunkFrame(frame, i % 100, PACKET_SIZE).map((d) => Buffer.concat(d)),
+      );
+      assert.deepEqual(plain, expected, 'without --key: exactly the unprotected format');
+
+      assert.equal(sealed.length, expected.length);
+      const opener = new DatagramOpener([key.key]);
+      const assembler = new FrameAssembler();
+      const out: Buffer[] = [];
+      sealed.forEach((datagram, i) => {
+        assert.ok(looksProtected(datagram), `datagram ${i} is protected`);
+        assert.equal(datagram.length, expected[i]!.length + SECURE_OVERHEAD_BYTES);
+        // A 16-byte slice of the JPEG would show through if anything were in clear.
+        const probe = expected[i]!.subarray(5, 21);
+        if (probe.length === 16) assert.equal(datagram.indexOf(probe), -1, `datagram ${i} carries plaintext`);
+        const opened = opener.open(Buffer.from(datagram));
+        assert.ok(Buffer.isBuffer(opened), `datagram ${i} opens with the key`);
+        assert.ok(opened.equals(expected[i]!), `datagram ${i} opens to the plain datagram`);
+        const frame = assembler.push(opened, 'relay', i);
+        if (frame) out.push(frame.data);
+      });
+      assert.deepEqual(out, frames);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  test('a receiver without --key says once "encrypted stream from …: pass --key" and makes no frame', async () => {
+    const out = path.join(work, 'out-keyless');
+    const { cli: receiver, port } = await startReceiver([
+      '--bind',
+      '127.0.0.1',
+      '--out',
+      out,
+      '--json',
+      '--status-interval',
+      '0.2',
+    ]);
+    try {
+      assert.equal((await runCli(sendArgs(framesDir, port, ['--key', key.file]))).code, 0);
+      assert.equal(
+        (await runCli(sendArgs(framesDir, port, ['--key', key.file]))).code,
+        0,
+        'a second run, from a new port',
+      );
+      await receiver.waitFor(/"encrypted":(\d{3,})/);
+      assert.equal(await receiver.stop('SIGINT'), 0);
+      const lines = [...receiver.stdout, ...receiver.stderr].filter((l) =>
+        l.includes('encrypted stream from'),
+      );
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0]!, /encrypted stream from 127\.0\.0\.1:\d+: pass --key/);
+      const last = JSON.parse(receiver.stdout.at(-1)!) as {
+        frames: number;
+        malformed: number;
+        security: { encrypted: number };
+      };
+      assert.equal(last.frames, 0);
+      assert.equal(last.malformed, 0, 'not counted as garbage');
+      assert.ok(last.security.encrypted >= 2 * FRAMES * 2);
+      assert.equal((await written(out)).size, 0);
+    } finally {
+      await receiver.stop('SIGKILL');
+    }
+  });
+
+  test('rotation: a receiver with the old and the new key takes senders on either; the new key alone refuses the old', async () => {
+    const newKey = await writeKeyFile(path.join(work, 'new-rotation.key'));
+    const both = path.join(work, 'out-both');
+    const { cli: receiver, port } = await startReceiver([
+      '--bind',
+      '127.0.0.1',
+      '--key',
+      key.file,
+      '--key',
+      newKey.file,
+      '--out',
+      both,
+      '--json',
+      '--status-interval',
+      '0.2',
+    ]);
+    const onlyNew = await startReceiver([
+      '--bind',
+      '127.0.0.1',
+      '--key',
+      newKey.file,
+      '--json',
+      '--status-interval',
+      '0.2',
+    ]);
+    try {
+      for (const file of [key.file, newKey.file]) {
+        assert.equal((await runCli(sendArgs(framesDir, port, ['--key', file]))).code, 0);
+        assert.equal((await runCli(sendArgs(framesDir, onlyNew.port, ['--key', file]))).code, 0);
+      }
+      await receiver.waitFor(new RegExp(`"frames":${2 * FRAMES}[,}]`));
+      await onlyNew.cli.waitFor(new RegExp(`"frames":${FRAMES}[,}].*"unknownKey":[1-9]`));
+      assert.equal(await receiver.stop('SIGINT'), 0);
+      const cameras = [...(await written(both)).values()];
+      assert.equal(cameras.length, 2);
+      for (const got of cameras) got.forEach((bytes, i) => assert.ok(bytes.equals(frames[i]!)));
+    } finally {
+      await receiver.stop('SIGKILL');
+      await onlyNew.cli.stop('SIGKILL');
+    }
+  });
+
+  test('key file mistakes: one line each', async () => {
+    const bad = path.join(work, 'bad.key');
+    await import('node:fs/promises').then((fs) => fs.writeFile(bad, 'not a key\n', { mode: 0o600 }));
+    const missing = await runCli(['receive', '--port', '0', '--key', path.join(work, 'none.key')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^udpcam: cannot read key file .*none\.key \(ENOENT\) \(UDPCAM_ERR_KEY\)$/);
+    const garbled = await runCli(['send', '--frames', '1', '--key', bad]);
+    assert.equal(garbled.code, 1);
+    assert.match(garbled.stderr, /bad\.key line 1: expected "udpcam-key-v1 <64 hex digits>".*UDPCAM_ERR_KEY/);
+    const open = path.join(work, 'open.key');
+    await import('node:fs/promises').then(async (fs) => {
+      await fs.writeFile(open, await readFile(key.file));
+      await fs.chmod(open, 0o644);
+    });
+    const relay = await CapturingRelay.open();
+    try {
+      const warned = await runCli([
+        'send',
+        '--port',
+        String(relay.port),
+        '--frames',
+        '1',
+        '--size',
+        '160x120',
+        '--key',
+        open,
+      ]);
+      assert.equal(warned.code, 0, warned.stderr);
+      assert.match(
+        warned.stderr,
+        /warning: key file .*open\.key is readable by other users \(mode 644\): chmod 600/,
+      );
+      assert.ok(!warned.stderr.includes(key.hex));
+    } finally {
+      await relay.close();
+    }
+  });
+});
