@@ -130,7 +130,8 @@ describe('protected send → receive', () => {
       assert.equal(cameras.size, 1);
       const got = [...cameras.values()][0]!;
       assert.equal(got.length, FRAMES);
-      got.forEach((bytes, i) => assert.ok(bytes.equals(frames[i]!), `frame ${i} differs from the file sent`));
+      for (const [i, bytes] of got.entries())
+        assert.ok(bytes.equals(frames[i]!), `frame ${i} differs from the file sent`);
     } finally {
       await receiver.stop('SIGKILL');
     }
@@ -247,7 +248,7 @@ describe('protected send → receive', () => {
       assert.equal(await receiver.stop('SIGINT'), 0);
       const cameras = [...(await written(both)).values()];
       assert.equal(cameras.length, 2);
-      for (const got of cameras) got.forEach((bytes, i) => assert.ok(bytes.equals(frames[i]!)));
+      for (const got of cameras) for (const [i, bytes] of got.entries()) assert.ok(bytes.equals(frames[i]!));
     } finally {
       await receiver.stop('SIGKILL');
       await onlyNew.cli.stop('SIGKILL');
