@@ -52,6 +52,8 @@ export class CapturingRelay {
     const socket = dgram.createSocket('udp4');
     socket.bind(0, '127.0.0.1');
     await once(socket, 'listening');
+    // A test sprays from this process too: a big buffer, so the relay itself drops nothing.
+    socket.setRecvBufferSize(8 * 1024 * 1024);
     return new CapturingRelay(socket, forwardTo);
   }
 

@@ -1,0 +1,542 @@
+/**
+ * What protection (--key, docs/protocol.md#protected) costs and what it stops, on loopback:
+ *
+ * 1. Per datagram, in this process: seal and open of 1400-byte payloads with AES-256-GCM and
+ *    ChaCha20-Poly1305 (one node:crypto object per datagram: the dominant cost), and the
+ *    protocol's DatagramSealer / DatagramOpener (AES-256-GCM), including a refused forgery.
+ * 2. CPU per 720p frame, with and without --key: `udpcam send --source dir: --no-meta` (the
+ *    files go out as they are: no encoding, so protection's share is as large as it gets) into
+ *    `udpcam receive` (no sink: reassembly only, likewise the worst case), the sender pinned to
+ *    core 0 and the receiver to core 1 when taskset is there. CPU is utime + stime of each child
+ *    (/proc/PID/stat, all threads), sampled at each of its once-a-second JSON status lines; the
+ *    figure is ΔCPU / Δframes between the second line and the last (start-up excluded).
+ * 3. Forgery: while a real protected camera streams 720p through a relay (which keeps its
+ *    datagrams), the bench sprays --forged datagrams (default 10^6) at `udpcam receive --key
+ *    --out`: random tags, bit flips and truncations of captured datagrams, replays of them,
+ *    plain frames, frames sealed with another key, garbage, from the camera's own port and six
+ *    others. After each batch the spray waits until the receiver has counted it (/api/receiver),
+ *    so no kernel buffer overflows. Reported: forged frames written (files not byte-identical to
+ *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
+ *
+ *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
+ *
+ * Prints figures and writes bench-results/secure.json (--quick: secure-quick.json); asserts nothing.
+ */
+import { type CipherGCM, createCipheriv, createDecipheriv, type DecipherGCM, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  chunkFrame,
+  DatagramOpener,
+  DatagramSealer,
+  encodeHeader,
+  formatKeyFile,
+  generateKey,
+  SECURE_COUNTER_OFFSET,
+  SECURE_KEY_ID_OFFSET,
+  StreamKey,
+} from '@udpcam/protocol';
+import { seededRandom } from './lib/frames.js';
+import { type Child, encodeWebcamJpeg, processCpuUs, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
+import { hasTaskset } from './lib/ipc.js';
+import { count, fixed, machine, saveResults, sleep, table } from './lib/report.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    frames: { type: 'string' },
+    fps: { type: 'string' },
+    forged: { type: 'string' },
+  },
+});
+const quick = values.quick === true;
+const FRAMES = Number(values.frames ?? (quick ? 60 : 600));
+const FPS = Number(values.fps ?? 30);
+const FORGED = Number(values.forged ?? (quick ? 20_000 : 1_000_000));
+const PACKET_SIZE = 1400;
+const BATCH = 2000;
+const pin = hasTaskset();
+const SENDER_CORE = pin ? 0 : undefined;
+const RECEIVER_CORE = pin ? 1 : undefined;
+
+const work = path.join(os.tmpdir(), `udpcam-bench-secure-${process.pid}`);
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+// ---------------------------------------------------------------------------------------------
+// 1. Per datagram, in process.
+
+/** CPU µs per call of `fn` over `n` calls, after a warm-up. */
+function perCall(n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < Math.min(n, 20_000); i++) fn(i);
+  const start = process.cpuUsage();
+  for (let i = 0; i < n; i++) fn(i);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / n;
+}
+
+function aeadFigures(n: number) {
+  const payload = randomBytes(PACKET_SIZE);
+  const aad = randomBytes(26);
+  const key = randomBytes(32);
+  const nonce = Buffer.alloc(12);
+  const rows: { cipher: string; sealUs: number; openUs: number; createOnlyUs: number; badTagUs: number }[] =
+    [];
+  for (const cipher of ['aes-256-gcm', 'chacha20-poly1305'] as const) {
+    // Both AEADs as one type: the typings split GCM and ChaCha20-Poly1305 into overloads.
+    const options = { authTagLength: 16 };
+    const make = createCipheriv as (c: string, k: Buffer, n: Buffer, o: object) => CipherGCM;
+    const unmake = createDecipheriv as (c: string, k: Buffer, n: Buffer, o: object) => DecipherGCM;
+    const seal = (i: number) => {
+      nonce.writeUInt32BE(i, 8);
+      const c = make(cipher, key, nonce, options);
+      c.setAAD(aad);
+      const body = c.update(payload);
+      c.final();
+      return [body, c.getAuthTag()] as const;
+    };
+    const [body, tag] = seal(7);
+    const badTag = Buffer.from(tag);
+    badTag[0]! ^= 1;
+    const open = (authTag: Buffer) => () => {
+      nonce.writeUInt32BE(7, 8);
+      const d = unmake(cipher, key, nonce, options);
+      d.setAAD(aad);
+      d.setAuthTag(authTag);
+      d.update(body);
+      try {
+        d.final();
+      } catch {}
+    };
+    rows.push({
+      cipher,
+      sealUs: perCall(n, seal),
+      openUs: perCall(n, open(tag)),
+      createOnlyUs: perCall(n, (i) => {
+        nonce.writeUInt32BE(i, 8);
+        make(cipher, key, nonce, options);
+      }),
+      badTagUs: perCall(n, open(badTag)),
+    });
+  }
+  const streamKey = new StreamKey(generateKey());
+  const sealer = new DatagramSealer(streamKey);
+  const opener = new DatagramOpener([streamKey]);
+  const header = encodeHeader('C', 1, 1);
+  const sealUs = perCall(n, () => sealer.seal(header, payload));
+  const copyUs = perCall(n, () => Buffer.concat(sealer.seal(header, payload)));
+  const openUs = perCall(n, () => opener.open(Buffer.concat(sealer.seal(header, payload)))) - copyUs;
+  const forged = Buffer.concat(sealer.seal(header, payload));
+  forged[forged.length - 1]! ^= 1;
+  const badUs = perCall(n, () => opener.open(Buffer.from(forged)));
+  return { aead: rows, module: { sealUs, openUs, badTagUs: badUs } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. CPU per 720p frame.
+
+interface Sample {
+  cpuUs: number;
+  frames: number;
+}
+
+/** Samples a child's CPU at each of its JSON status lines, with the frame count under `field`. */
+function sampleAtStatus(child: Child, field: string, samples: Sample[]): void {
+  const pattern = new RegExp(`"${field}":(\\d+)`);
+  let partial = '';
+  child.process.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const match = pattern.exec(line);
+      if (!match || !line.includes('"level":"status"')) continue;
+      try {
+        samples.push({ cpuUs: processCpuUs(child.process.pid!), frames: Number(match[1]) });
+      } catch {
+        // The process is gone (its last line): that sample is lost, the earlier ones stand.
+      }
+    }
+  });
+}
+
+/** ΔCPU/Δframes from the second sample to the last (µs per frame). */
+function perFrame(samples: readonly Sample[]): number | undefined {
+  if (samples.length < 3) return undefined;
+  const first = samples[1]!;
+  const last = samples.at(-1)!;
+  return last.frames > first.frames ? (last.cpuUs - first.cpuUs) / (last.frames - first.frames) : undefined;
+}
+
+async function receivePort(child: Child): Promise<number> {
+  return Number((await child.waitFor(/receiving on udp .*:(\d+)/, 20_000))[1]);
+}
+
+/** The sender's source: the 720p files as they are, or the test pattern encoded at 720p. */
+type SenderSource = 'files' | 'encode';
+
+function sendArgs(
+  dir: string,
+  port: number,
+  frames: number,
+  keyFile: string | undefined,
+  source: SenderSource = 'files',
+): string[] {
+  return [
+    'send',
+    ...(source === 'files'
+      ? ['--source', `dir:${dir}`, '--no-meta']
+      : ['--source', 'test', '--size', '1280x720']),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--fps',
+    String(FPS),
+    '--frames',
+    String(frames),
+    '--packet_size',
+    String(PACKET_SIZE),
+    '--json',
+    '--status-interval',
+    '1',
+    ...(keyFile ? ['--key', keyFile] : []),
+  ];
+}
+
+async function costRun(frameDir: string, keyFile: string | undefined, source: SenderSource) {
+  const receiver = startUdpcam(
+    [
+      'receive',
+      '--port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--json',
+      '--status-interval',
+      '1',
+      ...(keyFile ? ['--key', keyFile] : []),
+    ],
+    RECEIVER_CORE,
+  );
+  const receiverSamples: Sample[] = [];
+  sampleAtStatus(receiver, 'frames', receiverSamples);
+  const port = await receivePort(receiver);
+  const sender = startUdpcam(sendArgs(frameDir, port, FRAMES, keyFile, source), SENDER_CORE);
+  const senderSamples: Sample[] = [];
+  sampleAtStatus(sender, 'framesSent', senderSamples);
+  await sender.exited;
+  await sleep(1_500); // one more status line from the receiver with every frame in
+  await receiver.stop('SIGINT');
+  const framesReceived = receiverSamples.at(-1)?.frames ?? 0;
+  return {
+    protected: keyFile !== undefined,
+    source,
+    framesSent: FRAMES,
+    framesReceived,
+    receiverCpuUsPerFrame: perFrame(receiverSamples),
+    senderCpuUsPerFrame: perFrame(senderSamples),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Forgery.
+
+async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: string, key: StreamKey) {
+  const out = path.join(work, 'forgery-out');
+  const receiver = startUdpcam(
+    [
+      'receive',
+      '--port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--key',
+      keyFile,
+      '--out',
+      out,
+      '--http',
+      '0',
+      '--status-interval',
+      '3600',
+    ],
+    RECEIVER_CORE,
+  );
+  const port = await receivePort(receiver);
+  const base = (await receiver.waitFor(/live page (http:\/\/\S+)/))[1]!;
+  const pid = receiver.process.pid!;
+  const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const rssBefore = rssKb();
+  let rssPeak = rssBefore;
+  const security = async () =>
+    (
+      (await (await fetch(`${base}api/receiver`)).json()) as {
+        security: { opened: number; rejected: number; rejectedByReason: Record<string, number> };
+      }
+    ).security;
+
+  // The relay: forwards the camera's datagrams and keeps them for the forger.
+  const captured: Buffer[] = [];
+  const relay = dgram.createSocket('udp4');
+  relay.on('message', (datagram) => {
+    relay.send(datagram, port, '127.0.0.1');
+    if (captured.length < 20_000) captured.push(Buffer.from(datagram));
+    else captured[Math.floor(Math.random() * captured.length)] = Buffer.from(datagram);
+    relayed++;
+  });
+  let relayed = 0;
+  relay.bind(0, '127.0.0.1');
+  await once(relay, 'listening');
+  // The spray keeps this process busy: a big buffer, so the relay itself loses no real datagram.
+  relay.setRecvBufferSize(32 * 1024 * 1024);
+  const spoofers = await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      const socket = dgram.createSocket('udp4');
+      socket.bind(0, '127.0.0.1');
+      await once(socket, 'listening');
+      return socket;
+    }),
+  );
+  const sources = [relay, ...spoofers];
+
+  const sender = startUdpcam(sendArgs(frameDir, relay.address().port, FRAMES, keyFile), SENDER_CORE);
+  while (captured.length === 0) await sleep(5);
+  const random = seededRandom(15);
+  const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+  const otherKey = new StreamKey(generateKey());
+  const otherSealer = new DatagramSealer(otherKey);
+  const plainFrame = frames[0]!;
+  let queue: Buffer[] = [];
+  let imageId = 0;
+  const forge = (): Buffer => {
+    if (queue.length > 0) return queue.shift()!;
+    const real = captured[int(0, captured.length - 1)]!;
+    switch (int(0, 7)) {
+      case 0: {
+        const copy = Buffer.from(real);
+        copy.writeUInt32BE(int(1, 0x1f_ffff), SECURE_COUNTER_OFFSET);
+        for (let i = copy.length - 16; i < copy.length; i++) copy[i] = int(0, 255);
+        return copy;
+      }
+      case 1: {
+        const copy = Buffer.from(real);
+        const bit = int(0, copy.length * 8 - 1);
+        copy[bit >> 3]! ^= 1 << (bit & 7);
+        return copy;
+      }
+      case 2:
+        return Buffer.from(real.subarray(0, int(0, real.length - 1)));
+      case 3:
+        return real;
+      case 4:
+        return randomBytes(int(0, PACKET_SIZE));
+      default: {
+        const kind = int(0, 2);
+        queue = chunkFrame(plainFrame, imageId++ % 100, PACKET_SIZE).map(([header, payload]) => {
+          if (kind === 0) return Buffer.concat([header, payload]);
+          const sealed = Buffer.concat(otherSealer.seal(header, payload));
+          if (kind === 2) sealed.writeUInt32BE(key.id, SECURE_KEY_ID_OFFSET);
+          return sealed;
+        });
+        return queue.shift()!;
+      }
+    }
+  };
+
+  const started = performance.now();
+  const cpuBefore = processCpuUs(pid);
+  let sent = 0;
+  while (sent < FORGED) {
+    const batch = Math.min(BATCH, FORGED - sent);
+    for (let i = 0; i < batch; i++) sources[int(0, sources.length - 1)]!.send(forge(), port, '127.0.0.1');
+    sent += batch;
+    for (;;) {
+      if ((await security()).rejected >= sent) break;
+      await sleep(2);
+    }
+    if (sent % 50_000 === 0) rssPeak = Math.max(rssPeak, rssKb());
+  }
+  const sprayMs = performance.now() - started;
+  const sprayCpuUs = processCpuUs(pid) - cpuBefore;
+  const senderDone = sender.process.exitCode ?? 'streaming';
+  await sender.exited;
+  await sleep(1_000);
+  rssPeak = Math.max(rssPeak, rssKb());
+  const final = await security();
+  await receiver.stop('SIGINT');
+  for (const socket of sources) socket.close();
+
+  // Every file written must be one of the frames sent, byte for byte.
+  const sentSet = new Set(frames.map((frame) => frame.toString('base64')));
+  let written = 0;
+  let forgedFrames = 0;
+  for (const camera of readdirSync(out)) {
+    for (const name of readdirSync(path.join(out, camera))) {
+      if (!name.endsWith('.jpg')) continue;
+      written++;
+      if (!sentSet.has(readFileSync(path.join(out, camera, name)).toString('base64'))) forgedFrames++;
+    }
+  }
+  return {
+    forgedSent: FORGED,
+    rejected: final.rejected,
+    rejectedByReason: final.rejectedByReason,
+    realDatagramsRelayed: relayed,
+    realDatagramsExpected: frames.reduce((n, f) => n + Math.max(2, Math.ceil(f.length / PACKET_SIZE)), 0),
+    realDatagramsOpened: final.opened,
+    framesSent: FRAMES,
+    framesWritten: written,
+    forgedFrames,
+    realFramesLost: FRAMES - (written - forgedFrames),
+    senderStillStreamingAtSprayEnd: senderDone === 'streaming',
+    sprayMs,
+    forgedPerSecond: FORGED / (sprayMs / 1000),
+    receiverCpuUsPerForged: sprayCpuUs / FORGED,
+    rssBeforeMiB: rssBefore / 1024,
+    rssPeakMiB: rssPeak / 1024,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const micro = aeadFigures(quick ? 20_000 : 200_000);
+console.log('\nPer datagram (1400-byte payload), CPU µs in this process:');
+console.log(
+  table(
+    ['cipher', 'seal', 'open', 'createCipheriv alone', 'open, bad tag'],
+    micro.aead.map((r) => [
+      r.cipher,
+      fixed(r.sealUs, 2),
+      fixed(r.openUs, 2),
+      fixed(r.createOnlyUs, 2),
+      fixed(r.badTagUs, 2),
+    ]),
+  ),
+);
+console.log(
+  `DatagramSealer.seal ${fixed(micro.module.sealUs, 2)} µs, DatagramOpener.open ${fixed(micro.module.openUs, 2)} µs, refused forgery (bad tag) ${fixed(micro.module.badTagUs, 2)} µs`,
+);
+
+const images = await Promise.all([1, 2, 3, 4, 5].map((seed) => encodeWebcamJpeg(1280, 720, seed)));
+const frameDir = path.join(work, 'frames');
+writeFrameDir(frameDir, images, FRAMES);
+const frames = readdirSync(frameDir)
+  .sort()
+  .map((name) => readFileSync(path.join(frameDir, name)));
+const keyFile = path.join(work, 'cam.key');
+const secret = generateKey();
+writeFileSync(keyFile, formatKeyFile(secret), { mode: 0o600 });
+const key = new StreamKey(secret);
+const meanBytes = images.reduce((n, image) => n + image.length, 0) / images.length;
+console.log(
+  `\n720p frames: ${count(meanBytes)} bytes on average, ${fixed(meanBytes / PACKET_SIZE, 0)} datagrams of ${PACKET_SIZE} bytes; ${FRAMES} frames at ${FPS} fps${pin ? ', sender on core 0, receiver on core 1' : ''}`,
+);
+
+const cost: ({ round: number } & Awaited<ReturnType<typeof costRun>>)[] = [];
+for (const source of ['files', 'encode'] as const) {
+  for (const round of [0, 1]) {
+    for (const file of [undefined, keyFile]) {
+      const run = await costRun(frameDir, file, source);
+      cost.push({ round, ...run });
+      console.log(
+        `  ${source === 'files' ? 'files  ' : 'encoded'} ${run.protected ? 'protected' : 'plain    '}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
+      );
+    }
+  }
+}
+const mean = (list: (number | undefined)[]) => {
+  const ok = list.filter((v): v is number => v !== undefined);
+  return ok.reduce((a, b) => a + b, 0) / ok.length;
+};
+const figure = (source: SenderSource, side: 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame', on: boolean) =>
+  mean(cost.filter((r) => r.source === source && r.protected === on).map((r) => r[side]));
+const summary = {
+  receiverPlainUs: figure('files', 'receiverCpuUsPerFrame', false),
+  receiverProtectedUs: figure('files', 'receiverCpuUsPerFrame', true),
+  senderPlainUs: figure('files', 'senderCpuUsPerFrame', false),
+  senderProtectedUs: figure('files', 'senderCpuUsPerFrame', true),
+  encodingSenderPlainUs: figure('encode', 'senderCpuUsPerFrame', false),
+  encodingSenderProtectedUs: figure('encode', 'senderCpuUsPerFrame', true),
+};
+const ratios = {
+  receiver: summary.receiverProtectedUs / summary.receiverPlainUs,
+  sender: summary.senderProtectedUs / summary.senderPlainUs,
+  encodingSender: summary.encodingSenderProtectedUs / summary.encodingSenderPlainUs,
+};
+console.log(
+  table(
+    ['720p, CPU per frame', 'plain µs', 'protected µs', 'ratio (goal ≤ 1.15)'],
+    [
+      [
+        'receiver (no sink)',
+        fixed(summary.receiverPlainUs, 0),
+        fixed(summary.receiverProtectedUs, 0),
+        fixed(ratios.receiver, 3),
+      ],
+      [
+        'sender, files as they are',
+        fixed(summary.senderPlainUs, 0),
+        fixed(summary.senderProtectedUs, 0),
+        fixed(ratios.sender, 3),
+      ],
+      [
+        'sender, encoding 720p',
+        fixed(summary.encodingSenderPlainUs, 0),
+        fixed(summary.encodingSenderProtectedUs, 0),
+        fixed(ratios.encodingSender, 3),
+      ],
+    ],
+  ),
+);
+
+console.log(
+  `\nForgery: ${count(FORGED)} forged datagrams while a protected 720p camera streams ${FRAMES} frames…`,
+);
+const forgery = await forgeryRun(frameDir, frames, keyFile, key);
+console.log(
+  table(
+    [
+      'forged sent',
+      'rejected',
+      'forged frames',
+      'real frames lost',
+      'forged/s',
+      'receiver µs/forged',
+      'RSS before → peak MiB',
+    ],
+    [
+      [
+        count(forgery.forgedSent),
+        count(forgery.rejected),
+        String(forgery.forgedFrames),
+        String(forgery.realFramesLost),
+        count(forgery.forgedPerSecond),
+        fixed(forgery.receiverCpuUsPerForged, 1),
+        `${fixed(forgery.rssBeforeMiB)} → ${fixed(forgery.rssPeakMiB)}`,
+      ],
+    ],
+  ),
+);
+console.log(`rejected by reason: ${JSON.stringify(forgery.rejectedByReason)}`);
+
+rmSync(work, { recursive: true, force: true });
+const file = await saveResults(quick ? 'secure-quick' : 'secure', {
+  bench: 'secure',
+  quick,
+  machine: machine(),
+  settings: {
+    frames: FRAMES,
+    fps: FPS,
+    forged: FORGED,
+    packetSize: PACKET_SIZE,
+    pinned: pin,
+    meanFrameBytes: meanBytes,
+  },
+  perDatagram: micro,
+  cost: { runs: cost, summary, ratios },
+  forgery,
+});
+console.log(`\nwrote ${file}`);
