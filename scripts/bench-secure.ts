@@ -6,7 +6,7 @@
  *    protocol's DatagramSealer / DatagramOpener (AES-256-GCM), including a refused forgery.
  * 2. CPU per 720p frame, with and without --key: `udpcam send --source dir: --no-meta` (the
  *    files go out as they are: no encoding, so protection's share is as large as it gets) into
- *    `udpcam receive` (no sink: reassembly only, likewise the worst case), the sender pinned to
+ *    `udpcam receive` (no sink: reassembly only, likewise the worst case; and with --out), the sender pinned to
  *    core 0 and the receiver to core 1 when taskset is there. CPU is utime + stime of each child
  *    (/proc/PID/stat, all threads), sampled at each of its once-a-second JSON status lines; the
  *    figure is ΔCPU / Δframes between the second line and the last (start-up excluded).
@@ -19,6 +19,7 @@
  *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
+ *                                      [--parts micro,cost,forgery]
  *
  * Prints figures and writes bench-results/secure.json (--quick: secure-quick.json); asserts nothing.
  */
@@ -51,6 +52,7 @@ const { values } = parseArgs({
     frames: { type: 'string' },
     fps: { type: 'string' },
     forged: { type: 'string' },
+    parts: { type: 'string' },
   },
 });
 const quick = values.quick === true;
@@ -58,6 +60,7 @@ const FRAMES = Number(values.frames ?? (quick ? 60 : 600));
 const FPS = Number(values.fps ?? 30);
 const FORGED = Number(values.forged ?? (quick ? 20_000 : 1_000_000));
 const PACKET_SIZE = 1400;
+const PARTS = new Set((values.parts ?? 'micro,cost,forgery').split(','));
 const BATCH = 2000;
 const pin = hasTaskset();
 const SENDER_CORE = pin ? 0 : undefined;
@@ -207,7 +210,9 @@ function sendArgs(
   ];
 }
 
-async function costRun(frameDir: string, keyFile: string | undefined, source: SenderSource) {
+/** One cost run; with `disk`, the receiver also writes every frame (--out, a scratch folder). */
+async function costRun(frameDir: string, keyFile: string | undefined, source: SenderSource, disk: boolean) {
+  const out = path.join(work, `cost-out-${process.hrtime.bigint()}`);
   const receiver = startUdpcam(
     [
       'receive',
@@ -219,6 +224,7 @@ async function costRun(frameDir: string, keyFile: string | undefined, source: Se
       '--status-interval',
       '1',
       ...(keyFile ? ['--key', keyFile] : []),
+      ...(disk ? ['--out', out] : []),
     ],
     RECEIVER_CORE,
   );
@@ -231,10 +237,12 @@ async function costRun(frameDir: string, keyFile: string | undefined, source: Se
   await sender.exited;
   await sleep(1_500); // one more status line from the receiver with every frame in
   await receiver.stop('SIGINT');
+  rmSync(out, { recursive: true, force: true });
   const framesReceived = receiverSamples.at(-1)?.frames ?? 0;
   return {
     protected: keyFile !== undefined,
     source,
+    disk,
     framesSent: FRAMES,
     framesReceived,
     receiverCpuUsPerFrame: perFrame(receiverSamples),
@@ -366,6 +374,9 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
   await sleep(1_000);
   rssPeak = Math.max(rssPeak, rssKb());
   const final = await security();
+  const [camera] = (await (await fetch(`${base}api/cameras`)).json()) as {
+    stats: { framesDropped: number; droppedByReason: Record<string, number> };
+  }[];
   await receiver.stop('SIGINT');
   for (const socket of sources) socket.close();
 
@@ -390,6 +401,7 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
     framesSent: FRAMES,
     framesWritten: written,
     forgedFrames,
+    realFramesDroppedByReassembly: camera?.stats.droppedByReason,
     realFramesLost: FRAMES - (written - forgedFrames),
     senderStillStreamingAtSprayEnd: senderDone === 'streaming',
     sprayMs,
@@ -402,23 +414,25 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
 
 // ---------------------------------------------------------------------------------------------
 
-const micro = aeadFigures(quick ? 20_000 : 200_000);
-console.log('\nPer datagram (1400-byte payload), CPU µs in this process:');
-console.log(
-  table(
-    ['cipher', 'seal', 'open', 'createCipheriv alone', 'open, bad tag'],
-    micro.aead.map((r) => [
-      r.cipher,
-      fixed(r.sealUs, 2),
-      fixed(r.openUs, 2),
-      fixed(r.createOnlyUs, 2),
-      fixed(r.badTagUs, 2),
-    ]),
-  ),
-);
-console.log(
-  `DatagramSealer.seal ${fixed(micro.module.sealUs, 2)} µs, DatagramOpener.open ${fixed(micro.module.openUs, 2)} µs, refused forgery (bad tag) ${fixed(micro.module.badTagUs, 2)} µs`,
-);
+const micro = PARTS.has('micro') ? aeadFigures(quick ? 20_000 : 200_000) : undefined;
+if (micro) {
+  console.log('\nPer datagram (1400-byte payload), CPU µs in this process:');
+  console.log(
+    table(
+      ['cipher', 'seal', 'open', 'createCipheriv alone', 'open, bad tag'],
+      micro.aead.map((r) => [
+        r.cipher,
+        fixed(r.sealUs, 2),
+        fixed(r.openUs, 2),
+        fixed(r.createOnlyUs, 2),
+        fixed(r.badTagUs, 2),
+      ]),
+    ),
+  );
+  console.log(
+    `DatagramSealer.seal ${fixed(micro.module.sealUs, 2)} µs, DatagramOpener.open ${fixed(micro.module.openUs, 2)} µs, refused forgery (bad tag) ${fixed(micro.module.badTagUs, 2)} µs`,
+  );
+}
 
 const images = await Promise.all([1, 2, 3, 4, 5].map((seed) => encodeWebcamJpeg(1280, 720, seed)));
 const frameDir = path.join(work, 'frames');
@@ -436,13 +450,20 @@ console.log(
 );
 
 const cost: ({ round: number } & Awaited<ReturnType<typeof costRun>>)[] = [];
-for (const source of ['files', 'encode'] as const) {
+const configs = PARTS.has('cost')
+  ? ([
+      ['files', false],
+      ['files', true],
+      ['encode', false],
+    ] as const)
+  : [];
+for (const [source, disk] of configs) {
   for (const round of [0, 1]) {
     for (const file of [undefined, keyFile]) {
-      const run = await costRun(frameDir, file, source);
+      const run = await costRun(frameDir, file, source, disk);
       cost.push({ round, ...run });
       console.log(
-        `  ${source === 'files' ? 'files  ' : 'encoded'} ${run.protected ? 'protected' : 'plain    '}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
+        `  ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${run.protected ? 'protected' : 'plain    '}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
       );
     }
   }
@@ -451,11 +472,18 @@ const mean = (list: (number | undefined)[]) => {
   const ok = list.filter((v): v is number => v !== undefined);
   return ok.reduce((a, b) => a + b, 0) / ok.length;
 };
-const figure = (source: SenderSource, side: 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame', on: boolean) =>
-  mean(cost.filter((r) => r.source === source && r.protected === on).map((r) => r[side]));
+const figure = (
+  source: SenderSource,
+  side: 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame',
+  on: boolean,
+  disk = false,
+) =>
+  mean(cost.filter((r) => r.source === source && r.protected === on && r.disk === disk).map((r) => r[side]));
 const summary = {
   receiverPlainUs: figure('files', 'receiverCpuUsPerFrame', false),
   receiverProtectedUs: figure('files', 'receiverCpuUsPerFrame', true),
+  diskReceiverPlainUs: figure('files', 'receiverCpuUsPerFrame', false, true),
+  diskReceiverProtectedUs: figure('files', 'receiverCpuUsPerFrame', true, true),
   senderPlainUs: figure('files', 'senderCpuUsPerFrame', false),
   senderProtectedUs: figure('files', 'senderCpuUsPerFrame', true),
   encodingSenderPlainUs: figure('encode', 'senderCpuUsPerFrame', false),
@@ -463,64 +491,77 @@ const summary = {
 };
 const ratios = {
   receiver: summary.receiverProtectedUs / summary.receiverPlainUs,
+  diskReceiver: summary.diskReceiverProtectedUs / summary.diskReceiverPlainUs,
   sender: summary.senderProtectedUs / summary.senderPlainUs,
   encodingSender: summary.encodingSenderProtectedUs / summary.encodingSenderPlainUs,
 };
-console.log(
-  table(
-    ['720p, CPU per frame', 'plain µs', 'protected µs', 'ratio (goal ≤ 1.15)'],
-    [
+if (cost.length > 0) {
+  console.log(
+    table(
+      ['720p, CPU per frame', 'plain µs', 'protected µs', 'ratio (goal ≤ 1.15)'],
       [
-        'receiver (no sink)',
-        fixed(summary.receiverPlainUs, 0),
-        fixed(summary.receiverProtectedUs, 0),
-        fixed(ratios.receiver, 3),
+        [
+          'receiver (no sink)',
+          fixed(summary.receiverPlainUs, 0),
+          fixed(summary.receiverProtectedUs, 0),
+          fixed(ratios.receiver, 3),
+        ],
+        [
+          'receiver --out (writes every frame)',
+          fixed(summary.diskReceiverPlainUs, 0),
+          fixed(summary.diskReceiverProtectedUs, 0),
+          fixed(ratios.diskReceiver, 3),
+        ],
+        [
+          'sender, files as they are',
+          fixed(summary.senderPlainUs, 0),
+          fixed(summary.senderProtectedUs, 0),
+          fixed(ratios.sender, 3),
+        ],
+        [
+          'sender, encoding 720p',
+          fixed(summary.encodingSenderPlainUs, 0),
+          fixed(summary.encodingSenderProtectedUs, 0),
+          fixed(ratios.encodingSender, 3),
+        ],
       ],
-      [
-        'sender, files as they are',
-        fixed(summary.senderPlainUs, 0),
-        fixed(summary.senderProtectedUs, 0),
-        fixed(ratios.sender, 3),
-      ],
-      [
-        'sender, encoding 720p',
-        fixed(summary.encodingSenderPlainUs, 0),
-        fixed(summary.encodingSenderProtectedUs, 0),
-        fixed(ratios.encodingSender, 3),
-      ],
-    ],
-  ),
-);
+    ),
+  );
+}
 
-console.log(
-  `\nForgery: ${count(FORGED)} forged datagrams while a protected 720p camera streams ${FRAMES} frames…`,
-);
-const forgery = await forgeryRun(frameDir, frames, keyFile, key);
-console.log(
-  table(
-    [
-      'forged sent',
-      'rejected',
-      'forged frames',
-      'real frames lost',
-      'forged/s',
-      'receiver µs/forged',
-      'RSS before → peak MiB',
-    ],
-    [
+if (PARTS.has('forgery')) {
+  console.log(
+    `\nForgery: ${count(FORGED)} forged datagrams while a protected 720p camera streams ${FRAMES} frames…`,
+  );
+}
+const forgery = PARTS.has('forgery') ? await forgeryRun(frameDir, frames, keyFile, key) : undefined;
+if (forgery) {
+  console.log(
+    table(
       [
-        count(forgery.forgedSent),
-        count(forgery.rejected),
-        String(forgery.forgedFrames),
-        String(forgery.realFramesLost),
-        count(forgery.forgedPerSecond),
-        fixed(forgery.receiverCpuUsPerForged, 1),
-        `${fixed(forgery.rssBeforeMiB)} → ${fixed(forgery.rssPeakMiB)}`,
+        'forged sent',
+        'rejected',
+        'forged frames',
+        'real frames lost',
+        'forged/s',
+        'receiver µs/forged',
+        'RSS before → peak MiB',
       ],
-    ],
-  ),
-);
-console.log(`rejected by reason: ${JSON.stringify(forgery.rejectedByReason)}`);
+      [
+        [
+          count(forgery.forgedSent),
+          count(forgery.rejected),
+          String(forgery.forgedFrames),
+          String(forgery.realFramesLost),
+          count(forgery.forgedPerSecond),
+          fixed(forgery.receiverCpuUsPerForged, 1),
+          `${fixed(forgery.rssBeforeMiB)} → ${fixed(forgery.rssPeakMiB)}`,
+        ],
+      ],
+    ),
+  );
+  console.log(`rejected by reason: ${JSON.stringify(forgery.rejectedByReason)}`);
+}
 
 rmSync(work, { recursive: true, force: true });
 const file = await saveResults(quick ? 'secure-quick' : 'secure', {

@@ -4,8 +4,9 @@
  * and truncations of the captured datagrams, replays of them, plain frames, frames sealed with
  * another key (under its own id and under the real one), garbage — go to a real
  * `udpcam receive --key --out --http`, from the camera's own address and port and from other
- * ports. No forged frame is written or served, every real frame is (byte-identical), every forged
- * datagram is counted as rejected and no real one is.
+ * ports. No forged frame is written or served; every real datagram opens and every forged one is
+ * counted as rejected; the real frames written and served are the sent ones, byte-identical, in
+ * order (a frame reassembly drops under the load is counted as dropped, never replaced).
  *
  * Deterministic: the forgeries come from a seeded generator, and the spray waits, after each
  * batch, until the receiver has counted that batch (/api/receiver), so the kernel's receive
@@ -225,23 +226,39 @@ test(`${FORGED} forged datagrams during a real protected stream: no forged frame
     assert.ok(reasons.badTag >= kinds.randomTag + kinds.otherKeyRealId);
     for (const kind of KINDS) assert.ok(kinds[kind] > 100, `${kind}: ${kinds[kind]} sent`);
 
-    // Served: one camera (the relay's address), no forged source became one; its frames are real.
+    // Served: one camera (the relay's address), no forged source became one. Every real datagram
+    // opened; a real frame can still be dropped by reassembly when the spray stalls the receiver
+    // past a timeout (docs/protocol.md#reassembly): such drops are counted, never replaced by a forgery.
     const cameras = await getJson<
-      { id: string; frames: number; rejectedDatagrams: Record<string, number> | null }[]
+      {
+        id: string;
+        frames: number;
+        stats: { framesDropped: number; droppedByReason: Record<string, number> };
+        rejectedDatagrams: Record<string, number> | null;
+      }[]
     >(`${base}api/cameras`);
     assert.equal(cameras.length, 1, JSON.stringify(cameras.map((c) => c.id)));
     const camera = cameras[0]!;
     assert.equal(camera.id, `127.0.0.1_${relay.port}`);
-    assert.equal(camera.frames, REAL_FRAMES);
+    assert.equal(camera.frames + camera.stats.framesDropped, REAL_FRAMES, JSON.stringify(camera.stats));
+    assert.ok(
+      camera.frames >= REAL_FRAMES - 2,
+      `at most 2 real frames dropped by load: ${JSON.stringify(camera.stats)}`,
+    );
     assert.ok(
       camera.rejectedDatagrams !== null && Object.values(camera.rejectedDatagrams).some((n) => n > 0),
     );
+    /** Index of the sent frame `bytes` is, searching from `from`; -1 if it is none of them. */
+    const sentIndex = (bytes: Buffer, from: number) =>
+      frames.findIndex((f, i) => i >= from && f.equals(bytes));
     const kept = await getJson<{ seq: number; url: string }[]>(`${base}cameras/${camera.id}/frames`);
-    assert.equal(kept.length, REAL_FRAMES);
-    for (const [i, frame] of kept.entries()) {
+    assert.equal(kept.length, camera.frames);
+    let next = 0;
+    for (const frame of kept) {
       const response = await fetch(new URL(frame.url, base));
-      const bytes = Buffer.from(await response.arrayBuffer());
-      assert.ok(bytes.equals(frames[i]!), `served frame ${frame.seq} is sent frame ${i}`);
+      const index = sentIndex(Buffer.from(await response.arrayBuffer()), next);
+      assert.ok(index >= 0, `served frame ${frame.seq} is a sent frame, in order`);
+      next = index + 1;
     }
     const metrics = await (await fetch(`${base}metrics`)).text();
     assert.match(
@@ -249,17 +266,17 @@ test(`${FORGED} forged datagrams during a real protected stream: no forged frame
       new RegExp(`udpcam_datagrams_rejected_total\\{reason="replay"\\} ${reasons.replay}\\n`),
     );
 
-    // Written: exactly the real frames, byte for byte, in order.
+    // Written: the same real frames, byte for byte, in order, and nothing else.
     assert.equal(await receiver.stop('SIGINT'), 0);
     const folders = await readdir(out);
     assert.deepEqual(folders, [camera.id]);
     const names = (await readdir(path.join(out, camera.id))).sort();
-    assert.equal(names.length, REAL_FRAMES);
-    for (const [i, name] of names.entries()) {
-      assert.ok(
-        (await readFile(path.join(out, camera.id, name))).equals(frames[i]!),
-        `${name} is sent frame ${i}`,
-      );
+    assert.equal(names.length, camera.frames);
+    next = 0;
+    for (const name of names) {
+      const index = sentIndex(await readFile(path.join(out, camera.id, name)), next);
+      assert.ok(index >= 0, `${name} is a sent frame, in order`);
+      next = index + 1;
     }
     assert.match(receiver.stdout.at(-1)!, /"rejected":20000/);
   } finally {
