@@ -22,6 +22,7 @@ const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> =
   { name: 'snapshot', what: 'the snapshot-server table: 5 cameras at 4 fps', limitMin: 5 },
   { name: 'encode', what: 'sender stages: encode, decode, warp, passthrough', limitMin: 5 },
   { name: 'sender', what: 'the whole sender loop per path', limitMin: 5 },
+  { name: 'secure', what: 'protection (--key): cost per 720p frame, 10^6 forged datagrams', limitMin: 10 },
 ];
 
 const { values } = parseArgs({
