@@ -152,8 +152,12 @@ describe('the HTTP address', () => {
     }
   });
 
-  test('beyond loopback with --token, or on loopback, prints no warning', async () => {
-    for (const args of [['--http-host', '0.0.0.0', '--token', 'T'], ['--http-host', '::1'], []]) {
+  test('beyond loopback with --token (and --insecure-http: no TLS), or on loopback, prints no warning', async () => {
+    for (const args of [
+      ['--http-host', '0.0.0.0', '--token', 'T', '--insecure-http'],
+      ['--http-host', '::1'],
+      [],
+    ]) {
       const { cli, base } = await startHttpReceiver(args);
       try {
         const local = base.replace('0.0.0.0', '127.0.0.1');
