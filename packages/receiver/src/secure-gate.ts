@@ -90,7 +90,7 @@ export class SecureGate {
       }
       counts[REJECT_REASONS[-result] as RejectReason]++;
     }
-    if (result === -UNPROTECTED) {
+    if (result === UNPROTECTED) {
       this.#noticeOnce(
         sender,
         `unprotected stream from ${sender} dropped: this receiver has --key, the sender has none`,
