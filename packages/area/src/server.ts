@@ -17,7 +17,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isUdpcamError } from '@udpcam/protocol';
-import { PageFiles, sendJson, socketError } from '@udpcam/receiver';
+import { guardServer, PageFiles, sendJson, socketError } from '@udpcam/receiver';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
@@ -53,6 +53,8 @@ export interface AreaServerOptions {
   onQuit?: () => void;
   /** PEM certificate and key: serve the page over HTTPS. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Host names accepted in the Host header besides IP literals and localhost (DNS rebinding). */
+  allowedHosts?: readonly string[];
 }
 
 /** `WxH` → size in pixels, each side 1..MAX_PREVIEW_SIDE; throws a 400. */
@@ -99,10 +101,10 @@ export class AreaServer {
     this.#options = options;
     this.#file = path.resolve(options.out);
     this.#area = options.area;
-    const handler = (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response);
-    this.#server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
-    // A client that never sends its request must not hold a socket forever.
-    this.#server.headersTimeout = 10_000;
+    this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
+    guardServer(this.#server, (request, response, url) => this.#handle(request, response, url), {
+      allowedHosts: options.allowedHosts,
+    });
   }
 
   /** The page's URL, e.g. http://127.0.0.1:8090/. */
@@ -119,8 +121,8 @@ export class AreaServer {
     });
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse): void {
-    this.#route(request, response).catch((error: unknown) => {
+  #handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    return this.#route(request, response, url).catch((error: unknown) => {
       if (response.headersSent) {
         response.destroy();
         return;
@@ -130,8 +132,7 @@ export class AreaServer {
     });
   }
 
-  async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://udpcam');
+  async #route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const route = `${request.method} ${url.pathname}`;
     if (PAGE.has(url.pathname) && request.method === 'GET') return PAGE.serve(url.pathname, response);
     switch (route) {

@@ -76,3 +76,22 @@ export function isLoopback(address: string): boolean {
     address === 'localhost' || address === '::1' || (net.isIP(address) === 4 && address.startsWith('127.'))
   );
 }
+
+/** A secret (`--token`): not empty, no white space (an empty one would accept `?token=` and `Bearer `). */
+export function secret(value: string): string {
+  if (!/^\S+$/.test(value)) {
+    throw new InvalidArgumentError('expected a non-empty secret without white space.');
+  }
+  return value;
+}
+
+/** `--allow-host NAME`, repeatable: host names the web server answers to besides IPs and localhost. */
+export function hostList(value: string, previous: string[] = []): string[] {
+  return [...previous, host(value)];
+}
+
+/** An output folder: not empty (an empty --out would write into the current folder). */
+export function outDir(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a folder, got an empty path.');
+  return value;
+}

@@ -21,19 +21,17 @@ const STRIP_MAX = 300;
  */
 const FETCH_CONCURRENCY = 3;
 
-const token = new URLSearchParams(location.search).get('token');
-
 const $ = (selector, root = document) => root.querySelector(selector);
 
 /**
  * A URL on this receiver. Paths from the API start with '/'; they are resolved against the page
- * so a reverse proxy under a prefix works, and carry ?token= when the page has one.
+ * so a reverse proxy under a prefix works. With --token the page holds a session cookie instead
+ * (the server trades `?token=` for it), so no URL carries the token.
  */
 function receiverUrl(path, params = {}) {
   const url = new URL(path.replace(/^\//, ''), location.href);
   url.search = '';
   url.hash = '';
-  if (token !== null) url.searchParams.set('token', token);
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   return url.href;
 }

@@ -1,6 +1,8 @@
 export * from './camera.js';
 export * from './frame.js';
 export * from './http/auth.js';
+export * from './http/guard.js';
+export * from './http/login-throttle.js';
 export * from './http/mjpeg.js';
 export { PageFiles, sendJson } from './http/page.js';
 export * from './http/server.js';

@@ -308,7 +308,7 @@ describe('receiver live page', { skip: CHROMIUM_MISSING }, () => {
     t.diagnostic(`offline shown after ${Math.round(offlineAfterMs)} ms; screenshot: ${SCREENSHOT}`);
   });
 
-  test('with --token, the page loads its streams with the token and the API refuses requests without it', async () => {
+  test('with --token, ?token= on the page is traded for an HttpOnly cookie: no URL the page uses carries the token', async () => {
     const receiver = await startReceiver(['--token', 's3cret']);
     processes.push(receiver.cli);
     processes.push(startSender(receiver.udpPort));
@@ -319,14 +319,19 @@ describe('receiver live page', { skip: CHROMIUM_MISSING }, () => {
     assert.equal((await fetch(api)).status, 200);
 
     const { page, errors } = await openPage(`${receiver.pageUrl}?token=s3cret`);
+    assert.doesNotMatch(page.url(), /token/, 'the address bar no longer shows the token');
     const image = page.locator('.tile img.tile-image');
     await waitUntil('a live picture', async () => (await naturalWidth(image)) === 320);
-    assert.match((await image.getAttribute('src')) ?? '', /\/stream\.mjpg\?token=s3cret&/);
+    assert.doesNotMatch((await image.getAttribute('src')) ?? '', /token=/);
     assert.equal(await page.locator('#connection').getAttribute('data-state'), 'ok');
     assert.ok(await page.locator('#notice').isHidden());
-    // The stylesheet came through too (it needs the token like everything else).
+    // The stylesheet came through too (it needs the cookie like everything else).
     const background = await page.evaluate('getComputedStyle(document.body).backgroundColor');
     assert.equal(background, 'rgb(15, 17, 19)');
+    const [cookie] = await page.context().cookies();
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    assert.notEqual(cookie?.value, 's3cret', 'the cookie is derived from the token, not the token');
     assert.deepEqual(errors, []);
     await page.close();
   });

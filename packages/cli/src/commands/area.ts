@@ -18,7 +18,7 @@ import { type CaptureArea, loadCodec } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkCaptureArea, loadCaptureArea } from '../capture-area.js';
 import { openBrowser } from '../open-browser.js';
-import { host, isLoopback, listenPort, positive } from '../options.js';
+import { host, hostList, isLoopback, listenPort, positive } from '../options.js';
 import { consoleOutput, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, frameSize, openSourceFromFlags, type SourceFlags } from '../sources.js';
 import { loadTlsFiles } from '../tls-files.js';
@@ -36,6 +36,7 @@ export interface AreaFlags extends SourceFlags {
   fps: number;
   tlsCert?: string;
   tlsKey?: string;
+  allowHost?: string[];
 }
 
 /** --points: the format only; geometry is checked once the source's frame size is known. */
@@ -103,6 +104,7 @@ export async function area(
       onSave: (file, saved) => output.info(`udpcam: saved ${file} (${describe(saved)})`),
       onQuit: () => quit(),
       tls,
+      allowedHosts: flags.allowHost,
     });
     output.info(
       `udpcam: area page ${server.url}  (source ${live.name} ${frameSize.width}x${frameSize.height}, s saves ${path.resolve(flags.out)}${existing ? ', opened for editing' : ''}; Ctrl-C to stop)`,
@@ -168,6 +170,7 @@ export function areaCommand(program: Command): Command {
     )
     .option('--tls-cert <file>', 'serve the page over HTTPS with this PEM certificate (chain)')
     .option('--tls-key <file>', "the certificate's PEM private key")
+    .option('--allow-host <name>', 'accept this host name in HTTP Host headers (repeatable)', hostList)
     .option('--open', 'open the page in the desktop browser', false)
     .option('--fps <n>', 'most frames per second the page shows', positive('fps', 60), 15)
     .addHelpText(

@@ -5,7 +5,18 @@ import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiv
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { readKeyFiles } from '../key-file.js';
-import { addSnakeOption, byteSize, host, integer, isLoopback, listenPort, positive } from '../options.js';
+import {
+  addSnakeOption,
+  byteSize,
+  host,
+  hostList,
+  integer,
+  isLoopback,
+  listenPort,
+  outDir,
+  positive,
+  secret,
+} from '../options.js';
 import { consoleOutput, formatBinary, type Output, untilSignal } from '../output.js';
 import { loadTlsFiles } from '../tls-files.js';
 import { ReceiveStatus } from './receive-status.js';
@@ -42,6 +53,7 @@ export interface ReceiveFlags {
   tlsCert?: string;
   tlsKey?: string;
   insecureHttp?: boolean;
+  allowHost?: string[];
 }
 
 interface CamerasConfig {
@@ -165,6 +177,8 @@ export async function receive(
         maxClients: flags.maxClients,
         ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
         tls,
+        allowedHosts: flags.allowHost,
+        onWarning: (message) => output.warn(message),
       });
     } catch (error) {
       await receiver.close();
@@ -217,7 +231,7 @@ export function receiveCommand(program: Command): Command {
       host,
       '0.0.0.0',
     )
-    .option('-o, --out <dir>', 'write every complete frame to DIR/<camera>/<time>-<seq>.jpg')
+    .option('-o, --out <dir>', 'write every complete frame to DIR/<camera>/<time>-<seq>.jpg', outDir)
     .option(
       '--status-interval <seconds>',
       'seconds between status lines',
@@ -237,10 +251,11 @@ export function receiveCommand(program: Command): Command {
       '127.0.0.1',
     )
     .option('--auth <user:password>', 'require HTTP Basic auth', (v: string) => {
-      if (!/^[^:]+:.+$/.test(v)) throw new InvalidArgumentError('expected user:password.');
+      if (!/^[^:]+:.*\S.*$/.test(v)) throw new InvalidArgumentError('expected user:password.');
       return v;
     })
-    .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)')
+    .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)', secret)
+    .option('--allow-host <name>', 'accept this host name in HTTP Host headers (repeatable)', hostList)
     .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName)
     .option(
       '--keep <n>',

@@ -18,11 +18,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { type CameraState, epochMicros, type Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
 import { socketError } from '../socket.js';
-import { type AuthOptions, isAuthorized } from './auth.js';
+import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
+import { guardServer } from './guard.js';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
 import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
 import { PageFiles, sendJson } from './page.js';
@@ -40,6 +43,12 @@ export interface HttpOptions {
   snapshotWaitMs: number;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Host names accepted in the Host header besides IP literals and localhost (DNS rebinding). */
+  allowedHosts?: readonly string[];
+  /** The slowdown after failed logins (defaults: DEFAULT_LOGIN_THROTTLE). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Gets one-line warnings (failed logins, rate-limited). */
+  onWarning?: (message: string) => void;
 }
 
 export const DEFAULT_HTTP_OPTIONS = {
@@ -91,6 +100,7 @@ export class HttpServer implements FrameSink {
   readonly #options: HttpOptions;
   readonly #server: http.Server;
   readonly #cameras = new Map<string, CameraHttp>();
+  readonly #throttle: LoginThrottle;
   #clients = 0;
   #closed = false;
 
@@ -111,11 +121,20 @@ export class HttpServer implements FrameSink {
   private constructor(receiver: Receiver, options: HttpOptions) {
     this.#receiver = receiver;
     this.#options = options;
-    const handler = (request: IncomingMessage, response: ServerResponse) => this.#handle(request, response);
-    this.#server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
-    // A client that never sends its request must not hold a socket forever.
-    this.#server.headersTimeout = 10_000;
-    this.#server.requestTimeout = 0;
+    for (const [name, secret] of Object.entries(options.auth)) {
+      // An empty secret would accept `?token=` or an empty password.
+      if (typeof secret === 'string' && secret.trim() === '') {
+        throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `the ${name} secret must not be empty`);
+      }
+    }
+    if (options.auth.basic !== undefined && !/^[^:]+:.*\S/.test(options.auth.basic)) {
+      throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'basic auth needs user:password with a password');
+    }
+    this.#throttle = new LoginThrottle(options.loginThrottle);
+    this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
+    guardServer(this.#server, (request, response, url) => this.#handle(request, response, url), {
+      allowedHosts: options.allowedHosts,
+    });
   }
 
   /** The bound address. */
@@ -183,27 +202,63 @@ export class HttpServer implements FrameSink {
     });
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://udpcam');
-    if (!isAuthorized(request, url, this.#options.auth)) {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-      // RFC 9110 §11.6.1: a 401 carries a challenge for each scheme the server accepts.
-      const challenges: string[] = [];
-      if (this.#options.auth.basic !== undefined) challenges.push('Basic realm="udpcam", charset="UTF-8"');
-      if (this.#options.auth.token !== undefined) challenges.push('Bearer realm="udpcam"');
-      response.writeHead(401, { ...headers, 'WWW-Authenticate': challenges });
-      response.end(JSON.stringify({ error: 'authentication required' }));
-      return;
-    }
+  #handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | undefined {
+    if (!this.#authenticate(request, response, url)) return;
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
       response.end(JSON.stringify({ error: `method ${request.method} not allowed` }));
       return;
     }
-    this.#route(url, response).catch((error: unknown) => {
-      if (!response.headersSent) json(response, 500, { error: (error as Error).message });
-      else response.destroy();
-    });
+    return this.#route(url, response);
+  }
+
+  /**
+   * Answers 429 (an address slowed down after failed logins), 401, or a redirect that swaps a
+   * page URL's `?token=` for a session cookie; true when the request may go on.
+   */
+  #authenticate(request: IncomingMessage, response: ServerResponse, url: URL): boolean {
+    const auth = this.#options.auth;
+    if (auth.basic === undefined && auth.token === undefined) return true;
+    const address = request.socket.remoteAddress ?? '';
+    const waitMs = this.#throttle.waitMs(address);
+    if (waitMs > 0) {
+      response.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
+      json(response, 429, { error: 'too many failed logins from this address; try again later' });
+      return false;
+    }
+    if (!isAuthorized(request, url, auth)) {
+      if (offersCredentials(request, url)) {
+        const line = this.#throttle.failed(address);
+        if (line !== undefined) this.#options.onWarning?.(line);
+      }
+      // RFC 9110 §11.6.1: a 401 carries a challenge for each scheme the server accepts.
+      const challenges: string[] = [];
+      if (auth.basic !== undefined) challenges.push('Basic realm="udpcam", charset="UTF-8"');
+      if (auth.token !== undefined) challenges.push('Bearer realm="udpcam"');
+      response.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': challenges });
+      response.end(JSON.stringify({ error: 'authentication required' }));
+      return false;
+    }
+    this.#throttle.succeeded(address);
+    if (
+      hasQueryToken(url, auth) &&
+      (url.pathname === '/' || url.pathname === '/index.html') &&
+      !url.searchParams.has('action')
+    ) {
+      // The page itself: trade the token for a cookie, so it is not in the address bar, the
+      // history, or any URL the page builds.
+      const rest = new URLSearchParams(url.search);
+      rest.delete('token');
+      const query = rest.toString();
+      response.writeHead(303, {
+        Location: `./${url.pathname === '/' ? '' : 'index.html'}${query === '' ? '' : `?${query}`}`,
+        'Set-Cookie': sessionCookie(auth.token!),
+        'Cache-Control': 'no-store',
+      });
+      response.end();
+      return false;
+    }
+    return true;
   }
 
   async #route(url: URL, response: ServerResponse): Promise<void> {
