@@ -1,5 +1,6 @@
 /** Writing capture_area.json: the original's format, atomically, so a sender never reads half a file. */
 import { randomBytes } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UdpcamError } from '@udpcam/protocol';
@@ -12,11 +13,38 @@ export function formatCaptureArea(area: CaptureArea): string {
 }
 
 /**
+ * Throws UDPCAM_ERR_OUT_DIR unless `file` is absent or a regular file: the rename would replace
+ * a symlink, a device node or a FIFO at that path with a new file (issue 11, finding 13).
+ */
+export function checkAreaTarget(file: string): void {
+  let stat: import('node:fs').Stats;
+  try {
+    stat = lstatSync(file);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UdpcamError(
+      'UDPCAM_ERR_OUT_DIR',
+      `cannot use ${file} (${(cause as NodeJS.ErrnoException).code})`,
+      {
+        cause,
+      },
+    );
+  }
+  if (!stat.isFile()) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_OUT_DIR',
+      `${file} is not a regular file (${stat.isSymbolicLink() ? 'a symlink' : stat.isDirectory() ? 'a folder' : 'a device, FIFO or socket'}); refusing to replace it`,
+    );
+  }
+}
+
+/**
  * Writes `area` to `file` through a temporary file in the same folder and a rename (atomic on
  * POSIX), and resolves to the absolute path written. Throws UDPCAM_ERR_OUT_DIR.
  */
 export async function writeCaptureArea(file: string, area: CaptureArea): Promise<string> {
   const target = path.resolve(file);
+  checkAreaTarget(target);
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(temporary, formatCaptureArea(area), { flag: 'wx' });

@@ -8,7 +8,7 @@
  *   area-file.ts    writing capture_area.json atomically
  *   server.ts       HTTP routes (+ respond.ts helpers); ../page/ is the page it serves
  */
-export { formatCaptureArea, writeCaptureArea } from './area-file.js';
+export { checkAreaTarget, formatCaptureArea, writeCaptureArea } from './area-file.js';
 export { type LiveFrame, LiveFrames, type LiveFramesOptions } from './live-frames.js';
 export {
   CORNER_NAMES,

@@ -4,6 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { UdpcamError } from '@udpcam/protocol';
+import {
+  describeError as describeFileError,
+  MAX_CONFIG_FILE_BYTES,
+  readRegularFileSync,
+} from '@udpcam/sender';
 import { Ajv, type ErrorObject } from 'ajv';
 
 /** The repository's configs/ folder, where the schemas live. */
@@ -31,11 +36,12 @@ export function describeError(error: ErrorObject): string {
 export function loadConfig<T>(file: string, schema: string): T {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFileSync(file, MAX_CONFIG_FILE_BYTES).toString('utf8');
   } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
     throw new UdpcamError(
       'UDPCAM_ERR_CONFIG',
-      `cannot read ${file} (${(cause as NodeJS.ErrnoException).code})`,
+      `cannot read ${file} (${code === 'ENOTREG' || code === 'EFBIG' ? describeFileError(cause) : code})`,
       { cause },
     );
   }

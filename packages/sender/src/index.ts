@@ -37,6 +37,7 @@ export {
 } from './encoders/index.js';
 export { JpegJsEncoder } from './encoders/jpeg-js.js';
 export { RateMeter } from './rate-meter.js';
+export * from './regular-file.js';
 export { FrameSchedule } from './schedule.js';
 export {
   DEFAULT_MIN_QUALITY,

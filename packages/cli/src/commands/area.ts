@@ -8,6 +8,7 @@ import {
   AreaServer,
   type Corner,
   captureArea,
+  checkAreaTarget,
   LiveFrames,
   PreviewRenderer,
   parsePoints,
@@ -57,6 +58,7 @@ export async function area(
   usage: (message: string) => never,
   output: Output = consoleOutput(false),
 ): Promise<void> {
+  checkAreaTarget(flags.out);
   // An existing file is opened for editing, and must be as valid as `udpcam send --area` needs it.
   const existing =
     flags.points === undefined && existsSync(flags.out) ? loadCaptureArea(flags.out).area : undefined;

@@ -4,10 +4,11 @@
  * listed again at each wrap-around, so files added meanwhile join the loop. A file that is not a
  * JPEG (or vanished) is skipped with a warning.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { wallClockUs } from '../clock.js';
+import { MAX_JPEG_FILE_BYTES, readRegularFile } from '../regular-file.js';
 import { describeError, jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
@@ -86,7 +87,7 @@ export class DirectorySource implements FrameSource {
       const file = join(this.dir, this.#files[this.#next++]!);
       let data: Buffer;
       try {
-        data = await readFile(file);
+        data = await readRegularFile(file, MAX_JPEG_FILE_BYTES);
       } catch (error) {
         this.#onWarning?.(`${file}: skipped, cannot read it: ${describeError(error)}`);
         skipped++;

@@ -2,9 +2,9 @@
  * `file:PATH` — one JPEG file, read once at start and handed out again on every grab with a
  * fresh capture time. Useful as a still test image.
  */
-import { readFile } from 'node:fs/promises';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { wallClockUs } from '../clock.js';
+import { MAX_JPEG_FILE_BYTES, readRegularFile } from '../regular-file.js';
 import { describeError, jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
@@ -12,7 +12,7 @@ import type { FrameSource, JpegFrame } from './source.js';
 export async function readJpegFile(path: string): Promise<Buffer> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = await readRegularFile(path, MAX_JPEG_FILE_BYTES);
   } catch (error) {
     throw new UdpcamError('UDPCAM_ERR_SOURCE', `${path}: cannot read the file: ${describeError(error)}`, {
       cause: error,

@@ -26,6 +26,10 @@ export function describeError(error: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a folder, not a file';
+    case 'ENOTREG':
+      return 'not a regular file';
+    case 'EFBIG':
+      return 'the file is too large';
     case 'ENOTDIR':
       return 'not a folder';
     case 'ECONNREFUSED':

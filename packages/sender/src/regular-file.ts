@@ -1,0 +1,64 @@
+/**
+ * Reading a file that is named on the command line or found in a folder: regular files only, and
+ * at most a given size. `/dev/zero`, a FIFO or a symlink to either would otherwise grow memory
+ * without end or block a read forever (issue 11, finding 11).
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/** Largest JPEG a `file:` or `dir:` source reads (bytes). */
+export const MAX_JPEG_FILE_BYTES = 64 * 1024 * 1024;
+/** Largest JSON config file read (bytes). */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+// O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+const FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+function refuse(file: string, code: string, reason: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${file}: ${reason}`), { code });
+}
+
+function checkStat(file: string, stat: { isFile(): boolean; size: number }, maxBytes: number): void {
+  if (!stat.isFile()) throw refuse(file, 'ENOTREG', 'not a regular file');
+  if (stat.size > maxBytes) throw refuse(file, 'EFBIG', `larger than ${maxBytes} bytes`);
+}
+
+/** Reads a regular file of at most `maxBytes`; throws (code ENOTREG, EFBIG, or the system's). */
+export function readRegularFileSync(file: string, maxBytes: number): Buffer {
+  const fd = openSync(file, FLAGS);
+  try {
+    checkStat(file, fstatSync(fd), maxBytes);
+    // Read to the cap, not to the size stat gave: the file may grow meanwhile.
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > maxBytes) throw refuse(file, 'EFBIG', `larger than ${maxBytes} bytes`);
+    }
+    return Buffer.from(buffer.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Async `readRegularFileSync`. */
+export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(file, FLAGS);
+  try {
+    const stat = await handle.stat();
+    checkStat(file, stat, maxBytes);
+    const buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > stat.size) throw refuse(file, 'EFBIG', 'grew while being read');
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
