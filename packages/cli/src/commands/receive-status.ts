@@ -74,7 +74,7 @@ export class ReceiveStatus {
     if (this.disk) {
       const d = this.disk.stats;
       parts.push(
-        `written ${d.written} skipped ${d.skipped} failed ${d.failed}${d.deleted ? ` deleted ${d.deleted}` : ''}${d.thinned ? ` thinned ${d.thinned}` : ''}`,
+        `written ${d.written} skipped ${d.skipped} failed ${d.failed}${d.deleted ? ` deleted ${d.deleted}` : ''}${d.thinned ? ` thinned ${d.thinned}` : ''}${d.ignored ? ` ignored ${d.ignored}` : ''}`,
       );
     }
     if (this.receiver.notAllowed > 0) parts.push(`not allowed ${this.receiver.notAllowed}`);

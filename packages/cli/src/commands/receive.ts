@@ -1,7 +1,7 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
 import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
-import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
+import { cameraNameProblem, checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { readKeyFiles } from '../key-file.js';
@@ -54,6 +54,8 @@ export interface ReceiveFlags {
   tlsKey?: string;
   insecureHttp?: boolean;
   allowHost?: string[];
+  maxTotalBytes?: number;
+  namedOnly?: boolean;
 }
 
 interface CamerasConfig {
@@ -79,6 +81,8 @@ export function cameraName(value: string, previous: Record<string, string> = {})
       'expected ADDRESS:PORT=NAME, e.g. 10.0.0.5:5000=door (name: letters, digits, . _ -).',
     );
   }
+  const problem = cameraNameProblem(match[3]!);
+  if (problem !== undefined) throw new InvalidArgumentError(`camera name "${match[3]}": ${problem}.`);
   return { ...previous, [`${match[1]}:${match[2]}`]: match[3]! };
 }
 
@@ -92,6 +96,10 @@ function cameraNames(flags: ReceiveFlags): Record<string, string> {
   const all = { ...names, ...flags.name };
   const seen = new Map<string, string>();
   for (const [sender, name] of Object.entries(all)) {
+    const problem = cameraNameProblem(name);
+    if (problem !== undefined) {
+      throw new UdpcamError('UDPCAM_ERR_CONFIG', `camera name "${name}" for ${sender}: ${problem}`);
+    }
     const other = seen.get(name);
     if (other !== undefined) {
       throw new UdpcamError(
@@ -110,11 +118,25 @@ export async function receive(
   output: Output = consoleOutput(flags.json),
 ): Promise<void> {
   let disk: DiskSink | undefined;
-  const diskOnly = [flags.keep, flags.maxBytes, flags.every, flags.maxFps].some((v) => v !== undefined);
+  const diskOnly = [
+    flags.keep,
+    flags.maxBytes,
+    flags.every,
+    flags.maxFps,
+    flags.maxTotalBytes,
+    flags.namedOnly,
+  ].some((v) => v !== undefined);
   if (diskOnly && flags.out === undefined) {
     throw new UdpcamError(
       'UDPCAM_ERR_INVALID_OPTION',
-      '--keep, --max-bytes, --every and --max-fps need --out DIR',
+      '--keep, --max-bytes, --max-total-bytes, --named-only, --every and --max-fps need --out DIR',
+    );
+  }
+  const names = cameraNames(flags);
+  if (flags.namedOnly && Object.keys(names).length === 0) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      '--named-only needs cameras named by --name or --cameras',
     );
   }
   const warn = (message: string) => output.warn(message);
@@ -141,6 +163,8 @@ export async function receive(
     disk = new DiskSink({
       dir: flags.out,
       retention: { keep: flags.keep, maxBytes: flags.maxBytes },
+      maxTotalBytes: flags.maxTotalBytes,
+      onlyCameras: flags.namedOnly ? new Set(Object.values(names)) : undefined,
       thinning: { every: flags.every, maxFps: flags.maxFps },
       onError: (error, file) =>
         output.warn(
@@ -159,7 +183,7 @@ export async function receive(
       maxFramesInFlight: flags.max_frames_in_flight,
       maxBufferedBytes: flags.max_buffered_bytes,
     },
-    names: cameraNames(flags),
+    names,
     group: flags.group,
     groupInterface: flags.groupInterface,
     allow: flags.allow,
@@ -267,6 +291,12 @@ export function receiveCommand(program: Command): Command {
       'with --out: keep at most this much per camera (e.g. 500M, 2G)',
       byteSize('max-bytes'),
     )
+    .option(
+      '--max-total-bytes <size>',
+      'with --out: keep at most this much across all cameras, oldest deleted first (e.g. 20G)',
+      byteSize('max-total-bytes'),
+    )
+    .option('--named-only', 'with --out: write only cameras named by --name or --cameras')
     .option('--every <n>', 'with --out: write one frame in N', integer('every', 1, 1_000_000))
     .option(
       '--max-fps <n>',

@@ -6,7 +6,7 @@
  * new frames are skipped (counted) instead of piling up in memory. Write errors (ENOSPC, EACCES,
  * ...) are counted by code and reported, and the receiver goes on.
  */
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
@@ -26,6 +26,13 @@ export interface DiskSinkOptions {
   onError?: (error: NodeJS.ErrnoException, file: string) => void;
   /** Per camera: keep the newest N frames and/or at most this many bytes on disk. */
   retention?: RetentionLimits;
+  /**
+   * Across all cameras: at most this many bytes of frames on disk (oldest deleted first,
+   * whichever camera they belong to). Folders from an earlier run count too.
+   */
+  maxTotalBytes?: number;
+  /** Write only these cameras (by id); others are counted as `ignored`. */
+  onlyCameras?: ReadonlySet<string>;
   /** Per camera: write every Nth frame and/or at most F per second. */
   thinning?: ThinningOptions;
   /** Times the once-a-second error reports (monotonic ms); default performance.now. */
@@ -51,6 +58,8 @@ export interface DiskSinkStats {
   thinned: number;
   /** Old frames deleted by retention. */
   deleted: number;
+  /** Frames of cameras outside `onlyCameras`, not written. */
+  ignored: number;
   queued: number;
   queuedBytes: number;
 }
@@ -103,6 +112,19 @@ export function framePath(frame: ReceivedFrame): string {
   return path.join(frame.camera, `${timeStamp(frame.receivedUs)}-${String(frame.seq).padStart(6, '0')}.jpg`);
 }
 
+/**
+ * The absolute path `framePath` gives under `dir`, or undefined when it would not be a file in a
+ * camera folder directly inside `dir` (a camera named `..`, `.` or with a separator): whatever a
+ * name is, nothing is written outside --out (issue 11, finding 2).
+ */
+export function containedFramePath(dir: string, frame: ReceivedFrame): string | undefined {
+  const root = path.resolve(dir);
+  const file = path.resolve(root, framePath(frame));
+  const parts = path.relative(root, file).split(path.sep);
+  if (parts.length !== 2 || parts.some((part) => part === '' || /^\.+$/.test(part))) return undefined;
+  return file;
+}
+
 /** The disk sink described above. */
 export class DiskSink implements FrameSink {
   readonly stats: DiskSinkStats = {
@@ -113,6 +135,7 @@ export class DiskSink implements FrameSink {
     failedByCode: {},
     thinned: 0,
     deleted: 0,
+    ignored: 0,
     queued: 0,
     queuedBytes: 0,
   };
@@ -122,6 +145,8 @@ export class DiskSink implements FrameSink {
   readonly #lastReported = new Map<string, number>();
   readonly #retention = new Map<string, CameraRetention>();
   readonly #thinning: Thinning | undefined;
+  #seededAll: Promise<void> | undefined;
+  #totalPass: Promise<number> = Promise.resolve(0);
   #active = 0;
   #idle: (() => void) | undefined;
 
@@ -134,6 +159,10 @@ export class DiskSink implements FrameSink {
 
   write(frame: ReceivedFrame): void {
     const stats = this.stats;
+    if (this.#options.onlyCameras !== undefined && !this.#options.onlyCameras.has(frame.camera)) {
+      stats.ignored++;
+      return;
+    }
     if (this.#thinning && !this.#thinning.admit(frame.camera, frame.completedAt)) {
       stats.thinned++;
       return;
@@ -182,7 +211,17 @@ export class DiskSink implements FrameSink {
   }
 
   async #writeOne(frame: ReceivedFrame): Promise<void> {
-    const file = path.join(this.#options.dir, framePath(frame));
+    const file = containedFramePath(this.#options.dir, frame);
+    if (file === undefined) {
+      const error: NodeJS.ErrnoException = new Error(
+        `camera name ${JSON.stringify(frame.camera)} leaves the output folder`,
+      );
+      error.code = 'EBADNAME';
+      this.stats.failed++;
+      this.stats.failedByCode.EBADNAME = (this.stats.failedByCode.EBADNAME ?? 0) + 1;
+      this.#report(error, path.join(this.#options.dir, framePath(frame)));
+      return;
+    }
     const dir = path.dirname(file);
     const temporary = path.join(dir, `.${path.basename(file)}.tmp`);
     try {
@@ -197,6 +236,12 @@ export class DiskSink implements FrameSink {
       this.stats.written++;
       this.stats.writtenBytes += frame.data.length;
       if (retention) this.stats.deleted += await retention.add(path.basename(file), frame.data.length);
+      if (this.#options.maxTotalBytes !== undefined) {
+        // One pass at a time: two concurrent writes must not both delete for the same excess.
+        const pass = this.#totalPass.then(() => this.#enforceTotal());
+        this.#totalPass = pass.catch(() => 0);
+        this.stats.deleted += await pass;
+      }
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       this.stats.failed++;
@@ -207,12 +252,52 @@ export class DiskSink implements FrameSink {
     }
   }
 
+  /**
+   * Deletes the oldest frames across cameras until the total is within maxTotalBytes; returns how
+   * many went. The first call also counts camera folders an earlier run left.
+   */
+  async #enforceTotal(): Promise<number> {
+    this.#seededAll ??= this.#seedAll();
+    await this.#seededAll;
+    const budget = this.#options.maxTotalBytes!;
+    let total = 0;
+    for (const retention of this.#retention.values()) total += retention.bytes;
+    let deleted = 0;
+    while (total > budget) {
+      let oldest: CameraRetention | undefined;
+      for (const retention of this.#retention.values()) {
+        // Keep each camera's newest frame: a budget smaller than one frame per camera still shows each.
+        if (retention.frames > 1 && (oldest === undefined || retention.oldest! < oldest.oldest!))
+          oldest = retention;
+      }
+      if (oldest === undefined) break;
+      total -= await oldest.dropOldest();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Retention for every camera folder already in --out (names as the disk sink writes them). */
+  async #seedAll(): Promise<void> {
+    const root = path.resolve(this.#options.dir);
+    const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || /^\.+$/.test(entry.name)) continue;
+      await this.#retentionOf(entry.name, path.join(root, entry.name))?.seed();
+    }
+  }
+
   #retentionOf(camera: string, dir: string): CameraRetention | undefined {
     const limits = this.#options.retention;
-    if (limits?.keep === undefined && limits?.maxBytes === undefined) return undefined;
+    if (
+      limits?.keep === undefined &&
+      limits?.maxBytes === undefined &&
+      this.#options.maxTotalBytes === undefined
+    )
+      return undefined;
     let retention = this.#retention.get(camera);
     if (retention === undefined) {
-      retention = new CameraRetention(dir, limits);
+      retention = new CameraRetention(dir, limits ?? {});
       this.#retention.set(camera, retention);
     }
     return retention;

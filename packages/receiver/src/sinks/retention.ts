@@ -6,6 +6,13 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * The names the disk sink gives frame files (`framePath`): UTC time, '-', sequence number. Only
+ * such files are ever counted or deleted, so retention cannot remove anything else that happens
+ * to be in the folder (issue 11, finding 2).
+ */
+export const FRAME_FILE_NAME = /^\d{8}T\d{6}\.\d{3}Z-\d{6,}\.jpg$/;
+
 /** Limits per camera; undefined means no limit of that kind. */
 export interface RetentionLimits {
   keep?: number;
@@ -39,7 +46,7 @@ export class CameraRetention {
   seed(): Promise<void> {
     this.#seeded ??= (async () => {
       const names = (await readdir(this.#dir).catch(() => [] as string[]))
-        .filter((name) => name.endsWith('.jpg') && !name.startsWith('.'))
+        .filter((name) => FRAME_FILE_NAME.test(name))
         .sort();
       for (const name of names) {
         const info = await stat(path.join(this.#dir, name)).catch(() => undefined);
@@ -51,6 +58,7 @@ export class CameraRetention {
 
   /** Records a new frame file and deletes the oldest past the limits; returns how many went. */
   async add(name: string, bytes: number): Promise<number> {
+    if (!FRAME_FILE_NAME.test(name)) return 0;
     this.#push(name, bytes);
     let deleted = 0;
     const { keep, maxBytes } = this.#limits;
@@ -69,6 +77,20 @@ export class CameraRetention {
       this.#head = 0;
     }
     return deleted;
+  }
+
+  /** The oldest frame file's name (names sort by time), if any. */
+  get oldest(): string | undefined {
+    return this.frames > 0 ? this.#files[this.#head]!.name : undefined;
+  }
+
+  /** Deletes the oldest frame file (for the budget across cameras); returns its bytes. */
+  async dropOldest(): Promise<number> {
+    if (this.frames === 0) return 0;
+    const oldest = this.#files[this.#head++]!;
+    this.#bytes -= oldest.bytes;
+    await unlink(path.join(this.#dir, oldest.name)).catch(() => {});
+    return oldest.bytes;
   }
 
   #push(name: string, bytes: number): void {
