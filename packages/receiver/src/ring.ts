@@ -53,6 +53,19 @@ export class FrameRing {
     while (this.#count > 0 && nowUs - this.#at(0).receivedUs > this.#options.maxAgeUs) this.#shift();
   }
 
+  /** The oldest frame, if any. */
+  oldest(): ReceivedFrame | undefined {
+    return this.#count > 0 ? this.#at(0) : undefined;
+  }
+
+  /** Lets the oldest frame go (the budget across cameras); returns its bytes. */
+  dropOldest(): number {
+    if (this.#count === 0) return 0;
+    const bytes = this.#at(0).data.length;
+    this.#shift();
+    return bytes;
+  }
+
   /** The newest frame, if any. */
   latest(): ReceivedFrame | undefined {
     return this.#count > 0 ? this.#at(this.#count - 1) : undefined;

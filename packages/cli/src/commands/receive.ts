@@ -56,6 +56,7 @@ export interface ReceiveFlags {
   allowHost?: string[];
   maxTotalBytes?: number;
   namedOnly?: boolean;
+  ringBytes: number;
 }
 
 interface CamerasConfig {
@@ -201,6 +202,7 @@ export async function receive(
         maxClients: flags.maxClients,
         ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
         tls,
+        ringTotalBytes: flags.ringBytes,
         allowedHosts: flags.allowHost,
         onWarning: (message) => output.warn(message),
       });
@@ -325,6 +327,12 @@ export function receiveCommand(program: Command): Command {
       'seconds of recent frames kept in memory per camera',
       positive('ring-seconds', 3600),
       10,
+    )
+    .option(
+      '--ring-bytes <size>',
+      'bytes of recent frames kept in memory across all cameras (e.g. 256M)',
+      byteSize('ring-bytes'),
+      HttpServer.defaults.ringTotalBytes,
     );
   addSnakeOption(
     command,

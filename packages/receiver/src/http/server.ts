@@ -39,6 +39,10 @@ export interface HttpOptions {
   maxClients: number;
   /** Recent frames kept per camera. */
   ring: FrameRingOptions;
+  /** Bytes of recent frames kept across all cameras; the oldest go first past it. */
+  ringTotalBytes: number;
+  /** How often every ring lets go of frames past --ring-seconds, new frames or not (ms). */
+  ringPruneMs: number;
   /** How long `snapshot.jpg?wait=1` waits for the next frame (ms). */
   snapshotWaitMs: number;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
@@ -56,6 +60,8 @@ export const DEFAULT_HTTP_OPTIONS = {
   auth: {},
   maxClients: 256,
   ring: { maxAgeUs: 10_000_000, maxFrames: 600, maxBytes: 64 * 1024 * 1024 },
+  ringTotalBytes: 256 * 1024 * 1024,
+  ringPruneMs: 1000,
   snapshotWaitMs: 10_000,
 } as const;
 
@@ -101,6 +107,8 @@ export class HttpServer implements FrameSink {
   readonly #server: http.Server;
   readonly #cameras = new Map<string, CameraHttp>();
   readonly #throttle: LoginThrottle;
+  readonly #pruneTimer: NodeJS.Timeout;
+  #ringBytes = 0;
   #clients = 0;
   #closed = false;
 
@@ -131,6 +139,8 @@ export class HttpServer implements FrameSink {
       throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'basic auth needs user:password with a password');
     }
     this.#throttle = new LoginThrottle(options.loginThrottle);
+    this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs);
+    this.#pruneTimer.unref();
     this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
     guardServer(this.#server, (request, response, url) => this.#handle(request, response, url), {
       allowedHosts: options.allowedHosts,
@@ -160,9 +170,30 @@ export class HttpServer implements FrameSink {
     return this.#cameras.get(camera)?.waiters.size ?? 0;
   }
 
+  /** Bytes held in all cameras' rings. */
+  get ringBytes(): number {
+    return this.#ringBytes;
+  }
+
+  /**
+   * Lets every ring go of frames past --ring-seconds at the receiver's clock (run on a timer, so
+   * a camera that stopped sending does not keep its last seconds for ever).
+   */
+  pruneRings(): void {
+    const nowUs = epochMicros(this.#receiver.clock);
+    for (const camera of this.#cameras.values()) {
+      const before = camera.ring.bytes;
+      camera.ring.prune(nowUs);
+      this.#ringBytes -= before - camera.ring.bytes;
+    }
+  }
+
   write(frame: ReceivedFrame): void {
     const camera = this.#state(frame.camera);
+    const before = camera.ring.bytes;
     camera.ring.push(frame);
+    this.#ringBytes += camera.ring.bytes - before;
+    if (this.#ringBytes > this.#options.ringTotalBytes) this.#overBudget();
     camera.latest = frame;
     camera.latestHeader = undefined;
     if (camera.clients.size > 0) {
@@ -180,6 +211,7 @@ export class HttpServer implements FrameSink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#pruneTimer);
     for (const camera of this.#cameras.values()) {
       for (const client of camera.clients) client.close();
       camera.clients.clear();
@@ -274,6 +306,8 @@ export class HttpServer implements FrameSink {
         udp: this.#receiver.address,
         offlineAfterMs: this.#receiver.offlineAfterMs,
         ringSeconds: this.#options.ring.maxAgeUs / 1e6,
+        ringBytes: this.#ringBytes,
+        ringMaxBytes: this.#options.ringTotalBytes,
         clients: this.#clients,
         maxClients: this.#options.maxClients,
         security: this.#receiver.security.report(),
@@ -294,7 +328,7 @@ export class HttpServer implements FrameSink {
     if (!match) return json(response, 404, { error: `no such path: ${path}` });
     const id = match[1]!;
     // Frames past --ring-seconds go even when no new frame pushes them out.
-    this.#cameras.get(id)?.ring.prune(epochMicros(this.#receiver.clock));
+    this.pruneRings();
     const camera = this.#findCamera(id);
     if (camera === undefined) {
       return json(response, 404, {
@@ -343,10 +377,28 @@ export class HttpServer implements FrameSink {
     return first;
   }
 
+  /** Drops the oldest frames across cameras until the rings fit ringTotalBytes. */
+  #overBudget(): void {
+    while (this.#ringBytes > this.#options.ringTotalBytes) {
+      let oldest: FrameRing | undefined;
+      let oldestUs = Number.POSITIVE_INFINITY;
+      for (const camera of this.#cameras.values()) {
+        const frame = camera.ring.oldest();
+        if (frame !== undefined && frame.receivedUs < oldestUs) {
+          oldest = camera.ring;
+          oldestUs = frame.receivedUs;
+        }
+      }
+      if (oldest === undefined) return;
+      this.#ringBytes -= oldest.dropOldest();
+    }
+  }
+
   /** Lets go of a camera the receiver forgot: its ring, its clients, its waiters. */
   #forget(id: string): void {
     const state = this.#cameras.get(id);
     if (state === undefined) return;
+    this.#ringBytes -= state.ring.bytes;
     for (const client of state.clients) client.close();
     for (const waiter of state.waiters) waiter(undefined);
     this.#cameras.delete(id);
