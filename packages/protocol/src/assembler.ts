@@ -49,6 +49,13 @@ export interface AssemblerOptions {
   senderIdleMs: number;
   /** Check JPEG structure before emitting (SOI, marker segments, EOI). */
   checkJpeg: boolean;
+  /** Senders tracked at once from one address (all its source ports together). */
+  maxSendersPerAddress: number;
+  /**
+   * Senders that always get a slot (configured, named cameras): at the limit another sender
+   * makes room for them. Undefined: none.
+   */
+  preferSender?: (sender: string) => boolean;
 }
 
 export const DEFAULT_ASSEMBLER_OPTIONS: Readonly<AssemblerOptions> = Object.freeze({
@@ -60,6 +67,7 @@ export const DEFAULT_ASSEMBLER_OPTIONS: Readonly<AssemblerOptions> = Object.free
   chunkGapMs: 10,
   senderIdleMs: 5_000,
   checkJpeg: true,
+  maxSendersPerAddress: 16,
 });
 
 /** Why a partial (or finished but unusable) frame was not emitted. */
@@ -181,12 +189,20 @@ class SenderState {
   readonly stats = emptyStats();
   collecting = 0;
   lastSeenAt = 0;
+  /** `now` of the last frame completed; -Infinity: none yet. */
+  lastFrameAt = Number.NEGATIVE_INFINITY;
   lastStartedId = -1;
   /** The most advanced image id started, for the sliding window of cycling senders. */
   newestId = -1;
   cyclingStreak = 0;
 
   constructor(readonly key: string) {}
+}
+
+/** The address part of a sender key: "10.0.0.5:5000" → "10.0.0.5", "[::1]:5000" → "[::1]". */
+function addressOf(key: string): string {
+  const colon = key.lastIndexOf(':');
+  return colon < 0 ? key : key.slice(0, colon);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -196,7 +212,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Throws UDPCAM_ERR_INVALID_OPTION for a limit that is not a positive number. */
 function checkOptions(options: AssemblerOptions): void {
   for (const [name, value] of Object.entries(options)) {
-    if (name === 'checkJpeg') continue;
+    if (name === 'checkJpeg' || name === 'preferSender') continue;
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
       throw new UdpcamError(
         'UDPCAM_ERR_INVALID_OPTION',
@@ -204,7 +220,7 @@ function checkOptions(options: AssemblerOptions): void {
       );
     }
   }
-  for (const name of ['maxFramesInFlight', 'maxSenders'] as const) {
+  for (const name of ['maxFramesInFlight', 'maxSenders', 'maxSendersPerAddress'] as const) {
     if (!Number.isInteger(options[name])) {
       throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `assembler option ${name} must be a whole number`);
     }
@@ -402,34 +418,66 @@ export class FrameAssembler {
   }
 
   /**
-   * Makes room for a new sender at the limit. A sender that has not completed a frame yet (junk,
-   * a scan, spoofed ports) gives way first, least recently seen first, so a flood from many ports
-   * cannot lock out a real camera; a sender that delivers frames gives way only after being
-   * silent for senderIdleMs.
+   * Makes room for a new sender (issue 11, finding 4). Each address holds at most
+   * maxSendersPerAddress slots, and all senders at most maxSenders. At a limit, a sender gives way
+   * when it is not worth its slot: first one that never completed a frame (junk, a scan, spoofed
+   * ports), then one whose last frame is senderIdleMs old (it may still send datagrams), then one
+   * silent that long — least recently seen first. A preferred sender (a named camera) always gets
+   * a slot: any sender that is not preferred gives way to it. Preferred senders never give way.
    */
   #admit(key: string, now: number): SenderState | undefined {
-    if (this.#senders.size >= this.options.maxSenders) {
-      let unproven: SenderState | undefined;
-      let idlest: SenderState | undefined;
-      for (const state of this.#senders.values()) {
-        if (
-          state.stats.framesComplete === 0 &&
-          (unproven === undefined || state.lastSeenAt < unproven.lastSeenAt)
-        ) {
-          unproven = state;
-        }
-        if (idlest === undefined || state.lastSeenAt < idlest.lastSeenAt) idlest = state;
-      }
-      const victim =
-        unproven ??
-        (idlest !== undefined && now - idlest.lastSeenAt >= this.options.senderIdleMs ? idlest : undefined);
+    const preferred = this.options.preferSender?.(key) ?? false;
+    const address = addressOf(key);
+    let fromAddress = 0;
+    for (const state of this.#senders.values()) if (addressOf(state.key) === address) fromAddress++;
+    if (!preferred && fromAddress >= this.options.maxSendersPerAddress) {
+      const victim = this.#victim(now, false, address);
       if (victim === undefined) return undefined;
-      this.forget(victim.key);
-      this.stats.sendersForgotten++;
+      this.#evict(victim);
+    }
+    if (this.#senders.size >= this.options.maxSenders) {
+      const victim = this.#victim(now, preferred, undefined);
+      if (victim === undefined) return undefined;
+      this.#evict(victim);
     }
     const state = new SenderState(key);
     this.#senders.set(key, state);
     return state;
+  }
+
+  /** The sender to give way (see #admit), among those of `address` when given. */
+  #victim(now: number, forPreferred: boolean, address: string | undefined): SenderState | undefined {
+    const idleMs = this.options.senderIdleMs;
+    let best: SenderState | undefined;
+    let bestRank = 0;
+    for (const state of this.#senders.values()) {
+      if (address !== undefined && addressOf(state.key) !== address) continue;
+      if (this.options.preferSender?.(state.key)) continue;
+      // Lower rank gives way first; 4: worth its slot (only a preferred newcomer takes it).
+      const rank =
+        state.stats.framesComplete === 0
+          ? 1
+          : now - state.lastFrameAt >= idleMs
+            ? 2
+            : now - state.lastSeenAt >= idleMs
+              ? 3
+              : 4;
+      if (rank === 4 && !forPreferred) continue;
+      if (
+        best === undefined ||
+        rank < bestRank ||
+        (rank === bestRank && state.lastSeenAt < best.lastSeenAt)
+      ) {
+        best = state;
+        bestRank = rank;
+      }
+    }
+    return best;
+  }
+
+  #evict(state: SenderState): void {
+    this.forget(state.key);
+    this.stats.sendersForgotten++;
   }
 
   /**
@@ -548,6 +596,7 @@ export class FrameAssembler {
     }
     const stats = slot.sender.stats;
     stats.framesComplete++;
+    slot.sender.lastFrameAt = now;
     stats.frameBytes += data.length;
     const firstChunkAt = slot.firstAt;
     this.#release(slot);

@@ -198,7 +198,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     cappedBy: number | undefined,
   ) {
     super();
-    this.assembler = new FrameAssembler(options.assembler);
+    // Named cameras always get a slot among the senders (issue 11, finding 4).
+    this.assembler = new FrameAssembler({
+      preferSender: (sender) => Object.hasOwn(options.names, sender),
+      ...options.assembler,
+    });
     this.recvBufferBytes = recvBufferBytes;
     this.recvBufferCappedBy = cappedBy;
     this.#socket = socket;

@@ -29,6 +29,7 @@ export interface ReceiveFlags {
   json: boolean;
   max_frame_bytes: number;
   max_senders: number;
+  max_senders_per_address: number;
   frame_timeout: number;
   max_frames_in_flight: number;
   max_buffered_bytes: number;
@@ -180,6 +181,7 @@ export async function receive(
     assembler: {
       maxFrameBytes: flags.max_frame_bytes,
       maxSenders: flags.max_senders,
+      maxSendersPerAddress: flags.max_senders_per_address,
       frameTimeoutMs: flags.frame_timeout,
       maxFramesInFlight: flags.max_frames_in_flight,
       maxBufferedBytes: flags.max_buffered_bytes,
@@ -345,6 +347,15 @@ export function receiveCommand(program: Command): Command {
     new Option('--max_senders <n>', 'senders tracked at once')
       .argParser(integer('max_senders', 1, 4096))
       .default(DEFAULT_ASSEMBLER_OPTIONS.maxSenders),
+  );
+  addSnakeOption(
+    command,
+    new Option(
+      '--max_senders_per_address <n>',
+      'senders tracked at once from one address (named cameras always get in)',
+    )
+      .argParser(integer('max_senders_per_address', 1, 4096))
+      .default(DEFAULT_ASSEMBLER_OPTIONS.maxSendersPerAddress),
   );
   addSnakeOption(
     command,
