@@ -58,6 +58,7 @@ export interface ReceiveFlags {
   maxTotalBytes?: number;
   namedOnly?: boolean;
   ringBytes: number;
+  primary?: string;
 }
 
 interface CamerasConfig {
@@ -205,6 +206,7 @@ export async function receive(
         ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
         tls,
         ringTotalBytes: flags.ringBytes,
+        primary: flags.primary,
         allowedHosts: flags.allowHost,
         onWarning: (message) => output.warn(message),
       });
@@ -299,6 +301,10 @@ export function receiveCommand(program: Command): Command {
       '--max-total-bytes <size>',
       'with --out: keep at most this much across all cameras, oldest deleted first (e.g. 20G)',
       byteSize('max-total-bytes'),
+    )
+    .option(
+      '--primary <camera>',
+      'the camera behind /stream.mjpg, /snapshot.jpg and ?action= (default: a named one, online first)',
     )
     .option('--named-only', 'with --out: write only cameras named by --name or --cameras')
     .option('--every <n>', 'with --out: write one frame in N', integer('every', 1, 1_000_000))

@@ -39,6 +39,8 @@ export interface HttpOptions {
   maxClients: number;
   /** Recent frames kept per camera. */
   ring: FrameRingOptions;
+  /** The camera (id or name) behind /stream.mjpg, /snapshot.jpg and ?action=; see #first. */
+  primary?: string;
   /** Bytes of recent frames kept across all cameras; the oldest go first past it. */
   ringTotalBytes: number;
   /** How often every ring lets go of frames past --ring-seconds, new frames or not (ms). */
@@ -364,17 +366,31 @@ export class HttpServer implements FrameSink {
   }
 
   /**
-   * The camera behind the short URLs: the first one online (a restarted sender comes back under a
-   * new source port), else the first one seen.
+   * The camera behind the short URLs (issue 11, finding 5): the `primary` one when set (nothing
+   * else, even while it is away); otherwise a named camera before an unnamed one — another
+   * process on the host cannot take over by sending first — and online before offline.
    */
   #first(): CameraState | undefined {
-    let first: CameraState | undefined;
+    const primary = this.#options.primary;
+    if (primary !== undefined) return this.#findCamera(primary);
+    let best: CameraState | undefined;
+    let bestRank = 0;
     const now = this.#receiver.clock();
     for (const camera of this.#receiver.cameras()) {
-      if (this.#receiver.isOnline(camera, now)) return camera;
-      first ??= camera;
+      const rank = (camera.named ? 2 : 0) + (this.#receiver.isOnline(camera, now) ? 1 : 0);
+      if (best === undefined || rank > bestRank) {
+        best = camera;
+        bestRank = rank;
+      }
     }
-    return first;
+    return best;
+  }
+
+  #noCameraYet(): string {
+    const primary = this.#options.primary;
+    return primary === undefined
+      ? 'no camera has sent a frame yet'
+      : `camera ${primary} has not sent a frame yet`;
   }
 
   /** Drops the oldest frames across cameras until the rings fit ringTotalBytes. */
@@ -427,7 +443,7 @@ export class HttpServer implements FrameSink {
 
   #stream(camera: CameraState | undefined, response: ServerResponse): void {
     if (camera === undefined) {
-      json(response, 503, { error: 'no camera has sent a frame yet' });
+      json(response, 503, { error: this.#noCameraYet() });
       return;
     }
     if (this.#clients >= this.#options.maxClients) {
@@ -448,7 +464,7 @@ export class HttpServer implements FrameSink {
   }
 
   async #snapshot(camera: CameraState | undefined, url: URL, response: ServerResponse): Promise<void> {
-    if (camera === undefined) return json(response, 503, { error: 'no camera has sent a frame yet' });
+    if (camera === undefined) return json(response, 503, { error: this.#noCameraYet() });
     const state = this.#state(camera.camera);
     if (url.searchParams.get('wait') === '1') {
       const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
