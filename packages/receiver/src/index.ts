@@ -1,6 +1,7 @@
 export * from './camera.js';
 export * from './frame.js';
 export * from './http/auth.js';
+export * from './http/connections.js';
 export * from './http/guard.js';
 export * from './http/login-throttle.js';
 export * from './http/mjpeg.js';

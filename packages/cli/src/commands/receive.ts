@@ -59,6 +59,8 @@ export interface ReceiveFlags {
   namedOnly?: boolean;
   ringBytes: number;
   primary?: string;
+  maxClientsPerAddress: number;
+  maxConnections?: number;
 }
 
 interface CamerasConfig {
@@ -203,6 +205,8 @@ export async function receive(
         host: flags.httpHost,
         auth: { basic: flags.auth, token: flags.token },
         maxClients: flags.maxClients,
+        maxClientsPerAddress: flags.maxClientsPerAddress,
+        maxConnections: flags.maxConnections,
         ring: { ...HttpServer.defaults.ring, maxAgeUs: flags.ringSeconds * 1e6 },
         tls,
         ringTotalBytes: flags.ringBytes,
@@ -329,7 +333,23 @@ export function receiveCommand(program: Command): Command {
     .option('--tls-cert <file>', 'with --http: serve HTTPS with this PEM certificate (chain)')
     .option('--tls-key <file>', "with --http: the certificate's PEM private key")
     .option('--insecure-http', 'allow --auth/--token over plain HTTP on a non-loopback --http-host', false)
-    .option('--max-clients <n>', 'MJPEG clients at once', integer('max-clients', 1, 100_000), 256)
+    .option(
+      '--max-clients <n>',
+      'MJPEG clients and waiting snapshots at once',
+      integer('max-clients', 1, 100_000),
+      256,
+    )
+    .option(
+      '--max-clients-per-address <n>',
+      'MJPEG clients and waiting snapshots from one address',
+      integer('max-clients-per-address', 1, 100_000),
+      32,
+    )
+    .option(
+      '--max-connections <n>',
+      'TCP connections at once (default: 2 × --max-clients + 64, kept 128 below the open-file limit)',
+      integer('max-connections', 1, 1_000_000),
+    )
     .option(
       '--ring-seconds <s>',
       'seconds of recent frames kept in memory per camera',

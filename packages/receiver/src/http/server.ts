@@ -24,6 +24,7 @@ import { type CameraState, epochMicros, type Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
 import { socketError } from '../socket.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
+import { connectionLimit } from './connections.js';
 import { guardServer } from './guard.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
@@ -35,8 +36,15 @@ export interface HttpOptions {
   port: number;
   host: string;
   auth: AuthOptions;
-  /** MJPEG clients at once, across cameras; more get 503. */
+  /** MJPEG clients and waiting snapshots at once, across cameras; more get 503. */
   maxClients: number;
+  /** MJPEG clients and waiting snapshots from one address at once; more get 503. */
+  maxClientsPerAddress: number;
+  /**
+   * TCP connections at once; more are closed on accept. The default leaves file descriptors for
+   * the disk sink and the UDP socket: see `connectionLimit`.
+   */
+  maxConnections?: number;
   /** Recent frames kept per camera. */
   ring: FrameRingOptions;
   /** The camera (id or name) behind /stream.mjpg, /snapshot.jpg and ?action=; see #first. */
@@ -61,6 +69,7 @@ export const DEFAULT_HTTP_OPTIONS = {
   host: '127.0.0.1',
   auth: {},
   maxClients: 256,
+  maxClientsPerAddress: 32,
   ring: { maxAgeUs: 10_000_000, maxFrames: 600, maxBytes: 64 * 1024 * 1024 },
   ringTotalBytes: 256 * 1024 * 1024,
   ringPruneMs: 1000,
@@ -111,6 +120,8 @@ export class HttpServer implements FrameSink {
   readonly #throttle: LoginThrottle;
   readonly #pruneTimer: NodeJS.Timeout;
   #ringBytes = 0;
+  readonly #perAddress = new Map<string, number>();
+  #waiting = 0;
   #clients = 0;
   #closed = false;
 
@@ -144,6 +155,7 @@ export class HttpServer implements FrameSink {
     this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs);
     this.#pruneTimer.unref();
     this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
+    this.#server.maxConnections = options.maxConnections ?? connectionLimit(options.maxClients);
     guardServer(this.#server, (request, response, url) => this.#handle(request, response, url), {
       allowedHosts: options.allowedHosts,
     });
@@ -311,8 +323,11 @@ export class HttpServer implements FrameSink {
         ringBytes: this.#ringBytes,
         ringMaxBytes: this.#options.ringTotalBytes,
         clients: this.#clients,
+        waiting: this.#waiting,
         maxClients: this.#options.maxClients,
         security: this.#receiver.security.report(),
+        maxClientsPerAddress: this.#options.maxClientsPerAddress,
+        maxConnections: this.#server.maxConnections,
       });
     }
     if (path === '/metrics') {
@@ -386,6 +401,32 @@ export class HttpServer implements FrameSink {
     return best;
   }
 
+  /**
+   * Takes a place for a long-lived answer (a stream or a waiting snapshot), or answers 503: at
+   * most maxClients across the server and maxClientsPerAddress from one address, so never-reading
+   * clients from one host cannot lock every other viewer out. The place is freed on 'close'.
+   */
+  #takePlace(response: ServerResponse): boolean {
+    const { maxClients, maxClientsPerAddress } = this.#options;
+    const address = response.req.socket.remoteAddress ?? '';
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    if (this.#clients + this.#waiting >= maxClients) {
+      json(response, 503, { error: 'too many clients', maxClients });
+      return false;
+    }
+    if (fromAddress >= maxClientsPerAddress) {
+      json(response, 503, { error: 'too many streams from this address', maxClientsPerAddress });
+      return false;
+    }
+    this.#perAddress.set(address, fromAddress + 1);
+    response.on('close', () => {
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(address, left);
+      else this.#perAddress.delete(address);
+    });
+    return true;
+  }
+
   #noCameraYet(): string {
     const primary = this.#options.primary;
     return primary === undefined
@@ -446,10 +487,7 @@ export class HttpServer implements FrameSink {
       json(response, 503, { error: this.#noCameraYet() });
       return;
     }
-    if (this.#clients >= this.#options.maxClients) {
-      json(response, 503, { error: 'too many clients', maxClients: this.#options.maxClients });
-      return;
-    }
+    if (!this.#takePlace(response)) return;
     const state = this.#state(camera.camera);
     const client = startMjpeg(response, this.#receiver.clock);
     // The close listener goes on first, so no client place can leak.
@@ -467,6 +505,10 @@ export class HttpServer implements FrameSink {
     if (camera === undefined) return json(response, 503, { error: this.#noCameraYet() });
     const state = this.#state(camera.camera);
     if (url.searchParams.get('wait') === '1') {
+      // A waiter holds a connection like a stream does: it takes a place (issue 11, finding 8).
+      if (!this.#takePlace(response)) return;
+      this.#waiting++;
+      response.on('close', () => this.#waiting--);
       const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
         const waiter = (next: ReceivedFrame | undefined) => {
           clearTimeout(timer);
