@@ -73,6 +73,13 @@ export class TestCamera {
     return cameraId(senderKey(address, port, family));
   }
 
+  /** Sends one raw datagram as it is. */
+  async sendRaw(datagram: Buffer): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      this.#socket.send(datagram, this.#target, this.#host, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
   /** Sends one frame (all its datagrams); resolves once the socket has taken them. */
   async send(frame: Buffer): Promise<void> {
     const datagrams = chunkFrame(frame, this.#ids.next(), TEST_PACKET_SIZE);

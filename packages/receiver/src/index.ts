@@ -15,3 +15,4 @@ export * from './sinks/disk.js';
 export * from './sinks/retention.js';
 export * from './sinks/thinning.js';
 export * from './socket.js';
+export * from './totals.js';

@@ -58,6 +58,11 @@ export const DEFAULT_RECEIVER_OPTIONS = {
   clock: monotonicClock,
 } as const;
 
+/** Latency above this (µs) means the sender's clock is off, not that the frame was late. */
+export const MAX_PLAUSIBLE_LATENCY_US = 10_000_000;
+/** A negative latency within this (µs) is two clocks a little apart; beyond it, a wrong clock. */
+export const MAX_CLOCK_SKEW_US = 1_000_000;
+
 /** Latency samples kept per camera for percentiles. */
 const LATENCY_SAMPLES = 512;
 
@@ -75,6 +80,8 @@ export class CameraState {
   /** Capture → complete, in µs, of the last frame that carried metadata. */
   lastLatencyUs: number | undefined = undefined;
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
+  /** Frames whose capture stamp gave a latency below -MAX_CLOCK_SKEW_US or above MAX_PLAUSIBLE_LATENCY_US (not counted in latency). */
+  implausibleLatencies = 0;
   /** Sum (µs) and count of every latency measured, for the Prometheus summary. */
   latencySumUs = 0;
   latencyCount = 0;
@@ -94,6 +101,11 @@ export class CameraState {
     this.lastFrameAt = nowMs;
     this.frameRate.add(nowMs);
     this.byteRate.add(nowMs, bytes);
+    // A sender's clock far off (or a forged stamp) is flagged, not averaged in (issue 11, finding 17).
+    if (latencyUs !== undefined && (latencyUs < -MAX_CLOCK_SKEW_US || latencyUs > MAX_PLAUSIBLE_LATENCY_US)) {
+      this.implausibleLatencies++;
+      return;
+    }
     if (latencyUs !== undefined) {
       this.lastLatencyUs = latencyUs;
       this.#latencies[this.latencyCount % LATENCY_SAMPLES] = latencyUs;

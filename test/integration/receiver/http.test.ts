@@ -524,7 +524,10 @@ describe('snapshot ?wait=1 in-process', () => {
       gc();
       return process.memoryUsage().heapUsed;
     };
-    const rx = await startInProcessReceiver({ http: { snapshotWaitMs: 30 } });
+    // 100 waits at once from one address: above the default per-address cap, which is not under test here.
+    const rx = await startInProcessReceiver({
+      http: { snapshotWaitMs: 30, maxClients: 1000, maxClientsPerAddress: 1000 },
+    });
     const camera = await TestCamera.open(rx.receiver.address.port);
     try {
       await camera.send(frames.frame(0));

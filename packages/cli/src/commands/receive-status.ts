@@ -1,6 +1,6 @@
 /** The receiver's periodic status: totals plus rates since the previous line. */
 import { DROP_REASONS, type DropReason } from '@udpcam/protocol';
-import type { DiskSink, Receiver } from '@udpcam/receiver';
+import { type DiskSink, FrameTotals, type Receiver } from '@udpcam/receiver';
 import { formatBytes } from '../output.js';
 
 interface Totals {
@@ -38,18 +38,23 @@ function totals(receiver: Receiver) {
 /** Builds status lines for `udpcam receive`. */
 export class ReceiveStatus {
   #previous: Totals;
+  /** Totals that a forgotten sender cannot make go down (issue 11, finding 17). */
+  readonly #totals = new FrameTotals();
 
   constructor(
     private readonly receiver: Receiver,
     private readonly disk: DiskSink | undefined,
   ) {
-    this.#previous = { at: performance.now(), frames: 0, frameBytes: 0, datagrams: 0 };
+    this.#previous = { at: receiver.clock(), frames: 0, frameBytes: 0, datagrams: 0 };
   }
 
   /** A status record and its one-line rendering. */
   sample(): { line: string; record: Record<string, unknown> } {
-    const now = performance.now();
+    const now = this.receiver.clock();
     const sum = totals(this.receiver);
+    this.#totals.sample(this.receiver.assembler);
+    sum.frames = this.#totals.frames;
+    sum.frameBytes = this.#totals.frameBytes;
     const seconds = Math.max(1e-3, (now - this.#previous.at) / 1000);
     const fps = (sum.frames - this.#previous.frames) / seconds;
     const bytesPerSecond = (sum.frameBytes - this.#previous.frameBytes) / seconds;

@@ -119,5 +119,22 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
     [['', security.encrypted]],
   );
   metric('udpcam_secure_sessions', 'gauge', 'Protected sender sessions held.', [['', security.sessionsHeld]]);
+  // Senders without a whole frame yet are no camera, but an operator should see them.
+  const pending = [...receiver.assembler.senders()].filter(([, s]) => s.framesComplete === 0);
+  metric('udpcam_pending_senders', 'gauge', 'Senders heard that have not completed a frame.', [
+    ['', pending.length],
+  ]);
+  metric(
+    'udpcam_pending_sender_datagrams_total',
+    'counter',
+    'Datagrams from senders that have not completed a frame.',
+    pending.map(([sender, s]) => [`{sender="${escapeLabel(sender)}"}`, s.datagrams]),
+  );
+  metric(
+    'udpcam_latency_implausible_total',
+    'counter',
+    "Frames whose capture stamp gave an implausible latency (the sender's clock is off).",
+    cameras.map((c) => [label(c.camera), c.implausibleLatencies]),
+  );
   return `${lines.join('\n')}\n`;
 }

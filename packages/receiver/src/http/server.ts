@@ -321,6 +321,8 @@ export class HttpServer implements FrameSink {
         offlineAfterMs: this.#receiver.offlineAfterMs,
         ringSeconds: this.#options.ring.maxAgeUs / 1e6,
         ringBytes: this.#ringBytes,
+        // Senders heard that never completed a frame: not cameras yet, but worth seeing.
+        pendingSenders: this.#pendingSenders(),
         ringMaxBytes: this.#options.ringTotalBytes,
         clients: this.#clients,
         waiting: this.#waiting,
@@ -425,6 +427,20 @@ export class HttpServer implements FrameSink {
       else this.#perAddress.delete(address);
     });
     return true;
+  }
+
+  #pendingSenders(): { sender: string; datagrams: number; malformed: number; framesDropped: number }[] {
+    const pending = [];
+    for (const [sender, stats] of this.#receiver.assembler.senders()) {
+      if (stats.framesComplete > 0) continue;
+      pending.push({
+        sender,
+        datagrams: stats.datagrams,
+        malformed: stats.malformed,
+        framesDropped: stats.framesDropped,
+      });
+    }
+    return pending;
   }
 
   #noCameraYet(): string {
@@ -574,6 +590,9 @@ export class HttpServer implements FrameSink {
               max: latency.max / 1000,
             }
           : null,
+        // Frames whose capture stamp was implausible: the sender's clock is off (latency leaves them out).
+        senderClockSuspect: camera.implausibleLatencies > 0,
+        implausibleLatencies: camera.implausibleLatencies,
         clients: state?.clients.size ?? 0,
         clientFps: state ? [...state.clients].map((c) => Number(c.fps(now).toFixed(2))) : [],
         recent: state?.ring.size ?? 0,
