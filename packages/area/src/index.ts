@@ -20,4 +20,10 @@ export {
   type Size,
 } from './points.js';
 export { type AreaCheck, type PreviewOptions, PreviewRenderer } from './preview.js';
-export { AreaServer, type AreaServerOptions, MAX_PREVIEW_SIDE } from './server.js';
+export {
+  AreaServer,
+  type AreaServerOptions,
+  MAX_PREVIEW_RENDER_SIDE,
+  MAX_PREVIEW_SIDE,
+  previewRenderSize,
+} from './server.js';

@@ -1,10 +1,11 @@
 /**
  * The page's warped preview: the newest source frame through the sender's own AreaWarp (one warp
  * implementation, so the preview is what `udpcam send --area` will send), encoded as a JPEG.
- * Renders run one at a time — the warp reuses its output buffer, and a 2-core machine gains
- * nothing from more — and at most `maxPending` wait; past that the caller is told to come back.
+ * Renders run one at a time — a 2-core machine gains nothing from more — and at most `maxPending`
+ * wait; past that the caller is told to come back. The warp itself runs on a worker thread, so a
+ * large preview never stalls the server's other answers.
  */
-import type { AreaWarp, CaptureArea, JpegCodec } from '@udpcam/sender';
+import { type AreaWarp, type CaptureArea, type JpegCodec, WorkerWarp } from '@udpcam/sender';
 import type { LiveFrame, LiveFrames } from './live-frames.js';
 
 /** Checks a capture area (schema, convex quad, inside the source); throws a UdpcamError whose message the page shows. */
@@ -31,6 +32,8 @@ export class PreviewRenderer {
   #last: { key: string; seq: number; jpeg: Buffer } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #pending = 0;
+  /** The warp runs here, off the event loop (issue 11, finding 18): made on first use. */
+  #worker: WorkerWarp | undefined;
 
   constructor(live: LiveFrames, codec: JpegCodec, check: AreaCheck, options: PreviewOptions = {}) {
     this.#live = live;
@@ -64,8 +67,21 @@ export class PreviewRenderer {
     if (this.#warp?.key !== key) this.#warp = { key, warp: this.#check(area).warp };
     const { warp } = this.#warp;
     const pixels = await this.#live.pixels(frame);
-    const jpeg = await this.#codec.encode(warp.warp(pixels), warp.width, warp.height, this.#quality);
+    this.#worker ??= new WorkerWarp(area);
+    const warped = await this.#worker.apply(pixels, area);
+    const jpeg = await this.#codec.encode(warped, warp.width, warp.height, this.#quality);
     this.#last = { key, seq: frame.seq, jpeg };
     return jpeg;
+  }
+
+  /** Thread id of the warp worker (undefined before the first render): lets tests see the work moved. */
+  get warpThreadId(): number | undefined {
+    return this.#worker?.threadId;
+  }
+
+  /** Ends the warp worker. */
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    this.#worker = undefined;
   }
 }

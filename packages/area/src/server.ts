@@ -27,6 +27,22 @@ import { HttpError, readJson, sendJpeg } from './respond.js';
 
 /** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
 export const MAX_PREVIEW_SIDE = 8192;
+/**
+ * Longest side a preview is rendered at (pixels). A larger requested size is scaled down to fit,
+ * keeping its shape: the page shows the same picture, and eight 8192x8192 requests cannot take
+ * seconds of CPU and a gigabyte each (issue 11, finding 18). Saving still takes the full size.
+ */
+export const MAX_PREVIEW_RENDER_SIDE = 1280;
+
+/** `size` scaled down to fit MAX_PREVIEW_RENDER_SIDE. */
+export function previewRenderSize(size: Size): Size {
+  const scale = Math.min(1, MAX_PREVIEW_RENDER_SIDE / Math.max(size.width, size.height));
+  return {
+    width: Math.max(1, Math.round(size.width * scale)),
+    height: Math.max(1, Math.round(size.height * scale)),
+  };
+}
+
 /** How long `?after=N` waits for a newer frame (ms) before answering with the newest. */
 const WAIT_MS = 10_000;
 
@@ -191,7 +207,7 @@ export class AreaServer {
     } catch (error) {
       throw new HttpError(400, (error as Error).message);
     }
-    const area = captureArea(corners, previewSize(url.searchParams.get('size')));
+    const area = captureArea(corners, previewRenderSize(previewSize(url.searchParams.get('size'))));
     const after = afterSeq(url.searchParams.get('after'));
     const frame = await this.#options.live.next(after, WAIT_MS, this.#gone(request, response));
     if (response.destroyed) return;

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { jpegSize } from '@udpcam/sender';
 import { EXISTING_AREA, startArea } from '../../helpers/area.js';
 import type { CliProcess } from '../../helpers/cli.js';
 import { request } from '../../helpers/http.js';
@@ -112,4 +113,18 @@ test('answers carry nosniff, no framing and a CSP', async () => {
     assert.equal(answer.headers['x-frame-options'], 'DENY');
     assert.match(String(answer.headers['content-security-policy']), /frame-ancestors 'none'/);
   }
+});
+
+test('an 8192x8192 preview is rendered at 1280x1280, and the server keeps answering', async () => {
+  const points = 'points=0,0;640,0;640,360;0,360';
+  const [big, frame] = await Promise.all([
+    request(`${url}preview.jpg?${points}&size=8192x8192`),
+    request(`${url}frame.jpg`),
+  ]);
+  assert.equal(big.status, 200, big.body.toString());
+  assert.equal(frame.status, 200);
+  const { width, height } = jpegSize(big.body)!;
+  assert.deepEqual([width, height], [1280, 1280]);
+  const wide = await request(`${url}preview.jpg?${points}&size=8192x4096`);
+  assert.deepEqual(Object.values(jpegSize(wide.body)!), [1280, 640]);
 });

@@ -120,6 +120,7 @@ export async function area(
     const why = await Promise.race([untilSignal().promise, quitRequested]);
     output.info(`udpcam: area tool stopped (${why})`);
     await server.close();
+    await preview.close();
   } finally {
     await live.stop();
     await codec.close?.();

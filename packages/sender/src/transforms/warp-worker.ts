@@ -12,6 +12,8 @@ export interface WarpRequest {
   data: Uint8Array;
   width: number;
   height: number;
+  /** Another area than workerData's, for this frame (the area tool's preview: corners move). */
+  area?: CaptureArea;
 }
 
 /** The warped frame: the area's visible size, RGBA. */
@@ -20,9 +22,19 @@ export interface WarpResult {
 }
 
 const warp = new AreaWarp(workerData as CaptureArea);
+/** The warp of the last `request.area` (areas change only when a corner moves). */
+let other: { key: string; warp: AreaWarp } | undefined;
+
+function warpFor(area: CaptureArea | undefined): AreaWarp {
+  if (area === undefined) return warp;
+  const key = JSON.stringify(area);
+  if (other?.key !== key) other = { key, warp: new AreaWarp(area) };
+  return other.warp;
+}
 
 function handle(request: WarpRequest): WorkerReply<WarpResult> {
   try {
+    const warp = warpFor(request.area);
     const data = warp.warp(request, new Uint8Array(warp.width * warp.height * 4));
     return { id: request.id, ok: true, data };
   } catch (error) {

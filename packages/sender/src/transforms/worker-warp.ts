@@ -33,10 +33,13 @@ export class WorkerWarp {
     return this.#client.threadId;
   }
 
-  /** The warped frame (width x height RGBA), a buffer of its own. */
-  async apply(image: RgbaImage): Promise<Buffer> {
+  /**
+   * The warped frame (width x height RGBA, or `area`'s visible size when given), a buffer of its
+   * own. `area` must already be checked (AreaWarp's constructor) by the caller.
+   */
+  async apply(image: RgbaImage, area?: CaptureArea): Promise<Buffer> {
     const data = new Uint8Array(image.data); // a copy the worker may own; sources reuse theirs
-    const reply = await this.#client.call({ data, width: image.width, height: image.height }, [
+    const reply = await this.#client.call({ data, width: image.width, height: image.height, area }, [
       data.buffer as ArrayBuffer,
     ]);
     return Buffer.from(reply.data.buffer, reply.data.byteOffset, reply.data.byteLength);
