@@ -75,3 +75,23 @@ export function untilSignal(): { promise: Promise<string> } {
   });
   return { promise: stopSignal };
 }
+
+/**
+ * How long a command may take to stop after SIGINT/SIGTERM before it exits anyway (ms);
+ * UDPCAM_STOP_DEADLINE_MS overrides it (tests use it to see a stop that needs no deadline).
+ */
+export const STOP_DEADLINE_MS = Number(process.env.UDPCAM_STOP_DEADLINE_MS) || 1000;
+
+/**
+ * After the stop signal, exits the process if it is still running `ms` later (a source stuck
+ * connecting or a frame still being encoded must not hold a stop for seconds: issue 11,
+ * finding 12). The timer does not keep a process alive that ends by itself.
+ */
+export function exitAfterStopDeadline(output: Output, ms = STOP_DEADLINE_MS): void {
+  untilSignal().promise.then((signal) => {
+    setTimeout(() => {
+      output.warn(`still stopping ${ms} ms after ${signal}: exiting now`);
+      process.exit(process.exitCode ?? 0);
+    }, ms).unref();
+  });
+}

@@ -197,6 +197,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   #stopping = false;
   #wake: (() => void) | undefined;
   #shutdown: Promise<void> | undefined;
+  #sourceStopped: Promise<void> | undefined;
   /** What the frame in progress is doing, for failure reports. */
   #stage: 'grab' | 'send' = 'grab';
 
@@ -262,11 +263,18 @@ export class Sender extends EventEmitter<SenderEvents> {
     return this.#running;
   }
 
-  /** Ends the run after the frame in progress and waits until everything is closed. Idempotent. */
+  /**
+   * Ends the run and waits until everything is closed. Idempotent. The source is stopped at once,
+   * so a grab waiting for a camera that sends nothing ends now, not at its timeout (issue 11,
+   * finding 12); errors that stopping causes are not failures.
+   */
   stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    if (this.#running) return this.#running.then(noop, noop);
+    if (this.#running) {
+      this.#stopSource().catch(noop);
+      return this.#running.then(noop, noop);
+    }
     return this.#close();
   }
 
@@ -278,7 +286,7 @@ export class Sender extends EventEmitter<SenderEvents> {
         await this.#loop();
       }
     } catch (error) {
-      failure = { error };
+      if (!this.#stopping) failure = { error };
     }
     try {
       await this.#close();
@@ -302,6 +310,7 @@ export class Sender extends EventEmitter<SenderEvents> {
         await this.#sendFrame(slot, this.#clock() - due);
         failures = 0;
       } catch (error) {
+        if (this.#stopping) break; // the source was stopped under the grab: not a failure
         if (!(error instanceof UdpcamError) || FATAL_CODES.has(error.code)) throw error;
         failures++;
         const retryInMs = retryDelayMs(failures);
@@ -458,10 +467,16 @@ export class Sender extends EventEmitter<SenderEvents> {
     });
   }
 
+  /** Stops the source, once (stop() does it early, #close again). */
+  #stopSource(): Promise<void> {
+    this.#sourceStopped ??= this.#source.stop();
+    return this.#sourceStopped;
+  }
+
   /** Stops the source, closes the transmitter, codec and transform, once; rejects with the first failure. */
   #close(): Promise<void> {
     this.#shutdown ??= Promise.allSettled([
-      this.#source.stop(),
+      this.#stopSource(),
       this.#transmitter.close(),
       this.#encoder.close?.(),
       this.#transform?.close?.(),

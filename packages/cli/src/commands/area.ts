@@ -20,7 +20,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkCaptureArea, loadCaptureArea } from '../capture-area.js';
 import { openBrowser } from '../open-browser.js';
 import { host, hostList, isLoopback, listenPort, positive } from '../options.js';
-import { consoleOutput, type Output, untilSignal } from '../output.js';
+import { consoleOutput, exitAfterStopDeadline, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, frameSize, openSourceFromFlags, type SourceFlags } from '../sources.js';
 import { loadTlsFiles } from '../tls-files.js';
 
@@ -59,6 +59,7 @@ export async function area(
   output: Output = consoleOutput(false),
 ): Promise<void> {
   checkAreaTarget(flags.out);
+  if (flags.points === undefined) exitAfterStopDeadline(output);
   // An existing file is opened for editing, and must be as valid as `udpcam send --area` needs it.
   const existing =
     flags.points === undefined && existsSync(flags.out) ? loadCaptureArea(flags.out).area : undefined;

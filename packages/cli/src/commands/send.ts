@@ -21,7 +21,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadCaptureArea } from '../capture-area.js';
 import { readKeyFiles } from '../key-file.js';
 import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
-import { consoleOutput, formatBytes, type Output, untilSignal } from '../output.js';
+import { consoleOutput, exitAfterStopDeadline, formatBytes, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, openSourceFromFlags, type SourceFlags } from '../sources.js';
 
 /**
@@ -63,6 +63,7 @@ function areaTransform(file: string): FrameTransform {
 
 /** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */
 export async function send(flags: SendFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
+  exitAfterStopDeadline(output);
   const packetSize = flags.packet_size ?? (flags.legacy ? LEGACY_PACKET_SIZE : DEFAULT_PACKET_SIZE);
   const ipOverhead = isIP(flags.ip) === 6 ? 48 : 28;
   const secureBytes = flags.key === undefined ? 0 : SECURE_OVERHEAD_BYTES;
