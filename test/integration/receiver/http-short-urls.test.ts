@@ -17,7 +17,11 @@ test('short URLs, ring pruning, time parsing and the latency summary', async () 
   const second = await TestCamera.open(udpPort);
   try {
     await first.send(frames.frame(1));
-    await until('first camera served', async () => (await request(`${base}snapshot.jpg`)).status === 200);
+    // `|| undefined`: until() stops at any value but undefined, so a bare `false` did not wait.
+    await until(
+      'first camera served',
+      async () => (await request(`${base}snapshot.jpg`)).status === 200 || undefined,
+    );
     // The first camera goes quiet; a "restarted" sender appears from another port.
     await sleep(3500);
     // Stamped with a capture time, so the latency summary has a sample.
