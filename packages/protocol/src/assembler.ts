@@ -12,10 +12,16 @@
  *                          └──────────▶ REJECTED (absorbs the rest of that frame until an S or a timeout)
  *
  * A frame is emitted only when every chunk from S to E arrived (or, for the Python sender's
- * one-chunk frames, a lone S that is a whole JPEG) and the bytes pass a cheap JPEG check. The
- * Python sender reuses image ids at random, so a chunk that does not fit the frame in a slot — a
- * second S, a chunk id seen before with other bytes, a chunk past the E — starts a new frame
- * instead of joining the old one; for such senders a slot silent for `chunkGapMs` is closed too.
+ * one-chunk frames, a lone S that is a whole JPEG) and the bytes pass a cheap JPEG check. A chunk
+ * that does not fit the frame in a slot — a second S, a chunk id seen before with other bytes, a
+ * chunk past the E — starts a new frame instead of joining the old one.
+ *
+ * Each sender's framing is learnt from its first whole frame (docs/protocol.md#reassembly): udpcam's
+ * near-equal chunks, or the Python sender's (a lone S, or a last chunk shorter than the others).
+ * The Python sender reuses image ids at random but sends one frame after another, chunks in order,
+ * so for it a frame ends by sequence, never by a clock: a datagram that is not the next chunk of
+ * the frame in progress (another image id, an S, a chunk id not above the last one) starts a new
+ * frame. Time only bounds memory (`legacySilenceMs`, seconds), so a pause mid-frame costs nothing.
  */
 
 import { UdpcamError } from './errors.js';
@@ -43,8 +49,12 @@ export interface AssemblerOptions {
   maxBufferedBytes: number;
   /** A partial frame older than this (ms since its first chunk) is dropped as `expired`. */
   frameTimeoutMs: number;
-  /** For senders that reuse image ids (the Python sender): a partial frame silent this long (ms) is closed. */
-  chunkGapMs: number;
+  /**
+   * For senders whose frames end by sequence (the Python sender, and any sender before its first
+   * whole frame): a partial frame silent this long (ms) is dropped as `expired`. A memory bound,
+   * not a frame boundary: the next frame's first datagram ends a partial frame long before.
+   */
+  legacySilenceMs: number;
   /** A sender silent this long (ms) may be forgotten to make room for a new one. */
   senderIdleMs: number;
   /** Check JPEG structure before emitting (SOI, marker segments, EOI). */
@@ -64,11 +74,14 @@ export const DEFAULT_ASSEMBLER_OPTIONS: Readonly<AssemblerOptions> = Object.free
   maxSenders: 64,
   maxBufferedBytes: 64 * 1024 * 1024,
   frameTimeoutMs: 500,
-  chunkGapMs: 10,
+  legacySilenceMs: 2_000,
   senderIdleMs: 5_000,
   checkJpeg: true,
   maxSendersPerAddress: 16,
 });
+
+/** How a sender frames its images, learnt from its whole frames (docs/protocol.md#reassembly). */
+export type SenderFraming = 'unknown' | 'udpcam' | 'legacy';
 
 /** Why a partial (or finished but unusable) frame was not emitted. */
 export const DROP_REASONS = ['expired', 'superseded', 'evicted', 'memory', 'tooLarge', 'invalid'] as const;
@@ -97,6 +110,12 @@ export interface SenderStats {
    * CYCLING_STREAK frames; true for a new sender and for random ids (the Python sender).
    */
   reusesImageIds: boolean;
+  /**
+   * 'legacy' once a whole frame came in the Python sender's framing (a lone S, or a last chunk
+   * more than a byte shorter than another): its frames then end by sequence. 'udpcam' once one
+   * came in near-equal chunks. 'unknown' before the first whole frame.
+   */
+  framing: SenderFraming;
 }
 
 /** Counters not tied to one sender. */
@@ -151,6 +170,12 @@ class FrameSlot {
   heldBytes = 0;
   endChunkId = -1;
   maxChunkId = -1;
+  /** Chunk id of the last chunk taken (or, REJECTED, absorbed): a legacy frame's ids only rise. */
+  lastChunkId = -1;
+  /** Payload bytes of the shortest and longest S/C chunk held, and of the E (-1: none yet). */
+  shortestBody = Number.MAX_SAFE_INTEGER;
+  longestBody = 0;
+  endPayload = -1;
   firstAt = 0;
   lastAt = 0;
   /** For a COMPLETE slot: the emitted frame and its chunk count, to recognise late duplicates. */
@@ -181,6 +206,7 @@ function emptyStats(): SenderStats {
     framesDropped: 0,
     droppedByReason,
     reusesImageIds: true,
+    framing: 'unknown',
   };
 }
 
@@ -195,6 +221,9 @@ class SenderState {
   /** The most advanced image id started, for the sliding window of cycling senders. */
   newestId = -1;
   cyclingStreak = 0;
+  /** The slot that took this sender's last chunk, and that chunk: where a legacy sender is. */
+  current: FrameSlot | undefined = undefined;
+  previous: Uint8Array | undefined = undefined;
 
   constructor(readonly key: string) {}
 }
@@ -203,6 +232,17 @@ class SenderState {
 function addressOf(key: string): string {
   const colon = key.lastIndexOf(':');
   return colon < 0 ? key : key.slice(0, colon);
+}
+
+/**
+ * Whether this chunk and those held show the Python sender's framing: an E more than a byte
+ * shorter than an S/C (udpcam's differ by a byte at most). Learnt before the chunk joins, so
+ * its S (which may follow one lost in transit) can start the next frame rather than complete one.
+ */
+function isLegacyShape(slot: FrameSlot, type: number, datagram: Uint8Array): boolean {
+  const payloadBytes = datagram.length - PAYLOAD_OFFSET;
+  if (type === TYPE_END) return payloadBytes + 1 < slot.longestBody;
+  return slot.endPayload >= 0 && slot.endPayload + 1 < payloadBytes;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -313,6 +353,14 @@ export class FrameAssembler {
       slot = new FrameSlot(state, imageId);
       state.slots[imageId] = slot;
     }
+    if (
+      stats.framing !== 'legacy' &&
+      slot.state === SlotState.Collecting &&
+      isLegacyShape(slot, type, datagram)
+    ) {
+      this.#learnFraming(slot, 'legacy');
+    }
+    if (stats.framing === 'legacy') return this.#pushInSequence(slot, datagram, type, chunkId, now);
 
     if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
     if (slot.state === SlotState.Complete) {
@@ -330,17 +378,98 @@ export class FrameAssembler {
       slot.state = SlotState.Idle;
     }
 
-    if (slot.state === SlotState.Collecting && !this.#fits(slot, type, chunkId)) {
+    if (
+      slot.state === SlotState.Collecting &&
+      !this.#fits(slot, type, chunkId, datagram.length - PAYLOAD_OFFSET)
+    ) {
       const existing = slot.chunks[chunkId];
       if (existing !== undefined && sameBytes(existing, datagram)) {
         stats.duplicateChunks++;
+        slot.lastAt = now; // the frame is still arriving
         return undefined;
       }
       // The chunk belongs to another frame that reuses this image id.
       this.#drop(slot, 'superseded');
     }
     if (slot.state === SlotState.Idle) this.#start(slot, now);
+    return this.#take(slot, datagram, type, chunkId, now);
+  }
 
+  /**
+   * A datagram from a sender known to use the Python sender's framing, which sends one frame after
+   * another, chunks in order (docs/protocol.md#reassembly): it continues the frame in progress only
+   * if it is that frame's next chunk — same image id, not an S, a higher chunk id that fits; a
+   * repeat of the datagram just before it is a duplicate; anything else starts the next frame,
+   * which ends the one in progress. No clock decides where a frame ends.
+   */
+  #pushInSequence(
+    slot: FrameSlot,
+    datagram: Uint8Array,
+    type: number,
+    chunkId: number,
+    now: number,
+  ): AssembledFrame | undefined {
+    const sender = slot.sender;
+    const previous = sender.previous;
+    const current = sender.current;
+    if (previous !== undefined && sameBytes(previous, datagram)) {
+      sender.stats.duplicateChunks++;
+      if (current !== undefined) current.lastAt = now; // the frame is still arriving
+      return undefined;
+    }
+    if (current !== undefined && current.state === SlotState.Collecting && this.#isStale(current, now)) {
+      this.#drop(current, 'expired');
+    }
+    if (slot === current) {
+      const next = type !== TYPE_START && chunkId > slot.lastChunkId;
+      if (
+        slot.state === SlotState.Collecting &&
+        next &&
+        this.#fits(slot, type, chunkId, datagram.length - PAYLOAD_OFFSET)
+      ) {
+        return this.#take(slot, datagram, type, chunkId, now);
+      }
+      if (slot.state === SlotState.Rejected && next) {
+        slot.lastAt = now; // the rest of a frame already dropped as too large
+        slot.lastChunkId = chunkId;
+        sender.previous = datagram;
+        return undefined;
+      }
+      if (
+        slot.state === SlotState.Complete &&
+        slot.chunkCount === 1 &&
+        type === TYPE_END &&
+        chunkId === 1 &&
+        datagram.length === PAYLOAD_OFFSET
+      ) {
+        // The empty E that follows an S holding the whole JPEG (the original's size overestimate).
+        sender.stats.duplicateChunks++;
+        sender.previous = datagram;
+        return undefined;
+      }
+    }
+    // The sender has moved on: this datagram starts the next frame, and ends the one in progress.
+    if (current !== undefined && current.state === SlotState.Collecting) this.#drop(current, 'superseded');
+    if (slot.state === SlotState.Collecting)
+      this.#drop(slot, this.#isStale(slot, now) ? 'expired' : 'superseded');
+    else this.#clear(slot);
+    this.#start(slot, now);
+    return this.#take(slot, datagram, type, chunkId, now);
+  }
+
+  /** Puts a chunk into the COLLECTING `slot`; returns the frame if that completes it. */
+  #take(
+    slot: FrameSlot,
+    datagram: Uint8Array,
+    type: number,
+    chunkId: number,
+    now: number,
+  ): AssembledFrame | undefined {
+    const sender = slot.sender;
+    const stats = sender.stats;
+    sender.current = slot;
+    sender.previous = datagram;
+    slot.lastChunkId = chunkId;
     const payloadBytes = datagram.length - PAYLOAD_OFFSET;
     if (slot.payloadBytes + payloadBytes > this.options.maxFrameBytes) {
       this.#drop(slot, 'tooLarge');
@@ -360,6 +489,11 @@ export class FrameAssembler {
     slot.lastAt = now;
     if (chunkId > slot.maxChunkId) slot.maxChunkId = chunkId;
     if (type === TYPE_END) slot.endChunkId = chunkId;
+    if (type === TYPE_END) slot.endPayload = payloadBytes;
+    else {
+      if (payloadBytes < slot.shortestBody) slot.shortestBody = payloadBytes;
+      if (payloadBytes > slot.longestBody) slot.longestBody = payloadBytes;
+    }
     stats.chunks++;
     this.#bufferedBytes += datagram.length;
     if (this.#bufferedBytes > this.options.maxBufferedBytes && this.#shedMemory(slot)) return undefined;
@@ -485,18 +619,34 @@ export class FrameAssembler {
    * cycle ids, the next frame may reuse the id (and, for tiny packets, send the same header-only S).
    */
   #tombstoneMs(sender: SenderState): number {
-    return sender.stats.reusesImageIds ? this.options.chunkGapMs : this.options.frameTimeoutMs;
+    return sender.stats.framing === 'legacy' ? this.options.legacySilenceMs : this.options.frameTimeoutMs;
   }
 
+  /**
+   * Whether a partial frame's time is up. udpcam's sender: frameTimeoutMs after its first chunk.
+   * The Python sender (and a sender not known yet): legacySilenceMs of silence — only a memory
+   * bound, since its frames end by sequence and a pause mid-frame must not cost a whole frame.
+   */
   #isStale(slot: FrameSlot, now: number): boolean {
-    if (now - slot.firstAt > this.options.frameTimeoutMs) return true;
-    // Not for senders known to cycle ids: a stall of our own must not cost them frames.
-    return slot.sender.stats.reusesImageIds && now - slot.lastAt > this.options.chunkGapMs;
+    const sender = slot.sender;
+    if (sender.stats.framing === 'udpcam' || !sender.stats.reusesImageIds) {
+      return now - slot.firstAt > this.options.frameTimeoutMs;
+    }
+    return now - slot.lastAt > this.options.legacySilenceMs;
   }
 
-  /** Whether a chunk can join the frame collecting in `slot` without contradicting it. */
-  #fits(slot: FrameSlot, type: number, chunkId: number): boolean {
+  /**
+   * Whether a chunk can join the frame collecting in `slot` without contradicting it: by its id,
+   * and by its size — in both framings a frame's E is no longer than any of its S/C chunks, so an
+   * E of another frame often shows by its size (and so does an S after a longer E).
+   */
+  #fits(slot: FrameSlot, type: number, chunkId: number, payloadBytes: number): boolean {
     if (slot.chunks[chunkId] !== undefined) return false;
+    if (type === TYPE_END) {
+      if (payloadBytes > slot.shortestBody) return false;
+    } else if (payloadBytes < slot.endPayload) {
+      return false;
+    }
     if (type === TYPE_END) return slot.endChunkId < 0 && slot.maxChunkId < chunkId;
     if (slot.endChunkId >= 0 && chunkId > slot.endChunkId) return false;
     return true;
@@ -563,10 +713,26 @@ export class FrameAssembler {
       if (!sender.stats.reusesImageIds) this.#slideWindow(sender);
     }
     slot.state = SlotState.Collecting;
+    slot.lastChunkId = -1;
     slot.firstAt = now;
     slot.lastAt = now;
     sender.collecting++;
     this.#collecting.add(slot);
+  }
+
+  /**
+   * Records how a sender frames its images. Turning legacy, its other partial frames are over: it
+   * never interleaves frames, so nothing more can come for them.
+   */
+  #learnFraming(slot: FrameSlot, framing: SenderFraming): void {
+    const sender = slot.sender;
+    sender.stats.framing = framing;
+    if (framing !== 'legacy') return;
+    for (const other of sender.slots) {
+      if (other !== undefined && other !== slot && other.state === SlotState.Collecting) {
+        this.#drop(other, 'superseded');
+      }
+    }
   }
 
   /** Drops what a cycling sender left more than HALF_CYCLE ids behind its newest frame. */
@@ -583,11 +749,16 @@ export class FrameAssembler {
     const count = slot.endChunkId + 1;
     const data = Buffer.allocUnsafe(slot.payloadBytes);
     let offset = 0;
+    let shortest = Number.MAX_SAFE_INTEGER;
+    let longest = 0;
     for (let chunkId = 0; chunkId < count; chunkId++) {
       const datagram = slot.chunks[chunkId]!;
       slot.offsets[chunkId] = offset;
       data.set(datagram.subarray(PAYLOAD_OFFSET), offset);
-      offset += datagram.length - PAYLOAD_OFFSET;
+      const length = datagram.length - PAYLOAD_OFFSET;
+      offset += length;
+      if (length < shortest) shortest = length;
+      if (length > longest) longest = length;
     }
     slot.offsets[count] = offset;
     if (this.options.checkJpeg && !isWellFormedJpeg(data)) {
@@ -598,6 +769,9 @@ export class FrameAssembler {
     stats.framesComplete++;
     slot.sender.lastFrameAt = now;
     stats.frameBytes += data.length;
+    // udpcam's chunks differ by one byte at most; the Python sender's last one is 113+ bytes short.
+    const framing = count === 1 || longest - shortest > 1 ? 'legacy' : 'udpcam';
+    if (framing !== stats.framing) this.#learnFraming(slot, framing);
     const firstChunkAt = slot.firstAt;
     this.#release(slot);
     slot.state = SlotState.Complete;
@@ -645,6 +819,9 @@ export class FrameAssembler {
     slot.heldBytes = 0;
     slot.endChunkId = -1;
     slot.maxChunkId = -1;
+    slot.shortestBody = Number.MAX_SAFE_INTEGER;
+    slot.longestBody = 0;
+    slot.endPayload = -1;
     slot.sender.collecting--;
     this.#collecting.delete(slot);
   }

@@ -2,10 +2,12 @@
  * The framing of the original Python sender, reproduced byte for byte so udpcam can be tested
  * against it (and can talk to receivers that expect it). Its quirks (docs/protocol.md#legacy):
  * - the image id is random in 10..99 per frame, so consecutive frames may share one;
- * - the chunk count comes from an overestimated size, ceil((L + 112) / packetSize) — 112 bytes is
- *   what sys.getsizeof adds for a numpy array — so the last chunk (E) can be empty;
+ * - the chunk count comes from an overestimated size, `int((L + 112) / packet_size) + 1` in main.py
+ *   — 112 bytes is what sys.getsizeof adds for a numpy array — so the last chunk (E), and the ones
+ *   before it when packetSize < 112, can be empty; when L + 112 is a multiple of packetSize there
+ *   is one chunk more than ceil would give (888 bytes at 1000: an S of 888 bytes and an empty E);
  * - a frame whose count is 1 is sent as a lone S (chunk 00) and no E;
- * - every chunk but the last is exactly packetSize bytes.
+ * - every chunk is packetSize bytes until the frame runs out.
  */
 import { assertPacketSize, type ChunkDatagram } from './chunker.js';
 import { UdpcamError } from './errors.js';
@@ -16,9 +18,12 @@ export const LEGACY_SIZE_OVERHEAD = 112;
 /** The Python sender's default payload bytes per datagram. */
 export const LEGACY_PACKET_SIZE = 8000;
 
-/** Number of chunks the Python sender uses for a frame of `frameBytes`. */
+/**
+ * Number of chunks the Python sender uses for a frame of `frameBytes` with `packetSize`-byte
+ * payloads: Python's `int((L + 112) / packet_size) + 1` (floor, then one more — not ceil).
+ */
 export function legacyChunkCount(frameBytes: number, packetSize: number): number {
-  return Math.ceil((frameBytes + LEGACY_SIZE_OVERHEAD) / packetSize);
+  return Math.floor((frameBytes + LEGACY_SIZE_OVERHEAD) / packetSize) + 1;
 }
 
 /** A random image id as the Python sender picks it: uniform in 10..99. */

@@ -37,8 +37,9 @@ describe('udpcam receive with the Python sender framing', () => {
   test('writes exactly the frames sent whole, byte-identical, and nothing else', async () => {
     const ps = LEGACY_PACKET_SIZE;
     const base = makeJpeg(320, 180, 1);
-    // Sizes that hit each quirk: lone S (L + 112 <= ps), an empty E (L a multiple of ps), plain
-    // multi-chunk frames.
+    // Sizes that hit each quirk: lone S (L + 112 < ps), an S holding the whole JPEG plus an empty E
+    // (7888: L + 112 = ps exactly, where main.py's int(...) + 1 gives one chunk more than ceil),
+    // an empty E (L a multiple of ps), plain multi-chunk frames.
     const sizes = [5000, 7888, 8000, 16000, 20000, 25000, 31000, 40000];
     const frames: Buffer[] = [];
     for (let i = 0; i < 24; i++) {
@@ -54,6 +55,10 @@ describe('udpcam receive with the Python sender framing', () => {
     assert.ok(
       frames.some((f) => legacyChunkFrame(f, 10, ps).at(-1)![1].length === 0),
       'a frame with an empty E is in the set',
+    );
+    assert.ok(
+      frames.some((f) => f.length + 112 === ps && legacyChunkFrame(f, 10, ps).length === 2),
+      'a frame at the int(...) + 1 boundary (S of L bytes plus an empty E) is in the set',
     );
 
     const { cli, port } = await startReceiver(['--out', dir, '--status-interval', '0.2', '--json']);
@@ -78,7 +83,9 @@ describe('udpcam receive with the Python sender framing', () => {
             socket.send([...datagrams[c]!], port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
           );
         }
-        if (lose < 0) sentWhole.push(frame);
+        // An S holding the whole JPEG is the frame, whether or not its empty E arrives.
+        const startIsWhole = datagrams[0]![1].length === frame.length;
+        if (lose < 0 || (startIsWhole && datagrams[lose]![1].length === 0)) sentWhole.push(frame);
         // Junk between frames: counted as malformed, never written.
         await new Promise<void>((resolve) =>
           socket.send(Buffer.from('X0100junk'), port, '127.0.0.1', () => resolve()),

@@ -35,7 +35,7 @@ const LIMITS: Partial<AssemblerOptions> = {
   maxSenders: 6,
   maxBufferedBytes: 6000,
   frameTimeoutMs: 200,
-  chunkGapMs: 10,
+  legacySilenceMs: 300,
   senderIdleMs: 150,
 };
 const SENDERS = Array.from({ length: 12 }, (_, i) => `10.0.0.${i + 1}:5005`);
@@ -102,7 +102,7 @@ class Watcher {
 
   /** Expires everything and checks nothing is held any more. */
   drain(now: number): void {
-    this.assembler.expire(now + 10 * (this.options.frameTimeoutMs + this.options.chunkGapMs));
+    this.assembler.expire(now + 10 * (this.options.frameTimeoutMs + this.options.legacySilenceMs));
     assert.equal(this.assembler.bufferedBytes, 0);
     assert.equal(this.assembler.framesInFlight, 0);
   }
@@ -132,7 +132,7 @@ class Stream {
   #frame(): Buffer[] {
     const frame = this.random.pick(FRAMES);
     const overhead = this.legacy ? LEGACY_SIZE_OVERHEAD : 0;
-    const smallest = Math.max(MIN_PACKET_SIZE, Math.ceil((frame.length + overhead) / MAX_CHUNKS));
+    const smallest = Math.max(MIN_PACKET_SIZE, Math.floor((frame.length + overhead) / MAX_CHUNKS) + 1);
     const packetSize = Math.max(
       smallest,
       this.random.chance(0.5) ? this.random.int(16, 300) : this.random.int(16, 3200),

@@ -130,7 +130,7 @@ function sorted(values: readonly number[]): number[] {
 /** The packet size wanted, raised where needed so every frame fits in 100 chunks. */
 function fittingPacketSize(wanted: number, frames: readonly Buffer[], overhead: number): number {
   const longest = Math.max(...frames.map((frame) => frame.length));
-  return Math.max(wanted, MIN_PACKET_SIZE, Math.ceil((longest + overhead) / MAX_CHUNKS));
+  return Math.max(wanted, MIN_PACKET_SIZE, Math.floor((longest + overhead) / MAX_CHUNKS) + 1);
 }
 
 /** udpcam's sender: ids from ImageIdCycle, near-equal chunks. */
@@ -172,6 +172,78 @@ function timed(arrivals: readonly Arrival[], periodMs: number, start: number, se
     tie: seed === 0 ? 0 : random.next(),
   }));
   return withTimes.sort((a, b) => a.at - b.at || a.tie - b.tie);
+}
+
+/**
+ * Arrival times for the Python sender, which sends one frame after another, chunks in order (the
+ * network keeps a flow's order): datagram i arrives `pauses[i mod n]` ms after the one before it.
+ * The pauses are arbitrary — mid-frame, between frames, longer than a frame interval — but below
+ * the assembler's memory bound, legacySilenceMs.
+ */
+function paced(arrivals: readonly Arrival[], pauses: readonly number[], start: number) {
+  let at = start;
+  return arrivals.map((arrival, i) => {
+    at += pauses.length === 0 ? 0 : pauses[i % pauses.length]!;
+    return { arrival, at };
+  });
+}
+
+/** Pauses between datagrams (ms): often none, sometimes long, never past legacySilenceMs. */
+const pauses = fc.array(
+  fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 1999 })),
+  { maxLength: 12 },
+);
+
+/**
+ * Checks what the Python sender's framing allows: every emitted frame is a sent frame, or — the
+ * one case its bytes cannot tell apart (docs/protocol.md#legacy-limits) — two frames sharing an
+ * image id, neither arrived whole, each chunk taken from one of them in chunk-id order. Returns
+ * the sent frames emitted.
+ */
+function identifyLegacy(
+  emitted: readonly AssembledFrame[],
+  sent: readonly SentFrame[],
+  whole: ReadonlySet<number>,
+  packetSize: number,
+  sender: string,
+): number[] {
+  const byContent = new Map(sent.map((frame, k) => [frame.data.toString('latin1'), k]));
+  const got: number[] = [];
+  for (const frame of emitted) {
+    assert.equal(frame.sender, sender);
+    const k = byContent.get(frame.data.toString('latin1'));
+    if (k !== undefined && whole.has(k)) {
+      assert.equal(frame.imageId, sent[k]!.imageId);
+      got.push(k);
+      continue;
+    }
+    // (A splice may even equal one of its two frames byte for byte, when the chunks taken agree.)
+    const spliced = sent.some((a, i) =>
+      sent.some(
+        (b, j) =>
+          i < j &&
+          !whole.has(i) &&
+          !whole.has(j) &&
+          a.imageId === frame.imageId &&
+          b.imageId === frame.imageId &&
+          isSplice(frame, a, b, packetSize),
+      ),
+    );
+    assert.ok(spliced, `emitted ${frame.data.length} bytes (id ${frame.imageId}) that match no sent frame`);
+  }
+  return got;
+}
+
+/** Whether each of the frame's chunks (packetSize slices, the last shorter) is a's or b's. */
+function isSplice(frame: AssembledFrame, a: SentFrame, b: SentFrame, packetSize: number): boolean {
+  for (let chunkId = 0; chunkId < frame.chunks; chunkId++) {
+    const last = chunkId === frame.chunks - 1;
+    const piece = frame.data.subarray(chunkId * packetSize, last ? undefined : (chunkId + 1) * packetSize);
+    const fromA = a.datagrams[chunkId]?.subarray(5);
+    const fromB = b.datagrams[chunkId]?.subarray(5);
+    if (!(fromA?.equals(piece) || fromB?.equals(piece))) return false;
+  }
+  return true;
 }
 
 /** Packet sizes: any, or one near a frame's length to make lone S frames and S + empty E frames. */
@@ -241,36 +313,90 @@ describe('FrameAssembler properties', () => {
     );
   });
 
-  test('legacy framing with repeated image ids: exactly the whole frames come out, never a merge', () => {
+  test('legacy framing with repeated image ids and any pauses: whole frames come out, merges only where undecidable', () => {
     const scenario = fc.record({
       frames: poolIndexes(10),
       // A tiny id range, so consecutive frames often share an id.
       imageIds: fc.array(fc.integer({ min: 10, max: 12 }), { minLength: 1, maxLength: 10 }),
-      periodMs: fc.integer({ min: 25, max: 100 }),
+      pauses,
       packetSize: legacyPacketSize,
       fates: fc.array(frameFate, { maxLength: 10 }),
-      orderSeed: fc.nat(),
     });
 
     fc.assert(
       fc.property(scenario, (run) => {
         const frames = run.frames.map((poolIndex, k) => frameBytes(poolIndex, k));
-        const sent = legacyFrames(frames, run.imageIds, resolveLegacyPacketSize(run.packetSize, frames));
+        const packetSize = resolveLegacyPacketSize(run.packetSize, frames);
+        const sent = legacyFrames(frames, run.imageIds, packetSize);
         const arrivals = deliver(sent, run.fates);
+        const whole = new Set(completeFrames(sent, arrivals));
 
         const assembler = new FrameAssembler();
         const emitted: AssembledFrame[] = [];
-        for (const { arrival, at } of timed(arrivals, run.periodMs, 0, run.orderSeed)) {
+        // Whole frames that began after the first frame came out, when the framing was known.
+        const wholeOnceKnown = new Set<number>();
+        const begun = new Set<number>();
+        let lastAt = 0;
+        for (const { arrival, at } of paced(arrivals, run.pauses, 0)) {
+          if (!begun.has(arrival.frame) && emitted.length > 0 && whole.has(arrival.frame)) {
+            wholeOnceKnown.add(arrival.frame);
+          }
+          begun.add(arrival.frame);
+          const frame = assembler.push(arrival.datagram, 'python', at);
+          if (frame) emitted.push(frame);
+          lastAt = at;
+        }
+
+        const gotList = identifyLegacy(emitted, sent, whole, packetSize, 'python');
+        const got = new Set(gotList);
+        assert.equal(got.size, gotList.length, 'no frame comes out twice');
+        for (const k of got) assert.ok(whole.has(k), `frame ${k} came out without all its chunks`);
+        for (const k of wholeOnceKnown) assert.ok(got.has(k), `frame ${k} arrived whole but was lost`);
+
+        assembler.expire(lastAt + 60_000);
+        assert.equal(assembler.framesInFlight, 0);
+        assert.equal(assembler.bufferedBytes, 0);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  test('legacy framing without loss, any ids and any pauses: every frame comes out from the first, none dropped', () => {
+    const scenario = fc.record({
+      frames: poolIndexes(12),
+      imageIds: fc.array(fc.integer({ min: 10, max: 99 }), { minLength: 1, maxLength: 12 }),
+      sameIds: fc.boolean(),
+      pauses,
+      packetSize: legacyPacketSize,
+      doubled: fc.array(
+        fc.record({ lost: fc.constant<number[]>([]), doubled: fc.array(chunkSelector, { maxLength: 2 }) }),
+        { maxLength: 12 },
+      ),
+    });
+
+    fc.assert(
+      fc.property(scenario, (run) => {
+        const frames = run.frames.map((poolIndex, k) => frameBytes(poolIndex, k));
+        const packetSize = resolveLegacyPacketSize(run.packetSize, frames);
+        // The same id for every frame is the hardest case: nothing but the sequence tells frames apart.
+        const sent = legacyFrames(frames, run.sameIds ? [run.imageIds[0]!] : run.imageIds, packetSize);
+        const arrivals = deliver(sent, run.doubled);
+
+        const assembler = new FrameAssembler();
+        const emitted: AssembledFrame[] = [];
+        for (const { arrival, at } of paced(arrivals, run.pauses, 0)) {
           const frame = assembler.push(arrival.datagram, 'python', at);
           if (frame) emitted.push(frame);
         }
-
-        const got = identify(emitted, sent, 'python');
-        assert.deepEqual(sorted(got), completeFrames(sent, arrivals));
-
-        assembler.expire(frames.length * run.periodMs + 60_000);
+        assert.deepEqual(
+          identify(emitted, sent, 'python'),
+          sent.map((_, k) => k),
+        );
+        const stats = assembler.senderStats('python')!;
+        assert.equal(stats.framesDropped, 0);
+        assert.equal(stats.framing, 'legacy');
+        assert.equal(stats.chunks + stats.duplicateChunks, arrivals.length);
         assert.equal(assembler.framesInFlight, 0);
-        assert.equal(assembler.bufferedBytes, 0);
       }),
       { numRuns: NUM_RUNS },
     );
@@ -282,10 +408,9 @@ describe('FrameAssembler properties', () => {
         frames: poolIndexes(8),
         // Distinct ids here: id reuse is the property above, this one is about mixing senders.
         imageIds: fc.uniqueArray(fc.integer({ min: 10, max: 99 }), { minLength: 8, maxLength: 8 }),
-        periodMs: fc.integer({ min: 25, max: 100 }),
+        pauses,
         packetSize: legacyPacketSize,
         fates: fc.array(frameFate, { maxLength: 8 }),
-        orderSeed: fc.nat(),
       }),
       udpcam: fc.record({
         frames: poolIndexes(8),
@@ -317,7 +442,7 @@ describe('FrameAssembler properties', () => {
         const udpcamArrivals = deliver(udpcamSent, udpcam.fates);
 
         const events = [
-          ...timed(pythonArrivals, python.periodMs, 0, python.orderSeed).map((e) => ({
+          ...paced(pythonArrivals, python.pauses, 0).map((e) => ({
             ...e,
             sender: 'python',
           })),

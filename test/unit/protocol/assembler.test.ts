@@ -130,7 +130,7 @@ describe('FrameAssembler: frames out of datagrams', () => {
     // The E's own copy came after the frame was emitted.
     assert.deepEqual(frames[0]!.chunks, datagrams.length);
 
-    // Late copies a few ms after the frame (within chunkGapMs, so whatever the sender is taken for).
+    // Late copies a few ms after the frame (within frameTimeoutMs).
     assert.deepEqual(pushAll(assembler, datagrams.map(Buffer.from), 'cam', 5), []);
     const stats = assembler.senderStats('cam')!;
     assert.equal(stats.duplicateChunks, 2 * datagrams.length);
@@ -191,7 +191,7 @@ describe('FrameAssembler: frames out of datagrams', () => {
 
   test('a legacy frame sent as a lone S comes out at once', () => {
     const assembler = new FrameAssembler();
-    const datagrams = legacyDatagrams(FRAME, 42, FRAME.length + LEGACY_SIZE_OVERHEAD);
+    const datagrams = legacyDatagrams(FRAME, 42, FRAME.length + LEGACY_SIZE_OVERHEAD + 1);
     assert.equal(datagrams.length, 1);
     const frame = assembler.push(datagrams[0]!, 'python', 0);
     assert.ok(frame);
@@ -222,11 +222,14 @@ describe('FrameAssembler: frames out of datagrams', () => {
     assert.equal(assembler.push(end!, 'python', 0), undefined);
     const frame = assembler.push(start!, 'python', 1);
     assert.ok(frame?.data.equals(FRAME));
-    // Both datagrams are accounted for once, either as a chunk or as a duplicate.
+    // Both datagrams are accounted for once. The sizes (an E shorter than the S) show the Python
+    // framing, whose S always starts a frame: the early E is dropped on its own, never joined.
     const stats = assembler.senderStats('python')!;
     assert.equal(stats.chunks + stats.duplicateChunks, 2);
     assert.equal(stats.framesComplete, 1);
-    assert.equal(stats.framesDropped, 0);
+    assert.equal(stats.framing, 'legacy');
+    assert.equal(stats.framesDropped, stats.droppedByReason.superseded);
+    assert.ok(stats.framesDropped <= 1);
     assert.equal(assembler.framesInFlight, 0);
     assert.equal(assembler.bufferedBytes, 0);
   });
@@ -325,8 +328,8 @@ describe('FrameAssembler: frames out of datagrams', () => {
     assert.equal(assembler.senderStats('lossy')!.reusesImageIds, true);
   });
 
-  test('a udpcam sender may take longer than chunkGapMs between chunks', () => {
-    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+  test('a udpcam sender may pause between chunks for longer than any Python-sender bound', () => {
+    const assembler = new FrameAssembler({ legacySilenceMs: 10 });
     const start = establishCyclingSender(assembler, 'cam');
     const frames = pushAll(assembler, udpcamDatagrams(FRAME, 10, 200), 'cam', start, 50);
     assert.equal(frames.length, 1);
@@ -365,12 +368,12 @@ describe('FrameAssembler: frames that do not fit are dropped, and counted', () =
     assert.deepEqual(pushAll(assembler, datagrams.slice(3), 'python', 2), []);
   });
 
-  test('a partial frame of a Python sender is expired after chunkGapMs of silence', () => {
-    const assembler = new FrameAssembler({ chunkGapMs: 10, frameTimeoutMs: 500 });
+  test('a partial frame of a Python sender is expired after legacySilenceMs of silence (a memory bound)', () => {
+    const assembler = new FrameAssembler({ legacySilenceMs: 2000, frameTimeoutMs: 500 });
     pushAll(assembler, legacyDatagrams(FRAME, 44, 200).slice(0, 2), 'python', 0);
-    assembler.expire(10);
+    assembler.expire(2000);
     assert.equal(assembler.framesInFlight, 1);
-    assembler.expire(11);
+    assembler.expire(2001);
     assert.equal(assembler.framesInFlight, 0);
     assert.equal(assembler.bufferedBytes, 0);
     const stats = assembler.senderStats('python')!;
@@ -378,8 +381,8 @@ describe('FrameAssembler: frames that do not fit are dropped, and counted', () =
     assert.equal(stats.framesDropped, 1);
   });
 
-  test('a partial frame of a udpcam sender is expired after frameTimeoutMs, not after the chunk gap', () => {
-    const assembler = new FrameAssembler({ chunkGapMs: 10, frameTimeoutMs: 500 });
+  test('a partial frame of a udpcam sender is expired after frameTimeoutMs since its first chunk', () => {
+    const assembler = new FrameAssembler({ legacySilenceMs: 10, frameTimeoutMs: 500 });
     const start = establishCyclingSender(assembler, 'cam');
     pushAll(assembler, udpcamDatagrams(FRAME, 10, 200).slice(0, 4), 'cam', start);
     assembler.expire(start + 400);
@@ -393,10 +396,10 @@ describe('FrameAssembler: frames that do not fit are dropped, and counted', () =
   });
 
   test('a chunk arriving for a stale partial frame expires it first', () => {
-    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+    const assembler = new FrameAssembler({ legacySilenceMs: 2000 });
     const datagrams = legacyDatagrams(FRAME, 45, 200);
     pushAll(assembler, datagrams.slice(0, 2), 'python', 0);
-    assert.deepEqual(pushAll(assembler, datagrams.slice(2), 'python', 100), []);
+    assert.deepEqual(pushAll(assembler, datagrams.slice(2), 'python', 2001), []);
     assert.equal(assembler.senderStats('python')!.droppedByReason.expired, 1);
   });
 
@@ -540,7 +543,7 @@ describe('FrameAssembler: Python senders reusing image ids', () => {
     assert.ok(out[1]!.data.equals(second));
   });
 
-  test('a frame reusing the last image id 40 ms later comes out when its empty E arrives first', () => {
+  test('a Python-framed frame reordered in transit (its empty E first) is dropped, never merged', () => {
     const first = makeJpeg({ width: 64, height: 48, quality: 80, seed: 1 });
     const second = makeJpeg({ width: 64, height: 48, quality: 80, seed: 2 });
     // Three chunks, the last one empty, for both frames: 2 * packetSize in [L, L + 112).
@@ -557,11 +560,54 @@ describe('FrameAssembler: Python senders reusing image ids', () => {
     );
     assert.ok(!a[0]!.equals(b[0]!), 'precondition: the S datagrams differ');
 
+    // The Python sender sends chunks in order; its frames are told apart by that order alone
+    // (docs/protocol.md#legacy-limits), so a frame the network reordered cannot be trusted.
     const assembler = new FrameAssembler();
     assert.equal(pushAll(assembler, a, 'python', 0).length, 1);
-    const out = pushAll(assembler, [b[2]!, b[0]!, b[1]!], 'python', 40);
+    assert.deepEqual(pushAll(assembler, [b[2]!, b[0]!, b[1]!], 'python', 40), []);
+    // (Its empty E equals the last frame's byte for byte: a repeat of the datagram before it.)
+    // The next frame in order comes out and ends what was left of the reordered one.
+    const out = pushAll(assembler, a, 'python', 80);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.data.equals(first));
+    assert.equal(assembler.senderStats('python')!.droppedByReason.superseded, 1);
+  });
+
+  test('a frame that pauses mid-way for longer than a frame interval still comes out (no clock ends it)', () => {
+    const first = makeJpeg({ width: 64, height: 48, quality: 80, seed: 1 });
+    const second = makeJpeg({ width: 64, height: 48, quality: 80, seed: 2 });
+    const a = legacyDatagrams(first, 10, 200);
+    const b = legacyDatagrams(second, 10, 200);
+    const assembler = new FrameAssembler();
+    const half = Math.floor(a.length / 2);
+    assert.deepEqual(pushAll(assembler, a.slice(0, half), 'python', 0), []);
+    // 1.5 s of silence mid-frame, then the rest, then the next frame reusing the id.
+    const out = [
+      ...pushAll(assembler, a.slice(half), 'python', 1500),
+      ...pushAll(assembler, b, 'python', 1600),
+    ];
+    assert.deepEqual(
+      out.map((frame) => frame.data),
+      [first, second],
+    );
+    assert.equal(assembler.senderStats('python')!.framesDropped, 0);
+  });
+
+  test('a frame that lost its E is ended by the next frame, even with the same id and after a pause', () => {
+    const first = makeJpeg({ width: 64, height: 48, quality: 80, seed: 1 });
+    const second = makeJpeg({ width: 64, height: 48, quality: 80, seed: 2 });
+    const a = legacyDatagrams(first, 10, 200);
+    const b = legacyDatagrams(second, 10, 200);
+    const assembler = new FrameAssembler();
+    // A whole frame first, so the framing is known.
+    assert.equal(pushAll(assembler, b, 'python', 0).length, 1);
+    assert.deepEqual(pushAll(assembler, a.slice(0, -1), 'python', 100), []);
+    const out = pushAll(assembler, b, 'python', 900);
     assert.equal(out.length, 1);
     assert.ok(out[0]!.data.equals(second));
+    const stats = assembler.senderStats('python')!;
+    assert.equal(stats.droppedByReason.superseded, 1);
+    assert.equal(stats.droppedByReason.expired, 0);
   });
 });
 
@@ -601,7 +647,7 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
   });
 
   test('needsExpiry: true while a frame is partial or kept for duplicates, false once nothing is left', () => {
-    const assembler = new FrameAssembler({ chunkGapMs: 10 });
+    const assembler = new FrameAssembler({ legacySilenceMs: 2000 });
     assert.equal(assembler.needsExpiry, false, 'a fresh assembler');
     // Its first frames came before it was known to cycle, so they are kept until expire() runs.
     const start = establishCyclingSender(assembler, 'cam') + 2000;
@@ -618,7 +664,7 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     assert.equal(pushAll(assembler, legacyDatagrams(FRAME, 42, 8000), 'python', start).length, 1);
     assert.equal(assembler.needsExpiry, true);
     assembler.expire(start + 5);
-    assert.equal(assembler.needsExpiry, true, 'still within the chunk gap');
+    assert.equal(assembler.needsExpiry, true, 'still within legacySilenceMs');
     assembler.expire(start + 4000);
     assert.equal(assembler.needsExpiry, false);
   });

@@ -198,7 +198,7 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
   const legacyFrame = fc
     .record({ length: fc.integer({ min: 0, max: 20_000 }), imageId: fc.integer({ min: 10, max: 99 }) })
     .chain(({ length, imageId }) => {
-      const smallest = Math.ceil((length + LEGACY_SIZE_OVERHEAD) / MAX_CHUNKS);
+      const smallest = Math.floor((length + LEGACY_SIZE_OVERHEAD) / MAX_CHUNKS) + 1;
       return fc.record({
         length: fc.constant(length),
         imageId: fc.constant(imageId),
@@ -212,12 +212,13 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
       });
     });
 
-  test('count = ceil((L + 112) / packetSize), payloads concatenate to the frame, full chunks first (property)', () => {
+  test('count = int((L + 112) / packetSize) + 1, payloads concatenate to the frame, full chunks first (property)', () => {
     fc.assert(
       fc.property(legacyFrame, ({ length, imageId, packetSize }) => {
         const frame = frameOf(length);
         const chunks = legacyChunkFrame(frame, imageId, packetSize);
-        const count = Math.ceil((length + LEGACY_SIZE_OVERHEAD) / packetSize);
+        // main.py: int((len + 112) / packet_size) + 1, Python's float division truncated.
+        const count = Math.trunc((length + LEGACY_SIZE_OVERHEAD) / packetSize) + 1;
 
         assert.equal(chunks.length, count);
         assert.equal(legacyChunkCount(length, packetSize), count);
@@ -249,7 +250,7 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
 
   test('a frame of L <= (n - 1) * packetSize ends with an empty E', () => {
     const frame = frameOf(950);
-    const chunks = legacyChunkFrame(frame, 33, 1000); // ceil(1062 / 1000) = 2
+    const chunks = legacyChunkFrame(frame, 33, 1000); // int(1062 / 1000) + 1 = 2
     assert.deepEqual(
       headersOf(chunks).map((header) => header.type),
       ['S', 'E'],
@@ -259,15 +260,29 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
   });
 
   test('a packet size under 112 bytes leaves several empty chunks at the end', () => {
-    const chunks = legacyChunkFrame(frameOf(100), 20, 20); // ceil(212 / 20) = 11, data fills 5
+    const chunks = legacyChunkFrame(frameOf(100), 20, 20); // int(212 / 20) + 1 = 11, data fills 5
     assert.equal(chunks.length, 11);
     assert.deepEqual(payloadLengths(chunks), [20, 20, 20, 20, 20, 0, 0, 0, 0, 0, 0]);
   });
 
-  test('L + 112 <= packetSize gives a lone S (chunk 00) and no E', () => {
+  test('L + 112 an exact multiple of packetSize: one chunk more than ceil, as the original sends', () => {
+    // main.py at --packet_size 1000 sends a 888-byte JPEG as S (888 bytes) plus an empty E.
+    const frame = frameOf(888);
+    const chunks = legacyChunkFrame(frame, 33, 1000);
+    assert.equal(legacyChunkCount(888, 1000), 2);
+    assert.deepEqual(
+      headersOf(chunks).map((header) => header.type),
+      ['S', 'E'],
+    );
+    assert.deepEqual(payloadLengths(chunks), [888, 0]);
+    // 1888 bytes: int(2000 / 1000) + 1 = 3 chunks of 1000, 888 and 0 bytes.
+    assert.deepEqual(payloadLengths(legacyChunkFrame(frameOf(1888), 33, 1000)), [1000, 888, 0]);
+  });
+
+  test('L + 112 < packetSize gives a lone S (chunk 00) and no E', () => {
     for (const [length, packetSize] of [
-      [888, 1000],
-      [1, 113],
+      [887, 1000],
+      [1, 114],
       [5000, 8000],
     ] as const) {
       const frame = frameOf(length);
@@ -280,12 +295,12 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
       assert.deepEqual(chunks[0]![1], frame);
     }
     // One byte more than fits with the overhead: S and an E.
-    assert.equal(legacyChunkFrame(frameOf(889), 77, 1000).length, 2);
+    assert.equal(legacyChunkFrame(frameOf(888), 77, 1000).length, 2);
   });
 
   test('more than 100 chunks throws UDPCAM_ERR_FRAME_TOO_LARGE', () => {
     const packetSize = 100;
-    const largest = MAX_CHUNKS * packetSize - LEGACY_SIZE_OVERHEAD;
+    const largest = MAX_CHUNKS * packetSize - LEGACY_SIZE_OVERHEAD - 1;
     assert.equal(legacyChunkFrame(frameOf(largest), 10, packetSize).length, MAX_CHUNKS);
     assert.throws(() => legacyChunkFrame(frameOf(largest + 1), 10, packetSize), {
       code: 'UDPCAM_ERR_FRAME_TOO_LARGE',

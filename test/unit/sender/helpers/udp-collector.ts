@@ -74,11 +74,9 @@ export class UdpCollector {
     this.assembler = UdpCollector.#newAssembler();
   }
 
-  // Until it has seen 8 sequential image ids, the assembler treats a sender like the Python one
-  // and closes a frame after 10 ms without a chunk. On a loaded 2-core box the collector thread
-  // can stall longer than that mid-frame; these tests are about the sender, so allow for it.
+  // The assembler's defaults: no clock ends a frame mid-way, so a stalled collector loses nothing.
   static #newAssembler(): FrameAssembler {
-    return new FrameAssembler({ chunkGapMs: 250 });
+    return new FrameAssembler();
   }
 
   /** Datagrams whose type byte is 'S': one per frame sent. */
