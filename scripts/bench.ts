@@ -17,6 +17,7 @@ const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> =
   { name: 'latency', what: 'latency distribution sender → receiver → MJPEG client', limitMin: 5 },
   { name: 'cameras', what: 'receiver CPU vs number of cameras', limitMin: 5 },
   { name: 'loss', what: 'delivered frames vs datagram loss', limitMin: 5 },
+  { name: 'pauses', what: 'original framing pausing mid-frame: frames written', limitMin: 2 },
   { name: 'fanout', what: 'HTTP fan-out: clients vs CPU and fps', limitMin: 5 },
   { name: 'gstreamer', what: 'side by side with GStreamer RTP/JPEG', limitMin: 10 },
   { name: 'snapshot', what: 'the snapshot-server table: 5 cameras at 4 fps', limitMin: 5 },
