@@ -59,10 +59,13 @@ export class TestCamera {
     this.#target = target;
   }
 
-  /** Binds a socket on `host` (127.0.0.1 or ::1, any port) that sends to `host`:`receiverPort`. */
-  static async open(receiverPort: number, host = '127.0.0.1'): Promise<TestCamera> {
+  /**
+   * Binds a socket on `from` (default `host`: 127.0.0.1 or ::1; any 127.x.y.z is loopback too),
+   * any port, that sends to `host`:`receiverPort`.
+   */
+  static async open(receiverPort: number, host = '127.0.0.1', from = host): Promise<TestCamera> {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    socket.bind(0, host);
+    socket.bind(0, from);
     await once(socket, 'listening');
     return new TestCamera(socket, host, receiverPort);
   }

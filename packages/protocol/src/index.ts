@@ -1,4 +1,5 @@
 export * from './assembler.js';
+export * from './camera-name.js';
 export * from './chunker.js';
 export * from './clock.js';
 export * from './errors.js';

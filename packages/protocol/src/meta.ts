@@ -1,9 +1,11 @@
 /**
  * Frame metadata carried inside the JPEG, so the wire header stays the original's: a COM segment
  * (FF FE) placed after SOI and any leading APPn segments (JFIF and Exif must stay first), with
- * ASCII text `UDPCAM1 seq=<sequence> ts=<capture time, µs since the epoch>`. Every decoder skips
- * COM segments; `exiftool -Comment frame.jpg` shows it.
+ * ASCII text `UDPCAM1 seq=<sequence> ts=<capture time, µs since the epoch>[ name=<camera name>]`.
+ * Every decoder skips COM segments; `exiftool -Comment frame.jpg` shows it. The name (from
+ * `udpcam send --name`) lets the receiver keep a camera's identity across restarts.
  */
+import { checkCameraName } from './camera-name.js';
 import { UdpcamError } from './errors.js';
 import { APP0, APP15, COM, walkSegments } from './jpeg.js';
 
@@ -16,6 +18,8 @@ export interface FrameMeta {
   seq: number;
   /** Capture time in microseconds since the Unix epoch. */
   captureUs: number;
+  /** The camera's name (CAMERA_NAME_PATTERN), when the sender was given one. */
+  name?: string;
 }
 
 function isOurComment(jpeg: Uint8Array, offset: number, length: number): boolean {
@@ -45,9 +49,11 @@ export function readFrameMeta(jpeg: Uint8Array): FrameMeta | undefined {
   if (!segment) return undefined;
   const [offset, length] = segment;
   const text = Buffer.from(jpeg.buffer, jpeg.byteOffset + offset + 4, length - 4).toString('latin1');
-  const match = /^UDPCAM1 seq=(\d{1,16}) ts=(\d{1,16})$/.exec(text);
+  const match = /^UDPCAM1 seq=(\d{1,16}) ts=(\d{1,16})(?: name=((?!\.+$)[A-Za-z0-9._-]{1,64}))?$/.exec(text);
   if (!match) return undefined;
-  return { seq: Number(match[1]), captureUs: Number(match[2]) };
+  const meta: FrameMeta = { seq: Number(match[1]), captureUs: Number(match[2]) };
+  if (match[3] !== undefined) meta.name = match[3];
+  return meta;
 }
 
 /**
@@ -66,6 +72,7 @@ export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
       'frame meta needs non-negative integer seq and captureUs',
     );
   }
+  if (meta.name !== undefined) checkCameraName(meta.name);
   let insertAt = 2;
   const ours: [number, number][] = [];
   let leadingApps = true;
@@ -78,7 +85,8 @@ export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
   if (ok < 0)
     throw new UdpcamError('UDPCAM_ERR_NOT_JPEG', 'cannot add frame metadata: not a well-formed JPEG');
 
-  const text = Buffer.from(`${MAGIC}seq=${meta.seq} ts=${meta.captureUs}`, 'latin1');
+  const named = meta.name === undefined ? '' : ` name=${meta.name}`;
+  const text = Buffer.from(`${MAGIC}seq=${meta.seq} ts=${meta.captureUs}${named}`, 'latin1');
   const segment = Buffer.allocUnsafe(4 + text.length);
   segment[0] = 0xff;
   segment[1] = COM;

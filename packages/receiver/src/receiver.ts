@@ -17,8 +17,9 @@ import {
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
-import { cameraId, senderKey } from './camera.js';
+import { senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
+import { CameraIdentity, checkCameraNames, isSilent, senderAddress } from './identity.js';
 import { RateCounter } from './rate.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
@@ -34,7 +35,10 @@ export interface ReceiverOptions {
   assembler: Partial<AssemblerOptions>;
   /** How often partial frames are checked for expiry, in ms (only while there are any). */
   expireIntervalMs: number;
-  /** Camera names by sender key ("10.0.0.5:5000" → "door"); others are named after their address. */
+  /**
+   * Camera names by sender key ("10.0.0.5:5000" → "door") or by address alone ("10.0.0.5" →
+   * "door"), for senders whose frames carry no name (identity.ts); others are named after their address.
+   */
   names: Readonly<Record<string, string>>;
   /** A camera with no frame for this long (ms) is shown as offline. */
   offlineAfterMs: number;
@@ -89,7 +93,8 @@ export class CameraState {
   constructor(
     /** Camera id: its name, or its address made safe for paths and URLs. */
     readonly camera: string,
-    readonly sender: string,
+    /** The sender key ("address:port") its frames come from now: a restart brings a new port. */
+    public sender: string,
     readonly named: boolean,
   ) {}
 
@@ -183,7 +188,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly #cameras = new Map<string, CameraState>();
   readonly #expireIntervalMs: number;
   #expireTimer: NodeJS.Timeout | undefined;
-  readonly #names: Readonly<Record<string, string>>;
+  readonly #identity: CameraIdentity;
   readonly offlineAfterMs: number;
   /** The clock every time decision reads (see ReceiverOptions.clock). */
   readonly clock: Clock;
@@ -199,6 +204,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   static async open(options: Partial<ReceiverOptions> & { port: number }): Promise<Receiver> {
     const full: ReceiverOptions = { ...DEFAULT_RECEIVER_OPTIONS, assembler: {}, ...options };
     if (full.allow !== undefined) allowList(full.allow); // refuse bad ranges before binding
+    checkCameraNames(full.names);
     const bound = await bindUdpSocket(full);
     return new Receiver(full, bound.socket, bound.recvBufferBytes, bound.cappedBy);
   }
@@ -212,13 +218,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     super();
     // Named cameras always get a slot among the senders (issue 11, finding 4).
     this.assembler = new FrameAssembler({
-      preferSender: (sender) => Object.hasOwn(options.names, sender),
+      preferSender: (sender) =>
+        Object.hasOwn(options.names, sender) || Object.hasOwn(options.names, senderAddress(sender)),
       ...options.assembler,
     });
     this.recvBufferBytes = recvBufferBytes;
     this.recvBufferCappedBy = cappedBy;
     this.#socket = socket;
-    this.#names = options.names;
+    this.#identity = new CameraIdentity(options.names);
     this.offlineAfterMs = options.offlineAfterMs;
     const clock = options.clock;
     this.clock = clock;
@@ -317,21 +324,29 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       .sort((a, b) => a.lastFrameAt - b.lastFrameAt);
     for (const camera of offline) {
       if (this.#cameras.size < this.maxCameras) break;
-      this.#cameras.delete(camera.sender);
+      this.#cameras.delete(camera.camera);
+      this.#identity.forget(camera.camera);
       this.emit('cameraForgotten', camera);
     }
   }
 
   #deliver(assembled: AssembledFrame): void {
-    let camera = this.#cameras.get(assembled.sender);
-    if (camera === undefined) {
-      const name = this.#names[assembled.sender];
-      camera = new CameraState(name ?? cameraId(assembled.sender), assembled.sender, name !== undefined);
-      this.#forgetOfflineCameras(assembled.completedAt);
-      this.#cameras.set(assembled.sender, camera);
-    }
-    const receivedUs = epochMicrosAt(assembled.completedAt);
     const meta = readFrameMeta(assembled.data);
+    const ref = this.#identity.resolve(assembled.sender, meta?.name, (id) => {
+      const known = this.#cameras.get(id);
+      const now = assembled.completedAt;
+      return (
+        known === undefined ||
+        isSilent(known.lastFrameAt, known.frameRate.rate(now), now, this.offlineAfterMs)
+      );
+    });
+    let camera = this.#cameras.get(ref.id);
+    if (camera === undefined) {
+      camera = new CameraState(ref.id, assembled.sender, ref.named);
+      this.#forgetOfflineCameras(assembled.completedAt);
+      this.#cameras.set(ref.id, camera);
+    } else camera.sender = assembled.sender; // the same camera from a new port (a restart)
+    const receivedUs = epochMicrosAt(assembled.completedAt);
     camera.record(
       assembled.data.length,
       assembled.completedAt,

@@ -16,7 +16,14 @@
  * transmitter and closes the codec and the transform.
  */
 import { EventEmitter } from 'node:events';
-import { type Clock, MAX_CHUNKS, monotonicClock, UdpcamError, withFrameMeta } from '@udpcam/protocol';
+import {
+  type Clock,
+  checkCameraName,
+  MAX_CHUNKS,
+  monotonicClock,
+  UdpcamError,
+  withFrameMeta,
+} from '@udpcam/protocol';
 import {
   assertQuality,
   assertRgbaSize,
@@ -65,6 +72,11 @@ export interface SenderOptions {
   durationMs?: number;
   /** Stamp each JPEG with udpcam's metadata (seq, capture µs) in a COM segment; default true. */
   meta?: boolean;
+  /**
+   * Camera name carried in the metadata (CAMERA_NAME_PATTERN), so the receiver keeps this
+   * camera's identity when the sender restarts from another port. Needs `meta`.
+   */
+  name?: string;
   /** Pixel work on every frame; JPEG frames are decoded for it (and then encoded). */
   transform?: FrameTransform;
   /** Monotonic ms the frame schedule, retry waits and fps read; default performance.now. */
@@ -182,6 +194,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   readonly #frames: number | undefined;
   readonly #durationMs: number | undefined;
   readonly #meta: boolean;
+  readonly #name: string | undefined;
   readonly #rate = new RateMeter();
   readonly #clock: Clock;
   #quality: number;
@@ -236,6 +249,16 @@ export class Sender extends EventEmitter<SenderEvents> {
     this.#durationMs = durationMs;
     this.#meta = options.meta ?? true;
     this.#clock = options.clock ?? monotonicClock;
+    if (options.name !== undefined) {
+      checkCameraName(options.name, '--name');
+      if (!this.#meta) {
+        throw new UdpcamError(
+          'UDPCAM_ERR_INVALID_OPTION',
+          '--name travels in the frame metadata: it cannot go with --no-meta',
+        );
+      }
+    }
+    this.#name = options.name;
   }
 
   /** A snapshot of the counters; `fps` is measured over the last second. */
@@ -449,7 +472,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   }
 
   #stamp(jpeg: Buffer, seq: number, captureUs: number): Buffer {
-    return this.#meta ? withFrameMeta(jpeg, { seq, captureUs }) : jpeg;
+    return this.#meta ? withFrameMeta(jpeg, { seq, captureUs, name: this.#name }) : jpeg;
   }
 
   /** Resolves at `dueMs` (monotonic ms), or at once when stop() is called. */

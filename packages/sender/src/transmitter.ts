@@ -61,6 +61,8 @@ export interface TransmitterOptions {
   spreadMs?: number;
   /** Monotonic ms the spread of a frame's datagrams is timed by; default performance.now. */
   clock?: Clock;
+  /** Local address and port to send from (`udpcam send --bind`); default: any address, an ephemeral port. */
+  bind?: { address?: string; port: number };
 }
 
 /**
@@ -134,6 +136,20 @@ export function sendError(error: NodeJS.ErrnoException, target: string): UdpcamE
       cause: error,
     },
   );
+}
+
+/** A failed bind: with a --bind address or port, say so; else as any send error. */
+function bindError(
+  error: NodeJS.ErrnoException,
+  bind: TransmitterOptions['bind'],
+  target: string,
+): UdpcamError {
+  if (bind === undefined) return sendError(error, target);
+  const where = `${bind.address ?? '*'}:${bind.port}`;
+  const code = error.code === 'EADDRINUSE' ? 'UDPCAM_ERR_ADDRESS_IN_USE' : 'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE';
+  return new UdpcamError(code, `cannot send from --bind ${where} (${error.code ?? error.message})`, {
+    cause: error,
+  });
 }
 
 function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | 'udp6' {
@@ -321,9 +337,10 @@ export class Transmitter implements FrameTransmitter {
       }
     }
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => reject(sendError(error, this.target));
+      const onError = (error: NodeJS.ErrnoException) =>
+        reject(bindError(error, this.#options.bind, this.target));
       this.#socket.once('error', onError);
-      this.#socket.bind(0, () => {
+      this.#socket.bind({ port: this.#options.bind?.port ?? 0, address: this.#options.bind?.address }, () => {
         this.#socket.off('error', onError);
         try {
           this.#configure();

@@ -19,8 +19,9 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
   try {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
-      // A sender that restarts from a new port each time, as `udpcam send` does.
-      const camera = await TestCamera.open(receiver.address.port);
+      // A new sender each time, from a new address (a restart from the same address would
+      // continue its camera once it went offline: identity.ts).
+      const camera = await TestCamera.open(receiver.address.port, '127.0.0.1', `127.0.0.${i + 2}`);
       ids.push(camera.id);
       await camera.send(frames.frame(i));
       await sleep(80);

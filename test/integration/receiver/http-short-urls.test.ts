@@ -14,7 +14,8 @@ test('short URLs, ring pruning, time parsing and the latency summary', async () 
   const { cli, udpPort, base } = await startHttpReceiver(['--ring-seconds', '1']);
   const frames = new TaggedFrames(20_000);
   const first = await TestCamera.open(udpPort);
-  const second = await TestCamera.open(udpPort);
+  // Another camera (from another address: a restart from the same one continues the first camera).
+  const second = await TestCamera.open(udpPort, '127.0.0.1', '127.0.0.3');
   try {
     await first.send(frames.frame(1));
     // `|| undefined`: until() stops at any value but undefined, so a bare `false` did not wait.
@@ -22,7 +23,7 @@ test('short URLs, ring pruning, time parsing and the latency summary', async () 
       'first camera served',
       async () => (await request(`${base}snapshot.jpg`)).status === 200 || undefined,
     );
-    // The first camera goes quiet; a "restarted" sender appears from another port.
+    // The first camera goes quiet; another one appears.
     await sleep(3500);
     // Stamped with a capture time, so the latency summary has a sample.
     const stamped = withFrameMeta(frames.frame(2), { seq: 0, captureUs: Date.now() * 1000 });

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COM, type FrameMeta, isWellFormedJpeg, readFrameMeta, withFrameMeta } from '@udpcam/protocol';
+import {
+  COM,
+  checkCameraName,
+  type FrameMeta,
+  isCameraName,
+  isWellFormedJpeg,
+  readFrameMeta,
+  withFrameMeta,
+} from '@udpcam/protocol';
 import fc from 'fast-check';
 import {
   decodeJpeg,
@@ -221,6 +229,36 @@ describe('withFrameMeta / readFrameMeta', () => {
       BASE.subarray(0, scanAt),
     ]) {
       assert.throws(() => withFrameMeta(bytes, META), { code: 'UDPCAM_ERR_NOT_JPEG' });
+    }
+  });
+
+  test('a camera name rides along (name=...), and an older reader without one still reads seq and ts', () => {
+    const named = withFrameMeta(BASE, { ...META, name: 'door-1.left' });
+    assert.deepEqual(udpcamComments(named), [
+      `UDPCAM1 seq=${META.seq} ts=${META.captureUs} name=door-1.left`,
+    ]);
+    assert.deepEqual(readFrameMeta(named), { ...META, name: 'door-1.left' });
+    assert.ok(isWellFormedJpeg(named));
+    assert.deepEqual(readFrameMeta(withFrameMeta(BASE, META)), META, 'no name, no field');
+  });
+
+  test('camera names: letters, digits, . _ -, 1..64, not only dots; anything else is a one-line error', () => {
+    for (const name of ['door', 'cam1', 'a.b', '.hidden', 'x-y_z', 'a'.repeat(64)]) {
+      assert.ok(isCameraName(name), name);
+      assert.equal(checkCameraName(name), name);
+    }
+    for (const name of ['', '.', '..', '...', 'a b', 'a/b', '../x', 'é', 'a'.repeat(65), 'a=b']) {
+      assert.ok(!isCameraName(name), name);
+      assert.throws(
+        () => checkCameraName(name, '--name'),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'UDPCAM_ERR_INVALID_OPTION');
+          assert.ok(error.message.startsWith('--name '), error.message);
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        },
+      );
+      assert.throws(() => withFrameMeta(BASE, { ...META, name }), { code: 'UDPCAM_ERR_INVALID_OPTION' });
     }
   });
 });

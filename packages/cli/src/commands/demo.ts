@@ -24,7 +24,8 @@ export interface DemoFlags {
   json: boolean;
 }
 
-function startCamera(port: number, fps: number, output: Output): ChildProcess {
+/** Starts demo camera `name` (cam1, cam2, …): its name travels in the frames, so its tile keeps it. */
+function startCamera(port: number, fps: number, name: string, output: Output): ChildProcess {
   const child = spawn(
     process.execPath,
     [
@@ -38,6 +39,8 @@ function startCamera(port: number, fps: number, output: Output): ChildProcess {
       String(fps),
       '--status-interval',
       '3600',
+      '--name',
+      name,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -91,7 +94,9 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   );
   const url = web.url;
   output.info(`udpcam demo: watch them live at ${url}`);
-  const cameras = Array.from({ length: flags.cameras }, () => startCamera(port, flags.fps, output));
+  const cameras = Array.from({ length: flags.cameras }, (_, k) =>
+    startCamera(port, flags.fps, `cam${k + 1}`, output),
+  );
 
   const report = (final = false) => {
     const now = performance.now();

@@ -1,6 +1,6 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
-import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
+import { DEFAULT_ASSEMBLER_OPTIONS, isCameraName, UdpcamError } from '@udpcam/protocol';
 import { cameraNameProblem, checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
@@ -78,17 +78,18 @@ function cidrList(value: string, previous: string[] = []): string[] {
   ];
 }
 
-/** `--name ADDRESS:PORT=NAME`, repeatable. */
+/** `--name [ADDRESS:PORT|ADDRESS]=NAME`, repeatable (the address alone names any port of it). */
 export function cameraName(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s=[\]]+):(\d{1,5})=([A-Za-z0-9._-]{1,64})$/.exec(value.trim());
-  if (!match) {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s=[\]:]+)(?::(\d{1,5}))?=(.*)$/.exec(value.trim());
+  if (!match || !isCameraName(match[3]!)) {
     throw new InvalidArgumentError(
-      'expected ADDRESS:PORT=NAME, e.g. 10.0.0.5:5000=door (name: letters, digits, . _ -).',
+      "expected ADDRESS:PORT=NAME or ADDRESS=NAME, e.g. 10.0.0.5=door (name: 1-64 letters, digits, '.', '_' or '-', not only dots).",
     );
   }
   const problem = cameraNameProblem(match[3]!);
   if (problem !== undefined) throw new InvalidArgumentError(`camera name "${match[3]}": ${problem}.`);
-  return { ...previous, [`${match[1]}:${match[2]}`]: match[3]! };
+  const sender = match[2] === undefined ? match[1]! : `${match[1]}:${match[2]}`;
+  return { ...previous, [sender]: match[3]! };
 }
 
 /** Names from --cameras FILE, then --name flags (which win). */
@@ -290,7 +291,11 @@ export function receiveCommand(program: Command): Command {
     })
     .option('--token <token>', 'accept a bearer token (Authorization: Bearer T, or ?token=T)', secret)
     .option('--allow-host <name>', 'accept this host name in HTTP Host headers (repeatable)', hostList)
-    .option('--name <address:port=name>', 'name a camera by its sender address (repeatable)', cameraName)
+    .option(
+      '--name <address[:port]=name>',
+      'name a camera whose frames carry no name, by its sender address and port or its address alone (repeatable)',
+      cameraName,
+    )
     .option(
       '--keep <n>',
       'with --out: keep only the newest N frames per camera',

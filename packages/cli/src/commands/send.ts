@@ -1,12 +1,14 @@
 /** `udpcam send`: capture, encode, chunk and send frames over UDP at a steady fps. */
 import { isIP } from 'node:net';
 import {
+  isCameraName,
   LEGACY_PACKET_SIZE,
   MAX_PACKET_SIZE,
   MIN_PACKET_SIZE,
   SECURE_OVERHEAD_BYTES,
   UdpcamError,
 } from '@udpcam/protocol';
+import { cameraNameProblem } from '@udpcam/receiver';
 import {
   CODEC_NAMES,
   type CodecName,
@@ -54,6 +56,34 @@ export interface SendFlags extends SourceFlags {
   area?: string;
   /** Stream key file: protect every datagram (docs/protocol.md#protected). */
   key?: string;
+  name?: string;
+  bind?: { address?: string; port: number };
+}
+
+/** `--bind [ADDRESS:]PORT`: the local address and port to send from (IPv6 in brackets). */
+export function bindAddress(value: string): { address?: string; port: number } {
+  const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):)?(\d{1,5})$/.exec(value.trim());
+  const portNumber = Number(match?.[2]);
+  // Port 0 (any) only with an address: fixing the address alone is a use of its own.
+  const lowest = match?.[1] === undefined ? 1 : 0;
+  if (!match || !(portNumber >= lowest && portNumber <= 65535)) {
+    throw new InvalidArgumentError(
+      'expected [ADDRESS:]PORT, e.g. 5005, 0.0.0.0:5005, 10.0.0.5:0 or [::1]:5005.',
+    );
+  }
+  const address = match[1]?.replace(/^\[|\]$/g, '');
+  return address === undefined ? { port: portNumber } : { address, port: portNumber };
+}
+
+/** `--name NAME`: the camera's name, checked here so a bad one is a one-line usage error. */
+function cameraNameFlag(value: string): string {
+  if (!isCameraName(value)) {
+    throw new InvalidArgumentError("use 1-64 letters, digits, '.', '_' or '-' (not only dots).");
+  }
+  // The receiver takes a name shaped like an automatic id (10.0.0.5_5000) for none: say so here.
+  const problem = cameraNameProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+  return value;
 }
 
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
@@ -92,6 +122,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     multicastInterface: flags.multicastInterface,
     broadcast: flags.broadcast,
     spreadMs: ((flags.pace ?? 0) * 1000) / fps,
+    bind: flags.bind,
   });
   const encoder = await loadCodec(flags.codec);
   const transform = flags.area === undefined ? undefined : areaTransform(flags.area);
@@ -105,6 +136,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     frames: flags.frames,
     durationMs: flags.duration === undefined ? undefined : flags.duration * 1000,
     meta: flags.meta,
+    name: flags.name,
   });
   sender.on('warning', (warning) => output.warn(warning.message));
 
@@ -201,6 +233,16 @@ export function sendCommand(program: Command): Command {
       'protect every datagram with this stream key (udpcam keygen; the receiver needs it too)',
     )
     .option('--broadcast', 'allow a broadcast --ip such as 192.168.1.255 (255.255.255.255 needs no flag)')
+    .option(
+      '--name <name>',
+      'camera name carried in the frame metadata: the receiver keeps the camera (folder, URLs, counters) across restarts',
+      cameraNameFlag,
+    )
+    .option(
+      '--bind <[address:]port>',
+      'send from this local port (and address) instead of an ephemeral one',
+      bindAddress,
+    )
     .addHelpText(
       'after',
       [

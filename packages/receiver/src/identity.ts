@@ -1,0 +1,177 @@
+/**
+ * Which camera a frame belongs to (docs/protocol.md#identity). A sender is an address and an
+ * ephemeral source port, and a restart brings a new port; a camera should outlive that:
+ * - a frame that carries a name in its metadata (`udpcam send --name door`) belongs to the camera
+ *   of that name from that address, whatever its port;
+ * - otherwise (the original sender, `--no-meta`, `--legacy`) a configured name matches the
+ *   sender's ADDRESS:PORT or its ADDRESS alone; and a new port from an address whose camera has
+ *   gone silent (isSilent) continues that camera, while two ports sending at once stay two cameras.
+ * Pure bookkeeping: the receiver says which cameras are silent.
+ */
+import { checkCameraName, UdpcamError } from '@udpcam/protocol';
+import { cameraId, cameraNameProblem } from './camera.js';
+
+/** What a frame resolves to: the camera's id (folder and URL name) and whether it was named. */
+export interface CameraRef {
+  id: string;
+  named: boolean;
+}
+
+interface Holder {
+  /** The sender key ("address:port") sending as this camera now. */
+  sender: string;
+  address: string;
+  /** The name carried in the metadata, if this camera is keyed by it. */
+  wireName: string | undefined;
+}
+
+/** A camera that sent no frame for this long (ms), at least, may have restarted. */
+export const MIN_SILENCE_MS = 1000;
+
+/**
+ * Whether a camera has gone silent at `nowMs`: no frame for three of its frame intervals (at its
+ * recent `fps`), and at least MIN_SILENCE_MS, at most `offlineAfterMs`. A sender restarting takes
+ * longer than that; two senders sending at once never leave each other that long.
+ */
+export function isSilent(lastFrameAt: number, fps: number, nowMs: number, offlineAfterMs: number): boolean {
+  // No frame in the rate's ~2 s window (fps 0) is silence enough.
+  const intervals = fps > 0 ? 3000 / fps : 0;
+  return nowMs - lastFrameAt > Math.min(offlineAfterMs, Math.max(MIN_SILENCE_MS, intervals));
+}
+
+/** "10.0.0.5:5000" → "10.0.0.5"; "[fe80::1]:5000" → "[fe80::1]". */
+export function senderAddress(sender: string): string {
+  const colon = sender.lastIndexOf(':');
+  return colon < 0 ? sender : sender.slice(0, colon);
+}
+
+/**
+ * Checks configured names (--name, cameras.json): keys "ADDRESS:PORT" or "ADDRESS", names valid
+ * and unique, and none equal to the id another configured sender would get unnamed. Throws a
+ * one-line UDPCAM_ERR_CONFIG.
+ */
+export function checkCameraNames(names: Readonly<Record<string, string>>): void {
+  const owner = new Map<string, string>();
+  for (const [sender, name] of Object.entries(names)) {
+    try {
+      checkCameraName(name, `the name for ${sender}:`);
+    } catch (error) {
+      throw new UdpcamError('UDPCAM_ERR_CONFIG', (error as Error).message);
+    }
+    const problem = cameraNameProblem(name);
+    if (problem !== undefined) {
+      throw new UdpcamError('UDPCAM_ERR_CONFIG', `camera name "${name}" for ${sender}: ${problem}`);
+    }
+    const other = owner.get(name);
+    if (other !== undefined) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_CONFIG',
+        `camera name "${name}" is given to both ${other} and ${sender}`,
+      );
+    }
+    owner.set(name, sender);
+  }
+  for (const sender of Object.keys(names)) {
+    const other = owner.get(cameraId(sender));
+    if (other !== undefined && other !== sender) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_CONFIG',
+        `camera name "${cameraId(sender)}" for ${other} collides with the id of camera ${sender}`,
+      );
+    }
+  }
+}
+
+/** Maps sender keys to cameras; see the file comment. */
+export class CameraIdentity {
+  readonly #names: Readonly<Record<string, string>>;
+  /** Camera id → who sends as it. */
+  readonly #holders = new Map<string, Holder>();
+  /** Sender key (+ "\0" + wire name) → camera id: the per-frame fast path. */
+  readonly #bySender = new Map<string, string>();
+
+  constructor(names: Readonly<Record<string, string>> = {}) {
+    checkCameraNames(names);
+    this.#names = names;
+  }
+
+  /**
+   * The camera of a frame from `sender` carrying `wireName` (or none). `isSilent(id)` says whether
+   * camera `id` has gone silent (the function isSilent on its last frame).
+   */
+  resolve(sender: string, carried: string | undefined, isSilent: (id: string) => boolean): CameraRef {
+    // A carried name shaped like an automatic id could pass for another sender: taken as none.
+    const wireName = carried !== undefined && cameraNameProblem(carried) === undefined ? carried : undefined;
+    const cacheKey = wireName === undefined ? sender : `${sender}\0${wireName}`;
+    const cached = this.#bySender.get(cacheKey);
+    if (cached !== undefined && this.#holders.get(cached)?.sender === sender) {
+      return { id: cached, named: this.#isNamed(cached, wireName) };
+    }
+    const address = senderAddress(sender);
+    let id: string | undefined;
+    if (wireName !== undefined) {
+      // The camera of that name from this address, whatever port it sends from now.
+      id = this.#find((holder) => holder.wireName === wireName && holder.address === address);
+      id ??= this.#freeId(wireName, sender, address);
+    } else {
+      const configured = this.#names[sender] ?? this.#names[address];
+      // A silent camera of this address, or the one configured for it, if no live sender holds it.
+      const takeOver = (candidate: string | undefined) => {
+        const holder = candidate === undefined ? undefined : this.#holders.get(candidate);
+        return holder === undefined || holder.sender === sender || isSilent(candidate!);
+      };
+      if (configured !== undefined && takeOver(configured)) id = configured;
+      id ??= this.#find(
+        (holder, candidate) =>
+          holder.wireName === undefined && holder.address === address && isSilent(candidate),
+      );
+      id ??= this.#freeId(cameraId(sender), sender, address);
+    }
+    const previous = this.#holders.get(id);
+    if (previous !== undefined && previous.sender !== sender) this.#bySender.delete(previous.sender);
+    this.#holders.set(id, { sender, address, wireName });
+    if (this.#bySender.size >= 4096) this.#bySender.clear(); // spoofed ports cannot grow it
+    this.#bySender.set(cacheKey, id);
+    return { id, named: this.#isNamed(id, wireName) };
+  }
+
+  /** The sender key camera `id` receives from now, if any. */
+  senderOf(id: string): string | undefined {
+    return this.#holders.get(id)?.sender;
+  }
+
+  /** Forgets camera `id` (the receiver forgot it). */
+  forget(id: string): void {
+    const holder = this.#holders.get(id);
+    if (holder === undefined) return;
+    this.#holders.delete(id);
+    for (const [key, value] of this.#bySender) if (value === id) this.#bySender.delete(key);
+  }
+
+  #isNamed(id: string, wireName: string | undefined): boolean {
+    return wireName !== undefined || Object.values(this.#names).includes(id);
+  }
+
+  #find(match: (holder: Holder, id: string) => boolean): string | undefined {
+    for (const [id, holder] of this.#holders) if (match(holder, id)) return id;
+    return undefined;
+  }
+
+  /** Whether `id` is some camera's, or configured for a sender other than this one. */
+  #taken(id: string, sender: string, address: string): boolean {
+    if (this.#holders.has(id)) return true;
+    return Object.entries(this.#names).some(
+      ([key, name]) => name === id && key !== sender && key !== address,
+    );
+  }
+
+  /** `wanted` if free, else made unique with the address (then a counter). */
+  #freeId(wanted: string, sender: string, address: string): string {
+    if (!this.#taken(wanted, sender, address)) return wanted;
+    const withAddress = `${wanted}_${cameraId(address)}`;
+    if (!this.#taken(withAddress, sender, address)) return withAddress;
+    for (let n = 2; ; n++) {
+      if (!this.#taken(`${withAddress}_${n}`, sender, address)) return `${withAddress}_${n}`;
+    }
+  }
+}

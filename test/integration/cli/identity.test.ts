@@ -1,0 +1,156 @@
+/**
+ * Camera identity across restarts (issue 13), with real processes: `udpcam send` children into a
+ * `udpcam receive --out DIR --http 0`. A sender restarting comes from a new ephemeral port; the
+ * camera (id, folder, URLs, frame count) must continue. Waits are for events (frames on disk,
+ * processes exiting); the one sleep only makes sure a killed sender has gone silent.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MIN_SILENCE_MS } from '@udpcam/receiver';
+import { type CliProcess, runCli, startCli } from '../../helpers/cli.js';
+
+interface Listed {
+  id: string;
+  name: string | null;
+  frames: number;
+}
+
+/** A receiver writing to a fresh folder, with its HTTP API; `extra` adds flags. */
+async function startReceiving(extra: string[] = []) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-identity-'));
+  const cli = startCli(['receive', '--port', '0', '--out', dir, '--http', '0', ...extra]);
+  const [, port] = (await cli.waitFor(/receiving on udp .*:(\d+)/)) as RegExpMatchArray;
+  const [, url] = (await cli.waitFor(/live page (http:\/\/\S+)/)) as RegExpMatchArray;
+  const cameras = async () => (await (await fetch(`${url}api/cameras`)).json()) as Listed[];
+  /** Resolves once the cameras listed have `total` frames between them. */
+  const until = async (total: number) => {
+    for (let i = 0; i < 600; i++) {
+      const listed = await cameras();
+      if (listed.reduce((sum, c) => sum + c.frames, 0) >= total) return listed;
+      await sleep(50);
+    }
+    throw new Error(`fewer than ${total} frames arrived: ${JSON.stringify(await cameras())}`);
+  };
+  return { dir, cli, port: Number(port), cameras, until };
+}
+
+function sendArgs(port: number, extra: string[]): string[] {
+  return [
+    'send',
+    '--port',
+    String(port),
+    '--size',
+    '160x120',
+    '--fps',
+    '10',
+    '--status-interval',
+    '3600',
+    ...extra,
+  ];
+}
+
+/** Starts a sender that runs until stopped, and resolves once `frames` of its frames were received. */
+async function sendUntil(sender: CliProcess, wait: () => Promise<unknown>): Promise<void> {
+  await wait();
+  assert.equal(await sender.stop('SIGTERM'), 0, sender.stderr.join('\n'));
+}
+
+describe('camera identity across sender restarts', () => {
+  let receiving: Awaited<ReturnType<typeof startReceiving>>;
+  before(async () => {
+    receiving = await startReceiving(['--name', '127.0.0.2=porch']);
+  });
+  after(async () => {
+    assert.equal(await receiving.cli.stop('SIGINT'), 0);
+    await rm(receiving.dir, { recursive: true, force: true });
+  });
+
+  test('send --name: killed and restarted (a new port), the same camera, folder and count go on', async () => {
+    const { port, until, dir } = receiving;
+    await sendUntil(startCli(sendArgs(port, ['--name', 'door'])), () => until(3));
+    const first = (await receiving.cameras()).find((c) => c.id === 'door')!;
+    assert.equal(first.name, 'door');
+    // Restarted at once: the name alone says it is the same camera.
+    const again = await runCli(sendArgs(port, ['--name', 'door', '--frames', '4']));
+    assert.equal(again.code, 0, again.stderr);
+    const listed = await until(first.frames + 4);
+    const door = listed.filter((c) => c.id.startsWith('door'));
+    assert.deepEqual(
+      door.map((c) => c.id),
+      ['door'],
+    );
+    assert.equal(door[0]!.frames, first.frames + 4);
+    const files = (await readdir(path.join(dir, 'door'))).filter((f) => f.endsWith('.jpg')).sort();
+    assert.equal(files.length, first.frames + 4, 'one folder holds both runs');
+    // Frame numbers in the file names continue: 1..n, no restart at 1.
+    assert.deepEqual(
+      files.map((f) => Number(/-(\d+)\.jpg$/.exec(f)![1])),
+      files.map((_, i) => i + 1),
+    );
+  });
+
+  test('the original framing, named by address (--name 127.0.0.2=porch): a restart continues the camera', async () => {
+    const { port, until } = receiving;
+    // --bind 127.0.0.2:0: from that address, a new ephemeral port each run (as a restart brings).
+    const legacy = ['--ip', '127.0.0.1', '--legacy', '--no-meta', '--bind', '127.0.0.2:0'];
+    const total = (await receiving.cameras()).reduce((sum, c) => sum + c.frames, 0);
+    await sendUntil(startCli(sendArgs(port, legacy)), () => until(total + 3));
+    const porch = (await receiving.cameras()).find((c) => c.id === 'porch');
+    assert.ok(porch, 'the address is named porch');
+    assert.equal(porch.name, 'porch');
+    await sleep(MIN_SILENCE_MS + 500); // the killed sender has gone silent, as in a restart
+    const second = await runCli([...sendArgs(port, legacy), '--frames', '3']);
+    assert.equal(second.code, 0, second.stderr);
+    const listed = await until(total + porch.frames + 3);
+    const fromThere = listed.filter((c) => c.id === 'porch' || c.id.startsWith('127.0.0.2'));
+    assert.deepEqual(
+      fromThere.map((c) => c.id),
+      ['porch'],
+    );
+    assert.equal(fromThere[0]!.frames, porch.frames + 3);
+  });
+
+  test('the original framing from two processes at once on one address: two cameras', async () => {
+    const { port, until } = receiving;
+    const before = await receiving.cameras();
+    const total = before.reduce((sum, c) => sum + c.frames, 0);
+    const legacy = ['--ip', '127.0.0.1', '--legacy', '--no-meta', '--fps', '10', '--frames', '8'];
+    const runs = await Promise.all([runCli(sendArgs(port, legacy)), runCli(sendArgs(port, legacy))]);
+    for (const run of runs) assert.equal(run.code, 0, run.stderr);
+    const listed = await until(total + 16);
+    const added = listed.filter((c) => !before.some((b) => b.id === c.id));
+    assert.equal(added.length, 2, JSON.stringify(listed));
+    for (const camera of added) {
+      assert.match(camera.id, /^127\.0\.0\.1_\d+$/);
+      assert.equal(camera.frames, 8);
+    }
+  });
+});
+
+test('invalid or colliding names are one clear line', async () => {
+  for (const [args, pattern] of [
+    [['send', '--name', '..'], /option '--name <name>' argument '\.\.' is invalid.*not only dots/],
+    [['send', '--name', 'a/b'], /argument 'a\/b' is invalid/],
+    [['send', '--name', 'door', '--no-meta', '--frames', '1'], /--name travels in the frame metadata/],
+    [['send', '--bind', 'nope:x'], /expected \[ADDRESS:\]PORT/],
+    [['receive', '--port', '0', '--name', '10.0.0.5=.'], /expected ADDRESS:PORT=NAME or ADDRESS=NAME/],
+    [
+      ['receive', '--port', '0', '--name', '10.0.0.5=door', '--name', '10.0.0.6:5000=door'],
+      /camera name "door" is given to both 10\.0\.0\.5 and 10\.0\.0\.6:5000/,
+    ],
+    [
+      ['receive', '--port', '0', '--name', '10.0.0.5:5000=x', '--name', '10.0.0.6=10.0.0.5_5000'],
+      /collides with the id of camera 10\.0\.0\.5:5000/,
+    ],
+  ] as const) {
+    const { code, stderr } = await runCli([...args]);
+    assert.ok(code === 1 || code === 2, `${args.join(' ')}: exit ${code}`);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines.length, 1, `${args.join(' ')}: expected one line, got:\n${stderr}`);
+    assert.match(lines[0]!, pattern);
+  }
+});

@@ -1,0 +1,103 @@
+/**
+ * CameraIdentity: which camera a frame belongs to, across sender restarts (new ephemeral ports),
+ * with and without a name in the frame metadata, and with names configured by address.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CameraIdentity, checkCameraNames, isSilent, MIN_SILENCE_MS } from '@udpcam/receiver';
+
+/** Camera ids the test says have gone silent. */
+function silentSet(...ids: string[]): (id: string) => boolean {
+  const silent = new Set(ids);
+  return (id) => silent.has(id);
+}
+const NONE_SILENT = silentSet();
+
+describe('CameraIdentity', () => {
+  test('a sender carrying a name keeps its camera from any port, even at once; other hosts cannot take it', () => {
+    const identity = new CameraIdentity();
+    assert.deepEqual(identity.resolve('10.0.0.5:40001', 'door', NONE_SILENT), { id: 'door', named: true });
+    // Restarted: a new port, the old one not even silent yet.
+    assert.deepEqual(identity.resolve('10.0.0.5:40002', 'door', NONE_SILENT), { id: 'door', named: true });
+    assert.equal(identity.senderOf('door'), '10.0.0.5:40002');
+    // The same name from another host is another camera.
+    assert.deepEqual(identity.resolve('10.0.0.6:5000', 'door', NONE_SILENT), {
+      id: 'door_10.0.0.6',
+      named: true,
+    });
+    assert.deepEqual(identity.resolve('10.0.0.5:40002', 'garden', NONE_SILENT), {
+      id: 'garden',
+      named: true,
+    });
+  });
+
+  test("without a name: a new port continues its address's camera once that went silent, not before", () => {
+    const identity = new CameraIdentity();
+    assert.equal(identity.resolve('10.0.0.5:40001', undefined, NONE_SILENT).id, '10.0.0.5_40001');
+    // Two senders at once from one address: two cameras.
+    assert.equal(identity.resolve('10.0.0.5:40002', undefined, NONE_SILENT).id, '10.0.0.5_40002');
+    assert.equal(identity.resolve('10.0.0.5:40001', undefined, NONE_SILENT).id, '10.0.0.5_40001');
+    // The first one restarts: its camera is silent, so the new port continues it.
+    const restarted = identity.resolve('10.0.0.5:40003', undefined, silentSet('10.0.0.5_40001'));
+    assert.deepEqual(restarted, { id: '10.0.0.5_40001', named: false });
+    assert.equal(identity.senderOf('10.0.0.5_40001'), '10.0.0.5:40003');
+    // Another address never continues it.
+    assert.equal(
+      identity.resolve('10.0.0.9:40001', undefined, silentSet('10.0.0.5_40001', '10.0.0.5_40002')).id,
+      '10.0.0.9_40001',
+    );
+  });
+
+  test('a name configured by address alone names any port of it; a second port at once gets its own camera', () => {
+    const identity = new CameraIdentity({ '10.0.0.5': 'door', '10.0.0.6:5000': 'gate' });
+    assert.deepEqual(identity.resolve('10.0.0.5:40001', undefined, NONE_SILENT), { id: 'door', named: true });
+    assert.equal(identity.resolve('10.0.0.5:40002', undefined, NONE_SILENT).id, '10.0.0.5_40002');
+    assert.equal(identity.resolve('10.0.0.5:40003', undefined, silentSet('door')).id, 'door');
+    assert.deepEqual(identity.resolve('10.0.0.6:5000', undefined, NONE_SILENT), { id: 'gate', named: true });
+    assert.equal(identity.resolve('10.0.0.6:5001', undefined, NONE_SILENT).id, '10.0.0.6_5001');
+    // A configured name is not given to another sender that happens to want it.
+    assert.equal(identity.resolve('10.0.0.7:1', 'door', NONE_SILENT).id, 'door_10.0.0.7');
+  });
+
+  test('forget() lets a camera id go', () => {
+    const identity = new CameraIdentity();
+    identity.resolve('10.0.0.5:40001', 'door', NONE_SILENT);
+    identity.forget('door');
+    assert.equal(identity.senderOf('door'), undefined);
+    assert.equal(identity.resolve('10.0.0.6:1', 'door', NONE_SILENT).id, 'door');
+  });
+
+  test('invalid or colliding configured names are a one-line UDPCAM_ERR_CONFIG', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ '10.0.0.5': '..' }, /the name for 10\.0\.0\.5: "\.\." is not allowed/],
+      [{ '10.0.0.5': '.' }, /"\." is not allowed/],
+      [{ '10.0.0.5:1': 'a b' }, /"a b" is not allowed/],
+      [{ '10.0.0.5': 'door', '10.0.0.6': 'door' }, /"door" is given to both 10\.0\.0\.5 and 10\.0\.0\.6/],
+      [
+        { '10.0.0.5:5000': 'x', '10.0.0.6:1': '10.0.0.5_5000' },
+        /collides with the id of camera 10\.0\.0\.5:5000/,
+      ],
+    ];
+    for (const [names, message] of cases) {
+      assert.throws(
+        () => checkCameraNames(names),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'UDPCAM_ERR_CONFIG');
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        },
+      );
+      assert.throws(() => new CameraIdentity(names), { code: 'UDPCAM_ERR_CONFIG' });
+    }
+  });
+
+  test('isSilent: three frame intervals, at least MIN_SILENCE_MS, at most offlineAfterMs', () => {
+    assert.equal(isSilent(0, 10, MIN_SILENCE_MS, 3000), false);
+    assert.equal(isSilent(0, 10, MIN_SILENCE_MS + 1, 3000), true);
+    assert.equal(isSilent(0, 1, 2999, 3000), false, '1 fps: 3 s');
+    assert.equal(isSilent(0, 1, 3001, 3000), true);
+    assert.equal(isSilent(0, 0.5, 3001, 3000), true, 'capped at offlineAfterMs');
+    assert.equal(isSilent(0, 0, MIN_SILENCE_MS + 1, 3000), true, 'no frame in the rate window');
+  });
+});
