@@ -204,7 +204,6 @@ function identifyLegacy(
   emitted: readonly AssembledFrame[],
   sent: readonly SentFrame[],
   whole: ReadonlySet<number>,
-  packetSize: number,
   sender: string,
 ): number[] {
   const byContent = new Map(sent.map((frame, k) => [frame.data.toString('latin1'), k]));
@@ -226,7 +225,7 @@ function identifyLegacy(
           !whole.has(j) &&
           a.imageId === frame.imageId &&
           b.imageId === frame.imageId &&
-          isSplice(frame, a, b, packetSize),
+          isSplice(frame, a, b),
       ),
     );
     assert.ok(spliced, `emitted ${frame.data.length} bytes (id ${frame.imageId}) that match no sent frame`);
@@ -234,16 +233,22 @@ function identifyLegacy(
   return got;
 }
 
-/** Whether each of the frame's chunks (packetSize slices, the last shorter) is a's or b's. */
-function isSplice(frame: AssembledFrame, a: SentFrame, b: SentFrame, packetSize: number): boolean {
+/** Whether the frame's chunks, in chunk-id order, are each a's or b's chunk of that id. */
+function isSplice(frame: AssembledFrame, a: SentFrame, b: SentFrame): boolean {
+  // Offsets into the frame reachable after each chunk (the two frames' chunks may differ in size).
+  let offsets = new Set([0]);
   for (let chunkId = 0; chunkId < frame.chunks; chunkId++) {
-    const last = chunkId === frame.chunks - 1;
-    const piece = frame.data.subarray(chunkId * packetSize, last ? undefined : (chunkId + 1) * packetSize);
-    const fromA = a.datagrams[chunkId]?.subarray(5);
-    const fromB = b.datagrams[chunkId]?.subarray(5);
-    if (!(fromA?.equals(piece) || fromB?.equals(piece))) return false;
+    const next = new Set<number>();
+    for (const offset of offsets) {
+      for (const source of [a, b]) {
+        const payload = source.datagrams[chunkId]?.subarray(5);
+        if (payload?.equals(frame.data.subarray(offset, offset + payload.length)))
+          next.add(offset + payload.length);
+      }
+    }
+    offsets = next;
   }
-  return true;
+  return offsets.has(frame.data.length);
 }
 
 /** Packet sizes: any, or one near a frame's length to make lone S frames and S + empty E frames. */
@@ -347,7 +352,7 @@ describe('FrameAssembler properties', () => {
           lastAt = at;
         }
 
-        const gotList = identifyLegacy(emitted, sent, whole, packetSize, 'python');
+        const gotList = identifyLegacy(emitted, sent, whole, 'python');
         const got = new Set(gotList);
         assert.equal(got.size, gotList.length, 'no frame comes out twice');
         for (const k of got) assert.ok(whole.has(k), `frame ${k} came out without all its chunks`);
