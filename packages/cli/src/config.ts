@@ -25,6 +25,8 @@ export function describeError(error: ErrorObject): string {
       return `${field}: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
     case 'required':
       return `${field}: missing field "${(error.params as { missingProperty: string }).missingProperty}"`;
+    case 'enum':
+      return `${field}: ${JSON.stringify(error.data)} is not one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'pattern':
       return `${field}: ${JSON.stringify(error.data)} does not match ${(error.params as { pattern: string }).pattern}`;
     default:

@@ -4,6 +4,7 @@ import { DEFAULT_ASSEMBLER_OPTIONS, isCameraName, UdpcamError } from '@udpcam/pr
 import { cameraNameProblem, checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
+import { applyConfigFile } from '../config-file.js';
 import { readKeyFiles } from '../key-file.js';
 import {
   addSnakeOption,
@@ -61,6 +62,9 @@ export interface ReceiveFlags {
   primary?: string;
   maxClientsPerAddress: number;
   maxConnections?: number;
+  /** Camera names given inline in a --config file ("cameras": [...]). */
+  cameraList?: CamerasConfig['cameras'];
+  config?: string;
 }
 
 interface CamerasConfig {
@@ -99,6 +103,7 @@ function cameraNames(flags: ReceiveFlags): Record<string, string> {
     for (const { sender, name } of loadConfig<CamerasConfig>(flags.cameras, 'cameras').cameras)
       names[sender] = name;
   }
+  for (const { sender, name } of flags.cameraList ?? []) names[sender] = name;
   const all = { ...names, ...flags.name };
   const seen = new Map<string, string>();
   for (const [sender, name] of Object.entries(all)) {
@@ -323,6 +328,10 @@ export function receiveCommand(program: Command): Command {
       positive('max-fps', 1000),
     )
     .option('--cameras <file>', 'camera names from a JSON file (schema: configs/cameras.schema.json)')
+    .option(
+      '--config <file>',
+      'every flag from a JSON file (schema: configs/receive.schema.json); flags given here win',
+    )
     .option('--group <address>', 'join this multicast group (e.g. 239.1.2.3) on the bound port')
     .option('--group-interface <address>', 'address of the interface to join --group on', host)
     .option(
@@ -416,5 +425,19 @@ export function receiveCommand(program: Command): Command {
     'after',
     '\nExamples:\n  udpcam receive --port 5000 --out frames\n  udpcam receive --port 5000 --bind :: --json\n  udpcam receive --port 5000 --key cam.key --http 8443 --http-host 0.0.0.0 --auth me:secret --tls-cert cert.pem --tls-key key.pem',
   );
-  return command.action((flags: ReceiveFlags) => receive(flags));
+  return command.action((_flags: ReceiveFlags, self: Command) => receive(withConfigFile(self)));
+}
+
+/** The flags, with those of --config FILE that the command line did not give. */
+function withConfigFile(command: Command): ReceiveFlags {
+  const file = command.opts<ReceiveFlags>().config;
+  if (file === undefined) return command.opts<ReceiveFlags>();
+  const { cameras } = applyConfigFile(command, file, 'receive', new Set(['cameras']));
+  const flags = command.opts<ReceiveFlags>();
+  // "cameras" is a cameras file, as with --cameras, or its list inline; --cameras FILE wins.
+  if (typeof cameras === 'string' && flags.cameras === undefined) return { ...flags, cameras };
+  if (Array.isArray(cameras) && flags.cameras === undefined) {
+    return { ...flags, cameraList: cameras as CamerasConfig['cameras'] };
+  }
+  return flags;
 }

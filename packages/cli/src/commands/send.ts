@@ -21,6 +21,7 @@ import {
 } from '@udpcam/sender';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadCaptureArea } from '../capture-area.js';
+import { applyConfigFile } from '../config-file.js';
 import { readKeyFiles } from '../key-file.js';
 import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
 import { consoleOutput, exitAfterStopDeadline, formatBytes, type Output, untilSignal } from '../output.js';
@@ -58,6 +59,7 @@ export interface SendFlags extends SourceFlags {
   key?: string;
   name?: string;
   bind?: { address?: string; port: number };
+  config?: string;
 }
 
 /** `--bind [ADDRESS:]PORT`: the local address and port to send from (IPv6 in brackets). */
@@ -239,6 +241,10 @@ export function sendCommand(program: Command): Command {
       cameraNameFlag,
     )
     .option(
+      '--config <file>',
+      'every flag from a JSON file (schema: configs/send.schema.json); flags given here win',
+    )
+    .option(
       '--bind <[address:]port>',
       'send from this local port (and address) instead of an ephemeral one',
       bindAddress,
@@ -259,7 +265,10 @@ export function sendCommand(program: Command): Command {
         '  udpcam send --ip 192.168.1.20 --port 5000 --packet_size 8000 --legacy   # for the Python receiver',
       ].join('\n'),
     );
-  return command.action((flags: SendFlags, self: Command) =>
-    send({ ...flags, fpsFromFlag: self.getOptionValueSource('fps') === 'cli' }),
-  );
+  return command.action((_flags: SendFlags, self: Command) => {
+    const file = self.opts<SendFlags>().config;
+    if (file !== undefined) applyConfigFile(self, file, 'send');
+    const fpsFrom = self.getOptionValueSource('fps');
+    return send({ ...self.opts<SendFlags>(), fpsFromFlag: fpsFrom === 'cli' || fpsFrom === 'config' });
+  });
 }
