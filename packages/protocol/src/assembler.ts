@@ -776,8 +776,9 @@ export class FrameAssembler {
     this.#release(slot);
     slot.state = SlotState.Complete;
     // A cycling sender sends nothing else under this id within the window, so a late chunk is a
-    // duplicate by its id alone; only senders that reuse ids need the bytes to compare.
-    slot.frame = slot.sender.stats.reusesImageIds ? data : undefined;
+    // duplicate by its id alone; a legacy sender's repeats are told by the datagram before them.
+    // Only other senders that reuse ids need the bytes to compare.
+    slot.frame = stats.reusesImageIds && stats.framing !== 'legacy' ? data : undefined;
     if (slot.frame !== undefined) this.#framesHeld++;
     slot.chunkCount = count;
     slot.completedAt = now;

@@ -660,11 +660,15 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     pushAll(assembler, datagrams.slice(-1), 'cam', start + 1);
     assert.equal(assembler.needsExpiry, false, 'its last chunk completes it');
 
-    // A Python sender's frame is kept (to recognise a late duplicate) until expire() clears it.
+    // A Python sender's frame is not kept: its repeats are told by the datagram just before them.
     assert.equal(pushAll(assembler, legacyDatagrams(FRAME, 42, 8000), 'python', start).length, 1);
+    assert.equal(assembler.senderStats('python')!.framing, 'legacy');
+    assert.equal(assembler.needsExpiry, false, 'a legacy sender between frames: nothing to reclaim');
+    // A udpcam sender not yet known to cycle ids keeps a frame's bytes for late duplicates.
+    assert.equal(pushAll(assembler, udpcamDatagrams(FRAME, 10, 200), 'new', start).length, 1);
     assert.equal(assembler.needsExpiry, true);
     assembler.expire(start + 5);
-    assert.equal(assembler.needsExpiry, true, 'still within legacySilenceMs');
+    assert.equal(assembler.needsExpiry, true, 'still within frameTimeoutMs');
     assembler.expire(start + 4000);
     assert.equal(assembler.needsExpiry, false);
   });
