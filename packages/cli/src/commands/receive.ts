@@ -399,7 +399,10 @@ export function receiveCommand(program: Command): Command {
   );
   addSnakeOption(
     command,
-    new Option('--frame_timeout <ms>', 'drop a partial frame this long after its first chunk')
+    new Option(
+      '--frame_timeout <ms>',
+      "drop a partial frame of udpcam's sender this long after its first chunk (legacy frames end by sequence)",
+    )
       .argParser(integer('frame_timeout', 10, 60_000))
       .default(DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs),
   );
