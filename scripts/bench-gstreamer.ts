@@ -181,6 +181,23 @@ function outputFiles(dir: string): string[] {
   }
 }
 
+/**
+ * The .jpg files in `dir` and in its folders ("camera/file"): udpcam writes a folder per camera,
+ * and a relay on a new port may continue the camera of the one before it (docs/protocol.md#identity).
+ */
+function outputFilesDeep(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const nested = entries.flatMap((entry) =>
+    outputFiles(path.join(dir, entry)).map((name) => path.join(entry, name)),
+  );
+  return [...outputFiles(dir), ...nested].sort();
+}
+
 /** Waits until `count()` reaches `expected` or stops moving for 400 ms (at most 4 s). */
 async function settle(count: () => number, expected: number): Promise<void> {
   const deadline = Date.now() + 4_000;
@@ -518,20 +535,20 @@ async function runFidelity(
         process.stdout.write(`[fidelity ${stack}] ${variant.name}: `);
         const dir = path.join(work, `fidelity-in-${index}`);
         writeFrameDir(dir, [variant.data], FIDELITY_FRAMES);
-        // A relay per variant: a new sender port, so udpcam writes each variant to its own folder.
+        // A relay per variant (a new sender port); its frames are the files new since it began.
         const relay = await startRelayChild({
           targetPort: receiver.port,
           lossRate: 0,
           seed: 1,
           frameEnd: 'none',
         });
-        const outDir = receiver.outputDir(relay.port);
-        const before = new Set(outputFiles(outDir));
+        const outDir = path.join(work, `fidelity-out-${stack}`);
+        const before = new Set(outputFilesDeep(outDir));
         const receiverLinesBefore = receiver.child.lines.length;
         try {
           const sender = startSender(stack, dir, FIDELITY_FRAMES, relay.port, variant.packetSize, undefined);
           await finish(sender, FIDELITY_FRAMES);
-          const fresh = () => outputFiles(outDir).filter((name) => !before.has(name));
+          const fresh = () => outputFilesDeep(outDir).filter((name) => !before.has(name));
           await settle(() => fresh().length, FIDELITY_FRAMES);
           await sleep(50);
           const outputs = fresh().map((name) => readFileSync(path.join(outDir, name)));

@@ -109,13 +109,30 @@ function outputFiles(dir: string): string[] {
   }
 }
 
+/**
+ * Frames udpcam wrote under `root` since `before` ("camera/file" paths): a relay on a new port may
+ * continue the camera of the one before it (same address, gone silent: docs/protocol.md#identity).
+ */
+function newFrames(root: string, before: ReadonlySet<string> = new Set()): string[] {
+  let cameras: string[];
+  try {
+    cameras = readdirSync(root);
+  } catch {
+    return [];
+  }
+  return cameras
+    .flatMap((camera) => outputFiles(path.join(root, camera)).map((name) => path.join(camera, name)))
+    .filter((name) => !before.has(name));
+}
+
 /** Waits until `dir` holds `expected` files, or its count has not moved for 300 ms (≤ 3 s). */
-async function settle(dir: string, expected: number): Promise<void> {
+async function settle(dir: string | (() => string[]), expected: number): Promise<void> {
+  const list = typeof dir === 'string' ? () => outputFiles(dir) : dir;
   const deadline = Date.now() + 3_000;
   let last = -1;
   let stableSince = Date.now();
   while (Date.now() < deadline) {
-    const now = outputFiles(dir).length;
+    const now = list().length;
     if (now >= expected) return;
     if (now !== last) {
       last = now;
@@ -137,8 +154,9 @@ async function finish(sender: Child, frames: number): Promise<void> {
 function tally(
   dir: string,
   reference: ReadonlySet<string>,
+  names: readonly string[] = outputFiles(dir),
 ): { delivered: number; corrupt: number; hashes: string[] } {
-  const hashes = outputFiles(dir).map((name) => sha1(readFileSync(path.join(dir, name))));
+  const hashes = names.map((name) => sha1(readFileSync(path.join(dir, name))));
   const delivered = hashes.filter((hash) => reference.has(hash)).length;
   return { delivered, corrupt: hashes.length - delivered, hashes };
 }
@@ -152,8 +170,8 @@ async function main(): Promise<void> {
     `loss: ${FRAMES} frames per point at ${FPS} fps, loss ${LOSS_PCTS.join(', ')}%, relay seeded (${SEED})`,
   );
 
-  // One udpcam receiver for the whole bench: each point's relay is a new sender (its own port),
-  // so each point's frames land in their own camera folder.
+  // One udpcam receiver for the whole bench: each point's relay is a new sender (its own port);
+  // a point's frames are the files written since it began, in whichever camera folder.
   const udpcamOut = path.join(work, 'udpcam-out');
   const receiver = startUdpcam(
     [
@@ -202,16 +220,17 @@ async function main(): Promise<void> {
           seed: SEED,
           frameEnd: 'none',
         });
+        const before = new Set(newFrames(udpcamOut));
         const sender = startUdpcam(
           sendDirArgs({ dir: udpcamIn, fps: FPS, port: relay.port, frames: FRAMES, packetSize, meta: false }),
           undefined,
         );
         await finish(sender, FRAMES);
-        const cameraDir = path.join(udpcamOut, `127.0.0.1_${relay.port}`);
         const relayStats = await relay.stats();
-        await settle(cameraDir, Math.round(FRAMES * expectedFor(chunkCounts, p)));
+        const fresh = () => newFrames(udpcamOut, before);
+        await settle(fresh, Math.round(FRAMES * expectedFor(chunkCounts, p)));
         await relay.close();
-        const { delivered, corrupt } = tally(cameraDir, inputHashes);
+        const { delivered, corrupt } = tally(udpcamOut, inputHashes, fresh());
         const point: Point = {
           stack: 'udpcam',
           size,
