@@ -129,3 +129,17 @@ test('config file errors name the file, the field and the value, in one line, ex
   assert.equal(code, 1);
   assert.match(stderr, /cannot read .*none\.json \(ENOENT\)/);
 });
+
+test('every flag of send and receive (but --config and --help) is a field of its schema, and no more', async () => {
+  for (const command of ['send', 'receive']) {
+    const { code, stdout } = await runCli([command, '--help']);
+    assert.equal(code, 0);
+    const flags = [...stdout.matchAll(/^\s+(?:-\w, )?--([a-z][a-z_-]*)/gm)]
+      .map((match) => (match[1] === 'no-meta' ? 'meta' : match[1]!))
+      .filter((flag) => flag !== 'config' && flag !== 'help');
+    const schema = JSON.parse(
+      readFileSync(path.join(REPO_ROOT, 'configs', `${command}.schema.json`), 'utf8'),
+    );
+    assert.deepEqual(Object.keys(schema.properties).sort(), flags.sort(), command);
+  }
+});
