@@ -175,7 +175,7 @@ export class Transmitter implements FrameTransmitter {
   readonly maxFrameBytes: number;
   /** "host:port" (IPv6 in brackets), for messages. */
   readonly target: string;
-  readonly #socket: dgram.Socket;
+  #socket: dgram.Socket;
   readonly #imageIds = new ImageIdCycle();
   readonly #random: () => number;
   /** Seals datagrams when the transmitter has a key (one session per transmitter). */
@@ -231,10 +231,15 @@ export class Transmitter implements FrameTransmitter {
     this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);
     this.target = net.isIP(this.host) === 6 ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
     if (net.isIP(this.host) !== 0) this.#address = this.host;
-    this.#socket = dgram.createSocket(this.type);
+    this.#socket = this.#newSocket();
+  }
+
+  #newSocket(): dgram.Socket {
+    const socket = dgram.createSocket(this.type);
     // Send errors arrive through the callbacks; this keeps any other socket error from crashing
     // the process (the next send reports the socket as unusable).
-    this.#socket.on('error', () => {});
+    socket.on('error', () => {});
+    return socket;
   }
 
   /** Sends one JPEG as one frame. Rejects with UDPCAM_ERR_FRAME_TOO_LARGE past 100 chunks, or a send error. */
@@ -263,7 +268,14 @@ export class Transmitter implements FrameTransmitter {
     const datagrams = this.legacy
       ? legacyChunkFrame(jpeg, imageId, this.packetSize)
       : chunkFrame(jpeg, imageId, this.packetSize);
-    this.#opening ??= this.#open();
+    this.#opening ??= this.#open().catch((error: unknown) => {
+      // Not for ever: the next frame tries again (a name not resolvable yet at boot, a --bind
+      // port still held by the process this one replaces), on a fresh socket.
+      this.#opening = undefined;
+      this.#socket.close();
+      this.#socket = this.#newSocket();
+      throw error;
+    });
     await this.#opening;
     const spreadMs = Math.min(this.#options.spreadMs ?? 0, (datagrams.length - 1) * MAX_SPREAD_GAP_MS);
     const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);

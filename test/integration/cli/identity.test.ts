@@ -5,6 +5,8 @@
  * processes exiting); the one sleep only makes sure a killed sender has gone silent.
  */
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +40,15 @@ async function startReceiving(extra: string[] = []) {
   return { dir, cli, port: Number(port), cameras, until };
 }
 
+/** The .jpg files in `folder`, sorted, once there are `count` (written after they are counted). */
+async function jpegsIn(folder: string, count: number): Promise<string[]> {
+  for (let i = 0; ; i++) {
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.jpg') && !f.startsWith('.')).sort();
+    if (files.length >= count || i === 200) return files;
+    await sleep(25);
+  }
+}
+
 function sendArgs(port: number, extra: string[]): string[] {
   return [
     'send',
@@ -53,10 +64,15 @@ function sendArgs(port: number, extra: string[]): string[] {
   ];
 }
 
-/** Starts a sender that runs until stopped, and resolves once `frames` of its frames were received. */
-async function sendUntil(sender: CliProcess, wait: () => Promise<unknown>): Promise<void> {
+/**
+ * Waits for `wait()`, then kills the running `sender` (SIGTERM: it ends after the frame going out)
+ * and returns how many frames it sent in all, from its last status line (--json).
+ */
+async function sendUntil(sender: CliProcess, wait: () => Promise<unknown>): Promise<number> {
   await wait();
   assert.equal(await sender.stop('SIGTERM'), 0, sender.stderr.join('\n'));
+  await new Promise((resolve) => setImmediate(resolve)); // readline's last lines
+  return (JSON.parse(sender.stdout.at(-1)!) as { framesSent: number }).framesSent;
 }
 
 describe('camera identity across sender restarts', () => {
@@ -71,8 +87,10 @@ describe('camera identity across sender restarts', () => {
 
   test('send --name: killed and restarted (a new port), the same camera, folder and count go on', async () => {
     const { port, until, dir } = receiving;
-    await sendUntil(startCli(sendArgs(port, ['--name', 'door'])), () => until(3));
-    const first = (await receiving.cameras()).find((c) => c.id === 'door')!;
+    const sent = await sendUntil(startCli(sendArgs(port, ['--name', 'door', '--json'])), () => until(3));
+    // Every frame it sent is in (loopback loses none), including any still in flight at the kill.
+    const first = (await until(sent)).find((c) => c.id === 'door')!;
+    assert.equal(first.frames, sent);
     assert.equal(first.name, 'door');
     // Restarted at once: the name alone says it is the same camera.
     const again = await runCli(sendArgs(port, ['--name', 'door', '--frames', '4']));
@@ -84,7 +102,7 @@ describe('camera identity across sender restarts', () => {
       ['door'],
     );
     assert.equal(door[0]!.frames, first.frames + 4);
-    const files = (await readdir(path.join(dir, 'door'))).filter((f) => f.endsWith('.jpg')).sort();
+    const files = await jpegsIn(path.join(dir, 'door'), first.frames + 4);
     assert.equal(files.length, first.frames + 4, 'one folder holds both runs');
     // Frame numbers in the file names continue: 1..n, no restart at 1.
     assert.deepEqual(
@@ -98,8 +116,8 @@ describe('camera identity across sender restarts', () => {
     // --bind 127.0.0.2:0: from that address, a new ephemeral port each run (as a restart brings).
     const legacy = ['--ip', '127.0.0.1', '--legacy', '--no-meta', '--bind', '127.0.0.2:0'];
     const total = (await receiving.cameras()).reduce((sum, c) => sum + c.frames, 0);
-    await sendUntil(startCli(sendArgs(port, legacy)), () => until(total + 3));
-    const porch = (await receiving.cameras()).find((c) => c.id === 'porch');
+    const sent = await sendUntil(startCli(sendArgs(port, [...legacy, '--json'])), () => until(total + 3));
+    const porch = (await until(total + sent)).find((c) => c.id === 'porch');
     assert.ok(porch, 'the address is named porch');
     assert.equal(porch.name, 'porch');
     await sleep(MIN_SILENCE_MS + 500); // the killed sender has gone silent, as in a restart
@@ -118,17 +136,61 @@ describe('camera identity across sender restarts', () => {
     const { port, until } = receiving;
     const before = await receiving.cameras();
     const total = before.reduce((sum, c) => sum + c.frames, 0);
-    const legacy = ['--ip', '127.0.0.1', '--legacy', '--no-meta', '--fps', '10', '--frames', '8'];
-    const runs = await Promise.all([runCli(sendArgs(port, legacy)), runCli(sendArgs(port, legacy))]);
-    for (const run of runs) assert.equal(run.code, 0, run.stderr);
-    const listed = await until(total + 16);
-    const added = listed.filter((c) => !before.some((b) => b.id === c.id));
+    const legacy = ['--ip', '127.0.0.1', '--legacy', '--no-meta', '--fps', '10'];
+    // A keeps sending (10 fps: never near a second of silence) while B starts, sends 8, ends.
+    const a = startCli(sendArgs(port, [...legacy, '--json']));
+    await until(total + 1);
+    const b = await runCli(sendArgs(port, [...legacy, '--frames', '8']));
+    assert.equal(b.code, 0, b.stderr);
+    const aSent = await sendUntil(a, async () => {
+      for (let i = 0; i < 600; i++) {
+        const added = (await receiving.cameras()).filter((c) => !before.some((old) => old.id === c.id));
+        if (added.some((c) => c.frames >= 8) && added.length === 2) return;
+        await sleep(50);
+      }
+    });
+    const listed = await until(total + aSent + 8);
+    const added = listed.filter((c) => !before.some((old) => old.id === c.id));
     assert.equal(added.length, 2, JSON.stringify(listed));
-    for (const camera of added) {
-      assert.match(camera.id, /^127\.0\.0\.1_\d+$/);
-      assert.equal(camera.frames, 8);
-    }
+    for (const camera of added) assert.match(camera.id, /^127\.0\.0\.1_\d+$/);
+    assert.deepEqual(
+      added.map((c) => c.frames).sort((x, y) => x - y),
+      [8, aSent].sort((x, y) => x - y),
+    );
   });
+});
+
+test('send --bind fixes the source port (the camera is ADDRESS_PORT); while it is taken, a warning and retries', async () => {
+  const holder = dgram.createSocket('udp4');
+  holder.bind(0, '127.0.0.1');
+  await once(holder, 'listening');
+  const taken = holder.address().port;
+  const receiving = await startReceiving();
+  try {
+    const sender = startCli(
+      sendArgs(receiving.port, ['--bind', `127.0.0.1:${taken}`, '--no-meta', '--frames', '2']),
+    );
+    // As a service restarting while the old process still holds the port: say so, and retry.
+    await sender.waitFor(
+      new RegExp(`cannot send from --bind 127\\.0\\.0\\.1:${taken} \\(EADDRINUSE\\); retrying in \\d+ ms`),
+    );
+    holder.close();
+    assert.equal(await sender.exited, 0, sender.stderr.join('\n'));
+    const listed = await receiving.until(2);
+    assert.deepEqual(
+      listed.map((c) => c.id),
+      [`127.0.0.1_${taken}`],
+      'the frames came from exactly that port',
+    );
+  } finally {
+    try {
+      holder.close();
+    } catch {
+      // already closed
+    }
+    assert.equal(await receiving.cli.stop('SIGINT'), 0);
+    await rm(receiving.dir, { recursive: true, force: true });
+  }
 });
 
 test('invalid or colliding names are one clear line', async () => {
