@@ -134,7 +134,8 @@ test('every flag of send and receive (but --config and --help) is a field of its
   for (const command of ['send', 'receive']) {
     const { code, stdout } = await runCli([command, '--help']);
     assert.equal(code, 0);
-    const flags = [...stdout.matchAll(/^\s+(?:-\w, )?--([a-z][a-z_-]*)/gm)]
+    // Option lines start two columns in; wrapped descriptions (which may mention a flag) further.
+    const flags = [...stdout.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z_-]*)/gm)]
       .map((match) => (match[1] === 'no-meta' ? 'meta' : match[1]!))
       .filter((flag) => flag !== 'config' && flag !== 'help');
     const schema = JSON.parse(

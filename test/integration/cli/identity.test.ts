@@ -205,9 +205,14 @@ test('invalid or colliding names are one clear line', async () => {
       /camera name "door" is given to both 10\.0\.0\.5 and 10\.0\.0\.6:5000/,
     ],
     [
-      ['receive', '--port', '0', '--name', '10.0.0.5:5000=x', '--name', '10.0.0.6=10.0.0.5_5000'],
-      /collides with the id of camera 10\.0\.0\.5:5000/,
+      ['receive', '--port', '0', '--name', '10.0.0.6=10.0.0.5_5000'],
+      /camera name "10\.0\.0\.5_5000": it looks like another sender's automatic id/,
     ],
+    [
+      ['receive', '--port', '0', '--name', 'cam.lan:5000=x', '--name', '10.0.0.6=cam.lan_5000'],
+      /collides with the id of camera cam\.lan:5000/,
+    ],
+    [['send', '--name', '10.0.0.5_5000'], /looks like another sender's automatic id/],
   ] as const) {
     const { code, stderr } = await runCli([...args]);
     assert.ok(code === 1 || code === 2, `${args.join(' ')}: exit ${code}`);

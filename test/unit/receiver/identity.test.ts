@@ -57,6 +57,11 @@ describe('CameraIdentity', () => {
     assert.equal(identity.resolve('10.0.0.6:5001', undefined, NONE_SILENT).id, '10.0.0.6_5001');
     // A configured name is not given to another sender that happens to want it.
     assert.equal(identity.resolve('10.0.0.7:1', 'door', NONE_SILENT).id, 'door_10.0.0.7');
+    // A carried name shaped like an automatic id is taken for none.
+    assert.deepEqual(identity.resolve('10.0.0.8:1', '10.0.0.5_40001', NONE_SILENT), {
+      id: '10.0.0.8_1',
+      named: false,
+    });
   });
 
   test('forget() lets a camera id go', () => {
@@ -74,9 +79,10 @@ describe('CameraIdentity', () => {
       [{ '10.0.0.5:1': 'a b' }, /"a b" is not allowed/],
       [{ '10.0.0.5': 'door', '10.0.0.6': 'door' }, /"door" is given to both 10\.0\.0\.5 and 10\.0\.0\.6/],
       [
-        { '10.0.0.5:5000': 'x', '10.0.0.6:1': '10.0.0.5_5000' },
-        /collides with the id of camera 10\.0\.0\.5:5000/,
+        { '10.0.0.6:1': '10.0.0.5_5000' },
+        /"10\.0\.0\.5_5000" for 10\.0\.0\.6:1: it looks like another sender's automatic id/,
       ],
+      [{ 'cam.lan:5000': 'x', '10.0.0.6:1': 'cam.lan_5000' }, /collides with the id of camera cam\.lan:5000/],
     ];
     for (const [names, message] of cases) {
       assert.throws(
