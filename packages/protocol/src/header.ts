@@ -7,7 +7,9 @@
  *   | S|C|E  |  '0'-'9' '0'-'9' |  '0'-'9' '0'-'9' | the JPEG, <= packetSize|
  *   +--------+--------+--------+--------+--------+------------------------+
  *
- * 'S' is the first chunk of a frame (chunk id 00), 'C' a middle one, 'E' the last.
+ * 'S' is the first chunk of a frame (chunk id 00), 'C' a middle one, 'E' the last. udpcam's own
+ * sender adds 'P' parity datagrams (docs/protocol.md#parity): image id = the frame's, the two
+ * digits = the parity index; the Python sender and `--legacy` never send them.
  */
 import { UdpcamError } from './errors.js';
 
@@ -24,8 +26,10 @@ export const MAX_CHUNKS = 100;
 export const TYPE_START = 0x53; // 'S'
 export const TYPE_CONTINUE = 0x43; // 'C'
 export const TYPE_END = 0x45; // 'E'
+/** A parity datagram of udpcam's forward error correction (docs/protocol.md#parity). */
+export const TYPE_PARITY = 0x50; // 'P'
 
-export type ChunkType = 'S' | 'C' | 'E';
+export type ChunkType = 'S' | 'C' | 'E' | 'P';
 
 /** Largest UDP payload over IPv4 (65535 - 20 IP - 8 UDP), less our header. */
 export const MAX_PACKET_SIZE = 65507 - HEADER_BYTES;
@@ -62,13 +66,15 @@ function digit(byte: number): number {
 /**
  * Parses the 5-byte header without allocating. Returns a packed value
  * `type << 16 | imageId << 8 | chunkId` (>= 0) or a negative reason code for a malformed datagram
- * (see `MALFORMED_REASONS`). Accepts exactly what the Python sender emits: an S must be chunk 00,
- * and chunk 00 must be an S.
+ * (see `MALFORMED_REASONS`). Accepts exactly what the Python sender emits — an S must be chunk 00,
+ * and chunk 00 must be an S — plus udpcam's 'P' parity datagrams with any parity index 00..99.
  */
 export function parseHeader(datagram: Uint8Array): number {
   if (datagram.length < HEADER_BYTES) return TOO_SHORT;
   const type = datagram[0]!;
-  if (type !== TYPE_START && type !== TYPE_CONTINUE && type !== TYPE_END) return BAD_TYPE;
+  if (type !== TYPE_START && type !== TYPE_CONTINUE && type !== TYPE_END && type !== TYPE_PARITY) {
+    return BAD_TYPE;
+  }
   const i1 = digit(datagram[1]!);
   const i2 = digit(datagram[2]!);
   if (i1 < 0 || i2 < 0) return BAD_IMAGE_ID;
@@ -78,7 +84,7 @@ export function parseHeader(datagram: Uint8Array): number {
   const chunkId = c1 * 10 + c2;
   if (type === TYPE_START) {
     if (chunkId !== 0) return START_NOT_FIRST;
-  } else if (chunkId === 0) {
+  } else if (chunkId === 0 && type !== TYPE_PARITY) {
     return FIRST_NOT_START;
   }
   return (type << 16) | ((i1 * 10 + i2) << 8) | chunkId;
@@ -88,7 +94,7 @@ export function parseHeader(datagram: Uint8Array): number {
 export const packedType = (packed: number): number => packed >>> 16;
 /** Image id (0..99) of a packed header from `parseHeader`. */
 export const packedImageId = (packed: number): number => (packed >>> 8) & 0xff;
-/** Chunk id (0..99) of a packed header from `parseHeader`. */
+/** Chunk id (0..99; the parity index for a 'P') of a packed header from `parseHeader`. */
 export const packedChunkId = (packed: number): number => packed & 0xff;
 
 /** A decoded datagram: the header fields and a view (not a copy) of the payload. */
@@ -117,8 +123,8 @@ export function decodeDatagram(datagram: Uint8Array): Datagram {
 }
 
 // Every possible header, built once: encodeHeader hands out views into this table, so sending a
-// chunk allocates no header. 3 types x 100 ids x 100 chunk ids x 5 bytes = 150 kB.
-const TYPES = [TYPE_START, TYPE_CONTINUE, TYPE_END] as const;
+// chunk allocates no header. 4 types x 100 ids x 100 chunk ids x 5 bytes = 200 kB.
+const TYPES = [TYPE_START, TYPE_CONTINUE, TYPE_END, TYPE_PARITY] as const;
 const HEADER_TABLE = Buffer.alloc(TYPES.length * 100 * 100 * HEADER_BYTES);
 for (let t = 0; t < TYPES.length; t++) {
   for (let id = 0; id < 100; id++) {
@@ -136,7 +142,8 @@ for (let t = 0; t < TYPES.length; t++) {
 /**
  * The 5 header bytes for a chunk, as a shared read-only view (never write into it).
  * Throws for ids outside 0..99 (a three-digit id would change the header's length) and for a
- * header parseHeader would refuse (an S that is not chunk 00, a C or E that is).
+ * header parseHeader would refuse (an S that is not chunk 00, a C or E that is). For a 'P' the
+ * chunk id is the parity index.
  */
 export function encodeHeader(type: ChunkType, imageId: number, chunkId: number): Buffer {
   if (!Number.isInteger(imageId) || imageId < 0 || imageId > MAX_IMAGE_ID) {
@@ -145,13 +152,13 @@ export function encodeHeader(type: ChunkType, imageId: number, chunkId: number):
   if (!Number.isInteger(chunkId) || chunkId < 0 || chunkId >= MAX_CHUNKS) {
     throw new UdpcamError('UDPCAM_ERR_FRAME_TOO_LARGE', `chunk id must be an integer 0..99, got ${chunkId}`);
   }
-  if ((type === 'S') !== (chunkId === 0)) {
+  if (type !== 'P' && (type === 'S') !== (chunkId === 0)) {
     throw new UdpcamError(
       'UDPCAM_ERR_MALFORMED_DATAGRAM',
       `an S chunk is chunk 00 and chunk 00 is an S; got ${type} with chunk id ${chunkId}`,
     );
   }
-  const t = type === 'S' ? 0 : type === 'C' ? 1 : 2;
+  const t = type === 'S' ? 0 : type === 'C' ? 1 : type === 'E' ? 2 : 3;
   const at = ((t * 100 + imageId) * 100 + chunkId) * HEADER_BYTES;
   return HEADER_TABLE.subarray(at, at + HEADER_BYTES);
 }

@@ -3,6 +3,7 @@ export * from './camera-name.js';
 export * from './chunker.js';
 export * from './clock.js';
 export * from './errors.js';
+export * from './fec/index.js';
 export * from './header.js';
 export * from './jpeg.js';
 export * from './legacy.js';

@@ -1,0 +1,2 @@
+export * from './parity.js';
+export { encodeParity, MAX_TOTAL_SHARDS, parityMatrix, reconstructData } from './reed-solomon.js';
