@@ -58,7 +58,7 @@ describe('Reed–Solomon erasure code (GF(256), systematic)', () => {
       fc.property(codeShape, ({ k, m, shardBytes, data }) => {
         const ours = encodeParity(data, m, shardBytes);
         const shards = new Uint8Array((k + m) * shardBytes);
-        data.forEach((shard, i) => shards.set(shard, i * shardBytes));
+        for (const [i, shard] of data.entries()) shards.set(shard, i * shardBytes);
         assert.equal(reference.encode(shards, k, m), ReedSolomonErasure.RESULT_OK);
         for (let j = 0; j < m; j++) {
           const theirs = shards.subarray((k + j) * shardBytes, (k + j + 1) * shardBytes);
@@ -74,7 +74,7 @@ describe('Reed–Solomon erasure code (GF(256), systematic)', () => {
     const parity = encodeParity(data, 2, 4);
     const reference = referenceCodec();
     const shards = new Uint8Array(24);
-    data.forEach((shard, i) => shards.set(shard, i * 4));
+    for (const [i, shard] of data.entries()) shards.set(shard, i * 4);
     reference.encode(shards, 4, 2);
     assert.deepEqual(Buffer.from(parity[0]!), Buffer.from(shards.subarray(16, 20)));
     assert.deepEqual(Buffer.from(parity[1]!), Buffer.from(shards.subarray(20, 24)));
