@@ -25,7 +25,10 @@
  */
 
 import { UdpcamError } from './errors.js';
+import { FecSlot } from './fec/fec-slot.js';
+import { readParity } from './fec/parity.js';
 import {
+  encodeHeader,
   MALFORMED_REASONS,
   MAX_CHUNKS,
   type MalformedReason,
@@ -33,6 +36,7 @@ import {
   parseHeader,
   TYPE_CONTINUE,
   TYPE_END,
+  TYPE_PARITY,
   TYPE_START,
 } from './header.js';
 import { isWellFormedJpeg } from './jpeg.js';
@@ -105,6 +109,17 @@ export interface SenderStats {
   frameBytes: number;
   framesDropped: number;
   droppedByReason: Record<DropReason, number>;
+  /** Frames emitted only thanks to parity (docs/protocol.md#parity). */
+  framesRecovered: number;
+  /**
+   * Data chunks that never arrived, as the chunk ids show: the ones parity rebuilt, plus the
+   * missing ones of frames dropped with a known chunk count (an E or a parity datagram seen).
+   */
+  datagramsLost: number;
+  /** Parity ('P') datagrams with a usable sub-header, needed or not. */
+  parityReceived: number;
+  /** Parity datagrams whose sub-header is unusable (not counted in `malformed`). */
+  parityInvalid: number;
   /**
    * False once this sender's image ids were seen to cycle 00..99 (udpcam's sender) for
    * CYCLING_STREAK frames; true for a new sender and for random ids (the Python sender).
@@ -182,6 +197,8 @@ class FrameSlot {
   frame: Buffer | undefined = undefined;
   chunkCount = 0;
   completedAt = 0;
+  /** Parity held for the frame collecting here, once a 'P' for it arrived. */
+  fec: FecSlot | undefined = undefined;
 
   constructor(
     readonly sender: SenderState,
@@ -205,6 +222,10 @@ function emptyStats(): SenderStats {
     frameBytes: 0,
     framesDropped: 0,
     droppedByReason,
+    framesRecovered: 0,
+    datagramsLost: 0,
+    parityReceived: 0,
+    parityInvalid: 0,
     reusesImageIds: true,
     framing: 'unknown',
   };
@@ -353,6 +374,7 @@ export class FrameAssembler {
       slot = new FrameSlot(state, imageId);
       state.slots[imageId] = slot;
     }
+    if (type === TYPE_PARITY) return this.#pushParity(slot, datagram, chunkId, now);
     if (
       stats.framing !== 'legacy' &&
       slot.state === SlotState.Collecting &&
@@ -380,7 +402,8 @@ export class FrameAssembler {
 
     if (
       slot.state === SlotState.Collecting &&
-      !this.#fits(slot, type, chunkId, datagram.length - PAYLOAD_OFFSET)
+      (!this.#fits(slot, type, chunkId, datagram.length - PAYLOAD_OFFSET) ||
+        slot.fec?.admitsChunk(type, chunkId, datagram.length - PAYLOAD_OFFSET) === false)
     ) {
       const existing = slot.chunks[chunkId];
       if (existing !== undefined && sameBytes(existing, datagram)) {
@@ -498,6 +521,7 @@ export class FrameAssembler {
     this.#bufferedBytes += datagram.length;
     if (this.#bufferedBytes > this.options.maxBufferedBytes && this.#shedMemory(slot)) return undefined;
 
+    if (slot.fec !== undefined) return this.#completeWithParity(slot, now);
     if (slot.endChunkId >= 0) {
       return slot.received === slot.endChunkId + 1 ? this.#complete(slot, now) : undefined;
     }
@@ -792,9 +816,99 @@ export class FrameAssembler {
     };
   }
 
+  /**
+   * A parity datagram (docs/protocol.md#parity) for the frame in `slot`, parity index `index`. It
+   * joins the frame if its shape (k, m, L) agrees with what the slot holds; otherwise, like any
+   * contradicting chunk, it starts a new frame. Parity of a frame already emitted is absorbed.
+   */
+  #pushParity(slot: FrameSlot, datagram: Uint8Array, index: number, now: number): AssembledFrame | undefined {
+    const stats = slot.sender.stats;
+    const info = readParity(datagram, index);
+    if (info === undefined) {
+      stats.parityInvalid++;
+      return undefined;
+    }
+    stats.parityReceived++;
+    if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
+    if (slot.state === SlotState.Complete) {
+      const sameFrame =
+        slot.chunkCount === info.dataChunks && slot.offsets[slot.chunkCount] === info.frameBytes;
+      if (sameFrame && now - slot.completedAt <= this.#tombstoneMs(slot.sender)) return undefined;
+      this.#clear(slot);
+    }
+    if (slot.state === SlotState.Rejected) {
+      if (!this.#isStale(slot, now)) {
+        slot.lastAt = now;
+        return undefined;
+      }
+      slot.state = SlotState.Idle;
+    }
+    if (slot.state === SlotState.Collecting) {
+      const fec = slot.fec;
+      const held = fec?.parity[index];
+      if (held !== undefined && fec!.sameFrame(info) && sameBytes(held, datagram)) {
+        stats.duplicateChunks++;
+        return undefined;
+      }
+      const fits =
+        fec !== undefined
+          ? fec.sameFrame(info) && held === undefined
+          : new FecSlot(info).admitsHeld(slot.chunks, slot.maxChunkId);
+      if (!fits) this.#drop(slot, 'superseded');
+    }
+    if (slot.state === SlotState.Idle) this.#start(slot, now);
+    if (info.frameBytes > this.options.maxFrameBytes) {
+      this.#drop(slot, 'tooLarge');
+      slot.state = SlotState.Rejected;
+      slot.lastAt = now;
+      return undefined;
+    }
+    slot.fec ??= new FecSlot(info);
+    slot.fec.add(index, datagram);
+    slot.heldBytes += datagram.length;
+    slot.lastAt = now;
+    this.#bufferedBytes += datagram.length;
+    if (this.#bufferedBytes > this.options.maxBufferedBytes && this.#shedMemory(slot)) return undefined;
+    return this.#completeWithParity(slot, now);
+  }
+
+  /**
+   * For a slot holding parity: emits the frame once all k data chunks are in, or rebuilds the
+   * missing ones as soon as any k of the k + m datagrams are (no waiting for a timeout).
+   */
+  #completeWithParity(slot: FrameSlot, now: number): AssembledFrame | undefined {
+    const fec = slot.fec!;
+    const k = fec.shape.dataChunks;
+    if (slot.received === k) return this.#complete(slot, now);
+    if (!fec.canRebuild(slot.received)) return undefined;
+    const stats = slot.sender.stats;
+    const rebuilt = fec.rebuild(slot.chunks);
+    if (rebuilt === undefined) {
+      this.#drop(slot, 'invalid');
+      return undefined;
+    }
+    // Rebuilt chunks become datagrams like the others; they are not in heldBytes (released next).
+    for (const [chunkId, payload] of rebuilt) {
+      const datagram = Buffer.allocUnsafe(PAYLOAD_OFFSET + payload.length);
+      encodeHeader(chunkId === 0 ? 'S' : chunkId === k - 1 ? 'E' : 'C', slot.imageId, chunkId).copy(datagram);
+      datagram.set(payload, PAYLOAD_OFFSET);
+      slot.chunks[chunkId] = datagram;
+      slot.received++;
+      slot.payloadBytes += payload.length;
+    }
+    stats.datagramsLost += rebuilt.size;
+    slot.maxChunkId = k - 1;
+    slot.endChunkId = k - 1;
+    const frame = this.#complete(slot, now);
+    if (frame !== undefined) stats.framesRecovered++;
+    return frame;
+  }
+
   /** Drops the frame collecting in `slot`, counting why. */
   #drop(slot: FrameSlot, reason: DropReason): void {
     const stats = slot.sender.stats;
+    const chunkCount = slot.fec?.shape.dataChunks ?? slot.endChunkId + 1;
+    if (chunkCount > slot.received) stats.datagramsLost += chunkCount - slot.received;
     stats.framesDropped++;
     stats.droppedByReason[reason]++;
     this.#clear(slot);
@@ -823,6 +937,7 @@ export class FrameAssembler {
     slot.shortestBody = Number.MAX_SAFE_INTEGER;
     slot.longestBody = 0;
     slot.endPayload = -1;
+    slot.fec = undefined;
     slot.sender.collecting--;
     this.#collecting.delete(slot);
   }

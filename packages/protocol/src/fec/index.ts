@@ -1,2 +1,3 @@
+export * from './fec-slot.js';
 export * from './parity.js';
 export { encodeParity, MAX_TOTAL_SHARDS, parityMatrix, reconstructData } from './reed-solomon.js';
