@@ -23,6 +23,8 @@ import {
   monotonicClock,
   SECURE_OVERHEAD_BYTES,
   type StreamKey,
+  parityCount,
+  parityDatagrams,
   UdpcamError,
 } from '@udpcam/protocol';
 
@@ -63,6 +65,12 @@ export interface TransmitterOptions {
   clock?: Clock;
   /** Local address and port to send from (`udpcam send --bind`); default: any address, an ephemeral port. */
   bind?: { address?: string; port: number };
+  /**
+   * Parity datagrams per data chunk (docs/protocol.md#parity), 0..1: round(k · fec) Reed–Solomon
+   * parity datagrams follow each frame's k chunks, and any k of the k + m rebuild it. 0 (default
+   * here; `udpcam send` defaults to 0.1) sends none. Never with `legacy`.
+   */
+  fec?: number;
 }
 
 /**
@@ -85,8 +93,10 @@ export function isMulticast(host: string): boolean {
 export interface SendResult {
   /** Image id the frame went out with (00..99). */
   imageId: number;
-  /** Datagrams sent. */
+  /** Datagrams sent, parity included. */
   datagrams: number;
+  /** Of those, parity datagrams (absent: none). */
+  parityDatagrams?: number;
   /** UDP payload bytes sent, headers included. */
   bytes: number;
 }
@@ -165,6 +175,20 @@ function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | '
   return derived;
 }
 
+/** Checks the parity ratio: 0..1, and 0 with the Python sender's framing. */
+function checkFec(fec: number, legacy: boolean): number {
+  if (!Number.isFinite(fec) || fec < 0 || fec > 1) {
+    throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `fec must be a ratio 0..1, got ${fec}`);
+  }
+  if (legacy && fec > 0) {
+    throw new UdpcamError(
+      'UDPCAM_ERR_INVALID_OPTION',
+      'parity (fec) cannot go with the legacy framing: the Python receiver does not know it; use fec 0',
+    );
+  }
+  return fec;
+}
+
 /** Sends JPEG frames to one receiver over a UDP socket of its own. */
 export class Transmitter implements FrameTransmitter {
   readonly host: string;
@@ -172,6 +196,8 @@ export class Transmitter implements FrameTransmitter {
   readonly packetSize: number;
   readonly type: 'udp4' | 'udp6';
   readonly legacy: boolean;
+  /** Parity datagrams per data chunk (0: none). */
+  readonly fec: number;
   readonly maxFrameBytes: number;
   /** "host:port" (IPv6 in brackets), for messages. */
   readonly target: string;
@@ -211,6 +237,7 @@ export class Transmitter implements FrameTransmitter {
     this.packetSize = options.packetSize;
     this.type = resolveType(options.host, options.type);
     this.legacy = options.legacy ?? false;
+    this.fec = checkFec(options.fec ?? 0, this.legacy);
     this.#random = options.random ?? Math.random;
     this.#options = options;
     const ttl = options.multicastTtl;
@@ -265,9 +292,14 @@ export class Transmitter implements FrameTransmitter {
       );
     }
     const imageId = this.legacy ? legacyImageId(this.#random) : this.#imageIds.next();
-    const datagrams = this.legacy
+    const chunks = this.legacy
       ? legacyChunkFrame(jpeg, imageId, this.packetSize)
       : chunkFrame(jpeg, imageId, this.packetSize);
+    // Parity goes after the data: a receiver without loss completes the frame at its E, and for
+    // this code only how many of a frame's datagrams are lost matters, not which.
+    const parity =
+      this.fec > 0 ? parityDatagrams(chunks, imageId, jpeg.length, parityCount(chunks.length, this.fec)) : [];
+    const datagrams = parity.length > 0 ? [...chunks, ...parity] : chunks;
     this.#opening ??= this.#open().catch((error: unknown) => {
       // Not for ever: the next frame tries again (a name not resolvable yet at boot, a --bind
       // port still held by the process this one replaces), on a fresh socket.
@@ -279,7 +311,7 @@ export class Transmitter implements FrameTransmitter {
     await this.#opening;
     const spreadMs = Math.min(this.#options.spreadMs ?? 0, (datagrams.length - 1) * MAX_SPREAD_GAP_MS);
     const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);
-    return { imageId, datagrams: datagrams.length, bytes };
+    return { imageId, datagrams: datagrams.length, parityDatagrams: parity.length, bytes };
   }
 
   #sendAll(datagrams: readonly ChunkDatagram[]): Promise<number> {

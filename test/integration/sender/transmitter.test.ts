@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeDatagram, HEADER_BYTES } from '@udpcam/protocol';
+import { decodeDatagram, FrameAssembler, HEADER_BYTES, parityCount } from '@udpcam/protocol';
 import { JpegJsEncoder, TestPatternSource, Transmitter } from '@udpcam/sender';
 import { UdpCollector } from '../../unit/sender/helpers/udp-collector.js';
 
@@ -55,7 +55,12 @@ for (const host of ['127.0.0.1', '::1']) {
       const transmitter = new Transmitter({ host, port: collector.port, packetSize: 1400 });
       const result = await transmitter.send(jpeg);
       const count = Math.ceil(jpeg.length / 1400);
-      assert.deepEqual(result, { imageId: 0, datagrams: count, bytes: jpeg.length + count * HEADER_BYTES });
+      assert.deepEqual(result, {
+        imageId: 0,
+        datagrams: count,
+        parityDatagrams: 0,
+        bytes: jpeg.length + count * HEADER_BYTES,
+      });
       await collector.waitFor(() => collector.frames.length === 1);
       assert.equal(collector.datagrams.length, count);
       const chunks = collector.datagrams.map((d) => decodeDatagram(d.datagram));
@@ -67,6 +72,37 @@ for (const host of ['127.0.0.1', '::1']) {
       });
       assert.deepEqual(Buffer.concat(chunks.map((c) => c.payload)), jpeg);
       assert.deepEqual(collector.frames[0]!.data, jpeg);
+      await transmitter.close();
+    });
+
+    it('with fec, m parity datagrams follow the data, and any m of the frame may be lost', {
+      skip,
+    }, async () => {
+      collector.reset();
+      const transmitter = new Transmitter({ host, port: collector.port, packetSize: 1000, fec: 0.1 });
+      const result = await transmitter.send(jpeg);
+      const k = Math.ceil(jpeg.length / 1000);
+      const m = parityCount(k, 0.1);
+      assert.equal(result.parityDatagrams, m);
+      assert.equal(result.datagrams, k + m);
+      await collector.waitFor(() => collector.datagrams.length === k + m);
+      const headers = collector.datagrams.map((d) => decodeDatagram(d.datagram));
+      assert.deepEqual(
+        headers.map((h) => `${h.type}${h.chunkId}`),
+        [
+          ...Array.from({ length: k }, (_, i) => `${i === 0 ? 'S' : i === k - 1 ? 'E' : 'C'}${i}`),
+          ...Array.from({ length: m }, (_, i) => `P${i}`),
+        ],
+      );
+      // The m datagrams lost are the first m data chunks: parity rebuilds them.
+      const assembler = new FrameAssembler();
+      const frames = collector.datagrams
+        .slice(m)
+        .map((d) => assembler.push(d.datagram, 'cam', 0))
+        .filter((frame) => frame !== undefined);
+      assert.equal(frames.length, 1);
+      assert.deepEqual(frames[0]!.data, jpeg);
+      assert.equal(assembler.senderStats('cam')!.framesRecovered, 1);
       await transmitter.close();
     });
 
@@ -113,6 +149,13 @@ for (const host of ['127.0.0.1', '::1']) {
       await sleep(50);
       const starts = collector.datagrams.filter((d) => d.datagram[0] === 0x53);
       assert.equal(starts.length, 2, 'only the two small frames went out');
+    });
+
+    it('refuses parity with the legacy framing', () => {
+      assert.throws(() => new Transmitter({ host, port: 9, packetSize: 1000, legacy: true, fec: 0.1 }), {
+        code: 'UDPCAM_ERR_INVALID_OPTION',
+      });
+      assert.equal(new Transmitter({ host, port: 9, packetSize: 1000, legacy: true }).fec, 0);
     });
 
     it('frames like the Python sender in legacy mode', { skip }, async () => {

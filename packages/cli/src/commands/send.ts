@@ -60,6 +60,8 @@ export interface SendFlags extends SourceFlags {
   name?: string;
   bind?: { address?: string; port: number };
   config?: string;
+  /** Parity datagrams per data chunk; undefined: DEFAULT_FEC, or 0 with --legacy. */
+  fec?: number;
 }
 
 /** `--bind [ADDRESS:]PORT`: the local address and port to send from (IPv6 in brackets). */
@@ -87,6 +89,12 @@ function cameraNameFlag(value: string): string {
   if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
   return value;
 }
+
+/**
+ * Default parity ratio: 4 parity datagrams for a 720p frame's 41 chunks (9.8 % more bytes), which
+ * keeps 99.8 % of frames whole at 2 % random loss and rebuilds a burst of 4 (README, loss).
+ */
+export const DEFAULT_FEC = 0.1;
 
 /** The --area file (the original's capture_area.json) as the Sender's transform. */
 function areaTransform(file: string): FrameTransform {
@@ -125,6 +133,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     broadcast: flags.broadcast,
     spreadMs: ((flags.pace ?? 0) * 1000) / fps,
     bind: flags.bind,
+    fec: flags.fec ?? (flags.legacy ? 0 : DEFAULT_FEC),
   });
   const encoder = await loadCodec(flags.codec);
   const transform = flags.area === undefined ? undefined : areaTransform(flags.area);
@@ -143,7 +152,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${key ? `, protected with key ${key.idHex}` : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${key ? `, protected with key ${key.idHex}` : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;
@@ -229,6 +238,16 @@ export function sendCommand(program: Command): Command {
       )
         .choices(CODEC_NAMES)
         .default('auto'),
+    )
+    .option(
+      '--fec <ratio>',
+      `parity datagrams per data chunk, 0..1 (default ${DEFAULT_FEC}; 0: none; never with --legacy): any k of a frame's k + m datagrams rebuild it`,
+      (value: string) => {
+        const ratio = Number(value);
+        if (value.trim() === '' || !(ratio >= 0 && ratio <= 1))
+          throw new InvalidArgumentError('fec must be a number from 0 to 1.');
+        return ratio;
+      },
     )
     .option(
       '--key <file>',
