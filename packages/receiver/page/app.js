@@ -130,6 +130,9 @@ function fillStats(root, camera) {
   set('.stat-rate', formatRate(camera.bytesPerSecond));
   set('.stat-loss', `${number(camera.lossPercent, 1)} %`);
   set('.stat-dropped', String(camera.framesDropped));
+  set('.stat-recovered', String(camera.framesRecovered));
+  set('.stat-lost', String(camera.datagramsLost));
+  set('.stat-parity', String(camera.parityReceived));
   set('.stat-clients', String(camera.clients));
   set('.stat-frames', camera.frames.toLocaleString('en-US'));
   set('.stat-sender', camera.sender);

@@ -184,6 +184,8 @@ describe('receiver live page', { skip: CHROMIUM_MISSING }, () => {
       );
       assert.match((await tile.locator('.stat-loss').textContent()) ?? '', /^\d+\.\d %$/);
       assert.match((await tile.locator('.stat-rate').textContent()) ?? '', /^\d+(\.\d)? [kM]B\/s$/);
+      // Frames rebuilt from parity: a count (none on loopback without loss).
+      assert.match((await tile.locator('.stat-recovered').textContent()) ?? '', /^\d+$/);
     }
     // udpcam send stamps capture times, so its tile shows latency; our raw JPEGs carry none.
     assert.ok(await senderTile.locator('.stat-latency-box').isVisible());

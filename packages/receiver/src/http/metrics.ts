@@ -58,6 +58,24 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
     stats.map(([c, s]) => [label(c.camera), s?.duplicateChunks ?? 0]),
   );
   metric(
+    'udpcam_frames_recovered_total',
+    'counter',
+    'Frames rebuilt from parity datagrams (forward error correction).',
+    stats.map(([c, s]) => [label(c.camera), s?.framesRecovered ?? 0]),
+  );
+  metric(
+    'udpcam_datagrams_lost_total',
+    'counter',
+    'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
+    stats.map(([c, s]) => [label(c.camera), s?.datagramsLost ?? 0]),
+  );
+  metric(
+    'udpcam_parity_datagrams_total',
+    'counter',
+    'Parity datagrams received, needed or not.',
+    stats.map(([c, s]) => [label(c.camera), s?.parityReceived ?? 0]),
+  );
+  metric(
     'udpcam_camera_online',
     'gauge',
     '1 while the camera sends frames.',

@@ -582,6 +582,9 @@ export class HttpServer implements FrameSink {
         lastFrameAt: camera.lastFrameUs > 0 ? new Date(camera.lastFrameUs / 1000).toISOString() : null,
         lossPercent: complete + dropped > 0 ? Number(((100 * dropped) / (complete + dropped)).toFixed(2)) : 0,
         framesDropped: dropped,
+        framesRecovered: stats?.framesRecovered ?? 0,
+        datagramsLost: stats?.datagramsLost ?? 0,
+        parityReceived: stats?.parityReceived ?? 0,
         latencyMs: latency
           ? {
               p50: latency.p50 / 1000,

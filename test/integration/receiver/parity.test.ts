@@ -1,0 +1,118 @@
+/**
+ * `udpcam receive` with parity datagrams (docs/protocol.md#parity): a real receiver process gets
+ * frames with chosen datagrams left out; every frame with at most m of its k + m datagrams missing
+ * comes out byte for byte, the one with more never does, and /api/cameras and /metrics count
+ * exactly the frames recovered, the data chunks lost and the parity received.
+ */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { chunkFrame, ImageIdCycle, parityCount, parityDatagrams } from '@udpcam/protocol';
+import type { CliProcess } from '../../helpers/cli.js';
+import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
+import { parsePrometheus } from '../../helpers/prometheus.js';
+import { frameIndex, TaggedFrames, TEST_PACKET_SIZE } from '../../helpers/test-camera.js';
+
+const frames = new TaggedFrames(12_000); // 9 chunks of 1400 bytes at most
+const K = Math.ceil(12_000 / TEST_PACKET_SIZE);
+const RATIO = 0.34;
+const M = parityCount(K, RATIO); // 3
+
+/** Which of a frame's k + m datagrams (data 0..k-1, parity k..k+m-1) the network loses. */
+const LOSSES: number[][] = [
+  [], // warm-up frames 0..9 (the receiver learns that ids cycle) use this too
+  [0], // the S: rebuilt
+  [K - 1], // the E: rebuilt
+  [1, 4, K - 2], // m data chunks: rebuilt
+  [2, K, K + 1], // one data chunk and two parity: rebuilt
+  [K, K + 1, K + 2], // all parity, no data: complete without it
+  [0, 1, 2, 3], // m + 1 data chunks: never emitted
+  [3], // and the next frame is fine again
+];
+const WARM_UP = 10;
+
+interface CameraEntry {
+  id: string;
+  frames: number;
+  framesDropped: number;
+  framesRecovered: number;
+  datagramsLost: number;
+  parityReceived: number;
+  stats: { chunks: number };
+}
+
+describe('receiver with parity datagrams', () => {
+  let receiver: CliProcess;
+  let base: string;
+  let socket: dgram.Socket;
+  let udpPort: number;
+
+  before(async () => {
+    const started = await startHttpReceiver();
+    receiver = started.cli;
+    base = started.base;
+    udpPort = started.udpPort;
+    socket = dgram.createSocket('udp4');
+    socket.bind(0, '127.0.0.1');
+    await once(socket, 'listening');
+  });
+
+  after(async () => {
+    socket.close();
+    await receiver.stop('SIGKILL');
+  });
+
+  const send = (datagram: readonly Buffer[]) =>
+    new Promise<void>((resolve, reject) =>
+      socket.send([...datagram], udpPort, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+    );
+
+  test('frames with at most m losses come out whole, others never; counters exact', async () => {
+    const ids = new ImageIdCycle();
+    const plan = [...new Array<number[]>(WARM_UP).fill([]), ...LOSSES.slice(1)];
+    for (const [index, lost] of plan.entries()) {
+      const data = frames.frame(index);
+      const imageId = ids.next();
+      const chunks = chunkFrame(data, imageId, TEST_PACKET_SIZE);
+      assert.equal(chunks.length, K);
+      const datagrams = [...chunks, ...parityDatagrams(chunks, imageId, data.length, M)];
+      for (const [position, datagram] of datagrams.entries())
+        if (!lost.includes(position)) await send(datagram);
+    }
+    const whole = plan.flatMap((lost, index) => (lost.filter((p) => p < K).length <= M ? [index] : []));
+    const lostData = plan.reduce((sum, lost) => sum + lost.filter((p) => p < K).length, 0);
+    const recovered = plan.filter((lost) => lost.some((p) => p < K) && lost.length <= M).length;
+    const parity = plan.reduce((sum, lost) => sum + M - lost.filter((p) => p >= K).length, 0);
+
+    // The frame beyond repair is dropped when it expires (frameTimeoutMs, 500 ms).
+    const [entry] = await until('every frame accounted for', async () => {
+      const list = await getJson<CameraEntry[]>(`${base}api/cameras`);
+      const camera = list[0];
+      return camera && camera.frames === whole.length && camera.framesDropped === 1 ? list : undefined;
+    });
+    assert.equal(entry!.framesRecovered, recovered);
+    assert.equal(entry!.datagramsLost, lostData);
+    assert.equal(entry!.parityReceived, parity);
+
+    const exposition = parsePrometheus((await request(`${base}metrics`)).body.toString('utf8'));
+    const labels = { camera: entry!.id };
+    assert.equal(exposition.value('udpcam_frames_recovered_total', labels), recovered);
+    assert.equal(exposition.value('udpcam_datagrams_lost_total', labels), lostData);
+    assert.equal(exposition.value('udpcam_parity_datagrams_total', labels), parity);
+
+    // Every frame the receiver kept is byte-identical to the one sent, and they are the whole ones.
+    const kept = await getJson<{ url: string }[]>(`${base}cameras/${entry!.id}/frames`);
+    const indexes: number[] = [];
+    for (const { url } of kept) {
+      const body = (await request(`${base}${url.slice(1)}`)).body;
+      const index = frameIndex(body)!;
+      assert.ok(body.equals(frames.frame(index)), `frame ${index} as sent`);
+      indexes.push(index);
+    }
+    assert.deepEqual(
+      indexes.sort((a, b) => a - b),
+      whole.slice(-indexes.length),
+    );
+  });
+});
