@@ -190,10 +190,23 @@ export interface SendDirOptions {
   packetSize?: number;
   /** Stamp the metadata segment (default true); false sends the files byte for byte. */
   meta?: boolean;
+  /** --fec ratio (parity datagrams per data chunk); undefined: the CLI's default. */
+  fec?: number;
+  /** Receiver address (default 127.0.0.1). */
+  ip?: string;
 }
 
 /** `udpcam send` argv for the benches: the files of `dir` to 127.0.0.1:port, JSON logs, no status lines. */
-export function sendDirArgs({ dir, fps, port, frames, packetSize, meta = true }: SendDirOptions): string[] {
+export function sendDirArgs({
+  dir,
+  fps,
+  port,
+  frames,
+  packetSize,
+  meta = true,
+  fec,
+  ip = '127.0.0.1',
+}: SendDirOptions): string[] {
   return [
     'send',
     '--source',
@@ -201,11 +214,12 @@ export function sendDirArgs({ dir, fps, port, frames, packetSize, meta = true }:
     '--fps',
     String(fps),
     '--ip',
-    '127.0.0.1',
+    ip,
     '--port',
     String(port),
     '--frames',
     String(frames),
+    ...(fec === undefined ? [] : ['--fec', String(fec)]),
     ...(packetSize === undefined ? [] : ['--packet_size', String(packetSize)]),
     ...(meta ? [] : ['--no-meta']),
     '--json',

@@ -20,6 +20,9 @@ function totals(receiver: Receiver) {
     dropped: 0,
     malformed: 0,
     duplicates: 0,
+    recovered: 0,
+    datagramsLost: 0,
+    parity: 0,
     droppedByReason: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
   };
   for (const [, stats] of receiver.assembler.senders()) {
@@ -30,6 +33,9 @@ function totals(receiver: Receiver) {
     sum.dropped += stats.framesDropped;
     sum.malformed += stats.malformed;
     sum.duplicates += stats.duplicateChunks;
+    sum.recovered += stats.framesRecovered;
+    sum.datagramsLost += stats.datagramsLost;
+    sum.parity += stats.parityReceived;
     for (const reason of DROP_REASONS) sum.droppedByReason[reason] += stats.droppedByReason[reason];
   }
   return sum;
@@ -75,6 +81,8 @@ export class ReceiveStatus {
       `dropped ${sum.dropped}${reasons ? ` (${reasons})` : ''}`,
       `malformed ${sum.malformed}`,
     ];
+    if (sum.parity > 0)
+      parts.push(`recovered ${sum.recovered} (parity ${sum.parity}, lost ${sum.datagramsLost})`);
     if (latencyMs !== undefined) parts.push(`latency ${latencyMs.toFixed(1)} ms`);
     if (this.disk) {
       const d = this.disk.stats;
@@ -105,6 +113,9 @@ export class ReceiveStatus {
       droppedByReason: sum.droppedByReason,
       malformed: sum.malformed,
       duplicateChunks: sum.duplicates,
+      framesRecovered: sum.recovered,
+      datagramsLost: sum.datagramsLost,
+      parityReceived: sum.parity,
       refusedDatagrams: this.receiver.assembler.stats.refusedDatagrams,
       notAllowed: this.receiver.notAllowed,
       sendersForgotten: this.receiver.assembler.stats.sendersForgotten,
