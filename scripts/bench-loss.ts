@@ -1,194 +1,287 @@
 /**
- * Loss resilience: the share of frames delivered whole vs datagram loss (0..10%), by frame size,
- * through a lossy relay on loopback (lib/relay.ts: this kernel has no netem). A frame needs every
- * one of its n chunks, so the expectation is (1 − p)^n; the bench measures it end to end with the
- * real processes, `udpcam send --source dir:` → relay → `udpcam receive --out`, and the same for
- * GStreamer's RTP/JPEG (`rtpjpegpay` → relay → `rtpjpegdepay ! multifilesink`) when installed.
+ * Loss resilience: the share of frames delivered whole vs datagram loss, for udpcam without and
+ * with parity (docs/protocol.md#parity) and GStreamer's RTP/JPEG without and with its own FEC
+ * (ULPFEC, SMPTE ST 2022-1) at the same overhead, at 360p/720p/1080p. Real processes end to end:
+ * `udpcam send --source dir:` → `udpcam receive --out`, `gst-launch-1.0 … rtpjpegpay` →
+ * `… rtpjpegdepay ! multifilesink`.
+ *
+ * The loss is the kernel's: everything runs in a private network namespace (lib/netns.ts; MTU
+ * 1500 on its loopback) whose nftables rule drops datagrams to the stream's ports — at random
+ * (`numgen random`, independent loss), or in bursts of 4 consecutive datagrams every 100
+ * (`numgen inc`). Without root or nftables the bench falls back to the userspace relay
+ * (lib/relay.ts; random loss only, no multi-port GStreamer FEC).
  *
  * A frame counts as delivered when an output file is byte-identical to what a lossless run
- * delivers for it (udpcam: the input JPEG, --no-meta; GStreamer: its 0%-loss output), so a frame
- * written with a hole in it would count as corrupt, not delivered. Both stacks see the same seeded
- * drops (datagram i of a run is dropped or not alike), and the table also gives the loss the relay
- * actually drew and (1 − p)^n at that rate: in ~10,000 datagrams, 0.5% can come out as 0.7%.
+ * delivers for it (udpcam: the input JPEG, --no-meta; GStreamer: the same arm's 0%-loss output),
+ * so a frame written with a hole in it counts as corrupt. Overhead is measured on the wire: the
+ * UDP bytes the nft counter saw, against the same stack without FEC.
  *
- *   node build/scripts/bench-loss.js [--quick] [--frames 120]
+ *   node build/scripts/bench-loss.js [--quick] [--frames 300] [--relay]
+ *     [--arms 'udpcam fec 0.1,ulpfec 10%'] [--sizes 1280x720] [--losses '0%,2%,burst 4/100']
  * Writes bench-results/loss.json and docs/perf/loss.svg (--quick: loss-quick.json and
- * bench-results/quick-plots/loss.svg). Traffic stays on 127.0.0.1.
+ * bench-results/quick-plots/loss.svg).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
 import {
   type Child,
   encodeWebcamJpeg,
-  freeUdpPort,
-  gstReceiverArgs,
   gstreamerStatus,
-  gstSenderArgs,
   sendDirArgs,
   startChild,
-  startUdpcam,
+  UDPCAM_CLI,
   writeFrameDir,
 } from './lib/gstreamer.js';
+import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';
 import { savePlot } from './lib/plot.js';
-import { type FrameEndKind, startRelayChild } from './lib/relay.js';
+import { startRelayChild } from './lib/relay.js';
 import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     frames: { type: 'string' },
+    relay: { type: 'boolean', default: false },
+    /** Only these arms (comma-separated names) / sizes (e.g. 1280x720) / losses (e.g. 2%,burst 4/100). */
+    arms: { type: 'string' },
+    sizes: { type: 'string' },
+    losses: { type: 'string' },
   },
 });
+const only = (list: string | undefined) => (list === undefined ? undefined : new Set(list.split(',')));
+const onlyArms = only(values.arms);
+const onlySizes = only(values.sizes);
+const onlyLosses = only(values.losses);
 const quick = values.quick;
-const LOSS_PCTS = quick ? [0, 2, 10] : [0, 0.5, 1, 2, 5, 10];
-const SIZES = quick
-  ? [{ width: 640, height: 360 }]
-  : [
-      { width: 640, height: 360 },
-      { width: 1280, height: 720 },
-      { width: 1920, height: 1080 },
-    ];
-/** Frames sent per point; at 60 fps a point takes ~2 s plus process start-up. */
-const FRAMES = Number(values.frames ?? (quick ? 40 : 120));
-/** Faster than a camera to keep the bench short; loss comes from the relay, not from the rate. */
+
+/** A loss pattern: random with probability lossPct, or bursts of `burst` datagrams every `period`. */
+interface LossSpec {
+  name: string;
+  lossPct: number;
+  burst?: { length: number; period: number };
+}
+const BURST: LossSpec = { name: 'burst 4/100', lossPct: 4, burst: { length: 4, period: 100 } };
+const random = (pct: number): LossSpec => ({ name: `${pct}%`, lossPct: pct });
+const LOSSES: LossSpec[] = quick
+  ? [random(0), random(5), BURST]
+  : [random(0), random(1), random(2), random(5), random(10), BURST];
+
+/** One sender/receiver pair under test. */
+interface Arm {
+  name: string;
+  stack: 'udpcam' | 'gstreamer';
+  /** udpcam: --fec ratio; GStreamer: its FEC element and settings. */
+  fec: number | GstFec;
+  /** The arm without FEC whose wire bytes are the 0 % of overhead. */
+  baseline: string;
+}
+const ARMS: Arm[] = [
+  { name: 'udpcam', stack: 'udpcam', fec: 0, baseline: 'udpcam' },
+  { name: 'udpcam fec 0.1', stack: 'udpcam', fec: 0.1, baseline: 'udpcam' },
+  { name: 'udpcam fec 0.2', stack: 'udpcam', fec: 0.2, baseline: 'udpcam' },
+  { name: 'gstreamer', stack: 'gstreamer', fec: { kind: 'none' }, baseline: 'gstreamer' },
+  { name: 'ulpfec 10%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 10 }, baseline: 'gstreamer' },
+  { name: 'ulpfec 20%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 20 }, baseline: 'gstreamer' },
+  // ST 2022-1 row FEC over 10 packets (+10 %), and row + column over 10 × 10 (+20 %).
+  {
+    name: 'st2022-1 10',
+    stack: 'gstreamer',
+    fec: { kind: 'st2022-1', columns: 10, rows: 0 },
+    baseline: 'gstreamer',
+  },
+  {
+    name: 'st2022-1 10x10',
+    stack: 'gstreamer',
+    fec: { kind: 'st2022-1', columns: 10, rows: 10 },
+    baseline: 'gstreamer',
+  },
+];
+const QUICK_ARMS = ['udpcam', 'udpcam fec 0.1', 'gstreamer', 'ulpfec 10%', 'st2022-1 10'];
+
+const SIZES = (
+  quick
+    ? [{ width: 640, height: 360 }]
+    : [
+        { width: 640, height: 360 },
+        { width: 1280, height: 720 },
+        { width: 1920, height: 1080 },
+      ]
+).filter(({ width, height }) => onlySizes?.has(`${width}x${height}`) ?? true);
+/** Frames sent per point; at 60 fps 300 frames take 5 s. */
+const FRAMES = Number(values.frames ?? (quick ? 40 : 300));
+/** Faster than a camera to keep the bench short; loss comes from the rule, not from the rate. */
 const FPS = 60;
-/** Distinct images per size, cycled (the receiver does not care, the hash check does). */
 const DISTINCT_IMAGES = 4;
-/** Payload bytes per datagram, unless a frame needs bigger ones to fit in 100 chunks. */
 const DEFAULT_PACKET_SIZE = 1400;
 const SEED = 7;
-
-type Stack = 'udpcam' | 'gstreamer';
+/** The media port inside the namespace (GStreamer ST 2022-1 also uses +2 and +4). */
+const PORT = 5000;
 
 interface Point {
-  stack: Stack;
+  arm: string;
+  stack: Arm['stack'];
   size: string;
-  /** Mean JPEG bytes of the frames sent. */
+  loss: string;
+  /** Nominal loss %, for a burst its long-run average. */
+  lossPct: number;
+  burst: boolean;
+  path: 'netns' | 'relay';
   frameBytes: number;
   packetSize: number;
-  /** Mean datagrams per frame (udpcam: its chunk count; RTP: packets counted by the relay). */
+  /** Datagrams per frame on the wire (FEC included), from the counter. */
   chunks: number;
-  lossPct: number;
   sent: number;
   delivered: number;
-  /** Output files that are not a frame sent (a frame written with a hole would land here). */
   corrupt: number;
   ratio: number;
-  /** Mean over the frames sent of (1 − p)^chunks. */
+  /** Model: (1 − p)^n without FEC; for udpcam with parity P(at most m of k + m lost). */
   expected: number;
-  relayReceived: number;
-  relayDropped: number;
-  /** Loss the seeded relay actually drew, % (0.5% nominal can be 0.7% in a 10,000-datagram run). */
+  /** Datagrams and their IP bytes that reached the rule, and datagrams it dropped. */
+  datagrams: number;
+  wireBytes: number;
+  dropped: number;
   realizedLossPct: number;
-  /** (1 − p)^chunks at the realized loss. */
-  expectedRealized: number;
-  /** udpcam only: datagrams the sender sent (more than relayReceived = loss before the relay). */
-  datagramsSent?: number;
-}
-
-/** `datagramsSent` from udpcam send's last JSON status line. */
-function datagramsSent(sender: Child): number | undefined {
-  for (const line of [...sender.lines].reverse()) {
-    if (!line.includes('"datagramsSent"')) continue;
-    return (JSON.parse(line) as { datagramsSent: number }).datagramsSent;
-  }
-  return undefined;
+  /** Wire bytes over the same stack's without FEC, %, at 0 % loss of the same size. */
+  overheadPct?: number;
+  /** udpcam: the receiver's counters. */
+  framesRecovered?: number;
+  datagramsLost?: number;
 }
 
 const sha1 = (data: Buffer) => createHash('sha1').update(data).digest('hex');
 
-/** Output .jpg files of `dir` (final names only), or none if it does not exist yet. */
 function outputFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((name) => name.endsWith('.jpg') && !name.startsWith('.'));
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
+      (name) => name.endsWith('.jpg') && !path.basename(name).startsWith('.'),
+    );
   } catch {
     return [];
   }
 }
 
-/**
- * Frames udpcam wrote under `root` since `before` ("camera/file" paths): a relay on a new port may
- * continue the camera of the one before it (same address, gone silent: docs/protocol.md#identity).
- */
-function newFrames(root: string, before: ReadonlySet<string> = new Set()): string[] {
-  let cameras: string[];
-  try {
-    cameras = readdirSync(root);
-  } catch {
-    return [];
-  }
-  return cameras
-    .flatMap((camera) => outputFiles(path.join(root, camera)).map((name) => path.join(camera, name)))
-    .filter((name) => !before.has(name));
-}
-
-/** Waits until `dir` holds `expected` files, or its count has not moved for 300 ms (≤ 3 s). */
-async function settle(dir: string | (() => string[]), expected: number): Promise<void> {
-  const list = typeof dir === 'string' ? () => outputFiles(dir) : dir;
-  const deadline = Date.now() + 3_000;
+/** Waits until `dir` holds `expected` files, or its count has not moved for 400 ms (≤ 4 s). */
+async function settle(dir: string, expected: number): Promise<void> {
+  const deadline = Date.now() + 4_000;
   let last = -1;
   let stableSince = Date.now();
   while (Date.now() < deadline) {
-    const now = list().length;
+    const now = outputFiles(dir).length;
     if (now >= expected) return;
     if (now !== last) {
       last = now;
       stableSince = Date.now();
-    } else if (Date.now() - stableSince >= 300) return;
+    } else if (Date.now() - stableSince >= 400) return;
     await sleep(50);
   }
 }
 
-/** Waits for a sender to finish its frames (bounded: the frames' time plus 15 s). */
 async function finish(sender: Child, frames: number): Promise<void> {
-  const timer = setTimeout(() => sender.process.kill('SIGKILL'), (frames / FPS) * 1000 + 15_000);
+  const timer = setTimeout(() => sender.process.kill('SIGKILL'), (frames / FPS) * 1000 + 20_000);
   const code = await sender.exited;
   clearTimeout(timer);
   if (code !== 0) throw new Error(`sender exited with ${code}:\n${sender.lines.slice(-10).join('\n')}`);
 }
 
-/** Counts an output folder: files matching `reference` hashes are delivered, others corrupt. */
-function tally(
-  dir: string,
-  reference: ReadonlySet<string>,
-  names: readonly string[] = outputFiles(dir),
-): { delivered: number; corrupt: number; hashes: string[] } {
-  const hashes = names.map((name) => sha1(readFileSync(path.join(dir, name))));
+function tally(dir: string, reference: ReadonlySet<string>) {
+  const hashes = outputFiles(dir).map((name) => sha1(readFileSync(path.join(dir, name))));
   const delivered = hashes.filter((hash) => reference.has(hash)).length;
   return { delivered, corrupt: hashes.length - delivered, hashes };
+}
+
+/** P(X <= m) for X ~ Binomial(n, p). */
+function atMost(m: number, n: number, p: number): number {
+  let term = (1 - p) ** n;
+  let sum = term;
+  for (let i = 1; i <= m; i++) {
+    term *= ((n - i + 1) / i) * (p / (1 - p));
+    sum += term;
+  }
+  return Math.min(1, sum);
+}
+
+/** Where the loss happens: nft in a namespace (kernel), or the userspace relay. */
+interface LossyPath {
+  kind: 'netns' | 'relay';
+  /** Starts `command args` where the stream runs. */
+  start(command: string, args: readonly string[]): Child;
+  /** Arms the loss for `ports`; returns the port the sender must send to. */
+  arm(ports: readonly number[], loss: LossSpec, targetPort: number): Promise<number>;
+  /** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`. */
+  counters(): Promise<{ datagrams: number; bytes: number; dropped: number }>;
+  disarm(): Promise<void>;
+}
+
+function netnsPath(namespace: NetNamespace): LossyPath {
+  return {
+    kind: 'netns',
+    start: (command, args) => startChild(...namespace.wrap(command, args), undefined),
+    async arm(ports, loss) {
+      const set = `{ ${ports.join(', ')} }`;
+      const drop = loss.burst
+        ? `udp dport ${set} numgen inc mod ${loss.burst.period} < ${loss.burst.length} counter drop`
+        : `udp dport ${set} numgen random mod 10000 < ${Math.round(loss.lossPct * 100)} counter drop`;
+      namespace.setInputRules([`udp dport ${set} counter`, drop]);
+      return ports[0]!;
+    },
+    async counters() {
+      const [all, dropped] = namespace.counters() as [RuleCounter, RuleCounter];
+      return { datagrams: all.packets, bytes: all.bytes, dropped: dropped.packets };
+    },
+    async disarm() {},
+  };
+}
+
+function relayPath(): LossyPath {
+  let relay: Awaited<ReturnType<typeof startRelayChild>> | undefined;
+  return {
+    kind: 'relay',
+    start: (command, args) => startChild(command, args, undefined),
+    async arm(_ports, loss, targetPort) {
+      relay = await startRelayChild({
+        targetPort,
+        lossRate: loss.lossPct / 100,
+        seed: SEED,
+        frameEnd: 'none',
+      });
+      return relay.port;
+    },
+    async counters() {
+      const stats = await relay!.stats();
+      return { datagrams: stats.received, bytes: Number.NaN, dropped: stats.dropped };
+    },
+    async disarm() {
+      await relay?.close();
+      relay = undefined;
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const work = path.join(os.tmpdir(), `udpcam-bench-loss-${process.pid}`);
   mkdirSync(work, { recursive: true });
   const gst = gstreamerStatus();
-  if (!gst.available) console.log(`GStreamer half skipped: ${gst.reason}`);
+  if (!gst.available) console.log(`GStreamer arms skipped: ${gst.reason}`);
+  const netns = netnsStatus();
+  const useNetns = netns.available && !values.relay;
+  if (!useNetns)
+    console.log(`userspace relay (${netns.available ? '--relay' : netns.reason}): random loss only`);
+  const namespace = useNetns ? await NetNamespace.create() : undefined;
+  const lossyPath = namespace ? netnsPath(namespace) : relayPath();
+  const arms = ARMS.filter(
+    (arm) =>
+      (onlyArms ? onlyArms.has(arm.name) : !quick || QUICK_ARMS.includes(arm.name)) &&
+      (arm.stack === 'udpcam' || gst.available) &&
+      (useNetns || arm.stack === 'udpcam' || (arm.fec as GstFec).kind === 'none'),
+  );
+  const losses = LOSSES.filter((loss) => (useNetns || !loss.burst) && (onlyLosses?.has(loss.name) ?? true));
   console.log(
-    `loss: ${FRAMES} frames per point at ${FPS} fps, loss ${LOSS_PCTS.join(', ')}%, relay seeded (${SEED})`,
+    `loss: ${FRAMES} frames per point at ${FPS} fps; ${arms.map((arm) => arm.name).join(', ')}; ${losses.map((l) => l.name).join(', ')}`,
   );
-
-  // One udpcam receiver for the whole bench: each point's relay is a new sender (its own port);
-  // a point's frames are the files written since it began, in whichever camera folder.
-  const udpcamOut = path.join(work, 'udpcam-out');
-  const receiver = startUdpcam(
-    [
-      'receive',
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--out',
-      udpcamOut,
-      '--json',
-      '--status-interval',
-      '3600',
-    ],
-    undefined,
-  );
-  const receiverPort = Number((await receiver.waitFor(/receiving on udp 127\.0\.0\.1:(\d+)/))[1]);
 
   const points: Point[] = [];
   const started = performance.now();
@@ -202,195 +295,200 @@ async function main(): Promise<void> {
       const frameBytes = sentImages.reduce((sum, image) => sum + image.length, 0) / FRAMES;
       const largest = Math.max(...images.map((image) => image.length));
       const packetSize = Math.max(DEFAULT_PACKET_SIZE, Math.ceil(largest / 100));
-      const chunkCounts = sentImages.map((image) => Math.max(2, Math.ceil(image.length / packetSize)));
-      const chunks = chunkCounts.reduce((sum, n) => sum + n, 0) / FRAMES;
-      const expectedFor = (counts: readonly number[], p: number) =>
-        counts.reduce((sum, n) => sum + (1 - p) ** n, 0) / counts.length;
+      const dataChunks = sentImages.map((image) => Math.max(2, Math.ceil(image.length / packetSize)));
       const inputHashes = new Set(images.map(sha1));
       const udpcamIn = path.join(work, `in-${size}`);
       writeFrameDir(udpcamIn, images, images.length);
       const gstPattern = writeFrameDir(path.join(work, `gst-in-${size}`), images, FRAMES);
 
-      for (const lossPct of LOSS_PCTS) {
-        const p = lossPct / 100;
-        process.stdout.write(`[${size} udpcam ${lossPct}%] `);
-        const relay = await startRelayChild({
-          targetPort: receiverPort,
-          lossRate: p,
-          seed: SEED,
-          frameEnd: 'none',
-        });
-        const before = new Set(newFrames(udpcamOut));
-        const sender = startUdpcam(
-          sendDirArgs({ dir: udpcamIn, fps: FPS, port: relay.port, frames: FRAMES, packetSize, meta: false }),
-          undefined,
-        );
-        await finish(sender, FRAMES);
-        const relayStats = await relay.stats();
-        const fresh = () => newFrames(udpcamOut, before);
-        await settle(fresh, Math.round(FRAMES * expectedFor(chunkCounts, p)));
-        await relay.close();
-        const { delivered, corrupt } = tally(udpcamOut, inputHashes, fresh());
-        const point: Point = {
-          stack: 'udpcam',
-          size,
-          frameBytes,
-          packetSize,
-          chunks,
-          lossPct,
-          sent: FRAMES,
-          delivered,
-          corrupt,
-          ratio: delivered / FRAMES,
-          expected: expectedFor(chunkCounts, p),
-          relayReceived: relayStats.received,
-          relayDropped: relayStats.dropped,
-          realizedLossPct: (100 * relayStats.dropped) / Math.max(1, relayStats.received),
-          expectedRealized: expectedFor(chunkCounts, relayStats.dropped / Math.max(1, relayStats.received)),
-          datagramsSent: datagramsSent(sender),
-        };
-        points.push(point);
-        if (point.datagramsSent !== undefined && point.datagramsSent > point.relayReceived)
-          process.stdout.write(
-            `(${point.datagramsSent - point.relayReceived} datagrams lost before the relay) `,
-          );
-        console.log(
-          `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, expected ${fixed(point.expected * 100)}%), ${corrupt} corrupt`,
-        );
-      }
-
-      if (!gst.available) continue;
-      // GStreamer: RTP packets of the same size as udpcam's datagrams (mtu counts the RTP header).
-      const mtu = packetSize + 5;
-      let reference: Set<string> | undefined;
-      for (const lossPct of LOSS_PCTS) {
-        const p = lossPct / 100;
-        process.stdout.write(`[${size} gstreamer ${lossPct}%] `);
-        const outDir = path.join(work, `gst-out-${size}-${lossPct}`);
-        rmSync(outDir, { recursive: true, force: true });
-        mkdirSync(outDir, { recursive: true });
-        const port = await freeUdpPort();
-        const gstReceiver = startChild(
-          'gst-launch-1.0',
-          gstReceiverArgs(port, path.join(outDir, 'frame-%05d.jpg')),
-          undefined,
-        );
-        const frameEnd: FrameEndKind = 'rtp';
-        try {
-          await gstReceiver.waitFor(/Setting pipeline to PLAYING/);
-          await sleep(200);
-          const relay = await startRelayChild({ targetPort: port, lossRate: p, seed: SEED, frameEnd });
-          const sender = startChild(
-            'gst-launch-1.0',
-            gstSenderArgs(gstPattern, FRAMES, FPS, relay.port, mtu),
-            undefined,
-          );
-          await finish(sender, FRAMES);
-          const relayStats = await relay.stats();
-          const packets = relayStats.received / FRAMES;
-          const expected = (1 - p) ** packets;
-          await settle(outDir, reference ? Math.round(FRAMES * expected) : FRAMES);
-          await relay.close();
-          // The lossless run's outputs are the reference: RTP/JPEG rebuilds the headers, so they
-          // are not the input bytes, but the same input always comes out the same.
-          reference ??= new Set(tally(outDir, new Set()).hashes);
-          const { delivered, corrupt } = tally(outDir, reference);
+      for (const arm of arms) {
+        let reference: Set<string> | undefined;
+        for (const loss of losses) {
+          const p = loss.lossPct / 100;
+          process.stdout.write(`[${size} ${arm.name} ${loss.name}] `);
+          const outDir = path.join(work, `out-${size}-${arm.name}-${loss.name}`.replace(/[^\w.-]+/g, '_'));
+          rmSync(outDir, { recursive: true, force: true });
+          mkdirSync(outDir, { recursive: true });
+          const udpcam = arm.stack === 'udpcam';
+          const fec = arm.fec;
+          const ports = udpcam ? [PORT] : gstPorts(PORT, fec as GstFec);
+          // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
+          const receiver = udpcam
+            ? lossyPath.start(process.execPath, [
+                UDPCAM_CLI,
+                'receive',
+                '--bind',
+                '127.0.0.1',
+                '--port',
+                String(PORT),
+                '--out',
+                outDir,
+                '--json',
+                '--status-interval',
+                '3600',
+              ])
+            : lossyPath.start(
+                'gst-launch-1.0',
+                gstFecReceiverArgs(fec as GstFec, PORT, path.join(outDir, 'frame-%05d.jpg')),
+              );
+          let counters: { datagrams: number; bytes: number; dropped: number };
+          try {
+            if (udpcam) await receiver.waitFor(/receiving on udp/);
+            else {
+              await receiver.waitFor(/Setting pipeline to PLAYING/);
+              await sleep(300);
+            }
+            const sendPort = await lossyPath.arm(ports, loss, PORT);
+            const sender = udpcam
+              ? lossyPath.start(process.execPath, [
+                  UDPCAM_CLI,
+                  ...sendDirArgs({
+                    dir: udpcamIn,
+                    fps: FPS,
+                    port: sendPort,
+                    frames: FRAMES,
+                    packetSize,
+                    meta: false,
+                    fec: fec as number,
+                  }),
+                ])
+              : lossyPath.start(
+                  'gst-launch-1.0',
+                  gstFecSenderArgs(fec as GstFec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
+                );
+            await finish(sender, FRAMES);
+            counters = await lossyPath.counters();
+            await settle(outDir, loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999));
+            await lossyPath.disarm();
+          } finally {
+            await receiver.stop('SIGINT');
+          }
+          if (loss.lossPct === 0 && !udpcam) reference = new Set(tally(outDir, new Set()).hashes);
+          const { delivered, corrupt } = tally(outDir, udpcam ? inputHashes : (reference ?? new Set()));
+          const chunks = counters.datagrams / FRAMES;
+          const realized = counters.dropped / Math.max(1, counters.datagrams);
+          const parity = udpcam && (fec as number) > 0;
+          const expected = parity
+            ? dataChunks.reduce((sum, k) => {
+                const m = Math.min(100, Math.max(1, Math.round(k * (fec as number))));
+                return sum + atMost(m, k + m, p);
+              }, 0) / FRAMES
+            : udpcam
+              ? dataChunks.reduce((sum, k) => sum + (1 - p) ** k, 0) / FRAMES
+              : (1 - p) ** chunks;
+          const status = udpcam ? finalStatus(receiver) : undefined;
           const point: Point = {
-            stack: 'gstreamer',
+            arm: arm.name,
+            stack: arm.stack,
             size,
+            loss: loss.name,
+            lossPct: loss.lossPct,
+            burst: loss.burst !== undefined,
+            path: lossyPath.kind,
             frameBytes,
-            packetSize: mtu - 20,
-            chunks: packets,
-            lossPct,
+            packetSize,
+            chunks,
             sent: FRAMES,
             delivered,
             corrupt,
             ratio: delivered / FRAMES,
             expected,
-            relayReceived: relayStats.received,
-            relayDropped: relayStats.dropped,
-            realizedLossPct: (100 * relayStats.dropped) / Math.max(1, relayStats.received),
-            expectedRealized: (1 - relayStats.dropped / Math.max(1, relayStats.received)) ** packets,
+            datagrams: counters.datagrams,
+            wireBytes: counters.bytes,
+            dropped: counters.dropped,
+            realizedLossPct: 100 * realized,
+            framesRecovered: status?.framesRecovered,
+            datagramsLost: status?.datagramsLost,
           };
+          const base = points.find(
+            (other) =>
+              other.arm === arm.baseline && other.size === size && other.lossPct === 0 && !other.burst,
+          );
+          if (base && loss.lossPct === 0 && !loss.burst)
+            point.overheadPct = 100 * (point.wireBytes / base.wireBytes - 1);
           points.push(point);
           console.log(
-            `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, expected ${fixed(expected * 100)}%), ${corrupt} corrupt`,
+            `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, model ${fixed(expected * 100)}%), drawn ${fixed(point.realizedLossPct, 2)}%, ${corrupt} corrupt${point.overheadPct === undefined ? '' : `, overhead ${fixed(point.overheadPct)}%`}`,
           );
-        } finally {
-          await gstReceiver.stop('SIGINT');
         }
       }
     }
   } finally {
-    await receiver.stop();
+    namespace?.close();
     rmSync(work, { recursive: true, force: true });
   }
+  for (const point of points) {
+    point.overheadPct ??= points.find(
+      (other) => other.arm === point.arm && other.size === point.size && other.overheadPct !== undefined,
+    )?.overheadPct;
+  }
 
-  console.log(`\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps)`);
+  console.log(
+    `\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps, ${lossyPath.kind})`,
+  );
   console.log(
     table(
       [
-        'stack',
+        'arm',
         'size',
         'frame kB',
-        'chunks',
-        'loss %',
+        'dgrams/frame',
+        'overhead %',
+        'loss',
         'drawn %',
         'delivered',
         'ratio',
-        '(1-p)^n',
-        'drawn',
+        'model',
         'corrupt',
+        'recovered',
       ],
       points.map((point) => [
-        point.stack,
+        point.arm,
         point.size,
         fixed(point.frameBytes / 1000),
         fixed(point.chunks),
-        String(point.lossPct),
+        point.overheadPct === undefined ? '' : fixed(point.overheadPct),
+        point.loss,
         fixed(point.realizedLossPct, 2),
         `${point.delivered}/${point.sent}`,
         fixed(point.ratio, 3),
         fixed(point.expected, 3),
-        fixed(point.expectedRealized, 3),
         String(point.corrupt),
+        point.framesRecovered === undefined ? '' : String(point.framesRecovered),
       ]),
     ),
   );
   console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
 
-  const file = await saveResults(quick ? 'loss-quick' : 'loss', {
+  // A run limited by --arms/--sizes/--losses keeps the full run's results and plot.
+  const partial = onlyArms !== undefined || onlySizes !== undefined || onlyLosses !== undefined;
+  const file = await saveResults(quick ? 'loss-quick' : partial ? 'loss-partial' : 'loss', {
     bench: 'loss',
     quick,
     machine: machine(),
     fps: FPS,
     framesPerPoint: FRAMES,
     seed: SEED,
+    path: lossyPath.kind,
     gstreamer: gst,
     points,
   });
   console.log(`results: ${file}`);
+  if (partial && !quick) return;
 
-  const rows = points.flatMap((point) => [
-    { stack: point.stack, size: point.size, lossPct: point.lossPct, ratio: point.ratio, kind: 'measured' },
-    {
-      stack: point.stack,
-      size: point.size,
-      lossPct: point.lossPct,
-      ratio: point.expected,
-      kind: '(1 − p)^chunks',
-    },
-  ]);
+  const rows = points
+    .filter((point) => !point.burst)
+    .map((point) => ({ arm: point.arm, size: point.size, lossPct: point.lossPct, ratio: point.ratio }));
   const plot = await savePlot(
     'loss',
     {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: `Whole frames delivered vs datagram loss (${FRAMES} frames per point; solid: measured, dashed: (1 − p)^chunks)`,
+      title: `Whole frames delivered vs random datagram loss in the kernel (${FRAMES} frames per point)`,
       data: { values: rows },
-      facet: { column: { field: 'stack', type: 'nominal', title: null, sort: ['udpcam', 'gstreamer'] } },
+      facet: { column: { field: 'size', type: 'nominal', title: null } },
       spec: {
-        width: 300,
-        height: 220,
+        width: 260,
+        height: 240,
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'lossPct', type: 'quantitative', title: 'datagram loss (%)' },
@@ -400,26 +498,22 @@ async function main(): Promise<void> {
             title: 'frames delivered whole',
             scale: { domain: [0, 1] },
           },
-          color: { field: 'size', type: 'nominal', title: 'frame size' },
-          strokeDash: {
-            field: 'kind',
-            type: 'nominal',
-            title: null,
-            legend: null,
-            scale: {
-              domain: ['measured', '(1 − p)^chunks'],
-              range: [
-                [1, 0],
-                [5, 4],
-              ],
-            },
-          },
+          color: { field: 'arm', type: 'nominal', title: null, sort: ARMS.map((arm) => arm.name) },
         },
       },
     },
     quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined,
   );
   console.log(`plot: ${plot}`);
+}
+
+/** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
+function finalStatus(receiver: Child): { framesRecovered?: number; datagramsLost?: number } | undefined {
+  for (const line of [...receiver.lines].reverse()) {
+    if (!line.includes('"stopped"')) continue;
+    return JSON.parse(line) as { framesRecovered?: number; datagramsLost?: number };
+  }
+  return undefined;
 }
 
 await main();
