@@ -48,6 +48,25 @@ describe('benches, --quick', () => {
     }
   });
 
+  it('fec: parity encode and rebuild timings per size and ratio', async () => {
+    const { json } = await runQuickBench<{
+      bench: string;
+      rows: {
+        size: string;
+        k: number;
+        m: number;
+        encodeMs: number;
+        rebuildMs: { missing: number; ms: number }[];
+      }[];
+    }>('fec');
+    assert.equal(json.bench, 'fec');
+    assert.equal(json.rows.length, 6);
+    for (const row of json.rows) {
+      assert.ok(row.m >= 1 && row.k >= 2 && row.encodeMs > 0, row.size);
+      assert.deepEqual(row.rebuildMs.at(-1)!.missing, row.m, 'up to m lost chunks are timed');
+    }
+  });
+
   it('encode: a row per codec and size, warp timings and the passthrough cost', async () => {
     const { json } = await runQuickBench<{
       bench: string;

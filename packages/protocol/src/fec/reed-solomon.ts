@@ -100,6 +100,11 @@ export function encodeParity(data: readonly Uint8Array[], m: number, shardSize: 
  * parity 0..m-1), undefined where missing; each present one is at most `shardSize` bytes (zero
  * padding implied). Returns the k data shards — the ones present as given, the rebuilt ones as new
  * arrays of `shardSize` bytes — or undefined when fewer than k shards are present.
+ *
+ * With e data shards missing it uses e parity shards: their syndromes (parity minus the part the
+ * data present explains) equal an e × e submatrix of the parity rows times the missing shards,
+ * and every square submatrix of a systematic MDS code's parity part is invertible. Cost: e·k·size
+ * table lookups plus an e × e inverse, not a k × k one.
  */
 export function reconstructData(
   shards: readonly (Uint8Array | undefined)[],
@@ -111,32 +116,37 @@ export function reconstructData(
   const missing: number[] = [];
   for (let i = 0; i < k; i++) if (shards[i] === undefined) missing.push(i);
   if (missing.length === 0) return shards.slice(0, k) as Uint8Array[];
-  // Rows of the generator for the first k shards present: data rows are unit rows.
-  const used: number[] = [];
-  for (let i = 0; i < k + m && used.length < k; i++) if (shards[i] !== undefined) used.push(i);
-  if (used.length < k) return undefined;
-  const parityRows = parityMatrix(k, m);
-  const sub: Matrix = used.map((index) => {
-    if (index >= k) return parityRows[index - k]!;
-    const unit = new Uint8Array(k);
-    unit[index] = 1;
-    return unit;
-  });
-  const decode = invert(sub)!; // any k rows of an MDS generator are independent
+  const parityUsed: number[] = [];
+  for (let j = 0; j < m && parityUsed.length < missing.length; j++)
+    if (shards[k + j] !== undefined) parityUsed.push(j);
+  if (parityUsed.length < missing.length) return undefined;
+  const rows = parityMatrix(k, m);
+  const decode = invert(parityUsed.map((j) => Uint8Array.from(missing, (i) => rows[j]![i]!)))!;
   const words = Math.ceil(shardSize / 4);
-  const rebuilt = missing.map(() => new Uint32Array(words));
-  for (let j = 0; j < k; j++) {
-    const shard = shards[used[j]!]!;
-    if (shard.length > shardSize) throw new RangeError(`shard ${used[j]} is longer than ${shardSize} bytes`);
+  // Syndromes: each used parity shard, minus (XOR) the contribution of the data present.
+  const syndromes = parityUsed.map((j) => {
+    const shard = shards[k + j]!;
+    if (shard.length > shardSize) throw new RangeError(`parity shard ${j} is longer than ${shardSize} bytes`);
+    return Uint32Array.from(aligned(shard, words).subarray(0, words));
+  });
+  for (let i = 0; i < k; i++) {
+    const shard = shards[i];
+    if (shard === undefined) continue;
+    if (shard.length > shardSize) throw new RangeError(`data shard ${i} is longer than ${shardSize} bytes`);
     const source = aligned(shard, words);
-    for (let r = 0; r < missing.length; r++) {
-      const coefficient = decode[missing[r]!]![j]!;
-      if (coefficient !== 0) mulAdd(rebuilt[r]!, source, coefficient, words);
-    }
+    parityUsed.forEach((j, r) => {
+      const coefficient = rows[j]![i]!;
+      if (coefficient !== 0) mulAdd(syndromes[r]!, source, coefficient, words);
+    });
   }
   const data = shards.slice(0, k) as Uint8Array[];
-  missing.forEach((index, r) => {
-    data[index] = new Uint8Array(rebuilt[r]!.buffer, 0, shardSize);
+  missing.forEach((index, c) => {
+    const out = new Uint32Array(words);
+    for (let r = 0; r < parityUsed.length; r++) {
+      const coefficient = decode[c]![r]!;
+      if (coefficient !== 0) mulAdd(out, syndromes[r]!, coefficient, words);
+    }
+    data[index] = new Uint8Array(out.buffer, 0, shardSize);
   });
   return data;
 }

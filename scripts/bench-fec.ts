@@ -1,0 +1,115 @@
+/**
+ * The cost of parity (docs/protocol.md#parity), in-process: building a frame's m parity
+ * datagrams on the sender (`parityDatagrams`, what `udpcam send --fec` does per frame), and
+ * rebuilding lost data chunks on the receiver (`FrameAssembler.push` of a frame with 0..m data
+ * chunks missing, so the figure includes reassembly; recovery only runs when a chunk is missing).
+ * Frames: 360p/720p/1080p-sized (k = 12, 41, 79 chunks of 1400 bytes, as in the issue's goal) at --fec 0.1 and 0.2.
+ *
+ *   node build/scripts/bench-fec.js [--quick]
+ * Prints figures and writes bench-results/fec.json (--quick: fec-quick.json); asserts nothing.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { chunkFrame, FrameAssembler, parityCount, parityDatagrams } from '@udpcam/protocol';
+import { seededRandom } from './lib/frames.js';
+import { fixed, machine, median, saveResults, table } from './lib/report.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = values.quick;
+const PACKET_SIZE = 1400;
+/** Frame sizes like bench-loss's webcam JPEGs at 360p, 720p and 1080p (bytes). */
+const SIZES = [
+  { size: '640x360', bytes: 16_400 },
+  { size: '1280x720', bytes: 57_000 },
+  { size: '1920x1080', bytes: 110_000 },
+];
+const RATIOS = [0.1, 0.2];
+const RUNS = quick ? 3 : 9;
+const ITERATIONS = quick ? 50 : 1000;
+
+/** Random bytes as a frame (the assembler's JPEG check is off: parity does not look inside). */
+function randomFrame(bytes: number, seed: number): Buffer {
+  const random = seededRandom(seed);
+  const frame = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) frame[i] = Math.floor(random() * 256);
+  return frame;
+}
+
+/** Median over RUNS of the mean ms of `iterations` calls of `work`. */
+function time(work: (i: number) => void): number {
+  for (let i = 0; i < ITERATIONS; i++) work(i); // warm-up
+  const runs: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const start = performance.now();
+    for (let i = 0; i < ITERATIONS; i++) work(i);
+    runs.push((performance.now() - start) / ITERATIONS);
+  }
+  return median(runs);
+}
+
+interface Row {
+  size: string;
+  frameBytes: number;
+  k: number;
+  ratio: number;
+  m: number;
+  /** ms to build the m parity datagrams of one frame. */
+  encodeMs: number;
+  /** ms to reassemble one frame with `missing` data chunks lost (0: no parity work). */
+  rebuildMs: { missing: number; ms: number }[];
+}
+
+const rows: Row[] = [];
+for (const { size, bytes } of SIZES) {
+  const frame = randomFrame(bytes, 1);
+  const chunks = chunkFrame(frame, 0, PACKET_SIZE);
+  const k = chunks.length;
+  for (const ratio of RATIOS) {
+    const m = parityCount(k, ratio);
+    const encodeMs = time(() => parityDatagrams(chunks, 0, bytes, m));
+    const datagrams = [...chunks, ...parityDatagrams(chunks, 0, bytes, m)].map((parts) =>
+      Buffer.concat(parts),
+    );
+    const rebuildMs: Row['rebuildMs'] = [];
+    for (const missing of [...new Set([0, 1, Math.ceil(m / 2), m])]) {
+      // Drop `missing` data chunks spread over the frame, keep enough parity to rebuild.
+      const lost = new Set(Array.from({ length: missing }, (_, i) => Math.floor(((i + 0.5) * k) / missing)));
+      const arriving = datagrams.filter((_, index) => !lost.has(index));
+      const assembler = new FrameAssembler({ checkJpeg: false });
+      let now = 0;
+      const ms = time(() => {
+        // 1 s between frames: each is a fresh image id slot, the previous one long done.
+        now += 1000;
+        let emitted = false;
+        for (const datagram of arriving)
+          emitted = assembler.push(datagram, 'cam', now) !== undefined || emitted;
+        if (!emitted) throw new Error(`${size}: frame with ${missing} lost not rebuilt`);
+      });
+      rebuildMs.push({ missing, ms });
+    }
+    rows.push({ size, frameBytes: bytes, k, ratio, m, encodeMs, rebuildMs });
+  }
+}
+
+console.log(`Parity cost per frame (${PACKET_SIZE}-byte chunks; median of ${RUNS} runs × ${ITERATIONS})`);
+console.log(
+  table(
+    ['size', 'k', 'fec', 'm', 'encode ms', 'reassemble ms, data chunks lost: 0 / 1 / m/2 / m'],
+    rows.map((row) => [
+      row.size,
+      String(row.k),
+      String(row.ratio),
+      String(row.m),
+      fixed(row.encodeMs, 3),
+      row.rebuildMs.map((entry) => `${fixed(entry.ms, 3)} (${entry.missing})`).join(' / '),
+    ]),
+  ),
+);
+const file = await saveResults(quick ? 'fec-quick' : 'fec', {
+  bench: 'fec',
+  quick,
+  machine: machine(),
+  packetSize: PACKET_SIZE,
+  rows,
+});
+console.log(`results: ${file}`);
