@@ -21,7 +21,8 @@ import { anyHeader, fromHex } from '../../helpers/wire.js';
 
 const TYPES: readonly ChunkType[] = ['S', 'C', 'E'];
 const SAMPLE_IDS = [0, 1, 9, 10, 42, 57, 90, 98, 99];
-const TYPE_BYTES = new Set(TYPES.map((type) => type.charCodeAt(0)));
+/** Every type byte parseHeader accepts: S, C, E and udpcam's parity 'P' (docs/protocol.md#parity). */
+const TYPE_BYTES = new Set([...TYPES, 'P'].map((type) => type.charCodeAt(0)));
 
 /** Chunk ids a well-formed header of this type can carry: S is always 00, C and E never. */
 function chunkIdsFor(type: ChunkType): number[] {
@@ -207,7 +208,7 @@ describe('malformed datagrams, one property per reason', () => {
     );
   });
 
-  test('a first byte other than S, C, E: badType', () => {
+  test('a first byte other than S, C, E, P: badType', () => {
     const badType = fc.integer({ min: 0, max: 255 }).filter((byte) => !TYPE_BYTES.has(byte));
     fc.assert(
       fc.property(badType, fc.uint8Array({ minLength: HEADER_BYTES - 1, maxLength: 20 }), (type, rest) => {
