@@ -157,7 +157,8 @@ function startSender(
     );
   }
   return startUdpcam(
-    sendDirArgs({ dir, fps: FPS, port, frames: count, packetSize, meta: stack !== 'udpcam' }),
+    // No parity: like for like with plain RTP/JPEG (bench-loss compares the FEC of both).
+    sendDirArgs({ dir, fps: FPS, port, frames: count, packetSize, meta: stack !== 'udpcam', fec: 0 }),
     core,
   );
 }
