@@ -199,6 +199,8 @@ class FrameSlot {
   completedAt = 0;
   /** Parity held for the frame collecting here, once a 'P' for it arrived. */
   fec: FecSlot | undefined = undefined;
+  /** Chunk count of the last frame emitted here (kept after its tombstone, for late parity). */
+  emittedChunks = 0;
 
   constructor(
     readonly sender: SenderState,
@@ -805,6 +807,7 @@ export class FrameAssembler {
     slot.frame = stats.reusesImageIds && stats.framing !== 'legacy' ? data : undefined;
     if (slot.frame !== undefined) this.#framesHeld++;
     slot.chunkCount = count;
+    slot.emittedChunks = count;
     slot.completedAt = now;
     return {
       sender: slot.sender.key,
@@ -830,12 +833,18 @@ export class FrameAssembler {
     }
     stats.parityReceived++;
     if (slot.state === SlotState.Collecting && this.#isStale(slot, now)) this.#drop(slot, 'expired');
-    if (slot.state === SlotState.Complete) {
-      const sameFrame =
-        slot.chunkCount === info.dataChunks && slot.offsets[slot.chunkCount] === info.frameBytes;
-      if (sameFrame && now - slot.completedAt <= this.#tombstoneMs(slot.sender)) return undefined;
-      this.#clear(slot);
+    // Parity of the frame last emitted here (sent after its data, or late after a receiver stall
+    // outlived a short tombstone) is absorbed for frameTimeoutMs: only udpcam's sender sends
+    // parity, and it reuses an id only 100 frames later.
+    if (
+      slot.state !== SlotState.Collecting &&
+      slot.emittedChunks === info.dataChunks &&
+      slot.offsets[info.dataChunks] === info.frameBytes &&
+      now - slot.completedAt <= this.options.frameTimeoutMs
+    ) {
+      return undefined;
     }
+    if (slot.state === SlotState.Complete) this.#clear(slot);
     if (slot.state === SlotState.Rejected) {
       if (!this.#isStale(slot, now)) {
         slot.lastAt = now;

@@ -213,6 +213,21 @@ describe('FrameAssembler with parity', () => {
     assert.equal(assembler.senderStats('cam')!.parityReceived, 3);
   });
 
+  test('parity arriving after a stall longer than the tombstone is still absorbed, not a phantom frame', () => {
+    // A new sender is not known to cycle ids yet: its tombstones last chunkGapMs (10 ms).
+    const [sent] = sendWithParity([uniqueFrame(POOL[0]!, 8)], 0, 200, 3);
+    const assembler = new FrameAssembler();
+    const data = sent!.datagrams.slice(0, sent!.k);
+    assert.ok(data.map((datagram) => assembler.push(datagram, 'cam', 0)).some(Boolean));
+    assembler.expire(30); // the receiver's timer ran during the stall
+    for (const parity of sent!.datagrams.slice(sent!.k))
+      assert.equal(assembler.push(parity, 'cam', 40), undefined);
+    assert.equal(assembler.framesInFlight, 0);
+    assembler.expire(10_000);
+    const stats = assembler.senderStats('cam')!;
+    assert.deepEqual([stats.framesDropped, stats.datagramsLost, stats.parityReceived], [0, 0, 3]);
+  });
+
   test('a parity datagram with an unusable sub-header is counted and ignored', () => {
     const [sent] = sendWithParity([uniqueFrame(POOL[0]!, 4)], 0, 200, 1);
     const broken = Buffer.from(sent!.datagrams[sent!.k]!);
