@@ -8,13 +8,17 @@ import { describe, test } from 'node:test';
 import {
   type AssembledFrame,
   chunkFrame,
+  DatagramOpener,
+  DatagramSealer,
   FrameAssembler,
+  generateKey,
   ImageIdCycle,
   legacyChunkFrame,
   MAX_CHUNKS,
   MIN_PACKET_SIZE,
   PARITY_SHARD_OFFSET,
   parityDatagrams,
+  StreamKey,
 } from '@udpcam/protocol';
 import fc from 'fast-check';
 import { jpegPool, uniqueFrame } from '../../helpers/jpeg.js';
@@ -236,6 +240,33 @@ describe('FrameAssembler with parity', () => {
     assert.equal(assembler.push(broken, 'cam', 0), undefined);
     assert.equal(assembler.senderStats('cam')!.parityInvalid, 1);
     assert.equal(assembler.framesInFlight, 0);
+  });
+
+  test('sealed with a stream key (issue 15), parity datagrams open like chunks and still rebuild', () => {
+    const key = new StreamKey(generateKey());
+    const sealer = new DatagramSealer(key);
+    const opener = new DatagramOpener([key]);
+    const imageId = 7;
+    const data = uniqueFrame(POOL[1]!, 9);
+    const chunks = chunkFrame(data, imageId, 300);
+    const assembler = new FrameAssembler();
+    const frames: AssembledFrame[] = [];
+    // Chunk 1 is lost on the way; the 2 parity datagrams go sealed like the rest.
+    for (const [index, [header, payload]] of [
+      ...chunks,
+      ...parityDatagrams(chunks, imageId, data.length, 2),
+    ].entries()) {
+      const sealed = Buffer.concat(sealer.seal(header, payload));
+      assert.equal(sealed[0], header[0]! | 0x20, 'lower-case type on the wire');
+      if (index === 1) continue;
+      const opened = opener.open(sealed);
+      assert.ok(typeof opened !== 'number', `datagram ${index} opens`);
+      const frame = assembler.push(opened, 'cam', 0);
+      if (frame) frames.push(frame);
+    }
+    assert.equal(frames.length, 1);
+    assert.deepEqual(frames[0]!.data, data);
+    assert.equal(assembler.senderStats('cam')!.framesRecovered, 1);
   });
 
   test('a Python sender beside a udpcam sender with parity: both come out whole', () => {

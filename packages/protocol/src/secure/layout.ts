@@ -49,10 +49,12 @@ export const CASE_BIT = 0x20;
 const LOWER_S = 0x73;
 const LOWER_C = 0x63;
 const LOWER_E = 0x65;
+/** udpcam's parity datagram, protected like the chunks (docs/protocol.md#parity). */
+const LOWER_P = 0x70;
 
-/** True when byte 0 is a protected type byte (s, c or e). */
+/** True when byte 0 is a protected type byte (s, c, e, or p for parity). */
 export function isProtectedType(byte: number): boolean {
-  return byte === LOWER_S || byte === LOWER_C || byte === LOWER_E;
+  return byte === LOWER_S || byte === LOWER_C || byte === LOWER_E || byte === LOWER_P;
 }
 
 /**

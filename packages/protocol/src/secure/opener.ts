@@ -8,7 +8,7 @@
  */
 import { createDecipheriv, type KeyObject } from 'node:crypto';
 import { UdpcamError } from '../errors.js';
-import { TYPE_CONTINUE, TYPE_END, TYPE_START } from '../header.js';
+import { TYPE_CONTINUE, TYPE_END, TYPE_PARITY, TYPE_START } from '../header.js';
 import { assertDistinctKeys, type StreamKey } from './key.js';
 import {
   CASE_BIT,
@@ -122,7 +122,9 @@ export class DatagramOpener {
   #open(datagram: Buffer): Buffer | number {
     const type = datagram.length > 0 ? datagram[0]! : 0;
     if (!isProtectedType(type)) {
-      return type === TYPE_START || type === TYPE_CONTINUE || type === TYPE_END ? UNPROTECTED : MALFORMED;
+      return type === TYPE_START || type === TYPE_CONTINUE || type === TYPE_END || type === TYPE_PARITY
+        ? UNPROTECTED
+        : MALFORMED;
     }
     if (datagram.length < MIN_SECURE_DATAGRAM_BYTES || datagram[SECURE_VERSION_OFFSET] !== SECURE_VERSION) {
       return MALFORMED;
