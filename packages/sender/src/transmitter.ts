@@ -21,10 +21,10 @@ import {
   MAX_CHUNKS,
   MAX_PACKET_SIZE,
   monotonicClock,
-  SECURE_OVERHEAD_BYTES,
-  type StreamKey,
   parityCount,
   parityDatagrams,
+  SECURE_OVERHEAD_BYTES,
+  type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
 
