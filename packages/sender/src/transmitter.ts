@@ -21,6 +21,7 @@ import {
   MAX_CHUNKS,
   MAX_PACKET_SIZE,
   monotonicClock,
+  PARITY_SUBHEADER_BYTES,
   parityCount,
   parityDatagrams,
   SECURE_OVERHEAD_BYTES,
@@ -238,6 +239,14 @@ export class Transmitter implements FrameTransmitter {
     this.type = resolveType(options.host, options.type);
     this.legacy = options.legacy ?? false;
     this.fec = checkFec(options.fec ?? 0, this.legacy);
+    // A parity datagram's payload is a whole chunk plus its 8-byte sub-header.
+    const overhead = options.key === undefined ? 0 : SECURE_OVERHEAD_BYTES;
+    if (this.fec > 0 && options.packetSize + PARITY_SUBHEADER_BYTES + overhead > MAX_PACKET_SIZE) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_INVALID_PACKET_SIZE',
+        `with parity (fec), packet size must be at most ${MAX_PACKET_SIZE - PARITY_SUBHEADER_BYTES - overhead} bytes (a parity datagram adds ${PARITY_SUBHEADER_BYTES}), got ${options.packetSize}`,
+      );
+    }
     this.#random = options.random ?? Math.random;
     this.#options = options;
     const ttl = options.multicastTtl;

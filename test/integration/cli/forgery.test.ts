@@ -23,6 +23,7 @@ import {
   chunkFrame,
   DatagramSealer,
   generateKey,
+  parityCount,
   type RejectReason,
   SECURE_COUNTER_OFFSET,
   SECURE_KEY_ID_OFFSET,
@@ -177,7 +178,9 @@ test(`${FORGED} forged datagrams during a real protected stream: no forged frame
       }
     };
 
-    const realDatagrams = frames.reduce((n, f) => n + Math.max(2, Math.ceil(f.length / 1000)), 0);
+    // Each frame's chunks, and the parity datagrams of udpcam send's default --fec 0.1.
+    const chunksOf = (f: Buffer) => Math.max(2, Math.ceil(f.length / 1000));
+    const realDatagrams = frames.reduce((n, f) => n + chunksOf(f) + parityCount(chunksOf(f), 0.1), 0);
     let sent = 0;
     while (sent < FORGED) {
       // Spread the spray over the whole stream: batch k waits for k/batches of the real datagrams.
@@ -240,7 +243,10 @@ test(`${FORGED} forged datagrams during a real protected stream: no forged frame
     assert.equal(cameras.length, 1, JSON.stringify(cameras.map((c) => c.id)));
     const camera = cameras[0]!;
     assert.equal(camera.id, `127.0.0.1_${relay.port}`);
-    assert.equal(camera.frames + camera.stats.framesDropped, REAL_FRAMES, JSON.stringify(camera.stats));
+    // Each real frame comes out or is counted dropped; with parity (udpcam send's default --fec) a
+    // frame whose first chunks a stall expired can still be rebuilt from the rest: counted both.
+    assert.ok(camera.frames <= REAL_FRAMES, JSON.stringify(camera.stats));
+    assert.ok(camera.frames + camera.stats.framesDropped >= REAL_FRAMES, JSON.stringify(camera.stats));
     assert.ok(
       camera.frames >= REAL_FRAMES - 2,
       `at most 2 real frames dropped by load: ${JSON.stringify(camera.stats)}`,

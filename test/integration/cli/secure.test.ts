@@ -14,6 +14,8 @@ import {
   DatagramOpener,
   FrameAssembler,
   looksProtected,
+  parityCount,
+  parityDatagrams,
   parseKeyFile,
   SECURE_OVERHEAD_BYTES,
 } from '@udpcam/protocol';
@@ -23,6 +25,8 @@ import { CapturingRelay, writeFrameFolder, writeKeyFile } from '../../helpers/se
 
 const FRAMES = 12;
 const PACKET_SIZE = 1000;
+/** `udpcam send`'s default --fec: each frame's chunks are followed by parity datagrams. */
+const FEC = 0.1;
 
 /** `udpcam send` of the folder's files byte for byte (--no-meta) to 127.0.0.1:port. */
 function sendArgs(dir: string, port: number, extra: string[] = []): string[] {
@@ -147,9 +151,11 @@ describe('protected send → receive', () => {
       assert.equal(plainRun.code, 0, plainRun.stderr);
       const plain = relay.datagrams.splice(0);
 
-      const expected = frames.flatMap((frame, i) =>
-        chunkFrame(frame, i % 100, PACKET_SIZE).map((d) => Buffer.concat(d)),
-      );
+      const expected = frames.flatMap((frame, i) => {
+        const chunks = chunkFrame(frame, i % 100, PACKET_SIZE);
+        const parity = parityDatagrams(chunks, i % 100, frame.length, parityCount(chunks.length, FEC));
+        return [...chunks, ...parity].map((d) => Buffer.concat(d));
+      });
       assert.deepEqual(plain, expected, 'without --key: exactly the unprotected format');
 
       assert.equal(sealed.length, expected.length);

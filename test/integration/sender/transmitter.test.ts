@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeDatagram, FrameAssembler, HEADER_BYTES, parityCount } from '@udpcam/protocol';
+import { decodeDatagram, FrameAssembler, HEADER_BYTES, MAX_PACKET_SIZE, parityCount } from '@udpcam/protocol';
 import { JpegJsEncoder, TestPatternSource, Transmitter } from '@udpcam/sender';
 import { UdpCollector } from '../../unit/sender/helpers/udp-collector.js';
 
@@ -156,6 +156,10 @@ for (const host of ['127.0.0.1', '::1']) {
         code: 'UDPCAM_ERR_INVALID_OPTION',
       });
       assert.equal(new Transmitter({ host, port: 9, packetSize: 1000, legacy: true }).fec, 0);
+      // The largest packet size leaves no room for a parity datagram's 8-byte sub-header.
+      assert.throws(() => new Transmitter({ host, port: 9, packetSize: MAX_PACKET_SIZE, fec: 0.1 }), {
+        code: 'UDPCAM_ERR_INVALID_PACKET_SIZE',
+      });
     });
 
     it('frames like the Python sender in legacy mode', { skip }, async () => {
