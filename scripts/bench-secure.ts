@@ -37,6 +37,7 @@ import {
   encodeHeader,
   formatKeyFile,
   generateKey,
+  parityCount,
   SECURE_COUNTER_OFFSET,
   SECURE_KEY_ID_OFFSET,
   StreamKey,
@@ -398,7 +399,11 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
     rejected: final.rejected,
     rejectedByReason: final.rejectedByReason,
     realDatagramsRelayed: relayed,
-    realDatagramsExpected: frames.reduce((n, f) => n + Math.max(2, Math.ceil(f.length / PACKET_SIZE)), 0),
+    // Each frame's chunks and the parity datagrams of udpcam send's default --fec 0.1.
+    realDatagramsExpected: frames.reduce((n, f) => {
+      const chunks = Math.max(2, Math.ceil(f.length / PACKET_SIZE));
+      return n + chunks + parityCount(chunks, 0.1);
+    }, 0),
     realDatagramsOpened: final.opened,
     framesSent: FRAMES,
     framesWritten: written,
