@@ -1,6 +1,6 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
-import { DEFAULT_ASSEMBLER_OPTIONS, isCameraName, UdpcamError } from '@udpcam/protocol';
+import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
 import { cameraNameProblem, checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
@@ -85,7 +85,7 @@ function cidrList(value: string, previous: string[] = []): string[] {
 /** `--name [ADDRESS:PORT|ADDRESS]=NAME`, repeatable (the address alone names any port of it). */
 export function cameraName(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s=[\]:]+)(?::(\d{1,5}))?=(.*)$/.exec(value.trim());
-  if (!match || !isCameraName(match[3]!)) {
+  if (!match) {
     throw new InvalidArgumentError(
       "expected ADDRESS:PORT=NAME or ADDRESS=NAME, e.g. 10.0.0.5=door (name: 1-64 letters, digits, '.', '_' or '-', not only dots).",
     );
