@@ -6,7 +6,7 @@
  * - otherwise (the original sender, `--no-meta`, `--legacy`) a configured name matches the
  *   sender's ADDRESS:PORT or its ADDRESS alone; and a new port from an address whose camera has
  *   gone silent (isSilent) continues that camera, while two ports sending at once stay two cameras.
- * Pure bookkeeping: the receiver says which cameras are silent.
+ * Pure bookkeeping, on the receiver's clock (the `now` of each frame).
  */
 import { checkCameraName, UdpcamError } from '@udpcam/protocol';
 import { cameraId, cameraNameProblem } from './camera.js';
@@ -23,20 +23,27 @@ interface Holder {
   address: string;
   /** The name carried in the metadata, if this camera is keyed by it. */
   wireName: string | undefined;
+  /** `now` of its last frame, and its frame interval (ms, smoothed; 0 until a second frame). */
+  lastAt: number;
+  intervalMs: number;
 }
 
 /** A camera that sent no frame for this long (ms), at least, may have restarted. */
 export const MIN_SILENCE_MS = 1000;
 
 /**
- * Whether a camera has gone silent at `nowMs`: no frame for three of its frame intervals (at its
- * recent `fps`), and at least MIN_SILENCE_MS, at most `offlineAfterMs`. A sender restarting takes
+ * Whether a camera has gone silent at `nowMs` (ms): no frame since `lastFrameAt` for three of its
+ * frame intervals (`intervalMs`, smoothed; 0 if unknown), at least MIN_SILENCE_MS, at most
+ * `offlineAfterMs`. A sender restarting takes
  * longer than that; two senders sending at once never leave each other that long.
  */
-export function isSilent(lastFrameAt: number, fps: number, nowMs: number, offlineAfterMs: number): boolean {
-  // No frame in the rate's ~2 s window (fps 0) is silence enough.
-  const intervals = fps > 0 ? 3000 / fps : 0;
-  return nowMs - lastFrameAt > Math.min(offlineAfterMs, Math.max(MIN_SILENCE_MS, intervals));
+export function isSilent(
+  lastFrameAt: number,
+  intervalMs: number,
+  nowMs: number,
+  offlineAfterMs: number,
+): boolean {
+  return nowMs - lastFrameAt > Math.min(offlineAfterMs, Math.max(MIN_SILENCE_MS, 3 * intervalMs));
 }
 
 /** "10.0.0.5:5000" → "10.0.0.5"; "[fe80::1]:5000" → "[fe80::1]". */
@@ -85,28 +92,37 @@ export function checkCameraNames(names: Readonly<Record<string, string>>): void 
 /** Maps sender keys to cameras; see the file comment. */
 export class CameraIdentity {
   readonly #names: Readonly<Record<string, string>>;
+  readonly #offlineAfterMs: number;
   /** Camera id → who sends as it. */
   readonly #holders = new Map<string, Holder>();
   /** Sender key (+ "\0" + wire name) → camera id: the per-frame fast path. */
   readonly #bySender = new Map<string, string>();
 
-  constructor(names: Readonly<Record<string, string>> = {}) {
+  /** `offlineAfterMs`: the receiver's; a camera silent this long is silent whatever its rate. */
+  constructor(names: Readonly<Record<string, string>> = {}, offlineAfterMs = 3000) {
     checkCameraNames(names);
     this.#names = names;
+    this.#offlineAfterMs = offlineAfterMs;
   }
 
   /**
-   * The camera of a frame from `sender` carrying `wireName` (or none). `isSilent(id)` says whether
-   * camera `id` has gone silent (the function isSilent on its last frame).
+   * The camera of a frame from `sender` carrying `carried` (or no name), completed at `nowMs`
+   * (the receiver's clock).
    */
-  resolve(sender: string, carried: string | undefined, isSilent: (id: string) => boolean): CameraRef {
+  resolve(sender: string, carried: string | undefined, nowMs: number): CameraRef {
     // A carried name shaped like an automatic id could pass for another sender: taken as none.
     const wireName = carried !== undefined && cameraNameProblem(carried) === undefined ? carried : undefined;
     const cacheKey = wireName === undefined ? sender : `${sender}\0${wireName}`;
     const cached = this.#bySender.get(cacheKey);
-    if (cached !== undefined && this.#holders.get(cached)?.sender === sender) {
-      return { id: cached, named: this.#isNamed(cached, wireName) };
+    const holding = cached === undefined ? undefined : this.#holders.get(cached);
+    if (holding !== undefined && holding.sender === sender) {
+      this.#tick(holding, nowMs);
+      return { id: cached!, named: this.#isNamed(cached!, wireName) };
     }
+    const goneSilent = (id: string) => {
+      const holder = this.#holders.get(id);
+      return holder === undefined || isSilent(holder.lastAt, holder.intervalMs, nowMs, this.#offlineAfterMs);
+    };
     const address = senderAddress(sender);
     let id: string | undefined;
     if (wireName !== undefined) {
@@ -118,18 +134,25 @@ export class CameraIdentity {
       // A silent camera of this address, or the one configured for it, if no live sender holds it.
       const takeOver = (candidate: string | undefined) => {
         const holder = candidate === undefined ? undefined : this.#holders.get(candidate);
-        return holder === undefined || holder.sender === sender || isSilent(candidate!);
+        return holder === undefined || holder.sender === sender || goneSilent(candidate!);
       };
       if (configured !== undefined && takeOver(configured)) id = configured;
       id ??= this.#find(
         (holder, candidate) =>
-          holder.wireName === undefined && holder.address === address && isSilent(candidate),
+          holder.wireName === undefined && holder.address === address && goneSilent(candidate),
       );
       id ??= this.#freeId(cameraId(sender), sender, address);
     }
     const previous = this.#holders.get(id);
     if (previous !== undefined && previous.sender !== sender) this.#bySender.delete(previous.sender);
-    this.#holders.set(id, { sender, address, wireName });
+    // A camera taken over keeps its frame interval; the gap of the restart is not one.
+    this.#holders.set(id, {
+      sender,
+      address,
+      wireName,
+      lastAt: nowMs,
+      intervalMs: previous?.intervalMs ?? 0,
+    });
     if (this.#bySender.size >= 4096) this.#bySender.clear(); // spoofed ports cannot grow it
     this.#bySender.set(cacheKey, id);
     return { id, named: this.#isNamed(id, wireName) };
@@ -146,6 +169,13 @@ export class CameraIdentity {
     if (holder === undefined) return;
     this.#holders.delete(id);
     for (const [key, value] of this.#bySender) if (value === id) this.#bySender.delete(key);
+  }
+
+  /** A frame of `holder`'s camera at `nowMs`: its smoothed frame interval, its last frame. */
+  #tick(holder: Holder, nowMs: number): void {
+    const interval = nowMs - holder.lastAt;
+    holder.intervalMs = holder.intervalMs === 0 ? interval : 0.8 * holder.intervalMs + 0.2 * interval;
+    holder.lastAt = nowMs;
   }
 
   #isNamed(id: string, wireName: string | undefined): boolean {

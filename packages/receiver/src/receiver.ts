@@ -19,7 +19,7 @@ import {
 } from '@udpcam/protocol';
 import { senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
-import { CameraIdentity, checkCameraNames, isSilent, senderAddress } from './identity.js';
+import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
 import { RateCounter } from './rate.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
@@ -225,7 +225,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.recvBufferBytes = recvBufferBytes;
     this.recvBufferCappedBy = cappedBy;
     this.#socket = socket;
-    this.#identity = new CameraIdentity(options.names);
+    this.#identity = new CameraIdentity(options.names, options.offlineAfterMs);
     this.offlineAfterMs = options.offlineAfterMs;
     const clock = options.clock;
     this.clock = clock;
@@ -332,14 +332,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
 
   #deliver(assembled: AssembledFrame): void {
     const meta = readFrameMeta(assembled.data);
-    const ref = this.#identity.resolve(assembled.sender, meta?.name, (id) => {
-      const known = this.#cameras.get(id);
-      const now = assembled.completedAt;
-      return (
-        known === undefined ||
-        isSilent(known.lastFrameAt, known.frameRate.rate(now), now, this.offlineAfterMs)
-      );
-    });
+    const ref = this.#identity.resolve(assembled.sender, meta?.name, assembled.completedAt);
     let camera = this.#cameras.get(ref.id);
     if (camera === undefined) {
       camera = new CameraState(ref.id, assembled.sender, ref.named);
