@@ -261,6 +261,8 @@ function addressOf(key: string): string {
  * Whether this chunk and those held show the Python sender's framing: an E more than a byte
  * shorter than an S/C (udpcam's differ by a byte at most). Learnt before the chunk joins, so
  * its S (which may follow one lost in transit) can start the next frame rather than complete one.
+ * Only for a sender not known yet: one known as udpcam's changes only on a whole frame, so a stray
+ * or forged datagram cannot turn it to the stricter legacy rule.
  */
 function isLegacyShape(slot: FrameSlot, type: number, datagram: Uint8Array): boolean {
   const payloadBytes = datagram.length - PAYLOAD_OFFSET;
@@ -378,7 +380,7 @@ export class FrameAssembler {
     }
     if (type === TYPE_PARITY) return this.#pushParity(slot, datagram, chunkId, now);
     if (
-      stats.framing !== 'legacy' &&
+      stats.framing === 'unknown' &&
       slot.state === SlotState.Collecting &&
       isLegacyShape(slot, type, datagram)
     ) {

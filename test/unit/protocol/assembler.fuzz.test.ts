@@ -36,7 +36,7 @@ const LIMITS: Partial<AssemblerOptions> = {
   maxBufferedBytes: 6000,
   frameTimeoutMs: 200,
   legacySilenceMs: 300,
-  senderIdleMs: 150,
+  senderIdleMs: 1000,
 };
 const SENDERS = Array.from({ length: 12 }, (_, i) => `10.0.0.${i + 1}:5005`);
 
