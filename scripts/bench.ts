@@ -25,6 +25,7 @@ const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> =
   { name: 'encode', what: 'sender stages: encode, decode, warp, passthrough', limitMin: 5 },
   { name: 'sender', what: 'the whole sender loop per path', limitMin: 5 },
   { name: 'secure', what: 'protection (--key): cost per 720p frame, 10^6 forged datagrams', limitMin: 10 },
+  { name: 'pace', what: 'burst loss vs receive buffer, and the spread of paced frames', limitMin: 5 },
 ];
 
 const { values } = parseArgs({

@@ -1,0 +1,159 @@
+/**
+ * Pacing and bursts on loopback, measured (the tests check the spread against a fake clock; how
+ * it really comes out depends on the machine, so it is a figure here, not a pass/fail test).
+ *
+ *   node build/scripts/bench-pace.js [--quick]
+ *
+ * 1. Burst loss: one frame of N datagrams (1400-byte payloads) sent as one burst to a socket
+ *    that reads in the same process, with the kernel's default receive buffer and with the
+ *    receiver's own socket (bindUdpSocket, which raises SO_RCVBUF): datagrams lost per burst.
+ * 2. Spread: 40-datagram frames spread over 60 ms, and 2-datagram frames asked to spread over
+ *    500 ms (capped at MAX_SPREAD_GAP_MS): arrival span, largest gap and distinct milliseconds.
+ *
+ * Writes bench-results/pace.json (--quick: pace-quick.json).
+ */
+import dgram from 'node:dgram';
+import { parseArgs } from 'node:util';
+import { MAX_CHUNKS } from '@udpcam/protocol';
+import { bindUdpSocket } from '@udpcam/receiver';
+import { MAX_SPREAD_GAP_MS, Transmitter } from '@udpcam/sender';
+import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
+
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const quick = flags.quick === true;
+const trials = quick ? 2 : 10;
+const PACKET = 1400;
+
+/** A receiving socket: the OS default buffer, or the receiver's (SO_RCVBUF raised). */
+async function receiving(raised: boolean): Promise<{ socket: dgram.Socket; rcvbuf: number }> {
+  if (raised) {
+    const bound = await bindUdpSocket({ port: 0, host: '127.0.0.1', recvBufferBytes: 32 * 1024 * 1024 });
+    return { socket: bound.socket, rcvbuf: bound.recvBufferBytes };
+  }
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, rcvbuf: socket.getRecvBufferSize() };
+}
+
+/** A JPEG-looking frame of exactly `chunks` datagrams. */
+function frameOf(chunks: number): Buffer {
+  const frame = Buffer.alloc(chunks * PACKET, 0x20);
+  frame.set([0xff, 0xd8], 0);
+  frame.set([0xff, 0xd9], frame.length - 2);
+  return frame;
+}
+
+/** Sends one frame to a fresh socket; the arrival times (ms) of what arrived. */
+async function oneFrame(chunks: number, raised: boolean, spreadMs: number) {
+  const { socket, rcvbuf } = await receiving(raised);
+  const arrivals: number[] = [];
+  socket.on('message', () => arrivals.push(performance.now()));
+  const transmitter = new Transmitter({
+    host: '127.0.0.1',
+    port: socket.address().port,
+    packetSize: PACKET,
+    spreadMs,
+  });
+  const sent = await transmitter.send(frameOf(chunks));
+  // Whatever is still in the kernel buffer is read within a few ms; 100 ms is plenty.
+  await sleep(100);
+  await transmitter.close();
+  socket.close();
+  return { sent: sent.datagrams, arrivals, rcvbuf };
+}
+
+const bursts: {
+  datagrams: number;
+  buffer: string;
+  rcvbufBytes: number;
+  lostMedian: number;
+  lostMax: number;
+}[] = [];
+for (const raised of [false, true]) {
+  for (const datagrams of [20, 40, 60, 80, 90, 95, MAX_CHUNKS]) {
+    const lost: number[] = [];
+    let rcvbufBytes = 0;
+    for (let t = 0; t < trials; t++) {
+      const run = await oneFrame(datagrams, raised, 0);
+      lost.push(run.sent - run.arrivals.length);
+      rcvbufBytes = run.rcvbuf;
+    }
+    bursts.push({
+      datagrams,
+      buffer: raised ? 'receiver (raised)' : 'OS default',
+      rcvbufBytes,
+      lostMedian: median(lost),
+      lostMax: Math.max(...lost),
+    });
+  }
+}
+console.log(
+  `bench-pace${quick ? ' --quick' : ''}: burst loss, ${PACKET}-byte datagrams, ${trials} bursts each`,
+);
+console.log(
+  table(
+    ['datagrams', 'buffer', 'SO_RCVBUF', 'lost (median)', 'lost (max)'],
+    bursts.map((b) => [
+      String(b.datagrams),
+      b.buffer,
+      String(b.rcvbufBytes),
+      String(b.lostMedian),
+      String(b.lostMax),
+    ]),
+  ),
+);
+
+const spreads: {
+  case: string;
+  spreadMs: number;
+  datagrams: number;
+  spanMs: number[];
+  maxGapMs: number[];
+  distinctMs: number[];
+}[] = [];
+for (const [name, chunks, spreadMs] of [
+  ['40 datagrams over 60 ms', 40, 60],
+  [`2 datagrams, 500 ms asked (cap ${MAX_SPREAD_GAP_MS} ms)`, 2, 500],
+  ['40 datagrams, no spread', 40, 0],
+] as const) {
+  const row = {
+    case: name,
+    spreadMs,
+    datagrams: chunks,
+    spanMs: [] as number[],
+    maxGapMs: [] as number[],
+    distinctMs: [] as number[],
+  };
+  for (let t = 0; t < trials; t++) {
+    const { arrivals } = await oneFrame(chunks, true, spreadMs);
+    row.spanMs.push(arrivals.at(-1)! - arrivals[0]!);
+    row.maxGapMs.push(Math.max(0, ...arrivals.slice(1).map((at, i) => at - arrivals[i]!)));
+    row.distinctMs.push(new Set(arrivals.map((at) => Math.round(at))).size);
+  }
+  spreads.push(row);
+}
+console.log(
+  'spread: arrival span, largest gap between datagrams, distinct ms (median and max of the frames)',
+);
+console.log(
+  table(
+    ['case', 'span ms (median / max)', 'largest gap ms (median / max)', 'distinct ms (median)'],
+    spreads.map((s) => [
+      s.case,
+      `${fixed(median(s.spanMs))} / ${fixed(Math.max(...s.spanMs))}`,
+      `${fixed(median(s.maxGapMs))} / ${fixed(Math.max(...s.maxGapMs))}`,
+      String(median(s.distinctMs)),
+    ]),
+  ),
+);
+
+const file = await saveResults(quick ? 'pace-quick' : 'pace', {
+  bench: 'pace',
+  quick,
+  date: new Date().toISOString(),
+  machine: machine(),
+  options: { trials, packetSize: PACKET },
+  bursts,
+  spreads,
+});
+console.log(`wrote ${file}`);
