@@ -84,8 +84,8 @@ export class UdpCollector {
     return this.datagrams.filter((d) => d.datagram[0] === 0x53);
   }
 
-  /** Resolves when `done()` holds, rejects after `timeoutMs`. */
-  async waitFor(done: () => boolean, timeoutMs = 2000): Promise<void> {
+  /** Resolves when `done()` holds; rejects after `timeoutMs` (only a guard against hangs). */
+  async waitFor(done: () => boolean, timeoutMs = 20_000): Promise<void> {
     if (done()) return;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
