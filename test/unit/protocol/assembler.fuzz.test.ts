@@ -42,7 +42,6 @@ const SENDERS = Array.from({ length: 12 }, (_, i) => `10.0.0.${i + 1}:5005`);
 
 const SEED = Number(process.env.UDPCAM_FUZZ_SEED ?? 0x0dc0ffee);
 const DATAGRAMS = Number(process.env.UDPCAM_FUZZ_DATAGRAMS ?? 200_000);
-const TIME_BUDGET_MS = 10_000;
 
 /** A few dozen distinct frames (0.6 to 3 kB; some over maxFrameBytes), made once. */
 const FRAMES = Array.from({ length: 48 }, (_, seq) => uniqueFrame(jpegPool()[seq % jpegPool().length]!, seq));
@@ -187,11 +186,9 @@ describe('FrameAssembler fuzz', () => {
     const random = new Xorshift32(SEED);
     const watcher = new Watcher(new FrameAssembler(LIMITS));
     const streams = SENDERS.map((_, i) => new Stream(i % 3 === 0, new Xorshift32(SEED + i + 1)));
-    const started = Date.now();
     let now = 0;
     let pushed = 0;
     for (; pushed < DATAGRAMS; pushed++) {
-      if (pushed % 1024 === 0 && Date.now() - started > TIME_BUDGET_MS) break;
       // Mostly a few senders at a time, so that frames get to complete between the others.
       const active = Math.floor(pushed / 5000) % SENDERS.length;
       const index = random.chance(0.8)
@@ -206,7 +203,11 @@ describe('FrameAssembler fuzz', () => {
 
     // The run reached the states it is meant to test.
     const { assembler } = watcher;
-    assert.ok(pushed >= Math.min(DATAGRAMS, 20_000), `only ${pushed} datagrams in ${TIME_BUDGET_MS} ms`);
+    assert.equal(
+      pushed,
+      DATAGRAMS,
+      'every datagram of the seeded run was pushed (no time budget: the same work on every machine)',
+    );
     assert.ok(watcher.emittedExact > 0, `no real frame came out (${watcher.emitted} frames in all)`);
     assert.ok(
       watcher.peakBufferedBytes > LIMITS.maxBufferedBytes! / 2,

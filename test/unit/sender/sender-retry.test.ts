@@ -12,7 +12,9 @@ import {
   type SenderWarning,
   Transmitter,
 } from '@udpcam/sender';
+import { FakeClock } from '../../helpers/clock.js';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+import { settle, turns } from '../../helpers/settle.js';
 
 /** A source whose grabs fail as scripted: `true` fails with UDPCAM_ERR_SOURCE, `false` delivers. */
 class ScriptedSource implements FrameSource {
@@ -35,14 +37,22 @@ test('retryDelayMs backs off from 250 ms to 5 s', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 10].map(retryDelayMs), [250, 500, 1000, 2000, 4000, 5000, 5000]);
 });
 
-test('grab failures are reported with their backoff, and frames resume', async () => {
+test('grab failures are reported with their backoff, waited on the clock, and frames resume', async (t) => {
+  // Fake time: the Sender reads `clock` and sleeps on node:test's mocked setTimeout.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const clock = new FakeClock();
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    t.mock.timers.tick(ms);
+  };
   const receiver = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => receiver.bind(0, '127.0.0.1', resolve));
   const assembler = new FrameAssembler();
   let frames = 0;
   receiver.on('message', (datagram) => {
-    if (assembler.push(datagram, 'sender', performance.now())) frames++;
+    if (assembler.push(datagram, 'sender', clock.now())) frames++;
   });
+  // Grab 1 delivers, grabs 2 and 3 fail, grabs 4 and 5 deliver.
   const source = new ScriptedSource([false, true, true, false, false], makeJpeg(64, 48, 1));
   const sender = new Sender({
     source,
@@ -50,25 +60,41 @@ test('grab failures are reported with their backoff, and frames resume', async (
     transmitter: new Transmitter({ host: '127.0.0.1', port: receiver.address().port, packetSize: 1000 }),
     fps: 50,
     frames: 3,
+    clock: clock.now,
   });
   const warnings: SenderWarning[] = [];
   sender.on('warning', (warning) => warnings.push(warning));
-  const started = performance.now();
-  await sender.run();
-  const elapsed = performance.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  receiver.close();
-  assert.equal(sender.stats.framesSent, 3);
-  assert.equal(frames, 3);
-  assert.deepEqual(
-    warnings.map((w) => (w.code === 'frame-failed' ? [w.stage, w.failures, w.retryInMs] : w.code)),
-    [
-      ['grab', 1, 250],
-      ['grab', 2, 500],
-    ],
-  );
-  assert.match(warnings[0]!.message, /camera unplugged \(grab 2\); retrying in 250 ms/);
-  assert.ok(elapsed >= 700, `the backoff was waited (${Math.round(elapsed)} ms)`);
+  try {
+    const run = sender.run();
+    await settle(() => sender.stats.framesSent === 1, 'frame 1');
+    advance(20); // slot 1: grab 2 fails
+    await settle(() => warnings.length === 1, 'the first failure');
+    advance(249);
+    await turns();
+    assert.equal(source.grabs, 2, 'no retry before 250 ms');
+    advance(1); // grab 3 fails
+    await settle(() => warnings.length === 2, 'the second failure');
+    advance(499);
+    await turns();
+    assert.equal(source.grabs, 3, 'no retry before 500 ms');
+    advance(1); // grab 4 delivers
+    await settle(() => sender.stats.framesSent === 2, 'frame 2');
+    advance(20); // grab 5 delivers
+    await run;
+    await settle(() => frames === 3, '3 frames at the receiver');
+    assert.equal(sender.stats.framesSent, 3);
+    assert.equal(source.grabs, 5);
+    assert.deepEqual(
+      warnings.map((w) => (w.code === 'frame-failed' ? [w.stage, w.failures, w.retryInMs] : w.code)),
+      [
+        ['grab', 1, 250],
+        ['grab', 2, 500],
+      ],
+    );
+    assert.match(warnings[0]!.message, /camera unplugged \(grab 2\); retrying in 250 ms/);
+  } finally {
+    receiver.close();
+  }
 });
 
 test('an error no retry can fix ends the run', async () => {

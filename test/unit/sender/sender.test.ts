@@ -15,16 +15,8 @@ import {
   type TransmitterOptions,
 } from '@udpcam/sender';
 import { FakeClock } from '../../helpers/clock.js';
+import { settle } from '../../helpers/settle.js';
 import { UdpCollector } from './helpers/udp-collector.js';
-
-/** Waits (in real time, a turn of the event loop at a time) until `done()` holds; 20 s guards against hangs. */
-async function settle(done: () => boolean, what: string): Promise<void> {
-  const deadline = performance.now() + 20_000;
-  while (!done()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** A source that wraps the test pattern and can be slowed down or inspected. */
 class InstrumentedSource implements FrameSource {
