@@ -5,7 +5,7 @@
  * the last few seconds, so an idle tab left open does not keep a camera busy encoding.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UdpcamError } from '@udpcam/protocol';
+import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
 import { type FrameSource, type JpegCodec, jpegSize, type RgbaImage } from '@udpcam/sender';
 
 /** A frame as the page gets it. */
@@ -31,6 +31,8 @@ export interface LiveFramesOptions {
   idleMs?: number;
   /** Told about frames that failed (a camera hiccup); grabbing goes on after a pause. */
   onWarning?: (message: string) => void;
+  /** Monotonic ms the idle rule and the grab interval read; default performance.now. */
+  clock?: Clock;
 }
 
 /** Pause after a failed grab (ms): a camera that is reconnecting is not hammered. */
@@ -44,6 +46,7 @@ export class LiveFrames {
   readonly #quality: number;
   readonly #idleMs: number;
   readonly #onWarning: (message: string) => void;
+  readonly #clock: Clock;
   #newest: LiveFrame | undefined;
   /** Pixels of the newest frame: kept for RGBA sources, decoded on first use for JPEG ones. */
   #pixels: { seq: number; image: Promise<RgbaImage> } | undefined;
@@ -61,6 +64,12 @@ export class LiveFrames {
     this.#quality = options.quality ?? 85;
     this.#idleMs = options.idleMs ?? 3000;
     this.#onWarning = options.onWarning ?? (() => {});
+    this.#clock = options.clock ?? monotonicClock;
+  }
+
+  /** True while grabbing is paused because nobody asked for a frame within idleMs. */
+  get idle(): boolean {
+    return this.#wake !== undefined;
   }
 
   /** The source's name, for logs and the page. */
@@ -72,14 +81,14 @@ export class LiveFrames {
   async start(): Promise<LiveFrame> {
     await this.#source.start();
     const first = await this.#grab();
-    this.#lastDemandMs = performance.now();
+    this.#lastDemandMs = this.#clock();
     this.#loop = this.#run();
     return first;
   }
 
   /** The newest frame (start() has resolved, so there is one). */
   get newest(): LiveFrame {
-    this.#lastDemandMs = performance.now();
+    this.#lastDemandMs = this.#clock();
     this.#wake?.();
     return this.#newest!;
   }
@@ -131,14 +140,14 @@ export class LiveFrames {
 
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      if (this.#waiters.size === 0 && performance.now() - this.#lastDemandMs > this.#idleMs) {
+      if (this.#waiters.size === 0 && this.#clock() - this.#lastDemandMs > this.#idleMs) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
         this.#wake = undefined;
         continue;
       }
-      const startedMs = performance.now();
+      const startedMs = this.#clock();
       try {
         await this.#grab();
       } catch (error) {
@@ -146,7 +155,7 @@ export class LiveFrames {
         this.#onWarning((error as Error).message);
         await sleep(RETRY_MS);
       }
-      const restMs = this.#intervalMs - (performance.now() - startedMs);
+      const restMs = this.#intervalMs - (this.#clock() - startedMs);
       if (restMs > 0 && !this.#stopped) await sleep(restMs);
     }
   }
