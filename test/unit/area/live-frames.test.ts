@@ -1,9 +1,10 @@
 /** LiveFrames: one reader, newest frame only, grabbing only while someone asks. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { LiveFrames } from '@udpcam/area';
 import { type CapturedFrame, type FrameSource, JpegJsCodec, TestPatternSource } from '@udpcam/sender';
+import { FakeClock } from '../../helpers/clock.js';
+import { settle, turns } from '../../helpers/settle.js';
 
 /** The real test pattern, counting its grabs. */
 class CountingSource implements FrameSource {
@@ -24,7 +25,9 @@ class CountingSource implements FrameSource {
 
 test('frames come newest first as JPEGs, and grabbing stops when nobody asks', async () => {
   const source = new CountingSource();
-  const live = new LiveFrames(source, new JpegJsCodec(), { fps: 50, idleMs: 150 });
+  // The idle rule reads a fake clock: idle is "150 ms of that clock with no request", exactly.
+  const clock = new FakeClock();
+  const live = new LiveFrames(source, new JpegJsCodec(), { fps: 50, idleMs: 150, clock: clock.now });
   try {
     const first = await live.start();
     assert.deepEqual([first.seq, first.width, first.height], [1, 160, 120]);
@@ -39,9 +42,13 @@ test('frames come newest first as JPEGs, and grabbing stops when nobody asks', a
     const pixels = await live.pixels(live.newest);
     assert.deepEqual([pixels.width, pixels.height, pixels.data.length], [160, 120, 160 * 120 * 4]);
 
-    await sleep(400);
+    clock.advance(150);
+    await turns();
+    assert.equal(live.idle, false, 'still grabbing 150 ms after the last request');
+    clock.advance(1);
+    await settle(() => live.idle, 'the reader to go idle');
     const idle = source.grabs;
-    await sleep(300);
+    await turns();
     assert.equal(source.grabs, idle, 'no grabs while idle');
 
     const woken = await live.next(live.newest.seq, 2000);
