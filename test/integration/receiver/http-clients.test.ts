@@ -20,7 +20,7 @@ const frames = new TaggedFrames(FRAME_BYTES, 320, 240);
 /**
  * Checks what a stalled client read after it resumed: frames in order, first the ones the kernel
  * buffered before it stalled (a run from where it started), then — with nothing in between — the
- * newest frame at the time it resumed, and the live frames after it. Returns the backlog size.
+ * newest frame at the time it resumed, and every live frame after it. Returns the backlog size.
  */
 function assertSkippedToNewest(
   received: number[],
@@ -33,25 +33,38 @@ function assertSkippedToNewest(
   // The frames written before the client's socket filled up: consecutive from its first one.
   let backlog = 1;
   while (backlog < received.length && received[backlog] === received[backlog - 1]! + 1) backlog++;
-  const resumedAt = received[backlog];
-  assert.ok(resumedAt !== undefined, `a frame after the kernel-buffered ones; ${text}`);
-  assert.ok(
-    resumedAt >= newestAtResume - 2 && resumedAt <= newestAtResume + 3,
-    `after the buffered run (up to ${received[backlog - 1]}) comes the newest frame ${newestAtResume}, not an old one; ${text}`,
+  assert.ok(backlog < newestAtResume, `the kernel buffers filled up; ${text}`);
+  assert.deepEqual(
+    received.slice(backlog),
+    Array.from({ length: lastSent - newestAtResume + 1 }, (_, i) => newestAtResume + i),
+    `after the buffered run (up to ${received[backlog - 1]}) come the newest frame ${newestAtResume} and every frame after it; ${text}`,
   );
-  assert.equal(received.at(-1), lastSent, `live again; ${text}`);
-  const afterResume = received.slice(backlog);
-  for (let i = 1; i < afterResume.length; i++) {
-    assert.ok(afterResume[i]! - afterResume[i - 1]! <= 2, `no more skips once it reads; ${text}`);
-  }
   return backlog;
 }
 
-test('fan-out: 20 fast clients get ≥ 85% of 30 fps while 3 stalled clients skip to the newest frame', async (t) => {
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+test('fan-out: 20 reading clients get every frame while 3 stalled clients skip to the newest frame', async (t) => {
   const { cli, udpPort, base } = await startHttpReceiver();
   const camera = await TestCamera.open(udpPort);
   const fast: { received: number[]; stream: MjpegStream }[] = [];
   const stalled: StalledMjpegClient[] = [];
+  /**
+   * Sends frames `from`..`to`, each once every reader has the one before: a client that reads
+   * keeps up by construction, so what is checked is what the server writes, not how fast this
+   * machine is (frames/s under load is a bench: bench-fanout).
+   */
+  const sendInStep = async (from: number, to: number, readers: number[][]) => {
+    for (let i = from; i <= to; i++) {
+      await camera.send(frames.frame(i));
+      await until(
+        `frame ${i} at every reading client`,
+        () => (readers.every((received) => received.at(-1) === i) ? true : undefined),
+        20_000,
+        2,
+      );
+    }
+  };
   try {
     await camera.send(frames.frame(0));
     await until('the camera', async () =>
@@ -70,43 +83,40 @@ test('fan-out: 20 fast clients get ≥ 85% of 30 fps while 3 stalled clients ski
       return entry!.clients === 23 ? true : undefined;
     });
 
-    // The measurement window: 150 frames at 30 fps. 60 kB × 23 clients is ~40 MB/s of MJPEG.
+    // 150 frames of 60 kB: far more than the stalled clients' socket buffers hold.
     const WINDOW = 150;
-    await camera.sendAt(30, WINDOW, (i) => frames.frame(1 + i));
-    await until('the fast clients to read the last frame', () =>
-      fast.every(({ received }) => received.at(-1) === WINDOW) ? true : undefined,
-    ).catch(() => {});
-    for (const [k, { received, stream }] of fast.entries()) {
+    await sendInStep(
+      1,
+      WINDOW,
+      fast.map(({ received }) => received),
+    );
+    for (const { received, stream } of fast) {
       assert.equal(stream.error, undefined);
-      const inWindow = new Set(received.filter((index) => index >= 1 && index <= WINDOW)).size;
-      assert.ok(inWindow >= 0.85 * WINDOW, `fast client ${k} got ${inWindow} of ${WINDOW} frames`);
+      // Each starts with the newest frame when it connected (0), then every frame.
+      assert.deepEqual(received, range(0, WINDOW));
     }
 
-    // The stalled clients read again; the camera goes on for one more second.
+    // The stalled clients read again: first what the kernel buffered, then the newest frame.
     const stalledReceived = stalled.map(() => [] as number[]);
-    const newestAtResume = WINDOW;
     stalled.forEach((client, k) => {
       client.resume((part) => stalledReceived[k]!.push(frameIndex(part.body) ?? -1));
     });
+    await until(
+      'the stalled clients to catch up',
+      () => (stalledReceived.every((received) => received.at(-1) === WINDOW) ? true : undefined),
+      20_000,
+    );
     const last = WINDOW + 30;
-    await camera.sendAt(30, 30, (i) => frames.frame(WINDOW + 1 + i));
-    await until('the stalled clients to catch up', () =>
-      stalledReceived.every((received) => received.at(-1) === last) ? true : undefined,
-    ).catch(() => {});
+    await sendInStep(WINDOW + 1, last, [...fast.map(({ received }) => received), ...stalledReceived]);
     for (const [k, received] of stalledReceived.entries()) {
       assert.equal(stalled[k]!.error, undefined);
-      const backlog = assertSkippedToNewest(received, newestAtResume, last, `stalled client ${k}`);
-      t.diagnostic(
-        `stalled client ${k}: ${backlog} kernel-buffered frames, then ${received[backlog]} (newest ${newestAtResume})`,
-      );
+      const backlog = assertSkippedToNewest(received, WINDOW, last, `stalled client ${k}`);
+      t.diagnostic(`stalled client ${k}: ${backlog} kernel-buffered frames, then ${received[backlog]}`);
       // What the kernel buffered (socket buffers on both ends) is all that came late.
       assert.ok(backlog * FRAME_BYTES <= 12 * 1024 * 1024, `backlog of ${backlog} frames`);
     }
-    // The fast clients saw the whole second part too: the resumed ones did not hold them up.
-    for (const [k, { received }] of fast.entries()) {
-      const tail = new Set(received.filter((index) => index > WINDOW)).size;
-      assert.ok(tail >= 0.85 * 30, `fast client ${k} got ${tail} of the last 30 frames`);
-    }
+    // The reading clients got the second part whole too: the resumed ones did not hold them up.
+    for (const { received } of fast) assert.deepEqual(received, range(0, last));
   } finally {
     for (const { stream } of fast) stream.close();
     for (const client of stalled) client.close();
@@ -146,8 +156,10 @@ test('in-process: stalled clients cost no memory per frame (300 frames of 60 kB 
     const FRAMES = 300;
     await camera.sendAt(100, FRAMES, (i) => frames.frame(1 + WARMUP + i));
     const newest = WARMUP + FRAMES;
-    await until('the last frame', () =>
-      receiver.cameras().next().value?.frames === newest + 1 ? true : undefined,
+    await until(
+      'the last frame',
+      () => (receiver.cameras().next().value?.frames === newest + 1 ? true : undefined),
+      20_000,
     );
     const grown = memory();
     const queued = 3 * FRAMES * FRAME_BYTES;
@@ -169,10 +181,21 @@ test('in-process: stalled clients cost no memory per frame (300 frames of 60 kB 
       client.resume((part) => received[k]!.push(frameIndex(part.body) ?? -1));
     });
     const last = newest + 10;
-    await camera.sendAt(30, 10, (i) => frames.frame(newest + 1 + i));
-    await until('the resumed clients to catch up', () =>
-      received.every((indices) => indices.at(-1) === last) ? true : undefined,
-    ).catch(() => {});
+    await until(
+      'the resumed clients to read the newest frame',
+      () => (received.every((indices) => indices.at(-1) === newest) ? true : undefined),
+      20_000,
+    );
+    // Then each live frame once every client has the one before (no race with this machine's speed).
+    for (let i = newest + 1; i <= last; i++) {
+      await camera.send(frames.frame(i));
+      await until(
+        `frame ${i} at every resumed client`,
+        () => (received.every((indices) => indices.at(-1) === i) ? true : undefined),
+        20_000,
+        2,
+      );
+    }
     for (const [k, indices] of received.entries()) {
       assertSkippedToNewest(indices, newest, last, `stalled client ${k}`);
     }
@@ -258,7 +281,7 @@ test('in-process: a server attached to a receiver that already has a camera serv
       }
     }
     for (const stream of streams) stream.close();
-    await until('no clients', () => (web!.clientCount() === 0 ? true : undefined), 2000).catch(() => {});
+    await until('no clients', () => (web!.clientCount() === 0 ? true : undefined), 20_000).catch(() => {});
     if (web.clientCount() !== 0)
       problems.push(`clientCount() is ${web.clientCount()} with no client connected`);
     await camera.send(frames.frame(1));
@@ -320,13 +343,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         )
         .catch(() => {});
       await until('parts', () => (streams.every((entry) => entry.parts > 5) ? true : undefined));
-      const stoppedAt = performance.now();
-      const code = await Promise.race([cli.stop(signal), sleep(5000).then(() => 'still running')]);
+      // 20 s only guards against a process that never exits; how fast it exits is not a test.
+      const code = await Promise.race([cli.stop(signal), sleep(20_000).then(() => 'still running')]);
       assert.equal(code, 0, cli.stderr.join('\n'));
-      assert.ok(performance.now() - stoppedAt < 3000, 'exits promptly');
       assert.match(cli.stdout.join('\n'), new RegExp(`stopped \\(${signal}\\)`));
       for (const { stream } of streams) {
-        const ended = await Promise.race([stream.ended, sleep(2000).then(() => 'open')]);
+        const ended = await Promise.race([stream.ended, sleep(20_000).then(() => 'open')]);
         assert.equal(ended, 'end', 'the client sees the stream end cleanly');
         assert.equal(stream.error, undefined);
         assert.equal(stream.leftover(), 0, 'the stream ends after a whole part');
