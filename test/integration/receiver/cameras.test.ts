@@ -1,19 +1,24 @@
 /** The camera list stays bounded when senders come and go (restarts, many source ports). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpServer, Receiver } from '@udpcam/receiver';
+import { FakeClock } from '../../helpers/clock.js';
+import { until } from '../../helpers/http.js';
 import { TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
 
 test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side too', async () => {
+  const clock = new FakeClock();
   const receiver = await Receiver.open({
     port: 0,
     host: '127.0.0.1',
     offlineAfterMs: 40,
     assembler: { maxSenders: 2, senderIdleMs: 40 },
+    clock: clock.now,
   });
   const web = await HttpServer.listen(receiver, { port: 0, host: '127.0.0.1' });
   const forgotten: string[] = [];
+  let seen = 0;
+  receiver.on('frame', () => seen++);
   receiver.on('cameraForgotten', (camera) => forgotten.push(camera.camera));
   const frames = new TaggedFrames(8000);
   try {
@@ -24,7 +29,9 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
       const camera = await TestCamera.open(receiver.address.port, '127.0.0.1', `127.0.0.${i + 2}`);
       ids.push(camera.id);
       await camera.send(frames.frame(i));
-      await sleep(80);
+      await until(`frame ${i}`, () => (seen === i + 1 ? true : undefined));
+      // 80 ms of silence: past offlineAfterMs and senderIdleMs (40 ms) of the receiver's clock.
+      clock.advance(80);
       await camera.close();
     }
     const known = [...receiver.cameras()].map((c) => c.camera);
