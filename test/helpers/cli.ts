@@ -50,7 +50,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     stdout,
     stderr,
     exited,
-    waitFor(pattern, timeoutMs = 10_000) {
+    waitFor(pattern, timeoutMs = 30_000) {
       for (const line of [...stdout, ...stderr]) {
         const match = line.match(pattern);
         if (match) return Promise.resolve(match);
@@ -101,9 +101,16 @@ export async function runCli(
   return { code, stdout: cli.stdout.join('\n'), stderr: cli.stderr.join('\n') };
 }
 
+/**
+ * Receivers in tests hold a partial frame for a minute (default 500 ms): on a loaded machine a
+ * receiver process can stall that long between two datagrams of a frame, and tests that count
+ * frames must not lose one to that. (Expiry itself is tested in-process on a fake clock.)
+ */
+export const PATIENT_REASSEMBLY = ['--frame_timeout', '60000'];
+
 /** Starts `udpcam receive --port 0 ...` and resolves once it is listening, with its port. */
 export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; port: number }> {
-  const cli = startCli(['receive', '--port', '0', ...args]);
+  const cli = startCli(['receive', '--port', '0', ...PATIENT_REASSEMBLY, ...args]);
   const match = await cli.waitFor(/receiving on udp .*:(\d+)/);
   return { cli, port: Number(match[1]) };
 }
@@ -125,7 +132,7 @@ export async function sendToDisk(dir: string, frames: number, sendArgs: string[]
   try {
     const sent = await runCli(['send', '--port', String(port), '--frames', String(frames), ...sendArgs]);
     if (sent.code !== 0) throw new Error(`udpcam send exited with ${sent.code}: ${sent.stderr}`);
-    await receiver.waitFor(new RegExp(`"written":${frames}[,}]`), 10_000);
+    await receiver.waitFor(new RegExp(`"written":${frames}[,}]`), 30_000);
   } catch (error) {
     await receiver.stop();
     throw error;
@@ -155,6 +162,7 @@ export async function startGroupReceiver(group: string): Promise<{ cli: CliProce
     group,
     '--group-interface',
     '127.0.0.1',
+    ...PATIENT_REASSEMBLY,
     '--status-interval',
     '0.2',
     '--json',

@@ -1,7 +1,7 @@
 /** Small HTTP client helpers for the receiver's HTTP tests: one connection per request, no agent. */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CliProcess, startCli } from './cli.js';
+import { type CliProcess, PATIENT_REASSEMBLY, startCli } from './cli.js';
 
 /** A whole response. */
 export interface HttpResponse {
@@ -93,6 +93,7 @@ export async function startHttpReceiver(
     '0',
     '--status-interval',
     '3600',
+    ...PATIENT_REASSEMBLY,
     ...args,
   ]);
   try {

@@ -95,7 +95,7 @@ test('a named camera is known by its name on disk and over HTTP', async () => {
         );
       }
     }
-    await cli.waitFor(/"frames":3[,}]/, 5000);
+    await cli.waitFor(/"frames":3[,}]/, 30_000);
     const cameras = (await (await fetch(`${url}api/cameras`)).json()) as {
       id: string;
       name: string | null;

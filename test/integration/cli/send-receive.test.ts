@@ -52,7 +52,7 @@ for (const family of ['IPv4', 'IPv6'] as const) {
       assert.equal(sent.code, 0, sent.stderr);
       const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
       assert.equal(done.framesSent, frames);
-      await receiver.waitFor(new RegExp(`"frames":${frames}[,}]`), 10_000);
+      await receiver.waitFor(new RegExp(`"frames":${frames}[,}]`), 30_000);
       assert.equal(await receiver.stop('SIGINT'), 0);
 
       const [camera, ...others] = await framesIn(dir);
@@ -109,8 +109,8 @@ test('send --legacy speaks the Python framing, and receive takes it', async () =
     const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
     // The Python sender's count: ceil((L + 112) / 8000) chunks, not udpcam's near-equal split.
     assert.equal(done.lastFrameChunks, legacyChunkCount(done.lastFrameBytes, LEGACY_PACKET_SIZE));
-    await receiver.waitFor(/"frames":20[,}]/, 10_000);
-    await receiver.waitFor(/"written":20[,}]/, 5000);
+    await receiver.waitFor(/"frames":20[,}]/, 30_000);
+    await receiver.waitFor(/"written":20[,}]/, 30_000);
   } finally {
     assert.equal(await receiver.stop(), 0);
   }
@@ -137,7 +137,7 @@ test('demo: test cameras → receiver with its live page (and files with --out),
       dir,
     ]);
     const [, url] = (await cli.waitFor(/watch them live at (http:\/\/\S+)/)) as RegExpMatchArray;
-    await cli.waitFor(/demo: .*fps/, 10_000);
+    await cli.waitFor(/demo: .*fps/, 30_000);
     const cameras = (await (await fetch(`${url}api/cameras`)).json()) as { id: string; frames: number }[];
     assert.equal(cameras.length, 2);
     const snapshot = await fetch(`${url}snapshot.jpg`);
@@ -174,7 +174,7 @@ test('send to a multicast group (TTL 0, loopback interface) → receive --group'
       '320x180',
     ]);
     assert.equal(sent.code, 0, sent.stderr);
-    await receiver.waitFor(/"frames":10[,}]/, 5000);
+    await receiver.waitFor(/"frames":10[,}]/, 30_000);
   } finally {
     assert.equal(await receiver.stop(), 0);
   }

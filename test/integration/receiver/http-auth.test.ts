@@ -147,7 +147,7 @@ describe('the HTTP address', () => {
       assert.match(base, /^http:\/\/0\.0\.0\.0:\d+\/$/);
       const local = base.replace('0.0.0.0', '127.0.0.1');
       assert.equal((await request(`${local}api/cameras`)).status, 200);
-      await cli.waitFor(warning, 2000);
+      await cli.waitFor(warning, 30_000);
     } finally {
       await cli.stop('SIGKILL');
     }

@@ -37,7 +37,7 @@ test('--group joins a multicast group (on loopback, TTL 0: nothing leaves this m
     socket.setMulticastInterface('127.0.0.1');
     socket.setMulticastTTL(0);
     await sendFrames(socket, group, port, 10);
-    await cli.waitFor(/"frames":10[,}]/, 5000);
+    await cli.waitFor(/"frames":10[,}]/, 30_000);
   } finally {
     socket.close();
     assert.equal(await cli.stop(), 0);
@@ -67,8 +67,8 @@ test('--allow hears only senders in range; the others are counted', async () => 
   try {
     await sendFrames(socket, '127.0.0.1', outside.port, 5);
     await sendFrames(socket, '127.0.0.1', inside.port, 5);
-    await inside.cli.waitFor(/"frames":5[,}]/, 5000);
-    await outside.cli.waitFor(/"notAllowed":[1-9]/, 5000);
+    await inside.cli.waitFor(/"frames":5[,}]/, 30_000);
+    await outside.cli.waitFor(/"notAllowed":[1-9]/, 30_000);
     const status = lastStatus(outside.cli.stdout);
     assert.equal(status.frames, 0);
     assert.equal(status.senders, 0, 'refused senders take no state');
