@@ -37,7 +37,7 @@ export function launchChromium(): Promise<Browser> {
 export async function waitUntil<T>(
   what: string,
   check: () => Promise<T | false | null | undefined>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
   intervalMs = 100,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
