@@ -31,7 +31,10 @@ export class Thinning {
       const nextAt = this.#nextAt.get(camera) ?? Number.NEGATIVE_INFINITY;
       // 10% slack so a 30 fps stream thinned to 15 fps keeps every other frame despite jitter.
       if (nowMs < nextAt - interval * 0.1) return false;
-      this.#nextAt.set(camera, Math.max(nextAt + interval, nowMs));
+      // On time: keep the cadence (no drift). More than an interval late (the first frame, or after
+      // a pause): start a new cadence from this frame. (Restarting at `nowMs` itself let the very
+      // next frame through too: two frames back to back after every pause.)
+      this.#nextAt.set(camera, nowMs > nextAt + interval ? nowMs + interval : nextAt + interval);
     }
     return true;
   }
