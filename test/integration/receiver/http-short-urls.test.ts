@@ -5,13 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { withFrameMeta } from '@udpcam/protocol';
-import { request, startHttpReceiver, until } from '../../helpers/http.js';
+import { epochMicrosAt, withFrameMeta } from '@udpcam/protocol';
+import { HttpServer } from '@udpcam/receiver';
+import { request, until } from '../../helpers/http.js';
+import { startInProcessReceiver } from '../../helpers/in-process.js';
 import { frameIndex, TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
 
 test('short URLs, ring pruning, time parsing and the latency summary', async () => {
-  const { cli, udpPort, base } = await startHttpReceiver(['--ring-seconds', '1']);
+  // In-process on a fake clock: "quiet for 3.5 s" is the clock moved by 3.5 s, not a wait.
+  const rx = await startInProcessReceiver({
+    http: { ring: { ...HttpServer.defaults.ring, maxAgeUs: 1_000_000 } },
+  });
+  const udpPort = rx.receiver.address.port;
+  const base = rx.web.url;
   const frames = new TaggedFrames(20_000);
   const first = await TestCamera.open(udpPort);
   // Another camera (from another address: a restart from the same one continues the first camera).
@@ -24,12 +30,15 @@ test('short URLs, ring pruning, time parsing and the latency summary', async () 
       async () => (await request(`${base}snapshot.jpg`)).status === 200 || undefined,
     );
     // The first camera goes quiet; another one appears.
-    await sleep(3500);
-    // Stamped with a capture time, so the latency summary has a sample.
-    const stamped = withFrameMeta(frames.frame(2), { seq: 0, captureUs: Date.now() * 1000 });
+    rx.clock.advance(3500);
+    // Stamped with a capture time (5 ms before now), so the latency summary has a sample.
+    const stamped = withFrameMeta(frames.frame(2), {
+      seq: 0,
+      captureUs: epochMicrosAt(rx.clock.now()) - 5000,
+    });
     await second.send(stamped);
     await until('/snapshot.jpg follows the online camera', async () =>
-      (await request(`${base}snapshot.jpg`)).body.equals(stamped),
+      (await request(`${base}snapshot.jpg`)).body.equals(stamped) ? true : undefined,
     );
     assert.ok((await request(`${base}?action=snapshot`)).body.equals(stamped));
     assert.equal(frameIndex((await request(`${base}cameras/${first.id}/snapshot.jpg`)).body), 1);
@@ -47,6 +56,6 @@ test('short URLs, ring pruning, time parsing and the latency summary', async () 
   } finally {
     await first.close();
     await second.close();
-    assert.equal(await cli.stop(), 0);
+    await rx.close();
   }
 });
