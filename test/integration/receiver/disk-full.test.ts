@@ -36,11 +36,15 @@ test('disk full: ENOSPC is counted and reported, the HTTP side keeps serving', {
     const ids = new ImageIdCycle();
     const frames = Array.from({ length: 40 }, (_, i) => padJpegTo(makeJpeg(64, 64, i), 60_000));
     for (const frame of frames) {
-      for (const [header, payload] of chunkFrame(frame, ids.next(), 1400)) {
-        await new Promise<void>((resolve) =>
-          socket.send([header, payload], port, '127.0.0.1', () => resolve()),
-        );
-      }
+      // A frame's datagrams go to the kernel at once: no gap inside a frame from this process.
+      await Promise.all(
+        chunkFrame(frame, ids.next(), 1400).map(
+          ([header, payload]) =>
+            new Promise<void>((resolve) =>
+              socket.send([header, payload], port, '127.0.0.1', () => resolve()),
+            ),
+        ),
+      );
     }
     // 40 frames of 60 kB do not fit 512 kB: all but the first few writes fail with ENOSPC.
     // Wait for a status line that accounts for all 40 (no sleep: the writes settle when they do).
