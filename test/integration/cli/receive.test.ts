@@ -61,7 +61,16 @@ describe('udpcam receive with the Python sender framing', () => {
       'a frame at the int(...) + 1 boundary (S of L bytes plus an empty E) is in the set',
     );
 
-    const { cli, port } = await startReceiver(['--out', dir, '--status-interval', '0.2', '--json']);
+    // The Python sender's framing needs the real 10 ms chunk gap (its partial frames close by it).
+    const { cli, port } = await startReceiver([
+      '--out',
+      dir,
+      '--status-interval',
+      '0.2',
+      '--json',
+      '--chunk_gap',
+      '10',
+    ]);
     const socket = dgram.createSocket('udp4');
     const sentWhole: Buffer[] = [];
     let seed = 7;
