@@ -6,6 +6,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CameraRetention } from '@udpcam/receiver';
 
+/** A frame file name as the disk sink makes it (UTC time, '-', seq): `n` orders them. */
+const name = (n: number) =>
+  `20240101T0000${String(n).padStart(2, '0')}.000Z-${String(n).padStart(6, '0')}.jpg`;
+
 describe('CameraRetention', () => {
   let root: string;
   before(async () => {
@@ -35,9 +39,9 @@ describe('CameraRetention', () => {
     const retention = new CameraRetention(dir, { keep: 3 });
     await retention.seed();
     const deleted: number[] = [];
-    for (let i = 1; i <= 5; i++) deleted.push(await add(retention, dir, `f${i}.jpg`));
+    for (let i = 1; i <= 5; i++) deleted.push(await add(retention, dir, name(i)));
     assert.deepEqual(deleted, [0, 0, 0, 1, 1]);
-    assert.deepEqual((await readdir(dir)).sort(), ['f3.jpg', 'f4.jpg', 'f5.jpg']);
+    assert.deepEqual((await readdir(dir)).sort(), [name(3), name(4), name(5)]);
     assert.deepEqual([retention.frames, retention.bytes], [3, 30]);
   });
 
@@ -45,30 +49,20 @@ describe('CameraRetention', () => {
     const dir = await folder('bytes');
     const retention = new CameraRetention(dir, { maxBytes: 25 });
     await retention.seed();
-    await add(retention, dir, 'a.jpg');
-    await add(retention, dir, 'b.jpg');
-    assert.equal(await add(retention, dir, 'c.jpg'), 1);
-    assert.deepEqual((await readdir(dir)).sort(), ['b.jpg', 'c.jpg']);
-    assert.equal(await add(retention, dir, 'd.jpg', 100), 2, 'a frame over the limit alone');
-    assert.deepEqual(await readdir(dir), ['d.jpg']);
+    await add(retention, dir, name(1));
+    await add(retention, dir, name(2));
+    assert.equal(await add(retention, dir, name(3)), 1);
+    assert.deepEqual((await readdir(dir)).sort(), [name(2), name(3)]);
+    assert.equal(await add(retention, dir, name(4), 100), 2, 'a frame over the limit alone');
+    assert.deepEqual(await readdir(dir), [name(4)]);
   });
 
-  it('frames from an earlier run count, oldest by name first; dot-files and other files do not', async () => {
-    const dir = await folder('seeded', [
-      '20240101T000001-1.jpg',
-      '20240101T000000-9.jpg',
-      '.tmp.jpg',
-      'notes.txt',
-    ]);
+  it('frames from an earlier run count, oldest by name first; other files are never touched', async () => {
+    const dir = await folder('seeded', [name(2), name(1), '.tmp.jpg', 'notes.txt', 'photo.jpg']);
     const retention = new CameraRetention(dir, { keep: 2 });
     await retention.seed();
     assert.equal(retention.frames, 2);
-    assert.equal(await add(retention, dir, '20240101T000002-1.jpg'), 1);
-    assert.deepEqual((await readdir(dir)).sort(), [
-      '.tmp.jpg',
-      '20240101T000001-1.jpg',
-      '20240101T000002-1.jpg',
-      'notes.txt',
-    ]);
+    assert.equal(await add(retention, dir, name(3)), 1);
+    assert.deepEqual((await readdir(dir)).sort(), ['.tmp.jpg', name(2), name(3), 'notes.txt', 'photo.jpg']);
   });
 });
