@@ -58,11 +58,11 @@ export async function getJson<T = unknown>(url: string, headers: Record<string, 
   return response.json<T>();
 }
 
-/** Polls `check` every `intervalMs` until it returns a value other than undefined, or throws after `timeoutMs`. */
+/** Polls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs` (a guard against hangs only). */
 export async function until<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
+  timeoutMs = 30_000,
   intervalMs = 25,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;
