@@ -102,13 +102,11 @@ export async function runCli(
 }
 
 /**
- * Receivers in tests hold a partial frame for a minute (defaults: 500 ms, and 10 ms between chunks
- * for a sender's first 8 frames, until it is known to cycle image ids): on a loaded machine a
- * process can stall that long between two datagrams of a frame, and tests that count frames must
- * not lose one to that. (Expiry itself is tested in-process on a fake clock; the legacy test sets
- * its own chunk gap.)
+ * Receivers in tests hold a partial udpcam frame for a minute (default 500 ms): on a loaded
+ * machine a process can stall that long inside a frame, and tests that count frames must not lose
+ * one to that. (Expiry itself is tested in-process on a fake clock.)
  */
-export const PATIENT_REASSEMBLY = ['--frame_timeout', '60000', '--chunk_gap', '60000'];
+export const PATIENT_REASSEMBLY = ['--frame_timeout', '60000'];
 
 /** Starts `udpcam receive --port 0 ...` and resolves once it is listening, with its port. */
 export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; port: number }> {

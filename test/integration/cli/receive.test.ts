@@ -61,16 +61,7 @@ describe('udpcam receive with the Python sender framing', () => {
       'a frame at the int(...) + 1 boundary (S of L bytes plus an empty E) is in the set',
     );
 
-    // The Python sender's framing needs the real 10 ms chunk gap (its partial frames close by it).
-    const { cli, port } = await startReceiver([
-      '--out',
-      dir,
-      '--status-interval',
-      '0.2',
-      '--json',
-      '--chunk_gap',
-      '10',
-    ]);
+    const { cli, port } = await startReceiver(['--out', dir, '--status-interval', '0.2', '--json']);
     const socket = dgram.createSocket('udp4');
     const sentWhole: Buffer[] = [];
     let seed = 7;
@@ -86,9 +77,7 @@ describe('udpcam receive with the Python sender framing', () => {
         const datagrams = legacyChunkFrame(frame, imageId, ps);
         // Every third multi-chunk frame loses one chunk; the rest arrive whole.
         const lose = datagrams.length > 1 && i % 3 === 0 ? Math.floor(random() * datagrams.length) : -1;
-        // All of a frame's datagrams are handed to the kernel at once (not one per turn of this
-        // process's event loop), so a busy machine cannot open a gap inside a frame that the
-        // receiver's chunk-gap rule for reused ids (10 ms) would close it for.
+        // All of a frame's datagrams are handed to the kernel at once.
         await Promise.all(
           datagrams.map((datagram, c) =>
             c === lose

@@ -32,7 +32,6 @@ export interface ReceiveFlags {
   max_senders: number;
   max_senders_per_address: number;
   frame_timeout: number;
-  chunk_gap: number;
   max_frames_in_flight: number;
   max_buffered_bytes: number;
   recv_buffer: number;
@@ -193,7 +192,6 @@ export async function receive(
       maxSenders: flags.max_senders,
       maxSendersPerAddress: flags.max_senders_per_address,
       frameTimeoutMs: flags.frame_timeout,
-      chunkGapMs: flags.chunk_gap,
       maxFramesInFlight: flags.max_frames_in_flight,
       maxBufferedBytes: flags.max_buffered_bytes,
     },
@@ -407,15 +405,6 @@ export function receiveCommand(program: Command): Command {
     )
       .argParser(integer('frame_timeout', 10, 60_000))
       .default(DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs),
-  );
-  addSnakeOption(
-    command,
-    new Option(
-      '--chunk_gap <ms>',
-      'close a partial frame after this long without a chunk, for senders that reuse image ids (and new ones)',
-    )
-      .argParser(integer('chunk_gap', 1, 60_000))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.chunkGapMs),
   );
   addSnakeOption(
     command,
