@@ -28,6 +28,8 @@ export interface SecurityReport {
   protected: boolean;
   /** Ids of the keys held (4-byte fingerprints in hex). */
   keyIds: string[];
+  /** Which library opens datagrams ('libsodium' or 'node:crypto'); null without keys. */
+  aead: string | null;
   /** Datagrams that opened. */
   opened: number;
   rejected: number;
@@ -110,6 +112,7 @@ export class SecureGate {
     return {
       protected: this.opener !== undefined,
       keyIds: this.opener?.keys.map((key) => key.idHex) ?? [],
+      aead: this.opener?.backend.name ?? null,
       opened: stats?.opened ?? 0,
       rejected: stats?.rejected ?? 0,
       rejectedByReason: { ...(stats?.rejectedByReason ?? emptyCounts()) },

@@ -45,7 +45,7 @@ export interface TransmitterOptions {
    */
   legacy?: boolean;
   /**
-   * Stream key: seal every datagram (AES-256-GCM, docs/protocol.md#protected) at the last step
+   * Stream key: seal every datagram (ChaCha20-Poly1305, docs/protocol.md#protected) at the last step
    * before the socket, so any datagram this transmitter sends is protected. Default: plain.
    */
   key?: StreamKey;

@@ -19,7 +19,7 @@ import {
   parseKeyFile,
   SECURE_OVERHEAD_BYTES,
 } from '@udpcam/protocol';
-import { runCli, startReceiver } from '../../helpers/cli.js';
+import { runCli, startCli, startReceiver } from '../../helpers/cli.js';
 import { request } from '../../helpers/http.js';
 import { CapturingRelay, writeFrameFolder, writeKeyFile } from '../../helpers/secure.js';
 
@@ -177,6 +177,55 @@ describe('protected send → receive', () => {
       assert.deepEqual(out, frames);
     } finally {
       await relay.close();
+    }
+  });
+
+  test('libsodium and the node:crypto fallback interoperate: each end may use either, frames byte-identical', async () => {
+    // UDPCAM_AEAD=node-crypto makes a process use node:crypto even though sodium-native loads.
+    const forced = { UDPCAM_AEAD: 'node-crypto' };
+    const outs = [path.join(work, 'out-sodium-receiver'), path.join(work, 'out-node-receiver')];
+    const receivers = [{}, forced].map((env, i) =>
+      startCli(
+        [
+          'receive',
+          '--port',
+          '0',
+          '--bind',
+          '127.0.0.1',
+          '--key',
+          key.file,
+          '--out',
+          outs[i]!,
+          '--json',
+          '--status-interval',
+          '0.2',
+        ],
+        env,
+      ),
+    );
+    try {
+      const announced = await Promise.all(
+        receivers.map((r) => r.waitFor(/receiving on udp .*:(\d+).*ChaCha20-Poly1305 by ([^)]+)\)/)),
+      );
+      assert.deepEqual(
+        announced.map((m) => m[2]),
+        ['libsodium', 'node:crypto'],
+      );
+      // The node:crypto sender to the libsodium receiver, and the other way round.
+      for (const [i, env] of [forced, {}].entries()) {
+        const sender = startCli(sendArgs(framesDir, Number(announced[i]![1]), ['--key', key.file]), env);
+        const started = await sender.waitFor(/protected with key \S+ \(ChaCha20-Poly1305 by ([^)]+)\)/);
+        assert.equal(started[1], i === 0 ? 'node:crypto' : 'libsodium');
+        assert.equal(await sender.exited, 0, sender.stderr.join('\n'));
+      }
+      for (const [i, receiver] of receivers.entries()) {
+        await receiver.waitFor(new RegExp(`"frames":${FRAMES}[,}]`));
+        assert.equal(await receiver.stop('SIGINT'), 0);
+        const [got] = [...(await written(outs[i]!)).values()];
+        assert.deepEqual(got, frames);
+      }
+    } finally {
+      for (const receiver of receivers) await receiver.stop('SIGKILL');
     }
   });
 

@@ -33,7 +33,7 @@ export function keygenCommand(program: Command): Command {
   return program
     .command('keygen')
     .description(
-      'Make a random stream key for --key (AES-256-GCM): the same file goes to sender and receiver.',
+      'Make a random stream key for --key (ChaCha20-Poly1305): the same file goes to sender and receiver.',
     )
     .option('-o, --out <file>', 'write the key to FILE, readable only by you (never overwrites)')
     .addHelpText(

@@ -5,6 +5,7 @@ import {
   LEGACY_PACKET_SIZE,
   MAX_PACKET_SIZE,
   MIN_PACKET_SIZE,
+  preferredAead,
   SECURE_OVERHEAD_BYTES,
   UdpcamError,
 } from '@udpcam/protocol';
@@ -152,7 +153,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${key ? `, protected with key ${key.idHex}` : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead().name})` : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;

@@ -48,7 +48,7 @@ export function generateKey(): Buffer {
 export function formatKeyFile(secret: Uint8Array): string {
   const key = new StreamKey(secret);
   return [
-    `# udpcam stream key ${key.idHex} (AES-256-GCM). Whoever has this file can watch and feed the camera.`,
+    `# udpcam stream key ${key.idHex} (ChaCha20-Poly1305). Whoever has this file can watch and feed the camera.`,
     '# Copy it to the receiver over a channel you trust (scp, a USB stick), keep it readable only by you',
     '# (chmod 600), and pass it to both ends: udpcam send --key FILE, udpcam receive --key FILE.',
     `${KEY_LINE_PREFIX}${Buffer.from(secret).toString('hex')}`,

@@ -1,22 +1,23 @@
 /**
  * The protected datagram (docs/protocol.md#protected): the 5-byte header stays in clear with its
  * type byte in lower case, then a 21-byte security header, the payload encrypted with
- * AES-256-GCM, and the 16-byte tag. Everything before the ciphertext is the AEAD's associated
- * data, so no clear byte can be changed either.
+ * ChaCha20-Poly1305 (RFC 8439, aead.ts), and the 16-byte tag. Everything before the ciphertext is
+ * the AEAD's associated data, so no clear byte can be changed either.
  *
  *    0      1  2   3  4   5       6 .. 9     10 .. 17      18 .. 25     26 ..          last 16
  *   +------+-----+-----+-------+----------+-------------+------------+--------------+---------+
- *   | s|c|e| img | chk | ver=1 |  key id  | session id  |  counter   |  ciphertext  |   tag   |
+ *   | s|c|e| img | chk | ver=2 |  key id  | session id  |  counter   |  ciphertext  |   tag   |
  *   +------+-----+-----+-------+----------+-------------+------------+--------------+---------+
  *   |<------------------ associated data (26 bytes) --------------->|
  *
  * Lower-case types keep protected datagrams apart from the original format: a receiver without a
  * key (or the Python one) never takes them for chunks, and can tell the user what they are.
+ * Version 1 was the same layout sealed with AES-256-GCM; it is refused as malformed.
  */
 
 /** Bytes of the clear part: the 5-byte header and the security header. */
 export const SECURE_CLEAR_BYTES = 26;
-/** Bytes of the GCM tag at the end. */
+/** Bytes of the Poly1305 tag at the end. */
 export const SECURE_TAG_BYTES = 16;
 /** Bytes a protected datagram has beyond the plain one (21 + 16). */
 export const SECURE_OVERHEAD_BYTES = SECURE_CLEAR_BYTES - 5 + SECURE_TAG_BYTES;
@@ -27,15 +28,15 @@ export const SECURE_VERSION_OFFSET = 5;
 export const SECURE_KEY_ID_OFFSET = 6;
 export const SECURE_SESSION_OFFSET = 10;
 export const SECURE_COUNTER_OFFSET = 18;
-/** The only version there is. */
-export const SECURE_VERSION = 1;
+/** The version sealed and opened: 2, ChaCha20-Poly1305 (1 was AES-256-GCM). */
+export const SECURE_VERSION = 2;
 /** Bytes of the random per-sender-session id. */
 export const SESSION_ID_BYTES = 8;
-/** The AEAD (node:crypto name): AES-NI makes it ~1.6x cheaper per datagram than ChaCha20-Poly1305 here. */
-export const SECURE_CIPHER = 'aes-256-gcm';
-/** Bytes of an AES-256 key. */
+/** The AEAD, as node:crypto names it (aead.ts: libsodium or node:crypto). */
+export const SECURE_AEAD = 'chacha20-poly1305';
+/** Bytes of a stream key and of a session key. */
 export const KEY_BYTES = 32;
-/** Bytes of the GCM nonce: 4 zero bytes and the 64-bit counter. */
+/** Bytes of the nonce: 4 zero bytes and the 64-bit counter (RFC 8439's 32-bit constant + 64-bit IV). */
 export const NONCE_BYTES = 12;
 /**
  * Highest counter a sender uses (2^53 − 1, exact in a JS number): ~2800 years at 100,000
@@ -58,7 +59,7 @@ export function isProtectedType(byte: number): boolean {
 }
 
 /**
- * True when a datagram looks protected (a lower-case type, long enough, version 1), so a receiver
+ * True when a datagram looks protected (a lower-case type, long enough, this version), so a receiver
  * without a key can say so instead of counting it as garbage. Says nothing about authenticity.
  */
 export function looksProtected(datagram: Uint8Array): boolean {

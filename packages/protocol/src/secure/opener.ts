@@ -6,16 +6,15 @@
  * Order of checks, cheapest first: layout, key id, replay window (before any crypto, as SRTP
  * does), tag; only a datagram with a good tag moves the window or creates a session.
  */
-import { createDecipheriv, type KeyObject } from 'node:crypto';
 import { UdpcamError } from '../errors.js';
 import { TYPE_CONTINUE, TYPE_END, TYPE_PARITY, TYPE_START } from '../header.js';
+import { type Aead, type AeadBackend, preferredAead } from './aead.js';
 import { assertDistinctKeys, type StreamKey } from './key.js';
 import {
   CASE_BIT,
   isProtectedType,
   MIN_SECURE_DATAGRAM_BYTES,
   NONCE_BYTES,
-  SECURE_CIPHER,
   SECURE_CLEAR_BYTES,
   SECURE_COUNTER_OFFSET,
   SECURE_KEY_ID_OFFSET,
@@ -25,7 +24,7 @@ import {
   SECURE_VERSION_OFFSET,
 } from './layout.js';
 import { ReplayWindow } from './replay-window.js';
-import { sessionKey } from './session-key.js';
+import { sessionAead } from './session-key.js';
 
 /**
  * Why a datagram was refused; `open` returns these as negative numbers (no allocation on the
@@ -49,6 +48,8 @@ const BAD_TAG = -5;
 export interface OpenerOptions {
   /** Sender sessions remembered at once (each holds a subkey and a replay window); default 256. */
   maxSessions: number;
+  /** The AEAD implementation; default preferredAead() (libsodium if it loads, else node:crypto). */
+  aead?: AeadBackend;
 }
 
 export const DEFAULT_OPENER_OPTIONS: Readonly<OpenerOptions> = Object.freeze({ maxSessions: 256 });
@@ -58,7 +59,7 @@ interface Session {
   readonly keyIndex: number;
   readonly idHigh: number;
   readonly idLow: number;
-  readonly key: KeyObject;
+  readonly aead: Aead;
   readonly window: ReplayWindow;
   /** Opener tick of its last good datagram, for evicting the least recently heard. */
   lastUsed: number;
@@ -81,6 +82,8 @@ export interface OpenerStats {
 export class DatagramOpener {
   readonly keys: readonly StreamKey[];
   readonly options: OpenerOptions;
+  /** The AEAD implementation in use. */
+  readonly backend: AeadBackend;
   readonly stats: OpenerStats;
   readonly #sessions = new Map<string, Session>();
   readonly #nonce = Buffer.alloc(NONCE_BYTES);
@@ -98,6 +101,7 @@ export class DatagramOpener {
     if (!Number.isInteger(this.options.maxSessions) || this.options.maxSessions < 1) {
       throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'maxSessions must be an integer >= 1');
     }
+    this.backend = this.options.aead ?? preferredAead();
     const rejectedByReason = {} as Record<RejectReason, number>;
     for (const reason of REJECT_REASONS.slice(1) as RejectReason[]) rejectedByReason[reason] = 0;
     this.stats = { opened: 0, rejected: 0, rejectedByReason, sessions: 0, sessionsEvicted: 0 };
@@ -105,8 +109,9 @@ export class DatagramOpener {
 
   /**
    * Opens `datagram` in place: on success returns a view of it holding the plain datagram (its
-   * bytes are overwritten; the view may be kept). On failure returns a negative reason code
-   * (REJECT_REASONS[-code]) and counts it; the datagram is then not to be used.
+   * bytes are decrypted where they lie; the view may be kept). On failure returns a negative
+   * reason code (REJECT_REASONS[-code]) and counts it; the datagram is then not to be used (a bad
+   * tag may have zeroed its payload).
    */
   open(datagram: Buffer): Buffer | number {
     const result = this.#open(datagram);
@@ -154,7 +159,7 @@ export class DatagramOpener {
           keyIndex,
           idHigh,
           idLow,
-          key: sessionKey(this.keys[keyIndex]!, id),
+          aead: sessionAead(this.keys[keyIndex]!, id, this.backend),
           window: new ReplayWindow(),
           lastUsed: 0,
         };
@@ -165,15 +170,10 @@ export class DatagramOpener {
     const end = datagram.length - SECURE_TAG_BYTES;
     this.#nonce.writeUInt32BE(counterHigh, 4);
     this.#nonce.writeUInt32BE(counter >>> 0, 8);
-    const decipher = createDecipheriv(SECURE_CIPHER, session.key, this.#nonce);
-    decipher.setAAD(datagram.subarray(0, SECURE_CLEAR_BYTES));
-    decipher.setAuthTag(datagram.subarray(end));
-    const plain = decipher.update(datagram.subarray(SECURE_CLEAR_BYTES, end));
-    try {
-      decipher.final();
-    } catch {
-      return BAD_TAG;
-    }
+    // Decrypted in place: the plaintext lands where the ciphertext was, right after the header.
+    const body = datagram.subarray(SECURE_CLEAR_BYTES, end);
+    const aad = datagram.subarray(0, SECURE_CLEAR_BYTES);
+    if (!session.aead.open(this.#nonce, aad, body, datagram.subarray(end), body)) return BAD_TAG;
 
     session.window.accept(counter);
     session.lastUsed = ++this.#tick;
@@ -182,12 +182,14 @@ export class DatagramOpener {
       if (!this.#sessions.has(name)) this.#remember(name, session);
       this.#last = session;
     }
-    // The plain datagram goes where the security header was: [header | payload], one copy.
+    // The plain header goes just before the payload, over the end of the security header.
     const start = SECURE_CLEAR_BYTES - 5;
     datagram[start] = type & ~CASE_BIT;
-    datagram.copy(datagram, start + 1, 1, 5);
-    plain.copy(datagram, SECURE_CLEAR_BYTES);
-    return datagram.subarray(start, SECURE_CLEAR_BYTES + plain.length);
+    datagram[start + 1] = datagram[1]!;
+    datagram[start + 2] = datagram[2]!;
+    datagram[start + 3] = datagram[3]!;
+    datagram[start + 4] = datagram[4]!;
+    return datagram.subarray(start, end);
   }
 
   /** Sessions held now. */

@@ -1,25 +1,26 @@
 /**
  * The sending side of protection: seals each plain datagram [header, payload] into the protected
- * layout (layout.ts) as a list of buffers for one `dgram.send`: [clear part, ciphertext, tag].
- * Nothing about the payload is copied but the encryption's own output.
+ * layout (layout.ts) — clear part, ciphertext and tag written straight into one buffer cut from a
+ * slab — and returns it for one `dgram.send`. The payload is read once, by the cipher.
  */
-import { createCipheriv, type KeyObject, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { UdpcamError } from '../errors.js';
+import { type Aead, type AeadBackend, preferredAead } from './aead.js';
 import type { StreamKey } from './key.js';
 import {
   CASE_BIT,
   MAX_COUNTER,
   NONCE_BYTES,
-  SECURE_CIPHER,
   SECURE_CLEAR_BYTES,
   SECURE_COUNTER_OFFSET,
   SECURE_KEY_ID_OFFSET,
   SECURE_SESSION_OFFSET,
+  SECURE_TAG_BYTES,
   SECURE_VERSION,
   SECURE_VERSION_OFFSET,
   SESSION_ID_BYTES,
 } from './layout.js';
-import { sessionKey } from './session-key.js';
+import { sessionAead } from './session-key.js';
 
 /** Options of a DatagramSealer. */
 export interface SealerOptions {
@@ -27,20 +28,27 @@ export interface SealerOptions {
   sessionId?: Uint8Array;
   /** First counter value; default 0. Tests use it to reach the limit. */
   firstCounter?: number;
+  /** The AEAD implementation; default preferredAead() (libsodium if it loads, else node:crypto). */
+  aead?: AeadBackend;
 }
 
-/** Clear parts are cut from slabs of this many bytes (one allocation per ~2500 datagrams). */
-const SLAB_BYTES = 64 * 1024;
+/** Datagrams are cut from slabs of this many bytes (one allocation per ~90 datagrams of 1400 bytes). */
+const SLAB_BYTES = 128 * 1024;
+/** A datagram larger than this gets a buffer of its own, so a slab never wastes more than this. */
+const MAX_SLAB_CUT = SLAB_BYTES / 8;
 
 /** Seals datagrams for one sender session: one session id, a counter that only goes up. */
 export class DatagramSealer {
   /** This session's id (random, 8 bytes). */
   readonly sessionId: Buffer;
+  /** The AEAD implementation in use. */
+  readonly backend: AeadBackend;
   readonly #keyId: number;
-  readonly #key: KeyObject;
+  readonly #aead: Aead;
   readonly #nonce = Buffer.alloc(NONCE_BYTES);
   #counter: number;
-  #slab = Buffer.allocUnsafe(SLAB_BYTES);
+  /** Allocated at the first datagram (a sealer that never sends takes no slab). */
+  #slab = Buffer.alloc(0);
   #slabUsed = 0;
 
   constructor(key: StreamKey, options: SealerOptions = {}) {
@@ -49,7 +57,8 @@ export class DatagramSealer {
       throw new UdpcamError('UDPCAM_ERR_KEY', `a session id is ${SESSION_ID_BYTES} bytes`);
     }
     this.#keyId = key.id;
-    this.#key = sessionKey(key, this.sessionId);
+    this.backend = options.aead ?? preferredAead();
+    this.#aead = sessionAead(key, this.sessionId, this.backend);
     this.#counter = options.firstCounter ?? 0;
   }
 
@@ -60,7 +69,9 @@ export class DatagramSealer {
 
   /**
    * Seals one datagram: `header` is its 5-byte plain header, `payload` its bytes. Returns the
-   * buffers to send as one datagram. Throws UDPCAM_ERR_KEY when the counter is exhausted.
+   * buffers to send as one datagram (one buffer: the whole protected datagram, never rewritten
+   * afterwards, so it may be handed to the socket). Throws UDPCAM_ERR_KEY when the counter is
+   * exhausted.
    */
   seal(header: Uint8Array, payload: Uint8Array): Buffer[] {
     const counter = this.#counter;
@@ -68,37 +79,42 @@ export class DatagramSealer {
       throw new UdpcamError('UDPCAM_ERR_KEY', 'this sender session used every nonce: restart the sender');
     }
     this.#counter = counter + 1;
-    const clear = this.#clearPart();
-    clear[0] = header[0]! | CASE_BIT;
-    clear[1] = header[1]!;
-    clear[2] = header[2]!;
-    clear[3] = header[3]!;
-    clear[4] = header[4]!;
-    clear[SECURE_VERSION_OFFSET] = SECURE_VERSION;
-    clear.writeUInt32BE(this.#keyId, SECURE_KEY_ID_OFFSET);
-    this.sessionId.copy(clear, SECURE_SESSION_OFFSET);
+    const end = SECURE_CLEAR_BYTES + payload.length;
+    const datagram = this.#cut(end + SECURE_TAG_BYTES);
+    datagram[0] = header[0]! | CASE_BIT;
+    datagram[1] = header[1]!;
+    datagram[2] = header[2]!;
+    datagram[3] = header[3]!;
+    datagram[4] = header[4]!;
+    datagram[SECURE_VERSION_OFFSET] = SECURE_VERSION;
+    datagram.writeUInt32BE(this.#keyId, SECURE_KEY_ID_OFFSET);
+    this.sessionId.copy(datagram, SECURE_SESSION_OFFSET);
     const high = Math.floor(counter / 0x1_0000_0000);
     const low = counter >>> 0;
-    clear.writeUInt32BE(high, SECURE_COUNTER_OFFSET);
-    clear.writeUInt32BE(low, SECURE_COUNTER_OFFSET + 4);
-    // Nonce: 4 zero bytes and the counter; createCipheriv copies it, so one buffer serves all.
+    datagram.writeUInt32BE(high, SECURE_COUNTER_OFFSET);
+    datagram.writeUInt32BE(low, SECURE_COUNTER_OFFSET + 4);
+    // Nonce: 4 zero bytes and the counter; the AEAD reads it during the call, so one buffer serves all.
     this.#nonce.writeUInt32BE(high, 4);
     this.#nonce.writeUInt32BE(low, 8);
-    const cipher = createCipheriv(SECURE_CIPHER, this.#key, this.#nonce);
-    cipher.setAAD(clear);
-    const body = cipher.update(payload);
-    cipher.final();
-    return [clear, body, cipher.getAuthTag()];
+    this.#aead.seal(
+      this.#nonce,
+      datagram.subarray(0, SECURE_CLEAR_BYTES),
+      payload,
+      datagram.subarray(SECURE_CLEAR_BYTES, end),
+      datagram.subarray(end),
+    );
+    return [datagram];
   }
 
-  /** A fresh 26-byte slice of the current slab (slices already handed out are never rewritten). */
-  #clearPart(): Buffer {
-    if (this.#slabUsed + SECURE_CLEAR_BYTES > SLAB_BYTES) {
+  /** A fresh `bytes`-long slice of the current slab (slices already handed out are never rewritten). */
+  #cut(bytes: number): Buffer {
+    if (bytes > MAX_SLAB_CUT) return Buffer.allocUnsafe(bytes);
+    if (this.#slabUsed + bytes > this.#slab.length) {
       this.#slab = Buffer.allocUnsafe(SLAB_BYTES);
       this.#slabUsed = 0;
     }
     const start = this.#slabUsed;
-    this.#slabUsed += SECURE_CLEAR_BYTES;
-    return this.#slab.subarray(start, start + SECURE_CLEAR_BYTES);
+    this.#slabUsed += bytes;
+    return this.#slab.subarray(start, start + bytes);
   }
 }

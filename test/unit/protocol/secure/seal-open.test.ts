@@ -17,6 +17,7 @@ import {
   REPLAY_WINDOW,
   SECURE_CLEAR_BYTES,
   SECURE_OVERHEAD_BYTES,
+  SECURE_VERSION,
   StreamKey,
 } from '@udpcam/protocol';
 import { jpegPool } from '../../../helpers/jpeg.js';
@@ -105,9 +106,12 @@ describe('seal and open', () => {
     assert.equal(reason(opener.open(fromHex('53 30 31 30 30 ff d8 ff d9'))), 'unprotected');
     assert.equal(reason(opener.open(fromHex('00 01 02 03 04 05'))), 'malformed');
     const sealer = new DatagramSealer(keyA);
-    const wrongVersion = sealed(sealer, encodeHeader('S', 0, 0), Buffer.alloc(10));
-    wrongVersion[5] = 2;
-    assert.equal(reason(opener.open(wrongVersion)), 'malformed');
+    // Version 1 (the same layout under AES-256-GCM) and any other version are not opened.
+    for (const version of [0, 1, SECURE_VERSION + 1, 0x53]) {
+      const wrongVersion = sealed(sealer, encodeHeader('S', 0, 0), Buffer.alloc(10));
+      wrongVersion[5] = version;
+      assert.equal(reason(opener.open(wrongVersion)), 'malformed', `version ${version}`);
+    }
   });
 
   test('a replayed datagram is refused; reordering inside the window is not', () => {
