@@ -1,9 +1,10 @@
 /**
  * What protection (--key, docs/protocol.md#protected) costs and what it stops, on loopback:
  *
- * 1. Per datagram, in this process: seal and open of 1400-byte payloads with AES-256-GCM and
- *    ChaCha20-Poly1305 (one node:crypto object per datagram: the dominant cost), and the
- *    protocol's DatagramSealer / DatagramOpener (AES-256-GCM), including a refused forgery.
+ * 1. Per datagram, in this process (lib/secure-micro.ts, interleaved A/B, medians of CPU time):
+ *    seal and open of 1400-byte payloads with AES-256-GCM (version 1) and ChaCha20-Poly1305
+ *    through node:crypto cipher objects, ChaCha20-Poly1305 through libsodium (sodium-native), and
+ *    the protocol's DatagramSealer / DatagramOpener with each backend, including a refused forgery.
  * 2. CPU per 720p frame, with and without --key: `udpcam send --source dir: --no-meta` (the
  *    files go out as they are: no encoding, so protection's share is as large as it gets) into
  *    `udpcam receive` (no sink: reassembly only, likewise the worst case; and with --out), the sender pinned to
@@ -19,11 +20,13 @@
  *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
- *                                      [--parts micro,cost,forgery]
+ *                                      [--parts micro,cost,forgery] [--fallback]
+ *
+ * --fallback adds cost runs with UDPCAM_AEAD=node-crypto (both ends on node:crypto's ChaCha20-Poly1305).
  *
  * Prints figures and writes bench-results/secure.json (--quick: secure-quick.json); asserts nothing.
  */
-import { type CipherGCM, createCipheriv, createDecipheriv, type DecipherGCM, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,9 +35,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   chunkFrame,
-  DatagramOpener,
   DatagramSealer,
-  encodeHeader,
   formatKeyFile,
   generateKey,
   parityCount,
@@ -46,6 +47,7 @@ import { seededRandom } from './lib/frames.js';
 import { type Child, encodeWebcamJpeg, processCpuUs, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
 import { hasTaskset } from './lib/ipc.js';
 import { count, fixed, machine, saveResults, sleep, table } from './lib/report.js';
+import { perDatagramFigures } from './lib/secure-micro.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     fps: { type: 'string' },
     forged: { type: 'string' },
     parts: { type: 'string' },
+    fallback: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick === true;
@@ -76,71 +79,7 @@ mkdirSync(work, { recursive: true });
 // ---------------------------------------------------------------------------------------------
 // 1. Per datagram, in process.
 
-/** CPU µs per call of `fn` over `n` calls, after a warm-up. */
-function perCall(n: number, fn: (i: number) => void): number {
-  for (let i = 0; i < Math.min(n, 20_000); i++) fn(i);
-  const start = process.cpuUsage();
-  for (let i = 0; i < n; i++) fn(i);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / n;
-}
-
-function aeadFigures(n: number) {
-  const payload = randomBytes(PACKET_SIZE);
-  const aad = randomBytes(26);
-  const key = randomBytes(32);
-  const nonce = Buffer.alloc(12);
-  const rows: { cipher: string; sealUs: number; openUs: number; createOnlyUs: number; badTagUs: number }[] =
-    [];
-  for (const cipher of ['aes-256-gcm', 'chacha20-poly1305'] as const) {
-    // Both AEADs as one type: the typings split GCM and ChaCha20-Poly1305 into overloads.
-    const options = { authTagLength: 16 };
-    const make = createCipheriv as (c: string, k: Buffer, n: Buffer, o: object) => CipherGCM;
-    const unmake = createDecipheriv as (c: string, k: Buffer, n: Buffer, o: object) => DecipherGCM;
-    const seal = (i: number) => {
-      nonce.writeUInt32BE(i, 8);
-      const c = make(cipher, key, nonce, options);
-      c.setAAD(aad);
-      const body = c.update(payload);
-      c.final();
-      return [body, c.getAuthTag()] as const;
-    };
-    const [body, tag] = seal(7);
-    const badTag = Buffer.from(tag);
-    badTag[0]! ^= 1;
-    const open = (authTag: Buffer) => () => {
-      nonce.writeUInt32BE(7, 8);
-      const d = unmake(cipher, key, nonce, options);
-      d.setAAD(aad);
-      d.setAuthTag(authTag);
-      d.update(body);
-      try {
-        d.final();
-      } catch {}
-    };
-    rows.push({
-      cipher,
-      sealUs: perCall(n, seal),
-      openUs: perCall(n, open(tag)),
-      createOnlyUs: perCall(n, (i) => {
-        nonce.writeUInt32BE(i, 8);
-        make(cipher, key, nonce, options);
-      }),
-      badTagUs: perCall(n, open(badTag)),
-    });
-  }
-  const streamKey = new StreamKey(generateKey());
-  const sealer = new DatagramSealer(streamKey);
-  const opener = new DatagramOpener([streamKey]);
-  const header = encodeHeader('C', 1, 1);
-  const sealUs = perCall(n, () => sealer.seal(header, payload));
-  const copyUs = perCall(n, () => Buffer.concat(sealer.seal(header, payload)));
-  const openUs = perCall(n, () => opener.open(Buffer.concat(sealer.seal(header, payload)))) - copyUs;
-  const forged = Buffer.concat(sealer.seal(header, payload));
-  forged[forged.length - 1]! ^= 1;
-  const badUs = perCall(n, () => opener.open(Buffer.from(forged)));
-  return { aead: rows, module: { sealUs, openUs, badTagUs: badUs } };
-}
+// See lib/secure-micro.ts.
 
 // ---------------------------------------------------------------------------------------------
 // 2. CPU per 720p frame.
@@ -213,9 +152,24 @@ function sendArgs(
   ];
 }
 
-/** One cost run; with `disk`, the receiver also writes every frame (--out, a scratch folder). */
-async function costRun(frameDir: string, keyFile: string | undefined, source: SenderSource, disk: boolean) {
+/** Which AEAD library both ends of a protected cost run use (UDPCAM_AEAD, read by the children). */
+type Library = 'libsodium' | 'node:crypto';
+
+/**
+ * One cost run; with `disk`, the receiver also writes every frame (--out, a scratch folder).
+ * `library` node:crypto starts both children with UDPCAM_AEAD=node-crypto.
+ */
+async function costRun(
+  frameDir: string,
+  keyFile: string | undefined,
+  source: SenderSource,
+  disk: boolean,
+  library: Library = 'libsodium',
+) {
   const out = path.join(work, `cost-out-${process.hrtime.bigint()}`);
+  // The children inherit this process's environment at spawn.
+  if (library === 'node:crypto') process.env.UDPCAM_AEAD = 'node-crypto';
+  else delete process.env.UDPCAM_AEAD;
   const receiver = startUdpcam(
     [
       'receive',
@@ -235,6 +189,7 @@ async function costRun(frameDir: string, keyFile: string | undefined, source: Se
   sampleAtStatus(receiver, 'frames', receiverSamples);
   const port = await receivePort(receiver);
   const sender = startUdpcam(sendArgs(frameDir, port, FRAMES, keyFile, source), SENDER_CORE);
+  delete process.env.UDPCAM_AEAD;
   const senderSamples: Sample[] = [];
   sampleAtStatus(sender, 'framesSent', senderSamples);
   await sender.exited;
@@ -244,6 +199,7 @@ async function costRun(frameDir: string, keyFile: string | undefined, source: Se
   const framesReceived = receiverSamples.at(-1)?.frames ?? 0;
   return {
     protected: keyFile !== undefined,
+    library: keyFile === undefined ? undefined : library,
     source,
     disk,
     framesSent: FRAMES,
@@ -421,24 +377,30 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
 
 // ---------------------------------------------------------------------------------------------
 
-const micro = PARTS.has('micro') ? aeadFigures(quick ? 20_000 : 200_000) : undefined;
+const micro = PARTS.has('micro')
+  ? perDatagramFigures(quick ? 5 : 15, quick ? 4_000 : 20_000, PACKET_SIZE)
+  : undefined;
 if (micro) {
-  console.log('\nPer datagram (1400-byte payload), CPU µs in this process:');
   console.log(
-    table(
-      ['cipher', 'seal', 'open', 'createCipheriv alone', 'open, bad tag'],
-      micro.aead.map((r) => [
-        r.cipher,
-        fixed(r.sealUs, 2),
-        fixed(r.openUs, 2),
-        fixed(r.createOnlyUs, 2),
-        fixed(r.badTagUs, 2),
-      ]),
-    ),
+    `\nPer datagram (${PACKET_SIZE}-byte payload), CPU µs per call in this process: median of ${micro.rounds} interleaved rounds of ${count(micro.callsPerRound)} calls (quartiles):`,
   );
-  console.log(
-    `DatagramSealer.seal ${fixed(micro.module.sealUs, 2)} µs, DatagramOpener.open ${fixed(micro.module.openUs, 2)} µs, refused forgery (bad tag) ${fixed(micro.module.badTagUs, 2)} µs`,
-  );
+  for (const [side, rows] of [
+    ['seal', micro.seal],
+    ['open', micro.open],
+  ] as const) {
+    console.log(
+      table(
+        [side, 'library', 'AEAD', 'µs', 'quartiles'],
+        rows.map((r) => [
+          r.variant,
+          r.library,
+          r.cipher,
+          fixed(r.us, 2),
+          `${fixed(r.q1, 2)}–${fixed(r.q3, 2)}`,
+        ]),
+      ),
+    );
+  }
 }
 
 const images = await Promise.all([1, 2, 3, 4, 5].map((seed) => encodeWebcamJpeg(1280, 720, seed)));
@@ -464,13 +426,15 @@ const configs = PARTS.has('cost')
       ['encode', false],
     ] as const)
   : [];
+const libraries: Library[] = values.fallback ? ['libsodium', 'node:crypto'] : ['libsodium'];
 for (const [source, disk] of configs) {
   for (const round of quick ? [0] : [0, 1]) {
-    for (const file of [undefined, keyFile]) {
-      const run = await costRun(frameDir, file, source, disk);
+    // Plain and protected runs alternate, so drift in the machine's load falls on both.
+    for (const library of [undefined, ...libraries]) {
+      const run = await costRun(frameDir, library && keyFile, source, disk, library);
       cost.push({ round, ...run });
       console.log(
-        `  ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${run.protected ? 'protected' : 'plain    '}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
+        `  ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${(library ?? 'plain').padEnd(11)}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
       );
     }
   }
@@ -479,59 +443,52 @@ const mean = (list: (number | undefined)[]) => {
   const ok = list.filter((v): v is number => v !== undefined);
   return ok.reduce((a, b) => a + b, 0) / ok.length;
 };
+/** Mean CPU µs per frame of one side over the runs of a configuration (`library` undefined: plain). */
 const figure = (
   source: SenderSource,
   side: 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame',
-  on: boolean,
+  library: Library | undefined,
   disk = false,
 ) =>
-  mean(cost.filter((r) => r.source === source && r.protected === on && r.disk === disk).map((r) => r[side]));
-const summary = {
-  receiverPlainUs: figure('files', 'receiverCpuUsPerFrame', false),
-  receiverProtectedUs: figure('files', 'receiverCpuUsPerFrame', true),
-  diskReceiverPlainUs: figure('files', 'receiverCpuUsPerFrame', false, true),
-  diskReceiverProtectedUs: figure('files', 'receiverCpuUsPerFrame', true, true),
-  senderPlainUs: figure('files', 'senderCpuUsPerFrame', false),
-  senderProtectedUs: figure('files', 'senderCpuUsPerFrame', true),
-  encodingSenderPlainUs: figure('encode', 'senderCpuUsPerFrame', false),
-  encodingSenderProtectedUs: figure('encode', 'senderCpuUsPerFrame', true),
-};
-const ratios = {
-  receiver: summary.receiverProtectedUs / summary.receiverPlainUs,
-  diskReceiver: summary.diskReceiverProtectedUs / summary.diskReceiverPlainUs,
-  sender: summary.senderProtectedUs / summary.senderPlainUs,
-  encodingSender: summary.encodingSenderProtectedUs / summary.encodingSenderPlainUs,
-};
+  mean(
+    cost.filter((r) => r.source === source && r.library === library && r.disk === disk).map((r) => r[side]),
+  );
+const rows = [
+  ['receiver (no sink)', 'receiver', 'files', 'receiverCpuUsPerFrame', false],
+  ['receiver --out (writes every frame)', 'diskReceiver', 'files', 'receiverCpuUsPerFrame', true],
+  ['sender, files as they are', 'sender', 'files', 'senderCpuUsPerFrame', false],
+  ['sender, encoding 720p', 'encodingSender', 'encode', 'senderCpuUsPerFrame', false],
+] as const;
+const summary: Record<string, number> = {};
+const ratios: Record<string, number> = {};
+for (const [, name, source, side, disk] of rows) {
+  summary[`${name}PlainUs`] = figure(source, side, undefined, disk);
+  summary[`${name}ProtectedUs`] = figure(source, side, 'libsodium', disk);
+  ratios[name] = summary[`${name}ProtectedUs`]! / summary[`${name}PlainUs`]!;
+  if (values.fallback) {
+    summary[`${name}NodeCryptoUs`] = figure(source, side, 'node:crypto', disk);
+    ratios[`${name}NodeCrypto`] = summary[`${name}NodeCryptoUs`]! / summary[`${name}PlainUs`]!;
+  }
+}
 if (cost.length > 0) {
   console.log(
     table(
-      ['720p, CPU per frame', 'plain µs', 'protected µs', 'ratio (goal ≤ 1.15)'],
       [
-        [
-          'receiver (no sink)',
-          fixed(summary.receiverPlainUs, 0),
-          fixed(summary.receiverProtectedUs, 0),
-          fixed(ratios.receiver, 3),
-        ],
-        [
-          'receiver --out (writes every frame)',
-          fixed(summary.diskReceiverPlainUs, 0),
-          fixed(summary.diskReceiverProtectedUs, 0),
-          fixed(ratios.diskReceiver, 3),
-        ],
-        [
-          'sender, files as they are',
-          fixed(summary.senderPlainUs, 0),
-          fixed(summary.senderProtectedUs, 0),
-          fixed(ratios.sender, 3),
-        ],
-        [
-          'sender, encoding 720p',
-          fixed(summary.encodingSenderPlainUs, 0),
-          fixed(summary.encodingSenderProtectedUs, 0),
-          fixed(ratios.encodingSender, 3),
-        ],
+        '720p, CPU per frame',
+        'plain µs',
+        'libsodium µs',
+        'ratio (goal ≤ 1.15)',
+        ...(values.fallback ? ['node:crypto µs', 'ratio'] : []),
       ],
+      rows.map(([label, name]) => [
+        label,
+        fixed(summary[`${name}PlainUs`]!, 0),
+        fixed(summary[`${name}ProtectedUs`]!, 0),
+        fixed(ratios[name]!, 3),
+        ...(values.fallback
+          ? [fixed(summary[`${name}NodeCryptoUs`]!, 0), fixed(ratios[`${name}NodeCrypto`]!, 3)]
+          : []),
+      ]),
     ),
   );
 }

@@ -3,7 +3,7 @@
  * the pair [5-byte header, payload view] (dgram sends a list of buffers with one sendmsg), so a
  * frame is never copied after encoding. A frame's datagrams are all handed over before `send`
  * resolves, so frames never interleave on the wire. With a key, each datagram is sealed right
- * before its send (the sealer's [clear part, ciphertext, tag] go as one datagram).
+ * before its send (the sealer writes the whole protected datagram into one buffer).
  */
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';

@@ -10,7 +10,10 @@ import { isFiniteNonNegative, runQuickBench } from '../../helpers/bench.js';
 interface SecureResults {
   bench: string;
   quick: boolean;
-  perDatagram: { aead: { cipher: string; sealUs: number; openUs: number }[]; module: Record<string, number> };
+  perDatagram: {
+    seal: { variant: string; library: string; cipher: string; us: number }[];
+    open: { variant: string; library: string; cipher: string; us: number }[];
+  };
   cost: {
     runs: { protected: boolean; framesSent: number; framesReceived: number }[];
     summary: Record<string, number>;
@@ -25,16 +28,26 @@ interface SecureResults {
   };
 }
 
-test('bench-secure --quick: per-datagram figures for both AEADs, CPU per frame with and without --key, no forged frame', async () => {
+test('bench-secure --quick: per-datagram figures for every AEAD path, CPU per frame with and without --key, no forged frame', async () => {
   const { json } = await runQuickBench<SecureResults>('secure', { timeoutMs: 180_000 });
   assert.equal(json.bench, 'secure');
   assert.equal(json.quick, true);
-  assert.deepEqual(
-    json.perDatagram.aead.map((row) => row.cipher),
-    ['aes-256-gcm', 'chacha20-poly1305'],
-  );
-  for (const row of json.perDatagram.aead) assert.ok(row.sealUs > 0 && row.openUs > 0, row.cipher);
-  for (const [name, value] of Object.entries(json.perDatagram.module)) assert.ok(value > 0, name);
+  for (const side of [json.perDatagram.seal, json.perDatagram.open]) {
+    const paths = side.map((row) => `${row.cipher} ${row.library} ${row.variant}`);
+    assert.ok(
+      paths.some((p) => p.startsWith('aes-256-gcm node:crypto')),
+      'version 1, for comparison',
+    );
+    assert.ok(paths.some((p) => p.startsWith('chacha20-poly1305 node:crypto')));
+    assert.ok(paths.some((p) => p.startsWith('chacha20-poly1305 libsodium')));
+    for (const library of ['libsodium', 'node:crypto']) {
+      assert.ok(
+        side.some((row) => row.library === library && row.variant.startsWith('Datagram')),
+        library,
+      );
+    }
+    for (const row of side) assert.ok(row.us > 0, row.variant);
+  }
   assert.ok(json.cost.runs.some((run) => run.protected) && json.cost.runs.some((run) => !run.protected));
   for (const run of json.cost.runs) assert.ok(run.framesReceived > 0 && run.framesReceived <= run.framesSent);
   for (const [name, value] of Object.entries(json.cost.summary)) assert.ok(isFiniteNonNegative(value), name);

@@ -7,7 +7,8 @@ import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } fro
 import type { Aead, AeadBackend } from './aead.js';
 
 const CIPHER = 'chacha20-poly1305';
-const OPTIONS = { authTagLength: 16 } as const;
+const TAG_BYTES = 16;
+const OPTIONS = { authTagLength: TAG_BYTES } as const;
 
 class NodeAead implements Aead {
   readonly #key: KeyObject;
@@ -16,31 +17,21 @@ class NodeAead implements Aead {
     this.#key = createSecretKey(key);
   }
 
-  seal(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    plain: Uint8Array,
-    cipherOut: Uint8Array,
-    tagOut: Uint8Array,
-  ): void {
+  seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void {
     const cipher = createCipheriv(CIPHER, this.#key, nonce, OPTIONS);
     cipher.setAAD(aad, { plaintextLength: plain.length });
-    cipherOut.set(cipher.update(plain));
+    sealedOut.set(cipher.update(plain));
     cipher.final();
-    tagOut.set(cipher.getAuthTag());
+    sealedOut.set(cipher.getAuthTag(), plain.length);
   }
 
-  open(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    cipher: Uint8Array,
-    tag: Uint8Array,
-    plainOut: Uint8Array,
-  ): boolean {
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean {
+    const length = sealed.length - TAG_BYTES;
+    if (length < 0 || plainOut.length !== length) return false;
     const decipher = createDecipheriv(CIPHER, this.#key, nonce, OPTIONS);
-    decipher.setAAD(aad, { plaintextLength: cipher.length });
-    decipher.setAuthTag(tag);
-    const plain = decipher.update(cipher);
+    decipher.setAAD(aad, { plaintextLength: length });
+    decipher.setAuthTag(sealed.subarray(length));
+    const plain = decipher.update(sealed.subarray(0, length));
     try {
       decipher.final();
     } catch {

@@ -16,31 +16,20 @@ export const AEAD_NONCE_BYTES = 12;
 /** Bytes of its tag. */
 export const AEAD_TAG_BYTES = 16;
 
-/** ChaCha20-Poly1305 under one key. */
+/** ChaCha20-Poly1305 under one key; "sealed" bytes are the ciphertext followed by the 16-byte tag. */
 export interface Aead {
   /**
-   * Encrypts `plain` into `cipherOut` (as long as `plain`; may be the same memory) and writes the
-   * 16-byte tag over `aad` and the ciphertext into `tagOut`.
+   * Encrypts `plain` and authenticates it with `aad`, writing ciphertext and tag into `sealedOut`
+   * (`plain.length + 16` bytes; may start at the same memory as `plain`).
    */
-  seal(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    plain: Uint8Array,
-    cipherOut: Uint8Array,
-    tagOut: Uint8Array,
-  ): void;
+  seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void;
   /**
-   * Checks `tag` over `aad` and `cipher`, and only when it matches decrypts `cipher` into
-   * `plainOut` (as long as `cipher`; may be the same memory) and returns true. On false,
-   * `plainOut` holds no plaintext (libsodium zeroes it, node:crypto leaves it) and is not to be used.
+   * Checks the tag at the end of `sealed` over `aad` and the ciphertext, and only when it matches
+   * decrypts into `plainOut` (`sealed.length − 16` bytes; may start at the same memory as
+   * `sealed`) and returns true. On false, `plainOut` holds no plaintext (libsodium zeroes it,
+   * node:crypto leaves it) and is not to be used.
    */
-  open(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    cipher: Uint8Array,
-    tag: Uint8Array,
-    plainOut: Uint8Array,
-  ): boolean;
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
 }
 
 /** An implementation of the AEAD. */

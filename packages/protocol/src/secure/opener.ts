@@ -171,9 +171,9 @@ export class DatagramOpener {
     this.#nonce.writeUInt32BE(counterHigh, 4);
     this.#nonce.writeUInt32BE(counter >>> 0, 8);
     // Decrypted in place: the plaintext lands where the ciphertext was, right after the header.
-    const body = datagram.subarray(SECURE_CLEAR_BYTES, end);
     const aad = datagram.subarray(0, SECURE_CLEAR_BYTES);
-    if (!session.aead.open(this.#nonce, aad, body, datagram.subarray(end), body)) return BAD_TAG;
+    const plain = datagram.subarray(SECURE_CLEAR_BYTES, end);
+    if (!session.aead.open(this.#nonce, aad, datagram.subarray(SECURE_CLEAR_BYTES), plain)) return BAD_TAG;
 
     session.window.accept(counter);
     session.lastUsed = ++this.#tick;
