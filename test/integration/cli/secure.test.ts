@@ -5,7 +5,7 @@
  * and the key never shows in output, /api or /metrics.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -226,6 +226,39 @@ describe('protected send → receive', () => {
       }
     } finally {
       for (const receiver of receivers) await receiver.stop('SIGKILL');
+    }
+  });
+
+  test('--config FILE: the "key" of a send and of a receive config file is the key used', async () => {
+    const newKey = await writeKeyFile(path.join(work, 'config-new.key'));
+    const out = path.join(work, 'out-config');
+    const receiveConfig = path.join(work, 'receive-key.json');
+    const sendConfig = path.join(work, 'send-key.json');
+    // The receiver's "key" as a list of two (rotation), the sender's as one path.
+    await writeFile(
+      receiveConfig,
+      JSON.stringify({
+        bind: '127.0.0.1',
+        key: [key.file, newKey.file],
+        out,
+        json: true,
+        'status-interval': 0.2,
+      }),
+    );
+    const receiver = startCli(['receive', '--port', '0', '--config', receiveConfig]);
+    try {
+      const started = await receiver.waitFor(/receiving on udp .*:(\d+).*protected \(key (\S+), key (\S+);/);
+      assert.deepEqual([started[2], started[3]], [key.key.idHex, newKey.key.idHex]);
+      await writeFile(sendConfig, JSON.stringify({ key: newKey.file }));
+      const sent = await runCli(sendArgs(framesDir, Number(started[1]), ['--config', sendConfig]));
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.match(sent.stdout + sent.stderr, new RegExp(`protected with key ${newKey.key.idHex} `));
+      await receiver.waitFor(new RegExp(`"frames":${FRAMES}[,}]`));
+      assert.equal(await receiver.stop('SIGINT'), 0);
+      const [got] = [...(await written(out)).values()];
+      assert.deepEqual(got, frames, "sealed with the config file's key, opened with the config file's keys");
+    } finally {
+      await receiver.stop('SIGKILL');
     }
   });
 
