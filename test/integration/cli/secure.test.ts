@@ -19,7 +19,7 @@ import {
   parseKeyFile,
   SECURE_OVERHEAD_BYTES,
 } from '@udpcam/protocol';
-import { runCli, startCli, startReceiver } from '../../helpers/cli.js';
+import { PATIENT_REASSEMBLY, runCli, startCli, startReceiver } from '../../helpers/cli.js';
 import { request } from '../../helpers/http.js';
 import { CapturingRelay, writeFrameFolder, writeKeyFile } from '../../helpers/secure.js';
 
@@ -190,6 +190,7 @@ describe('protected send → receive', () => {
           'receive',
           '--port',
           '0',
+          ...PATIENT_REASSEMBLY,
           '--bind',
           '127.0.0.1',
           '--key',
@@ -245,7 +246,7 @@ describe('protected send → receive', () => {
         'status-interval': 0.2,
       }),
     );
-    const receiver = startCli(['receive', '--port', '0', '--config', receiveConfig]);
+    const receiver = startCli(['receive', '--port', '0', ...PATIENT_REASSEMBLY, '--config', receiveConfig]);
     try {
       const started = await receiver.waitFor(/receiving on udp .*:(\d+).*protected \(key (\S+), key (\S+);/);
       assert.deepEqual([started[2], started[3]], [key.key.idHex, newKey.key.idHex]);
