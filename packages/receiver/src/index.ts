@@ -14,6 +14,7 @@ export * from './ring.js';
 export * from './secure-gate.js';
 export * from './sinks/disk.js';
 export * from './sinks/retention.js';
+export * from './sinks/sync-writer.js';
 export * from './sinks/thinning.js';
 export * from './socket.js';
 export * from './totals.js';

@@ -2,8 +2,11 @@
  * Writes each frame to DIR/<camera>/<UTC time>-<seq>.jpg, byte-identical to the wire, atomically:
  * into a dot-file first, then renamed, so a reader never sees half a frame.
  *
- * Writes never hold up reassembly: frames wait in a bounded queue; when the disk falls behind,
- * new frames are skipped (counted) instead of piling up in memory. Write errors (ENOSPC, EACCES,
+ * Writes never hold up reassembly for long: while the disk keeps up, a frame is written
+ * synchronously, the way multifilesink does (sync-writer.ts: no thread hop, a fraction of the
+ * CPU); after a slow write, or past a share of the time, frames wait in a bounded queue for the
+ * thread pool, and when the disk falls behind new frames are skipped (counted) instead of piling
+ * up in memory. Write errors (ENOSPC, EACCES,
  * ...) are counted by code and reported, and the receiver goes on.
  */
 import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { CameraRetention, type RetentionLimits } from './retention.js';
+import { SyncWriteGate, type SyncWriteOptions, writeFileAtomicSync } from './sync-writer.js';
 import { Thinning, type ThinningOptions } from './thinning.js';
 
 /** Options of a DiskSink. */
@@ -35,8 +39,10 @@ export interface DiskSinkOptions {
   onlyCameras?: ReadonlySet<string>;
   /** Per camera: write every Nth frame and/or at most F per second. */
   thinning?: ThinningOptions;
-  /** Times the once-a-second error reports (monotonic ms); default performance.now. */
+  /** Times the once-a-second error reports and the synchronous writes (monotonic ms); default performance.now. */
   clock: Clock;
+  /** Limits of synchronous writing (see sync-writer.ts); false: always through the thread pool. */
+  syncWrites: Partial<SyncWriteOptions> | false;
 }
 
 export const DEFAULT_DISK_SINK_OPTIONS = {
@@ -44,12 +50,17 @@ export const DEFAULT_DISK_SINK_OPTIONS = {
   maxQueuedBytes: 32 * 1024 * 1024,
   concurrency: 2,
   clock: monotonicClock,
+  syncWrites: {},
 } as const;
 
 /** Counters of a DiskSink. */
 export interface DiskSinkStats {
   written: number;
   writtenBytes: number;
+  /** Of `written`, frames written synchronously (the rest went through the thread pool). */
+  writtenSync: number;
+  /** Synchronous writes slow enough to send writes to the thread pool for a while. */
+  slowWrites: number;
   /** Frames skipped because the queue was full (disk slower than frames). */
   skipped: number;
   failed: number;
@@ -130,6 +141,8 @@ export class DiskSink implements FrameSink {
   readonly stats: DiskSinkStats = {
     written: 0,
     writtenBytes: 0,
+    writtenSync: 0,
+    slowWrites: 0,
     skipped: 0,
     failed: 0,
     failedByCode: {},
@@ -145,6 +158,11 @@ export class DiskSink implements FrameSink {
   readonly #lastReported = new Map<string, number>();
   readonly #retention = new Map<string, CameraRetention>();
   readonly #thinning: Thinning | undefined;
+  readonly #syncGate: SyncWriteGate | undefined;
+  /** Cameras whose folder exists and whose retention is seeded: their frames may be written synchronously. */
+  readonly #ready = new Set<string>();
+  /** Retention and budget deletes still running after synchronous writes. */
+  #tails = 0;
   #seededAll: Promise<void> | undefined;
   #totalPass: Promise<number> = Promise.resolve(0);
   #active = 0;
@@ -155,6 +173,8 @@ export class DiskSink implements FrameSink {
     const thinning = this.#options.thinning;
     if (thinning?.every !== undefined || thinning?.maxFps !== undefined)
       this.#thinning = new Thinning(thinning);
+    const syncWrites = this.#options.syncWrites;
+    if (syncWrites !== false) this.#syncGate = new SyncWriteGate(syncWrites);
   }
 
   write(frame: ReceivedFrame): void {
@@ -167,6 +187,7 @@ export class DiskSink implements FrameSink {
       stats.thinned++;
       return;
     }
+    if (this.#writeNow(frame)) return;
     if (
       stats.queued >= this.#options.maxQueuedFrames ||
       stats.queuedBytes + frame.data.length > this.#options.maxQueuedBytes
@@ -182,7 +203,7 @@ export class DiskSink implements FrameSink {
 
   /** Resolves once every queued frame is written (or failed). */
   async flush(): Promise<void> {
-    if (this.#active === 0 && this.#queue.length === 0) return;
+    if (this.#isIdle()) return;
     await new Promise<void>((resolve) => {
       this.#idle = resolve;
     });
@@ -201,13 +222,65 @@ export class DiskSink implements FrameSink {
         this.stats.queued--;
         this.stats.queuedBytes -= frame.data.length;
         this.#pump();
-        if (this.#active === 0 && this.#queue.length === 0 && this.#idle) {
-          const idle = this.#idle;
-          this.#idle = undefined;
-          idle();
-        }
+        this.#settle();
       });
     }
+  }
+
+  #isIdle(): boolean {
+    return this.#active === 0 && this.#queue.length === 0 && this.#tails === 0;
+  }
+
+  /** Resolves a waiting flush() once nothing is left to do. */
+  #settle(): void {
+    if (this.#isIdle() && this.#idle) {
+      const idle = this.#idle;
+      this.#idle = undefined;
+      idle();
+    }
+  }
+
+  /**
+   * Writes `frame` synchronously if the gate allows it, nothing is queued (frames land in order)
+   * and its folder is ready; returns false to send it through the queue instead.
+   */
+  #writeNow(frame: ReceivedFrame): boolean {
+    const gate = this.#syncGate;
+    if (gate === undefined || this.#active > 0 || this.#queue.length > 0 || !this.#ready.has(frame.camera)) {
+      return false;
+    }
+    const clock = this.#options.clock;
+    const start = clock();
+    if (!gate.allows(start)) return false;
+    const file = containedFramePath(this.#options.dir, frame);
+    if (file === undefined) return false; // refused and counted on the queued path
+    try {
+      writeFileAtomicSync(file, path.join(path.dirname(file), `.${path.basename(file)}.tmp`), frame.data);
+    } catch (error) {
+      this.#recordSync(gate, start);
+      this.#fail(error as NodeJS.ErrnoException, file, frame.camera);
+      return true;
+    }
+    this.#recordSync(gate, start);
+    this.stats.written++;
+    this.stats.writtenSync++;
+    this.stats.writtenBytes += frame.data.length;
+    const retention = this.#retention.get(frame.camera);
+    if (retention !== undefined || this.#options.maxTotalBytes !== undefined) {
+      this.#tails++;
+      this.#afterWrite(frame, file, retention)
+        .catch((error: NodeJS.ErrnoException) => this.#fail(error, file, frame.camera))
+        .finally(() => {
+          this.#tails--;
+          this.#settle();
+        });
+    }
+    return true;
+  }
+
+  #recordSync(gate: SyncWriteGate, start: number): void {
+    gate.record(start, this.#options.clock());
+    this.stats.slowWrites = gate.slowWrites;
   }
 
   async #writeOne(frame: ReceivedFrame): Promise<void> {
@@ -231,25 +304,43 @@ export class DiskSink implements FrameSink {
       }
       const retention = this.#retentionOf(frame.camera, dir);
       await retention?.seed();
+      this.#ready.add(frame.camera);
       await writeFile(temporary, frame.data);
       await rename(temporary, file);
       this.stats.written++;
       this.stats.writtenBytes += frame.data.length;
-      if (retention) this.stats.deleted += await retention.add(path.basename(file), frame.data.length);
-      if (this.#options.maxTotalBytes !== undefined) {
-        // One pass at a time: two concurrent writes must not both delete for the same excess.
-        const pass = this.#totalPass.then(() => this.#enforceTotal());
-        this.#totalPass = pass.catch(() => 0);
-        this.stats.deleted += await pass;
-      }
+      await this.#afterWrite(frame, file, retention);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      this.stats.failed++;
-      this.stats.failedByCode[code] = (this.stats.failedByCode[code] ?? 0) + 1;
-      if (code === 'ENOENT') this.#madeDirs.delete(dir);
       await unlink(temporary).catch(() => {});
-      this.#report(error as NodeJS.ErrnoException, file);
+      this.#fail(error as NodeJS.ErrnoException, file, frame.camera);
     }
+  }
+
+  /** Per-camera retention and the total budget, once a frame is in place. */
+  async #afterWrite(
+    frame: ReceivedFrame,
+    file: string,
+    retention: CameraRetention | undefined,
+  ): Promise<void> {
+    if (retention) this.stats.deleted += await retention.add(path.basename(file), frame.data.length);
+    if (this.#options.maxTotalBytes !== undefined) {
+      // One pass at a time: two concurrent writes must not both delete for the same excess.
+      const pass = this.#totalPass.then(() => this.#enforceTotal());
+      this.#totalPass = pass.catch(() => 0);
+      this.stats.deleted += await pass;
+    }
+  }
+
+  /** Counts and reports a failed write; a folder gone (ENOENT) is made again by the next write. */
+  #fail(error: NodeJS.ErrnoException, file: string, camera: string): void {
+    const code = error.code ?? 'error';
+    this.stats.failed++;
+    this.stats.failedByCode[code] = (this.stats.failedByCode[code] ?? 0) + 1;
+    if (code === 'ENOENT') {
+      this.#madeDirs.delete(path.dirname(file));
+      this.#ready.delete(camera);
+    }
+    this.#report(error, file);
   }
 
   /**

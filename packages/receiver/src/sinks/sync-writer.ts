@@ -1,0 +1,109 @@
+/**
+ * Synchronous atomic frame files for the disk sink, and the gate that says when they are safe.
+ *
+ * A 64 kB frame into the page cache is a few tens of µs of syscalls. Through fs.promises it is
+ * four thread-pool hand-offs (open, write, close, rename), ~500 µs of CPU in wake-ups per frame on
+ * a small VM (issue 16) — GStreamer's multifilesink writes synchronously. But a synchronous write
+ * holds up the event loop, receiving and HTTP with it, so writes are synchronous only while the
+ * disk keeps up. Every one is timed with the injected clock:
+ *
+ *  - a write slower than `slowWriteMs` sends all writes to the async path (thread pool, bounded
+ *    queue, frames skipped and counted when it is full) for `backoffMs`, doubling while the probe
+ *    after each backoff is slow too, up to `maxBackoffMs`;
+ *  - the time spent in synchronous writes is held to `dutyCycle` of the clock's time (a token
+ *    bucket holding at most `burstMs`), so a flood of large frames cannot starve the socket.
+ */
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+
+/** Limits of synchronous writing; every one has a default (DEFAULT_SYNC_WRITE_OPTIONS). */
+export interface SyncWriteOptions {
+  /** A synchronous write taking longer than this (ms) means the disk is not keeping up. */
+  slowWriteMs: number;
+  /** Async-only time after a slow write (ms); doubles while the probes stay slow. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Share of the clock's time (0..1) synchronous writes may take, on average. */
+  dutyCycle: number;
+  /** Synchronous write time (ms) that may be spent at once after an idle spell. */
+  burstMs: number;
+}
+
+export const DEFAULT_SYNC_WRITE_OPTIONS: Readonly<SyncWriteOptions> = Object.freeze({
+  // A 64 kB write into the page cache takes ~0.1 ms; 20 ms is a disk in trouble, well above
+  // the few ms a busy machine's scheduler may take the core away in the middle of a write.
+  slowWriteMs: 20,
+  backoffMs: 1000,
+  maxBackoffMs: 30_000,
+  dutyCycle: 0.2,
+  burstMs: 20,
+});
+
+/** Decides, write by write, whether the next frame may be written synchronously. Pure: time is passed in. */
+export class SyncWriteGate {
+  readonly options: Readonly<SyncWriteOptions>;
+  /** Synchronous writes slower than slowWriteMs so far. */
+  slowWrites = 0;
+  #tokensMs: number;
+  #refilledAt: number | undefined;
+  #asyncUntil = Number.NEGATIVE_INFINITY;
+  #slowStreak = 0;
+
+  constructor(options: Partial<SyncWriteOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_SYNC_WRITE_OPTIONS, ...options });
+    this.#tokensMs = this.options.burstMs;
+  }
+
+  /** Whether a write starting at `now` (ms) may be synchronous. */
+  allows(now: number): boolean {
+    if (this.#refilledAt !== undefined && now > this.#refilledAt) {
+      const refill = (now - this.#refilledAt) * this.options.dutyCycle;
+      this.#tokensMs = Math.min(this.options.burstMs, this.#tokensMs + refill);
+    }
+    this.#refilledAt = now;
+    return now >= this.#asyncUntil && this.#tokensMs > 0;
+  }
+
+  /** Records a synchronous write that ran from `start` to `end` (ms). */
+  record(start: number, end: number): void {
+    const took = Math.max(0, end - start);
+    // The refill since `start` (at the next allows) counts the write's own time: on average
+    // synchronous writes take dutyCycle of all the time.
+    this.#tokensMs -= took;
+    this.#refilledAt ??= start;
+    if (took <= this.options.slowWriteMs) {
+      this.#slowStreak = 0;
+      return;
+    }
+    this.slowWrites++;
+    const backoff = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** this.#slowStreak);
+    this.#slowStreak++;
+    this.#asyncUntil = end + backoff;
+  }
+}
+
+/**
+ * Writes `data` to `temporary`, then renames it to `file` (same folder): a reader never sees a
+ * partial file under the final name. On failure the temporary file is removed and the error thrown.
+ */
+export function writeFileAtomicSync(file: string, temporary: string, data: Uint8Array): void {
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      for (let at = 0; at < data.length; ) {
+        const wrote = writeSync(fd, data, at, data.length - at);
+        if (wrote <= 0) throw Object.assign(new Error(`no progress writing ${temporary}`), { code: 'EIO' });
+        at += wrote;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+  } catch (error) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Never created, or already gone.
+    }
+    throw error;
+  }
+}
