@@ -266,21 +266,30 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   /**
-   * Runs the assembler's expiry every expireIntervalMs only while it has something to reclaim:
-   * when the last partial frame completes the timer stops, so a clean stream costs no wake-ups.
+   * Runs the assembler's expiry only while it has something to reclaim. The timer is armed by a
+   * datagram that leaves something partial, first for frameTimeoutMs (no partial frame can be due
+   * sooner), then every expireIntervalMs while needed; it is never cleared on the datagram path
+   * but left to lapse. Arming and clearing it for every frame cost ~70 µs of CPU per frame here,
+   * mostly in the wake-up each cleared timer still causes (issue 16); now a clean stream costs
+   * about two wake-ups a second, an idle receiver none.
    */
   #scheduleExpiry(): void {
-    const needed = this.assembler.needsExpiry && !this.#closed;
-    if (needed && this.#expireTimer === undefined) {
-      this.#expireTimer = setInterval(() => {
+    if (this.#expireTimer !== undefined || this.#closed || !this.assembler.needsExpiry) return;
+    this.#armExpiry(Math.max(this.#expireIntervalMs, this.assembler.options.frameTimeoutMs));
+  }
+
+  #armExpiry(delayMs: number): void {
+    this.#expireTimer = setTimeout(() => {
+      // Sweep after this turn's poll phase: datagrams that queued while the loop was busy are
+      // read first, so a late timer does not see a gap in a frame that is in fact complete.
+      setImmediate(() => {
+        this.#expireTimer = undefined;
+        if (this.#closed) return;
         this.assembler.expire(this.clock());
-        this.#scheduleExpiry();
-      }, this.#expireIntervalMs);
-      this.#expireTimer.unref();
-    } else if (!needed && this.#expireTimer !== undefined) {
-      clearInterval(this.#expireTimer);
-      this.#expireTimer = undefined;
-    }
+        if (this.assembler.needsExpiry) this.#armExpiry(this.#expireIntervalMs);
+      });
+    }, delayMs);
+    this.#expireTimer.unref();
   }
 
   /** The bound address and port. */
@@ -307,7 +316,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#expireTimer);
+    clearTimeout(this.#expireTimer);
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
     await Promise.all(this.#sinks.map((sink) => sink.close()));
   }
