@@ -21,8 +21,12 @@
  *
  *   node build/scripts/bench-gstreamer.js [--quick] [--frames 300] [--sizes 1280x720,640x360]
  *                                         [--cpu-prof DIR]   (profiles the udpcam receivers)
+ *                                         [--unpinned]       (all four processes share the cores)
+ *                                         [--skip-fidelity]
  * Writes bench-results/gstreamer.json, docs/perf/gstreamer.svg and gstreamer-latency.svg
- * (--quick: gstreamer-quick.json, plots in bench-results/quick-plots/). Without GStreamer the
+ * (--unpinned: gstreamer-unpinned.json and -unpinned plots, as on a user's machine where the
+ * scheduler places sender and receiver; --quick: gstreamer-quick.json, plots in
+ * bench-results/quick-plots/). Without GStreamer the
  * udpcam half still runs and the JSON says `gstreamer: {available: false, reason}`.
  */
 import { spawnSync } from 'node:child_process';
@@ -59,6 +63,8 @@ const { values } = parseArgs({
     frames: { type: 'string' },
     sizes: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    unpinned: { type: 'boolean', default: false },
+    'skip-fidelity': { type: 'boolean', default: false },
   },
 });
 const quick = values.quick;
@@ -83,7 +89,9 @@ const FIDELITY_FRAMES = 3;
 const TARGET_RATIO = 0.75;
 
 const CORES = os.cpus().length;
-const PIN = CORES >= 2 && hasTaskset();
+const PIN = CORES >= 2 && hasTaskset() && !values.unpinned;
+/** Name of the results file and prefix of the plots. */
+const NAME = quick ? 'gstreamer-quick' : values.unpinned ? 'gstreamer-unpinned' : 'gstreamer';
 const RECEIVER_CORE = PIN ? 1 : undefined;
 const SENDER_CORE = PIN ? 0 : undefined;
 
@@ -614,14 +622,16 @@ async function main(): Promise<void> {
         );
       }
     }
-    const made = await makeVariants();
-    skippedVariants = made.skipped;
-    for (const variant of made.variants) {
-      variantBytes.set(variant.name, variant.data.length);
-      rtpJpegNotes.set(variant.name, variant.rtpJpeg);
+    if (!values['skip-fidelity']) {
+      const made = await makeVariants();
+      skippedVariants = made.skipped;
+      for (const variant of made.variants) {
+        variantBytes.set(variant.name, variant.data.length);
+        rtpJpegNotes.set(variant.name, variant.rtpJpeg);
+      }
+      const fidelityStacks: (Stack | 'udpcam-meta')[] = quick ? [...stacks] : [...stacks, 'udpcam-meta'];
+      fidelity = await runFidelity(fidelityStacks, made.variants, work);
     }
-    const fidelityStacks: (Stack | 'udpcam-meta')[] = quick ? [...stacks] : [...stacks, 'udpcam-meta'];
-    fidelity = await runFidelity(fidelityStacks, made.variants, work);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -695,7 +705,7 @@ async function main(): Promise<void> {
   for (const line of skippedVariants) console.log(`skipped: ${line}`);
   console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
 
-  const file = await saveResults(quick ? 'gstreamer-quick' : 'gstreamer', {
+  const file = await saveResults(NAME, {
     bench: 'gstreamer',
     quick,
     machine: machine(),
@@ -725,7 +735,7 @@ async function main(): Promise<void> {
     { size: run.size, stack: run.stack, role: 'sender', ms: run.senderCpuUsPerFrame / 1000 },
   ]);
   const plot = await savePlot(
-    'gstreamer',
+    values.unpinned ? NAME : 'gstreamer',
     barsBySize(
       `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`,
       cpuRows,
@@ -743,7 +753,7 @@ async function main(): Promise<void> {
       : [],
   );
   const latencyPlot = await savePlot(
-    'gstreamer-latency',
+    `${values.unpinned ? NAME : 'gstreamer'}-latency`,
     barsBySize('Last datagram forwarded → output file complete', latencyRows, 'quantile', 'latency (ms)'),
     plotDir,
   );
