@@ -27,17 +27,24 @@ function checkStat(file: string, stat: { isFile(): boolean; size: number }, maxB
 export function readRegularFileSync(file: string, maxBytes: number): Buffer {
   const fd = openSync(file, FLAGS);
   try {
-    checkStat(file, fstatSync(fd), maxBytes);
-    // Read to the cap, not to the size stat gave: the file may grow meanwhile.
-    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    const stat = fstatSync(fd);
+    checkStat(file, stat, maxBytes);
+    // Sized from stat (the dir: source reads a file per frame: it must not allocate the cap each
+    // time), but read to the cap, not to that size: the file may grow meanwhile.
+    let buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
       if (length > maxBytes) throw refuse(file, 'EFBIG', `larger than ${maxBytes} bytes`);
     }
-    return Buffer.from(buffer.subarray(0, length));
+    return buffer.subarray(0, length);
   } finally {
     closeSync(fd);
   }
