@@ -322,12 +322,18 @@ export class DiskSink implements FrameSink {
     file: string,
     retention: CameraRetention | undefined,
   ): Promise<void> {
-    if (retention) this.stats.deleted += await retention.add(path.basename(file), frame.data.length);
+    // `stats.deleted += await ...` would read the counter before the await and lose the
+    // deletes of writes finishing meanwhile: await first, then add.
+    if (retention) {
+      const deleted = await retention.add(path.basename(file), frame.data.length);
+      this.stats.deleted += deleted;
+    }
     if (this.#options.maxTotalBytes !== undefined) {
       // One pass at a time: two concurrent writes must not both delete for the same excess.
       const pass = this.#totalPass.then(() => this.#enforceTotal());
       this.#totalPass = pass.catch(() => 0);
-      this.stats.deleted += await pass;
+      const deleted = await pass;
+      this.stats.deleted += deleted;
     }
   }
 
