@@ -141,3 +141,18 @@ test('with retention, synchronous writes still delete the oldest frames', () =>
       [26, 27, 28, 29, 30].map((seq) => path.basename(framePath(frameOf(frame, seq)))),
     );
   }));
+
+test('with a total budget across cameras, synchronous writes keep the folder within it', () =>
+  withDir(async (dir) => {
+    const frame = makeJpeg(32, 32, 5);
+    const sink = new DiskSink({ dir, clock: fakeClock().read, maxTotalBytes: 6 * frame.length });
+    for (const camera of ['cam_1', 'cam_2']) sink.write(frameOf(frame, 1, camera));
+    await sink.flush();
+    for (let seq = 2; seq <= 20; seq++)
+      for (const camera of ['cam_1', 'cam_2']) sink.write(frameOf(frame, seq, camera));
+    await sink.flush();
+    assert.equal(sink.stats.writtenSync, 38);
+    const files = [...(await readdir(path.join(dir, 'cam_1'))), ...(await readdir(path.join(dir, 'cam_2')))];
+    assert.equal(files.length, 6);
+    assert.equal(sink.stats.deleted, 40 - 6);
+  }));
