@@ -738,7 +738,9 @@ export class FrameAssembler {
     const ahead = (slot.imageId - sender.newestId + 100) % 100;
     if (sender.newestId < 0 || (ahead >= 1 && ahead <= HALF_CYCLE)) {
       sender.newestId = slot.imageId;
-      if (!sender.stats.reusesImageIds) this.#slideWindow(sender);
+      // udpcam's framing means udpcam's sender, whose ids only ever count up: its window slides
+      // even while lost runs of frames keep its streak short (an overloaded socket).
+      if (!sender.stats.reusesImageIds || sender.stats.framing === 'udpcam') this.#slideWindow(sender);
     }
     slot.state = SlotState.Collecting;
     slot.lastChunkId = -1;

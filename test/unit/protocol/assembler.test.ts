@@ -646,6 +646,36 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     assert.ok(stats.droppedByReason.expired > 0);
   });
 
+  // Overload (a full socket buffer) loses whole runs of frames again and again, so the sender
+  // never shows 8 forward steps in a row; its ids still only move forward, and a partial frame
+  // must not wait 100 frames for the next frame with its id to fill its gaps.
+  test('a udpcam sender that keeps jumping ids still never gets two frames stitched together', () => {
+    // Without the JPEG check, which catches many (not all) stitched frames by their structure.
+    const assembler = new FrameAssembler({ checkJpeg: false });
+    const cycle = new ImageIdCycle();
+    const sent = new Set<string>();
+    let emitted = 0;
+    for (let k = 0; k < 1200; k++) {
+      const frame = uniqueFrame(POOL[Math.floor(k / 100) % 2]!, k);
+      sent.add(frame.toString('base64'));
+      const datagrams = udpcamDatagrams(frame, cycle.next(), 300);
+      if (k >= 20 && k % 17 < 11) continue; // runs of 11 whole frames lost, 6 sent
+      // A frame loses its first half; the next frame with its id, 100 later, its second half.
+      const half = datagrams.length >> 1;
+      const lost = (i: number) => (k % 102 === 14 && i < half) || (k % 102 === 12 && i >= half);
+      for (const [i, datagram] of datagrams.entries()) {
+        if (k >= 20 && lost(i)) continue;
+        const out = assembler.push(datagram, 'overloaded', k * 4 + i * 0.01);
+        if (out) {
+          emitted++;
+          assert.ok(sent.has(out.data.toString('base64')), `frame ${k}: emitted bytes are no sent frame`);
+        }
+      }
+    }
+    assert.ok(emitted > 0);
+    assert.equal(assembler.senderStats('overloaded')!.framing, 'udpcam');
+  });
+
   test('needsExpiry: true while a frame is partial or kept for duplicates, false once nothing is left', () => {
     const assembler = new FrameAssembler({ legacySilenceMs: 2000 });
     assert.equal(assembler.needsExpiry, false, 'a fresh assembler');
