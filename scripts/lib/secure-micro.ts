@@ -11,38 +11,18 @@
  * variants alike.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import {
   type AeadBackend,
   DatagramOpener,
   DatagramSealer,
   encodeHeader,
+  loadSodium,
   loadSodiumAead,
   nodeAead,
   SECURE_CLEAR_BYTES,
   SECURE_TAG_BYTES,
   StreamKey,
 } from '@udpcam/protocol';
-
-/** sodium-native's AEAD calls, as the bench uses them directly. */
-interface Sodium {
-  crypto_aead_chacha20poly1305_ietf_encrypt(
-    c: Uint8Array,
-    m: Uint8Array,
-    ad: Uint8Array,
-    nsec: null,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-  crypto_aead_chacha20poly1305_ietf_decrypt(
-    m: Uint8Array,
-    nsec: null,
-    c: Uint8Array,
-    ad: Uint8Array,
-    npub: Uint8Array,
-    k: Uint8Array,
-  ): number;
-}
 
 /** One measured variant: CPU µs per call (median over rounds, and the quartiles). */
 export interface MicroRow {
@@ -55,14 +35,6 @@ export interface MicroRow {
 }
 
 type Variant = Omit<MicroRow, 'us' | 'q1' | 'q3'> & { run: (i: number) => void };
-
-function loadSodium(): Sodium | undefined {
-  try {
-    return createRequire(import.meta.url)('sodium-native') as Sodium;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Runs every variant `rounds` × `calls` times, interleaved (see the module comment). */
 function measure(variants: readonly Variant[], rounds: number, calls: number): MicroRow[] {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { Aead, AeadBackend } from './aead.js';
 
 /** The two functions of sodium-native used here (its JavaScript API, which checks its arguments). */
-interface Sodium {
+export interface Sodium {
   /** `c` is ciphertext and tag: `m.length + 16` bytes. */
   crypto_aead_chacha20poly1305_ietf_encrypt(
     c: Uint8Array,
@@ -61,15 +61,20 @@ class SodiumAead implements Aead {
   }
 }
 
-/** The libsodium backend, or undefined when sodium-native is not installed or does not load here. */
-export function loadSodiumAead(): AeadBackend | undefined {
-  let sodium: Sodium;
+/** sodium-native's AEAD functions, or undefined when it is not installed or does not load here. */
+export function loadSodium(): Sodium | undefined {
   try {
-    sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
+    const sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
+    return typeof sodium.crypto_aead_chacha20poly1305_ietf_encrypt === 'function' ? sodium : undefined;
   } catch {
     return undefined;
   }
-  if (typeof sodium.crypto_aead_chacha20poly1305_ietf_encrypt !== 'function') return undefined;
+}
+
+/** The libsodium backend, or undefined when sodium-native is not installed or does not load here. */
+export function loadSodiumAead(): AeadBackend | undefined {
+  const sodium = loadSodium();
+  if (sodium === undefined) return undefined;
   return Object.freeze({
     name: 'libsodium' as const,
     withKey: (key: Uint8Array): Aead => new SodiumAead(sodium, key),

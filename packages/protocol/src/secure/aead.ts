@@ -55,4 +55,4 @@ export function preferredAead(): AeadBackend {
 }
 
 export { nodeAead } from './aead-node.js';
-export { loadSodiumAead } from './aead-sodium.js';
+export { loadSodium, loadSodiumAead, type Sodium } from './aead-sodium.js';
