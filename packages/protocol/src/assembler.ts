@@ -40,6 +40,7 @@ import {
   TYPE_START,
 } from './header.js';
 import { isWellFormedJpeg } from './jpeg.js';
+import { frameCrcMatches } from './meta.js';
 
 /** Limits and clocks of a FrameAssembler; every one has a default (DEFAULT_ASSEMBLER_OPTIONS). */
 export interface AssemblerOptions {
@@ -791,7 +792,9 @@ export class FrameAssembler {
       if (length > longest) longest = length;
     }
     slot.offsets[count] = offset;
-    if (this.options.checkJpeg && !isWellFormedJpeg(data)) {
+    // A frame stitched from two frames with one image id (a loss run hid the id's cycle) has every
+    // chunk and a valid shape; only the sender's CRC in the metadata tells it apart.
+    if ((this.options.checkJpeg && !isWellFormedJpeg(data)) || !frameCrcMatches(data)) {
       this.#drop(slot, 'invalid');
       return undefined;
     }

@@ -2,6 +2,7 @@ export * from './assembler.js';
 export * from './camera-name.js';
 export * from './chunker.js';
 export * from './clock.js';
+export * from './crc32.js';
 export * from './errors.js';
 export * from './fec/index.js';
 export * from './header.js';

@@ -11,6 +11,7 @@ import {
   MALFORMED_REASONS,
   parseHeader,
   UdpcamError,
+  withFrameMeta,
 } from '@udpcam/protocol';
 import { readHexFixtures } from '../../helpers/fixtures.js';
 import { jpegPool, makeJpeg, uniqueFrame } from '../../helpers/jpeg.js';
@@ -674,6 +675,35 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     }
     assert.ok(emitted > 0);
     assert.equal(assembler.senderStats('overloaded')!.framing, 'udpcam');
+  });
+
+  // Ids cycle every 100 frames, so after a loss run two frames of one size and id can still meet:
+  // the first loses its tail, the second (100 frames later) its head. The CRC in the metadata
+  // is what tells that splice from a real frame.
+  test('a frame stitched from two frames with one id and one shape is dropped by its CRC', () => {
+    const base = POOL[6]!;
+    const other = Buffer.from(base);
+    const at = other.length - 10;
+    other[at] = other[at]! ^ 0x55; // other picture bytes, same length
+    const stitch = (first: Buffer, second: Buffer, sender: string): AssembledFrame[] => {
+      const assembler = new FrameAssembler({ checkJpeg: false });
+      const a = udpcamDatagrams(first, 7, 200);
+      const b = udpcamDatagrams(second, 7, 200);
+      assert.equal(a.length, b.length);
+      const half = a.length >> 1;
+      const out = pushAll(assembler, [...a.slice(0, half), ...b.slice(half)], sender, 0, 1);
+      if (out.length === 0) assert.equal(assembler.senderStats(sender)!.droppedByReason.invalid, 1);
+      return out;
+    };
+    // Without metadata (the original sender's frames) nothing can tell: the splice comes out.
+    assert.equal(stitch(base, other, 'python-like').length, 1);
+    // udpcam's stamped frames carry a CRC of their bytes: the splice is dropped as invalid.
+    const first = withFrameMeta(base, { seq: 100, captureUs: 1 });
+    const second = withFrameMeta(other, { seq: 200, captureUs: 1 });
+    assert.equal(first.length, second.length);
+    assert.deepEqual(stitch(first, second, 'udpcam'), []);
+    // A whole frame passes its own check.
+    assert.equal(stitch(first, first, 'udpcam').length, 1);
   });
 
   test('needsExpiry: true while a frame is partial or kept for duplicates, false once nothing is left', () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import {
   COM,
   checkCameraName,
   type FrameMeta,
+  frameCrcMatches,
   isCameraName,
   isWellFormedJpeg,
   readFrameMeta,
@@ -51,6 +53,19 @@ function appSegment(marker: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
+/** The comment withFrameMeta writes into `base` (which carries no udpcam comment of its own). */
+function stampText(base: Buffer, meta: FrameMeta): string {
+  const crc = crc32(base).toString(16).padStart(8, '0');
+  const name = meta.name === undefined ? '' : ` name=${meta.name}`;
+  return `UDPCAM1 seq=${meta.seq} ts=${meta.captureUs} crc=${crc}${name}`;
+}
+
+/** Offset of the first byte after udpcam's COM segment. */
+function metaEnd(data: Buffer): number {
+  const segment = listSegments(data)[metaIndex(data)]!;
+  return segment.offset + segment.length;
+}
+
 /** Metadata values withFrameMeta accepts: non-negative safe integers. */
 const anyMeta = fc.record({ seq: fc.maxSafeNat(), captureUs: fc.maxSafeNat() });
 
@@ -89,7 +104,7 @@ describe('withFrameMeta / readFrameMeta', () => {
       assert.equal(after.width, before.width);
       assert.equal(after.height, before.height);
       assert.ok(after.pixels.equals(before.pixels), 'pixels differ after adding metadata');
-      assert.deepEqual(after.comments, [`UDPCAM1 seq=${META.seq} ts=${META.captureUs}`]);
+      assert.deepEqual(after.comments, [stampText(base, META)]);
     }
   });
 
@@ -158,7 +173,7 @@ describe('withFrameMeta / readFrameMeta', () => {
     const stamped = withFrameMeta(commented, META);
     assert.deepEqual(readFrameMeta(stamped), META);
     assert.deepEqual(decodeJpeg(stamped).comments.sort(), [
-      `UDPCAM1 seq=${META.seq} ts=${META.captureUs}`,
+      stampText(commented, META),
       'UDPCAM10 a later format',
       'made by a camera',
     ]);
@@ -169,7 +184,27 @@ describe('withFrameMeta / readFrameMeta', () => {
     assert.equal(readFrameMeta(damaged), undefined);
     const stamped = withFrameMeta(damaged, META);
     assert.deepEqual(readFrameMeta(stamped), META);
-    assert.deepEqual(udpcamComments(stamped), [`UDPCAM1 seq=${META.seq} ts=${META.captureUs}`]);
+    const [comment, ...others] = udpcamComments(stamped);
+    assert.match(comment!, new RegExp(`^UDPCAM1 seq=${META.seq} ts=${META.captureUs} crc=[0-9a-f]{8}$`));
+    assert.deepEqual(others, []);
+  });
+
+  test('frameCrcMatches: a stamped frame matches; a changed byte outside the comment does not', () => {
+    const stamped = withFrameMeta(BASE, META);
+    assert.ok(frameCrcMatches(stamped));
+    // The CRC covers exactly the bytes outside udpcam's comment: here, the original JPEG's.
+    assert.ok(stampText(BASE, META).endsWith(crc32(BASE).toString(16).padStart(8, '0')));
+    // (A damaged header hides the comment itself; the JPEG structure check catches those.)
+    for (const at of [metaEnd(stamped), metaEnd(stamped) + 40, stamped.length - 3]) {
+      const changed = Buffer.from(stamped);
+      changed[at] = changed[at]! ^ 0x01;
+      assert.equal(frameCrcMatches(changed), false, `byte ${at}`);
+    }
+    // Frames without udpcam metadata, or from senders before the CRC, are not judged.
+    assert.ok(frameCrcMatches(BASE));
+    assert.ok(
+      frameCrcMatches(makeJpegWithComments({ width: 12, height: 12, quality: 60 }, ['UDPCAM1 seq=1 ts=2'])),
+    );
   });
 
   test('readFrameMeta returns what withFrameMeta wrote, even when the input carries two udpcam comments', () => {
@@ -234,9 +269,7 @@ describe('withFrameMeta / readFrameMeta', () => {
 
   test('a camera name rides along (name=...), and an older reader without one still reads seq and ts', () => {
     const named = withFrameMeta(BASE, { ...META, name: 'door-1.left' });
-    assert.deepEqual(udpcamComments(named), [
-      `UDPCAM1 seq=${META.seq} ts=${META.captureUs} name=door-1.left`,
-    ]);
+    assert.deepEqual(udpcamComments(named), [stampText(BASE, { ...META, name: 'door-1.left' })]);
     assert.deepEqual(readFrameMeta(named), { ...META, name: 'door-1.left' });
     assert.ok(isWellFormedJpeg(named));
     assert.deepEqual(readFrameMeta(withFrameMeta(BASE, META)), META, 'no name, no field');
