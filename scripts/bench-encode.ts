@@ -16,6 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { percentile, sortedAscending } from '@udpcam/common';
 import { chunkFrame, withFrameMeta } from '@udpcam/protocol';
 import { AreaWarp } from '@udpcam/sender';
 import { type JpegCodec, loadCodec } from '@udpcam/sender/encoders';
@@ -79,10 +80,9 @@ async function time(run: () => Promise<unknown>): Promise<Timing> {
     samples.push(performance.now() - t0);
   }
   const elu = performance.eventLoopUtilization(elu0);
-  const sorted = [...samples].sort((a, b) => a - b);
   return {
     meanMs: samples.reduce((a, b) => a + b, 0) / samples.length,
-    p95Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!,
+    p95Ms: percentile(sortedAscending(samples), 0.95),
     medianMs: median(samples),
     runs: samples.length,
     mainThreadMs: elu.active / samples.length,

@@ -4,7 +4,7 @@
  * CPU (cores) and each client's frames per second over a fixed window.
  *
  *   core 1  the server (lib/fanout-server.ts): Receiver + HttpServer
- *   core 0  this process: the UDP feeder and the N clients (parsing parts by Content-Length)
+ *   core 0  this process: the UDP feeder and the N clients (counting parts, bodies skipped)
  *
  * Target (issue 4): 200 clients, each at >= 29 fps, at no more than half a core.
  *   node build/scripts/bench-fanout.js [--quick] [--clients 1,10,50,100,200,300] [--window-ms 5000]
@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { boundaryFromContentType, MultipartParser } from '@udpcam/common';
 import { ImageIdCycle } from '@udpcam/protocol';
 import { frameDatagrams, testFrames } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
@@ -33,36 +34,6 @@ const counts = (values.clients ?? (quick ? '1,20' : '1,10,50,100,200,300')).spli
 const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 5000));
 const FPS = 30;
 const TARGET = { clients: 200, fps: 29, cores: 0.5 };
-
-/** Counts the parts of a multipart MJPEG stream, reading each part's Content-Length. */
-class MjpegCounter {
-  parts = 0;
-  #header: Buffer = Buffer.alloc(0);
-  #skip = 0;
-
-  feed(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.#skip > 0) {
-        const take = Math.min(this.#skip, chunk.length - at);
-        this.#skip -= take;
-        at += take;
-        if (this.#skip === 0) this.parts++;
-        continue;
-      }
-      const rest = chunk.subarray(at);
-      this.#header = this.#header.length === 0 ? rest : Buffer.concat([this.#header, rest]);
-      const end = this.#header.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const text = this.#header.subarray(0, end).toString('latin1');
-      const length = Number(/Content-Length: (\d+)/i.exec(text)?.[1]);
-      const consumed = end + 4 - (this.#header.length - rest.length);
-      this.#header = Buffer.alloc(0);
-      at += consumed;
-      this.#skip = length + 2; // the body and its CRLF
-    }
-  }
-}
 
 function pinSelf(core: number): void {
   if (hasTaskset()) spawn('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
@@ -92,10 +63,15 @@ async function main(): Promise<void> {
   for (const n of counts) {
     process.stdout.write(`[${n} clients] connecting… `);
     const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
-    const clients = Array.from({ length: n }, () => new MjpegCounter());
-    const requests = clients.map((counter) =>
+    // Parts are counted, their bodies skipped unbuffered (keepBodies false): the clients stay cheap.
+    const clients = Array.from({ length: n }, () => ({ parts: 0 }));
+    const requests = clients.map((client) =>
       http.get({ host: '127.0.0.1', port: httpPort, path: '/stream.mjpg', agent }, (response) => {
-        response.on('data', (chunk: Buffer) => counter.feed(chunk));
+        const boundary = boundaryFromContentType(response.headers['content-type'] ?? '');
+        const parser = new MultipartParser(boundary, { keepBodies: false });
+        response.on('data', (chunk: Buffer) => {
+          client.parts += parser.feed(chunk).length;
+        });
       }),
     );
     for (const request of requests) request.on('error', () => {});

@@ -34,6 +34,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile, sortedAscending } from '@udpcam/common';
 import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg } from './lib/frames.js';
 import {
@@ -223,12 +224,6 @@ async function settle(count: () => number, expected: number): Promise<void> {
   }
 }
 
-/** The value at quantile `q` (0..1) of a list, nearest rank. */
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 interface PerfRun {
   stack: Stack;
   size: string;
@@ -302,8 +297,8 @@ async function runPerf(
         .map((name, k) => (watcher!.completedUs.get(name)! - relayStats.frameEndsUs[k]!) / 1000)
         .slice(WARMUP_FRAMES);
       latencyMs = {
-        p50: quantile(latencies, 0.5),
-        p99: quantile(latencies, 0.99),
+        p50: percentile(sortedAscending(latencies), 0.5),
+        p99: percentile(sortedAscending(latencies), 0.99),
         max: Math.max(...latencies),
         frames: latencies.length,
       };

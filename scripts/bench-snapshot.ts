@@ -29,12 +29,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { wallClockUs } from '@udpcam/common';
 import { ImageIdCycle, withFrameMeta } from '@udpcam/protocol';
 import { cameraId } from '@udpcam/receiver';
 import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg, frameDatagrams } from './lib/frames.js';
 import { hasTaskset } from './lib/ipc.js';
-import { epochUs } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import { type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
 import { savePlot } from './lib/plot.js';
@@ -97,7 +97,7 @@ async function startCameras(udpPort: number, bases: readonly Buffer[], alsoTo: S
       // Stamped as it goes out, like the sender stamps a frame once it is ready.
       const frame = withFrameMeta(bases[(seq + camera) % bases.length]!, {
         seq,
-        captureUs: Math.round(epochUs()),
+        captureUs: wallClockUs(),
       });
       for (const datagram of frameDatagrams(frame, ids[camera]!.next(), PACKET_SIZE)) {
         socket.send(datagram, udpPort, '127.0.0.1');

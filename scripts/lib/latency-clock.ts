@@ -1,7 +1,6 @@
 /**
  * Clocks across the latency bench's processes. Every process stamps with
- * performance.timeOrigin + performance.now() (the sender's wallClockUs, the receiver's
- * epochMicros); each process fixes its timeOrigin when it starts, so two processes may disagree by
+ * @udpcam/common's wallClockUs (performance.timeOrigin + performance.now()); each process fixes its timeOrigin when it starts, so two processes may disagree by
  * a few µs to a few hundred. measureClockOffset finds by how much: ping-pong over the IPC channel,
  * offset = child's clock − midpoint of our send and receive, taken from the fastest round trip
  * (NTP's estimate; it is off by at most half that round trip).
@@ -9,11 +8,7 @@
  * Requests and replies are matched by id, so a child can answer clock pings and commands alike.
  */
 import type { ChildProcess } from 'node:child_process';
-
-/** Wall-clock now in µs since the epoch, unrounded (same clock as udpcam's stamps). */
-export function epochUs(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
-}
+import { wallClockUs } from '@udpcam/common';
 
 /** A child's clock relative to ours. */
 export interface ClockOffset {
@@ -74,9 +69,9 @@ export class IpcPeer {
 export async function measureClockOffset(peer: IpcPeer, samples = 40): Promise<ClockOffset> {
   const rounds: { rttUs: number; offsetUs: number }[] = [];
   for (let i = 0; i < samples; i++) {
-    const sentUs = epochUs();
+    const sentUs = wallClockUs();
     const reply = await peer.request<{ nowUs: number }>({ type: 'clock' }, 5_000);
-    const backUs = epochUs();
+    const backUs = wallClockUs();
     rounds.push({ rttUs: backUs - sentUs, offsetUs: reply.nowUs - (sentUs + backUs) / 2 });
   }
   rounds.sort((a, b) => a.rttUs - b.rttUs);
@@ -97,7 +92,7 @@ export async function measureClockOffset(peer: IpcPeer, samples = 40): Promise<C
  */
 export function answerClockPings(unref = false): void {
   process.on('message', (message: { type?: string; id?: number }) => {
-    if (message?.type === 'clock') process.send?.({ type: 'clock', id: message.id, nowUs: epochUs() });
+    if (message?.type === 'clock') process.send?.({ type: 'clock', id: message.id, nowUs: wallClockUs() });
   });
   if (unref) process.channel?.unref();
 }

@@ -12,8 +12,10 @@
  *
  *   node build/scripts/lib/latency-receiver.js   (spawned with an IPC channel)
  */
+
+import { epochMicrosAt, wallClockUs } from '@udpcam/common';
 import { HttpServer, Receiver } from '@udpcam/receiver';
-import { answerClockPings, epochUs } from './latency-clock.js';
+import { answerClockPings } from './latency-clock.js';
 
 /** Per-frame records, one array per field (sender seq order as received). */
 export interface ReceiverRecords {
@@ -51,7 +53,7 @@ const records: ReceiverRecords = {
 
 // 'frame' is emitted after every sink's write, so now is when the MJPEG writes were handed to the sockets.
 receiver.on('frame', (frame) => {
-  const sinksDoneUs = epochUs();
+  const sinksDoneUs = wallClockUs();
   if (frame.meta === undefined) {
     records.withoutMeta++;
     return;
@@ -59,7 +61,7 @@ receiver.on('frame', (frame) => {
   records.camera ??= frame.camera;
   records.seq.push(frame.meta.seq);
   records.captureUs.push(frame.meta.captureUs);
-  records.firstChunkUs.push((performance.timeOrigin + frame.firstChunkAt) * 1000);
+  records.firstChunkUs.push(epochMicrosAt(frame.firstChunkAt));
   records.receivedUs.push(frame.receivedUs);
   records.sinksDoneUs.push(sinksDoneUs);
   records.bytes.push(frame.data.length);

@@ -11,8 +11,9 @@
  *     of the latency from the receiver's. The wrapper costs ~1 µs per datagram.
  */
 import dgram from 'node:dgram';
+import { wallClockUs } from '@udpcam/common';
 import { readFrameMeta } from '@udpcam/protocol';
-import { answerClockPings, epochUs } from './latency-clock.js';
+import { answerClockPings } from './latency-clock.js';
 
 const TYPE_START = 0x53; // 'S'
 const TYPE_END = 0x45; // 'E'
@@ -27,7 +28,7 @@ if (process.send !== undefined) {
     const [header, payload] = Array.isArray(message) ? (message as Buffer[]) : [message as Buffer];
     const type = header?.[0];
     if (type === TYPE_START) {
-      firstSendUs = epochUs();
+      firstSendUs = wallClockUs();
       // The first chunk holds the JPEG's head, udpcam's COM segment included.
       seq = readFrameMeta(payload ?? (header as Buffer).subarray(5))?.seq;
     }
@@ -36,7 +37,7 @@ if (process.send !== undefined) {
       const record = { type: 'sent', seq, firstSendUs, lastSentUs: 0 };
       seq = undefined;
       args[args.length - 1] = (...results: unknown[]) => {
-        record.lastSentUs = epochUs();
+        record.lastSentUs = wallClockUs();
         setImmediate(() => process.send?.(record));
         return callback(...results);
       };

@@ -1,4 +1,5 @@
 /** Latency figures for the latency and snapshot benches: percentiles and log-spaced histograms. */
+import { percentile, sortedAscending } from '@udpcam/common';
 
 /** p50/p95/p99/max of a set of latencies, µs (nearest rank, so p50 ≤ p95 ≤ p99 ≤ max always). */
 export interface LatencySummary {
@@ -16,17 +17,11 @@ export interface HistogramBin {
   count: number;
 }
 
-/** The value at quantile `q` (0..1] of an ascending list, by nearest rank. */
-export function quantile(sorted: readonly number[], q: number): number {
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1]!;
-}
-
 /** Percentiles of `valuesUs` (µs, rounded to whole µs); undefined for an empty list. */
 export function summarize(valuesUs: readonly number[]): LatencySummary | undefined {
   if (valuesUs.length === 0) return undefined;
-  const sorted = [...valuesUs].sort((a, b) => a - b);
-  const at = (q: number) => Math.round(quantile(sorted, q));
+  const sorted = sortedAscending(valuesUs);
+  const at = (q: number) => Math.round(percentile(sorted, q));
   return { count: sorted.length, p50Us: at(0.5), p95Us: at(0.95), p99Us: at(0.99), maxUs: at(1) };
 }
 

@@ -11,6 +11,7 @@
  * variants alike.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { percentile } from '@udpcam/common';
 import {
   type AeadBackend,
   DatagramOpener,
@@ -52,7 +53,7 @@ function measure(variants: readonly Variant[], rounds: number, calls: number): M
   }
   return variants.map(({ run: _, ...variant }, index) => {
     const sorted = samples[index]!.sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const at = (q: number) => percentile(sorted, q);
     return { ...variant, us: at(0.5), q1: at(0.25), q3: at(0.75) };
   });
 }

@@ -1,121 +1,57 @@
 /**
  * A strict reader for multipart/x-mixed-replace MJPEG streams, as µStreamer and mjpg-streamer
- * write them: every part is `--BOUNDARY\r\n`, header lines, a blank line, exactly Content-Length
- * bytes of JPEG and `\r\n`. The parser is pure (bytes in, parts out); the adapters below feed it
- * from an HTTP response or from a raw socket a test controls.
+ * write them: every part is `--BOUNDARY\r\n`, header lines with a Content-Length, a blank line,
+ * the JPEG and a line end, nothing else between parts. The adapters below feed it from an HTTP
+ * response or from a raw socket a test controls.
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import net from 'node:net';
+import { boundaryFromContentType, MultipartParser, type MultipartPart } from '@udpcam/common';
+
+const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /** One part of the stream: its headers (names lower-cased) and body. */
-export interface MjpegPart {
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-const CRLF = Buffer.from('\r\n', 'latin1');
-const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
-/** Part headers longer than this are a broken stream, not a slow one. */
-const MAX_PART_HEADER_BYTES = 8192;
+export type MjpegPart = MultipartPart;
 
 /** The boundary from a `multipart/x-mixed-replace;boundary=...` Content-Type; throws otherwise. */
 export function boundaryOf(contentType: string | undefined): string {
-  const match = /^multipart\/x-mixed-replace\s*;\s*boundary="?([^";]+)"?$/i.exec(contentType ?? '');
-  if (!match) throw new Error(`not a multipart/x-mixed-replace Content-Type: ${contentType}`);
-  return match[1]!;
+  const boundary = boundaryFromContentType(contentType ?? '');
+  if (!/^multipart\/x-mixed-replace\s*;/i.test(contentType ?? '') || boundary === undefined) {
+    throw new Error(`not a multipart/x-mixed-replace Content-Type: ${contentType}`);
+  }
+  return boundary;
 }
 
-/** Incremental parser: `push` bytes as they arrive, get back the parts completed by them. */
+/**
+ * @udpcam/common's MultipartParser held to the letter: `push` throws when bytes between parts
+ * were skipped or a part has no valid Content-Length.
+ */
 export class MjpegParser {
-  readonly #delimiter: Buffer;
-  readonly #chunks: Buffer[] = [];
-  #buffered = 0;
-  /** Headers of the part whose body is awaited, or undefined while awaiting headers. */
-  #headers: Record<string, string> | undefined;
-  #bodyLength = 0;
+  readonly #parser: MultipartParser;
   /** Parts read so far. */
   parts = 0;
 
   constructor(boundary: string) {
-    this.#delimiter = Buffer.from(`--${boundary}\r\n`, 'latin1');
+    this.#parser = new MultipartParser(boundary);
   }
 
-  /** Bytes received but not yet part of a complete part. */
+  /** Bytes received but not yet part of a complete part (at least 1 inside a part). */
   get buffered(): number {
-    return this.#buffered;
+    return this.#parser.inPart ? Math.max(1, this.#parser.pendingBytes) : this.#parser.pendingBytes;
   }
 
   /** Adds bytes; returns the parts they complete. Throws on anything that breaks the format. */
   push(chunk: Buffer): MjpegPart[] {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    const parts: MjpegPart[] = [];
-    for (;;) {
-      if (this.#headers === undefined) {
-        const data = this.#flatten();
-        const end = data.indexOf(HEADER_END);
-        if (end < 0) {
-          if (data.length > MAX_PART_HEADER_BYTES) throw new Error('part header too long');
-          if (!this.#delimiter.subarray(0, data.length).equals(data.subarray(0, this.#delimiter.length))) {
-            throw new Error(
-              `part does not start with the boundary: ${JSON.stringify(data.toString('latin1', 0, 40))}`,
-            );
-          }
-          return parts;
-        }
-        if (!data.subarray(0, this.#delimiter.length).equals(this.#delimiter)) {
-          throw new Error(
-            `part does not start with the boundary: ${JSON.stringify(data.toString('latin1', 0, 40))}`,
-          );
-        }
-        this.#headers = parseHeaderLines(data.toString('latin1', this.#delimiter.length, end));
-        const length = this.#headers['content-length'];
-        if (length === undefined || !/^\d+$/.test(length)) {
-          throw new Error(`part without a valid Content-Length: ${JSON.stringify(this.#headers)}`);
-        }
-        this.#bodyLength = Number(length);
-        this.#consume(end + HEADER_END.length);
+    const parts = this.#parser.feed(chunk);
+    if (this.#parser.skippedBytes > 0) throw new Error(`${this.#parser.skippedBytes} bytes outside any part`);
+    for (const part of parts) {
+      if (!/^\d+$/.test(part.headers['content-length'] ?? '')) {
+        throw new Error(`part without a valid Content-Length: ${JSON.stringify(part.headers)}`);
       }
-      // The body, then the CRLF that ends the part.
-      if (this.#buffered < this.#bodyLength + CRLF.length) return parts;
-      const data = this.#flatten();
-      if (!data.subarray(this.#bodyLength, this.#bodyLength + CRLF.length).equals(CRLF)) {
-        throw new Error(`part body is not Content-Length (${this.#bodyLength}) bytes followed by CRLF`);
-      }
-      // A copy: the part outlives the stream's buffers, and a view would pin them.
-      parts.push({ headers: this.#headers, body: Buffer.from(data.subarray(0, this.#bodyLength)) });
-      this.parts++;
-      this.#consume(this.#bodyLength + CRLF.length);
-      this.#headers = undefined;
     }
+    this.parts += parts.length;
+    return parts;
   }
-
-  /** The buffered bytes as one buffer (concatenated only when they span chunks). */
-  #flatten(): Buffer {
-    if (this.#chunks.length > 1) {
-      const whole = Buffer.concat(this.#chunks, this.#buffered);
-      this.#chunks.length = 0;
-      this.#chunks.push(whole);
-    }
-    return this.#chunks[0] ?? Buffer.alloc(0);
-  }
-
-  #consume(bytes: number): void {
-    const rest = this.#flatten().subarray(bytes);
-    this.#chunks.length = 0;
-    if (rest.length > 0) this.#chunks.push(rest);
-    this.#buffered = rest.length;
-  }
-}
-
-function parseHeaderLines(text: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new Error(`bad part header line: ${JSON.stringify(line)}`);
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return headers;
 }
 
 /** An MJPEG stream being read: parts go to `onPart` as they complete. */

@@ -1,8 +1,7 @@
 /** Writing capture_area.json: the original's format, atomically, so a sender never reads half a file. */
-import { randomBytes } from 'node:crypto';
 import { lstatSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 
@@ -45,12 +44,9 @@ export function checkAreaTarget(file: string): void {
 export async function writeCaptureArea(file: string, area: CaptureArea): Promise<string> {
   const target = path.resolve(file);
   checkAreaTarget(target);
-  const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, formatCaptureArea(area), { flag: 'wx' });
-    await rename(temporary, target);
+    await writeFileAtomic(target, formatCaptureArea(area));
   } catch (cause) {
-    await unlink(temporary).catch(() => {});
     throw new UdpcamError(
       'UDPCAM_ERR_OUT_DIR',
       `cannot write ${target} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`,

@@ -5,7 +5,8 @@
  * the last few seconds, so an idle tab left open does not keep a camera busy encoding.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
+import { monotonicClock } from '@udpcam/common';
+import { type Clock, UdpcamError } from '@udpcam/protocol';
 import { type FrameSource, type JpegCodec, jpegSize, type RgbaImage } from '@udpcam/sender';
 
 /** A frame as the page gets it. */

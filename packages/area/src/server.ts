@@ -16,8 +16,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { addressError } from '@udpcam/common';
 import { isUdpcamError } from '@udpcam/protocol';
-import { guardServer, PageFiles, sendJson, socketError } from '@udpcam/receiver';
+import { guardServer, PageFiles, sendJson } from '@udpcam/receiver';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
@@ -103,7 +104,7 @@ export class AreaServer {
     const server = new AreaServer(options);
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) =>
-        reject(socketError(error, `HTTP ${options.host}:${options.port}`));
+        reject(addressError(error, `HTTP ${options.host}:${options.port}`));
       server.#server.once('error', onError);
       server.#server.listen(options.port, options.host, () => {
         server.#server.off('error', onError);

@@ -3,12 +3,9 @@
  * file, the field and what was expected, in one line — never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { errnoReason } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
-import {
-  describeError as describeFileError,
-  MAX_CONFIG_FILE_BYTES,
-  readRegularFileSync,
-} from '@udpcam/sender';
+import { MAX_CONFIG_FILE_BYTES, readRegularFileSync } from '@udpcam/sender';
 import { Ajv, type ErrorObject } from 'ajv';
 
 /** The repository's configs/ folder, where the schemas live. */
@@ -43,7 +40,7 @@ export function loadConfig<T>(file: string, schema: string): T {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new UdpcamError(
       'UDPCAM_ERR_CONFIG',
-      `cannot read ${file} (${code === 'ENOTREG' || code === 'EFBIG' ? describeFileError(cause) : code})`,
+      `cannot read ${file} (${code === 'ENOTREG' || code === 'EFBIG' ? errnoReason(cause) : code})`,
       { cause },
     );
   }

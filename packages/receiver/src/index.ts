@@ -8,7 +8,6 @@ export * from './http/mjpeg.js';
 export { PageFiles, sendJson } from './http/page.js';
 export * from './http/server.js';
 export * from './identity.js';
-export * from './rate.js';
 export * from './receiver.js';
 export * from './ring.js';
 export * from './secure-gate.js';

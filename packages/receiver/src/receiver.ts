@@ -6,13 +6,12 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { BlockList, isIP } from 'node:net';
+import { epochMicrosAt, monotonicClock, percentile, RateMeter } from '@udpcam/common';
 import {
   type AssembledFrame,
   type AssemblerOptions,
   type Clock,
-  epochMicrosAt,
   FrameAssembler,
-  monotonicClock,
   readFrameMeta,
   type StreamKey,
   UdpcamError,
@@ -20,7 +19,6 @@ import {
 import { senderKey } from './camera.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
-import { RateCounter } from './rate.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
 
@@ -73,8 +71,8 @@ const LATENCY_SAMPLES = 512;
 /** What the receiver knows of one camera. */
 export class CameraState {
   /** Frames and frame bytes per second over the last ~2 s. */
-  readonly frameRate = new RateCounter();
-  readonly byteRate = new RateCounter();
+  readonly frameRate = new RateMeter();
+  readonly byteRate = new RateMeter();
   frames = 0;
   bytes = 0;
   /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
@@ -119,19 +117,14 @@ export class CameraState {
     }
   }
 
-  /** Latency percentiles (µs) over the last 512 frames that carried metadata; undefined if none. */
+  /** Latency percentiles (µs, nearest rank) over the last 512 frames that carried metadata; undefined if none. */
   latencyPercentiles(): { p50: number; p95: number; p99: number; max: number } | undefined {
     const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
     if (n === 0) return undefined;
-    const sorted = this.#latencies.slice(0, n).sort();
-    const at = (q: number) => sorted[Math.min(n - 1, Math.floor(q * n))]!;
-    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1]! };
+    const sorted = this.#latencies.slice(0, n).sort(); // a Float64Array sorts numerically
+    const at = (q: number) => percentile(sorted, q);
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
   }
-}
-
-/** Wall-clock now in µs since the epoch, with sub-ms precision (same clock as the sender's stamp). */
-export function epochMicros(clock: Clock = monotonicClock): number {
-  return epochMicrosAt(clock());
 }
 
 /**

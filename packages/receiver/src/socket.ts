@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { addressError } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 
 /** Options for `bindUdpSocket`. */
@@ -29,33 +30,6 @@ export interface BoundUdpSocket {
   cappedBy: number | undefined;
 }
 
-/** Maps a socket error to a UdpcamError a person can act on. */
-export function socketError(error: NodeJS.ErrnoException, what: string): UdpcamError {
-  switch (error.code) {
-    case 'EADDRINUSE':
-      return new UdpcamError('UDPCAM_ERR_ADDRESS_IN_USE', `${what} is already in use`, { cause: error });
-    case 'EADDRNOTAVAIL':
-    case 'EAFNOSUPPORT':
-    case 'ENOTFOUND':
-    case 'EINVAL':
-      return new UdpcamError(
-        'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
-        `${what} is not an address of this machine`,
-        {
-          cause: error,
-        },
-      );
-    case 'EACCES':
-      return new UdpcamError('UDPCAM_ERR_ADDRESS_NOT_AVAILABLE', `${what}: permission denied`, {
-        cause: error,
-      });
-    default:
-      return new UdpcamError('UDPCAM_ERR_ADDRESS_NOT_AVAILABLE', `${what}: ${error.message}`, {
-        cause: error,
-      });
-  }
-}
-
 function readRmemMax(): number | undefined {
   try {
     return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()) || undefined;
@@ -73,7 +47,7 @@ export async function bindUdpSocket(options: UdpSocketOptions): Promise<BoundUdp
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       socket.close();
-      reject(socketError(error, where));
+      reject(addressError(error, where));
     };
     socket.once('error', onError);
     socket.bind(options.port, options.host, () => {

@@ -7,9 +7,8 @@
  *   encoders/    JPEG codecs: jpeg-js (inline or on a worker thread), sharp (libjpeg-turbo) when installed
  *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
  *   sender.ts    the paced loop tying them together, with stats and events
- *   schedule.ts, rate-meter.ts, clock.ts  pure timing helpers the loop uses
+ *   schedule.ts  pure timing helper the loop uses (clocks and the rate meter are in @udpcam/common)
  */
-export { monotonicMs, wallClockUs } from './clock.js';
 export {
   assertQuality,
   assertRgbaSize,
@@ -36,7 +35,6 @@ export {
   WorkerCodec,
 } from './encoders/index.js';
 export { JpegJsEncoder } from './encoders/jpeg-js.js';
-export { RateMeter } from './rate-meter.js';
 export * from './regular-file.js';
 export { FrameSchedule } from './schedule.js';
 export {
@@ -59,9 +57,8 @@ export * from './sources/ffmpeg.js';
 export * from './sources/file.js';
 export { FONT_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './sources/font.js';
 export * from './sources/http-camera.js';
-export { describeError, jpegSize } from './sources/jpeg-info.js';
+export { jpegSize } from './sources/jpeg-info.js';
 export * from './sources/jpeg-stream.js';
-export * from './sources/multipart.js';
 export type { CapturedFrame, FrameSource, JpegFrame, RgbaFrame } from './sources/source.js';
 export {
   DEFAULT_PATTERN_HEIGHT,

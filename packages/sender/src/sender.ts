@@ -16,14 +16,8 @@
  * transmitter and closes the codec and the transform.
  */
 import { EventEmitter } from 'node:events';
-import {
-  type Clock,
-  checkCameraName,
-  MAX_CHUNKS,
-  monotonicClock,
-  UdpcamError,
-  withFrameMeta,
-} from '@udpcam/protocol';
+import { monotonicClock, RateMeter } from '@udpcam/common';
+import { type Clock, checkCameraName, MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
 import {
   assertQuality,
   assertRgbaSize,
@@ -31,7 +25,6 @@ import {
   type JpegCodec,
   type RgbaImage,
 } from './encoders/encoder.js';
-import { RateMeter } from './rate-meter.js';
 import { FrameSchedule } from './schedule.js';
 import type { FrameSource } from './sources/source.js';
 import type { FrameTransmitter } from './transmitter.js';
@@ -382,7 +375,7 @@ export class Sender extends EventEmitter<SenderEvents> {
     this.#datagramsSent += sent.datagrams;
     this.#lastFrameBytes = jpeg.length;
     this.#lastFrameChunks = sent.datagrams;
-    this.#rate.record(t3);
+    this.#rate.add(t3);
     this.emit('frame', {
       seq,
       slot,

@@ -8,6 +8,7 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import { addressError, monotonicClock } from '@udpcam/common';
 import {
   assertPacketSize,
   type ChunkDatagram,
@@ -20,7 +21,6 @@ import {
   legacyImageId,
   MAX_CHUNKS,
   MAX_PACKET_SIZE,
-  monotonicClock,
   PARITY_SUBHEADER_BYTES,
   parityCount,
   parityDatagrams,
@@ -112,40 +112,13 @@ export interface FrameTransmitter {
   close(): Promise<void>;
 }
 
-const UNREACHABLE = new Set([
-  'EADDRNOTAVAIL',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENETDOWN',
-  'EHOSTDOWN',
-  'EAFNOSUPPORT',
-  'EINVAL',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
 /** Maps an error from sending to (or resolving) `target` ("host:port") to a UdpcamError. */
 export function sendError(error: NodeJS.ErrnoException, target: string): UdpcamError {
-  const code = error.code ?? 'unknown';
-  if (code === 'EMSGSIZE') {
-    return new UdpcamError('UDPCAM_ERR_INVALID_PACKET_SIZE', `datagram too large for the path to ${target}`, {
-      cause: error,
-    });
-  }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new UdpcamError(
-      'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
-      `not allowed to send to ${target} (${code}; a broadcast address needs broadcast enabled)`,
-      { cause: error },
-    );
-  }
-  const reason = UNREACHABLE.has(code) ? 'address not reachable from this machine' : error.message;
-  return new UdpcamError(
-    'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE',
-    `cannot send to ${target}: ${reason} (${code})`,
-    {
-      cause: error,
-    },
+  const denied = error.code === 'EACCES' || error.code === 'EPERM';
+  return addressError(
+    error,
+    `cannot send to ${target}`,
+    denied ? 'a broadcast address needs broadcast enabled' : undefined,
   );
 }
 
@@ -156,11 +129,7 @@ function bindError(
   target: string,
 ): UdpcamError {
   if (bind === undefined) return sendError(error, target);
-  const where = `${bind.address ?? '*'}:${bind.port}`;
-  const code = error.code === 'EADDRINUSE' ? 'UDPCAM_ERR_ADDRESS_IN_USE' : 'UDPCAM_ERR_ADDRESS_NOT_AVAILABLE';
-  return new UdpcamError(code, `cannot send from --bind ${where} (${error.code ?? error.message})`, {
-    cause: error,
-  });
+  return addressError(error, `cannot send from --bind ${bind.address ?? '*'}:${bind.port}`);
 }
 
 function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | 'udp6' {

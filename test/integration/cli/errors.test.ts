@@ -51,7 +51,7 @@ test('a port in use exits 1 naming the port and the code', async () => {
     assert.equal(code, 1);
     assertOneLine(
       stderr,
-      new RegExp(`127\\.0\\.0\\.1:${port} is already in use \\(UDPCAM_ERR_ADDRESS_IN_USE\\)`),
+      new RegExp(`127\\.0\\.0\\.1:${port}: already in use \\(EADDRINUSE\\) \\(UDPCAM_ERR_ADDRESS_IN_USE\\)`),
     );
   } finally {
     holder.close();

@@ -172,7 +172,9 @@ test('send --bind fixes the source port (the camera is ADDRESS_PORT); while it i
     );
     // As a service restarting while the old process still holds the port: say so, and retry.
     await sender.waitFor(
-      new RegExp(`cannot send from --bind 127\\.0\\.0\\.1:${taken} \\(EADDRINUSE\\); retrying in \\d+ ms`),
+      new RegExp(
+        `cannot send from --bind 127\\.0\\.0\\.1:${taken}: already in use \\(EADDRINUSE\\); retrying in \\d+ ms`,
+      ),
     );
     holder.close();
     assert.equal(await sender.exited, 0, sender.stderr.join('\n'));

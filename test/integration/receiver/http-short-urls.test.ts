@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { epochMicrosAt, withFrameMeta } from '@udpcam/protocol';
+import { epochMicrosAt } from '@udpcam/common';
+import { withFrameMeta } from '@udpcam/protocol';
 import { HttpServer } from '@udpcam/receiver';
 import { request, until } from '../../helpers/http.js';
 import { startInProcessReceiver } from '../../helpers/in-process.js';

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { HttpServer, RateCounter, timestampHeader } from '@udpcam/receiver';
+import { RateMeter } from '@udpcam/common';
+import { HttpServer, timestampHeader } from '@udpcam/receiver';
 import type { CliProcess } from '../../helpers/cli.js';
 import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
 import { type InProcessReceiver, startInProcessReceiver } from '../../helpers/in-process.js';
@@ -274,8 +275,8 @@ describe('/api/cameras and /metrics', () => {
 
   test('fields while streaming to a client, then offline 3 s after the last frame, and online again', async () => {
     assert.deepEqual(await cameras(), []);
-    // The fps the receiver reports is its RateCounter over the same (fake) frame times.
-    const expectedRate = new RateCounter();
+    // The fps the receiver reports is its RateMeter over the same (fake) frame times.
+    const expectedRate = new RateMeter();
     await camera.send(frames.frame(0));
     await rx.waitForFrames(1);
     expectedRate.add(rx.clock.now());

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { epochMicros, HttpServer, type ReceivedFrame, Receiver } from '@udpcam/receiver';
+import { wallClockUs } from '@udpcam/common';
+import { HttpServer, type ReceivedFrame, Receiver } from '@udpcam/receiver';
 import { getJson, startHttpReceiver, until } from '../../helpers/http.js';
 import { TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
 
@@ -34,7 +35,7 @@ test('a flood from 20 cameras stays within the total budget; a prune pass emptie
           completedAt: nowMs,
           camera: `cam${camera}`,
           seq: round + 1,
-          receivedUs: epochMicros(clock),
+          receivedUs: wallClockUs(clock),
           meta: undefined,
         };
         web.write(frame);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameSchedule, RateMeter } from '@udpcam/sender';
+import { FrameSchedule } from '@udpcam/sender';
 
 describe('FrameSchedule', () => {
   const schedule = new FrameSchedule(50, 1000);
@@ -42,23 +42,5 @@ describe('FrameSchedule', () => {
     assert.equal(schedule.slotsWithin(1500), 30);
     assert.equal(schedule.slotsWithin(1501), 31);
     assert.equal(schedule.slotsWithin(10), 1);
-  });
-});
-
-describe('RateMeter', () => {
-  it('counts events in the last second', () => {
-    const meter = new RateMeter();
-    assert.equal(meter.rate(0), 0);
-    for (let i = 0; i < 40; i++) meter.record(i * 50);
-    // Events at 1000..1950 are inside the window ending at 1950.
-    assert.equal(meter.rate(1950), 20);
-    assert.equal(meter.rate(2500), 9);
-    assert.equal(meter.rate(5000), 0);
-  });
-
-  it('stays at one window of entries over a long run', () => {
-    const meter = new RateMeter(1000);
-    for (let i = 0; i < 100_000; i++) meter.record(i * 10);
-    assert.equal(meter.rate(999_990), 100);
   });
 });

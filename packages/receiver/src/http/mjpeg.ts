@@ -6,9 +6,9 @@
  * frames and never delays the others or holds more than one frame in memory.
  */
 import type { ServerResponse } from 'node:http';
-import { type Clock, monotonicClock } from '@udpcam/protocol';
+import { monotonicClock, RateMeter } from '@udpcam/common';
+import type { Clock } from '@udpcam/protocol';
 import type { ReceivedFrame } from '../frame.js';
-import { RateCounter } from '../rate.js';
 
 export const BOUNDARY = 'udpcam-frame';
 
@@ -42,7 +42,7 @@ export class MjpegClient {
   readonly connectedAt: number;
   readonly #response: ServerResponse;
   readonly #clock: Clock;
-  readonly #rate = new RateCounter();
+  readonly #rate = new RateMeter();
   #pending: { header: Buffer; frame: ReceivedFrame } | undefined;
   sent = 0;
   skipped = 0;

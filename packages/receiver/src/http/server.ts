@@ -15,14 +15,15 @@
  *   GET /api/receiver                     the receiver: UDP address, limits (JSON)
  *   GET /metrics                          Prometheus text format
  */
+
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { addressError, wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
-import { type CameraState, epochMicros, type Receiver } from '../receiver.js';
+import type { CameraState, Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
-import { socketError } from '../socket.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
 import { connectionLimit } from './connections.js';
 import { guardServer } from './guard.js';
@@ -194,7 +195,7 @@ export class HttpServer implements FrameSink {
    * a camera that stopped sending does not keep its last seconds for ever).
    */
   pruneRings(): void {
-    const nowUs = epochMicros(this.#receiver.clock);
+    const nowUs = wallClockUs(this.#receiver.clock);
     for (const camera of this.#cameras.values()) {
       const before = camera.ring.bytes;
       camera.ring.prune(nowUs);
@@ -239,7 +240,7 @@ export class HttpServer implements FrameSink {
   async #listen(): Promise<void> {
     const { port, host } = this.#options;
     await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => reject(socketError(error, `HTTP ${host}:${port}`));
+      const onError = (error: NodeJS.ErrnoException) => reject(addressError(error, `HTTP ${host}:${port}`));
       this.#server.once('error', onError);
       this.#server.listen(port, host, () => {
         this.#server.off('error', onError);

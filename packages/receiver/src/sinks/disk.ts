@@ -1,6 +1,6 @@
 /**
  * Writes each frame to DIR/<camera>/<UTC time>-<seq>.jpg, byte-identical to the wire, atomically:
- * into a dot-file first, then renamed, so a reader never sees half a frame.
+ * into a dot-file first, then renamed (@udpcam/common's atomic writes), so a reader never sees half a frame.
  *
  * Writes never hold up reassembly for long: while the disk keeps up, a frame is written
  * synchronously, the way multifilesink does (sync-writer.ts: no thread hop, a fraction of the
@@ -9,12 +9,13 @@
  * up in memory. Write errors (ENOSPC, EACCES,
  * ...) are counted by code and reported, and the receiver goes on.
  */
-import { mkdir, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Clock, monotonicClock, UdpcamError } from '@udpcam/protocol';
+import { monotonicClock, writeFileAtomic, writeFileAtomicSync } from '@udpcam/common';
+import { type Clock, UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { CameraRetention, type RetentionLimits } from './retention.js';
-import { SyncWriteGate, type SyncWriteOptions, writeFileAtomicSync } from './sync-writer.js';
+import { SyncWriteGate, type SyncWriteOptions } from './sync-writer.js';
 import { Thinning, type ThinningOptions } from './thinning.js';
 
 /** Options of a DiskSink. */
@@ -255,7 +256,7 @@ export class DiskSink implements FrameSink {
     const file = containedFramePath(this.#options.dir, frame);
     if (file === undefined) return false; // refused and counted on the queued path
     try {
-      writeFileAtomicSync(file, path.join(path.dirname(file), `.${path.basename(file)}.tmp`), frame.data);
+      writeFileAtomicSync(file, frame.data);
     } catch (error) {
       this.#recordSync(gate, start);
       this.#fail(error as NodeJS.ErrnoException, file, frame.camera);
@@ -296,7 +297,6 @@ export class DiskSink implements FrameSink {
       return;
     }
     const dir = path.dirname(file);
-    const temporary = path.join(dir, `.${path.basename(file)}.tmp`);
     try {
       if (!this.#madeDirs.has(dir)) {
         await makeDirs(dir);
@@ -305,13 +305,11 @@ export class DiskSink implements FrameSink {
       const retention = this.#retentionOf(frame.camera, dir);
       await retention?.seed();
       this.#ready.add(frame.camera);
-      await writeFile(temporary, frame.data);
-      await rename(temporary, file);
+      await writeFileAtomic(file, frame.data);
       this.stats.written++;
       this.stats.writtenBytes += frame.data.length;
       await this.#afterWrite(frame, file, retention);
     } catch (error) {
-      await unlink(temporary).catch(() => {});
       this.#fail(error as NodeJS.ErrnoException, file, frame.camera);
     }
   }

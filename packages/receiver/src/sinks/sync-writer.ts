@@ -1,5 +1,5 @@
 /**
- * Synchronous atomic frame files for the disk sink, and the gate that says when they are safe.
+ * When the disk sink may write a frame file synchronously (@udpcam/common's writeFileAtomicSync).
  *
  * A 64 kB frame into the page cache is a few tens of µs of syscalls. Through fs.promises it is
  * four thread-pool hand-offs (open, write, close, rename), ~500 µs of CPU in wake-ups per frame on
@@ -13,8 +13,6 @@
  *  - the time spent in synchronous writes is held to `dutyCycle` of the clock's time (a token
  *    bucket holding at most `burstMs`), so a flood of large frames cannot starve the socket.
  */
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-
 /** Limits of synchronous writing; every one has a default (DEFAULT_SYNC_WRITE_OPTIONS). */
 export interface SyncWriteOptions {
   /** A synchronous write taking longer than this (ms) means the disk is not keeping up. */
@@ -78,32 +76,5 @@ export class SyncWriteGate {
     const backoff = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** this.#slowStreak);
     this.#slowStreak++;
     this.#asyncUntil = end + backoff;
-  }
-}
-
-/**
- * Writes `data` to `temporary`, then renames it to `file` (same folder): a reader never sees a
- * partial file under the final name. On failure the temporary file is removed and the error thrown.
- */
-export function writeFileAtomicSync(file: string, temporary: string, data: Uint8Array): void {
-  try {
-    const fd = openSync(temporary, 'w');
-    try {
-      for (let at = 0; at < data.length; ) {
-        const wrote = writeSync(fd, data, at, data.length - at);
-        if (wrote <= 0) throw Object.assign(new Error(`no progress writing ${temporary}`), { code: 'EIO' });
-        at += wrote;
-      }
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Never created, or already gone.
-    }
-    throw error;
   }
 }

@@ -6,10 +6,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoReason, wallClockUs } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
-import { wallClockUs } from '../clock.js';
 import { MAX_JPEG_FILE_BYTES, readRegularFileSync } from '../regular-file.js';
-import { describeError, jpegSize } from './jpeg-info.js';
+import { jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
 /** Options of DirectorySource. */
@@ -27,7 +27,7 @@ export async function listJpegFiles(dir: string): Promise<string[]> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    throw new UdpcamError('UDPCAM_ERR_SOURCE', `${dir}: cannot list the folder: ${describeError(error)}`, {
+    throw new UdpcamError('UDPCAM_ERR_SOURCE', `${dir}: cannot list the folder: ${errnoReason(error)}`, {
       cause: error,
     });
   }
@@ -92,7 +92,7 @@ export class DirectorySource implements FrameSource {
         // each, ~100 µs of CPU apiece on a small VM (issue 16).
         data = readRegularFileSync(file, MAX_JPEG_FILE_BYTES);
       } catch (error) {
-        this.#onWarning?.(`${file}: skipped, cannot read it: ${describeError(error)}`);
+        this.#onWarning?.(`${file}: skipped, cannot read it: ${errnoReason(error)}`);
         skipped++;
         continue;
       }

@@ -16,8 +16,8 @@
  * error `start` reports is that ffmpeg cannot be run at all, which no retry fixes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { wallClockUs } from '@udpcam/common';
 import { isStartOfFrame, UdpcamError, walkSegments } from '@udpcam/protocol';
-import { wallClockUs } from '../clock.js';
 import { JpegStreamSplitter } from './jpeg-stream.js';
 import type { FrameSource, JpegFrame } from './source.js';
 

@@ -2,10 +2,10 @@
  * `file:PATH` — one JPEG file, read once at start and handed out again on every grab with a
  * fresh capture time. Useful as a still test image.
  */
+import { errnoReason, wallClockUs } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
-import { wallClockUs } from '../clock.js';
 import { MAX_JPEG_FILE_BYTES, readRegularFile } from '../regular-file.js';
-import { describeError, jpegSize } from './jpeg-info.js';
+import { jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
 /** Reads `path` and checks it is one whole JPEG; rejects with UDPCAM_ERR_SOURCE naming the path. */
@@ -14,7 +14,7 @@ export async function readJpegFile(path: string): Promise<Buffer> {
   try {
     data = await readRegularFile(path, MAX_JPEG_FILE_BYTES);
   } catch (error) {
-    throw new UdpcamError('UDPCAM_ERR_SOURCE', `${path}: cannot read the file: ${describeError(error)}`, {
+    throw new UdpcamError('UDPCAM_ERR_SOURCE', `${path}: cannot read the file: ${errnoReason(error)}`, {
       cause: error,
     });
   }

@@ -15,10 +15,15 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import {
+  boundaryFromContentType,
+  DEFAULT_MAX_PART_BYTES,
+  errnoReason,
+  MultipartParser,
+  wallClockUs,
+} from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
-import { wallClockUs } from '../clock.js';
-import { describeError, jpegSize } from './jpeg-info.js';
-import { boundaryFromContentType, DEFAULT_MAX_PART_BYTES, MultipartParser } from './multipart.js';
+import { jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
 export type HttpCameraState = 'connecting' | 'streaming' | 'retrying';
@@ -253,9 +258,9 @@ export class HttpCameraSource implements FrameSource {
       this.#retry(problem);
     };
     request.setTimeout(this.#stallTimeoutMs, () => fail(`no data for ${this.#stallTimeoutMs} ms`));
-    request.on('error', (error) => fail(describeError(error)));
+    request.on('error', (error) => fail(errnoReason(error)));
     request.on('response', (response) => {
-      response.on('error', (error) => fail(describeError(error)));
+      response.on('error', (error) => fail(errnoReason(error)));
       response.on('aborted', () => fail('connection closed mid-response'));
       const status = response.statusCode ?? 0;
       if (status < 200 || status > 299) {

@@ -1,4 +1,4 @@
-/** Small helpers shared by the JPEG-file and network sources. */
+/** The pixel size of a JPEG, for the file and network sources. */
 import { isStartOfFrame, walkSegments } from '@udpcam/protocol';
 
 /** Pixel size from the frame header (SOFn) of a JPEG, or undefined when there is none. */
@@ -13,37 +13,4 @@ export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | 
     return true;
   });
   return size;
-}
-
-/** A short reason from a Node system error ("connection refused", "no such file"...). */
-export function describeError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or folder';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a folder, not a file';
-    case 'ENOTREG':
-      return 'not a regular file';
-    case 'EFBIG':
-      return 'the file is too large';
-    case 'ENOTDIR':
-      return 'not a folder';
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-  }
-  return error instanceof Error ? error.message : String(error);
 }

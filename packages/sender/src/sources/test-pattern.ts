@@ -16,8 +16,8 @@
  * Rendering writes whole rows through a Uint32Array and copies the bar row down the image, so a
  * 640x360 frame takes well under a millisecond; the JPEG encoder dominates.
  */
+import { wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
-import { wallClockUs } from '../clock.js';
 import { type Rect, RgbaCanvas, rgb } from './canvas.js';
 import { GLYPH_HEIGHT, textWidth } from './font.js';
 import type { FrameSource, RgbaFrame } from './source.js';

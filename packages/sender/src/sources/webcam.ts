@@ -18,9 +18,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { monotonicClock, RateMeter, wallClockUs } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
-import { monotonicMs, wallClockUs } from '../clock.js';
-import { RateMeter } from '../rate-meter.js';
 import type { CameraConfig } from './ffmpeg.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
@@ -120,7 +119,7 @@ export class WebcamSource implements FrameSource {
 
   /** Shots per second measured over the last 5 s (a process per shot: expect a few at most). */
   get fps(): number {
-    return this.#rate.rate(monotonicMs());
+    return this.#rate.rate(monotonicClock());
   }
 
   /** Shots taken so far. */
@@ -177,9 +176,9 @@ export class WebcamSource implements FrameSource {
     const camera = this.#camera;
     if (!camera) fail(`${this.name}: grab() called while not started`);
     if (this.#inFlight) fail(`${this.name}: grab() called while a shot is being taken`);
-    const wait = this.#lastShotStartMs + 1000 / this.config.fps - monotonicMs();
+    const wait = this.#lastShotStartMs + 1000 / this.config.fps - monotonicClock();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.#lastShotStartMs = monotonicMs();
+    this.#lastShotStartMs = monotonicClock();
     const shot = this.#shoot(camera);
     this.#inFlight = shot;
     try {
@@ -214,7 +213,7 @@ export class WebcamSource implements FrameSource {
     }
     if (!isWellFormedJpeg(data)) fail(`${this.name}: the capture tool wrote something that is not a JPEG`);
     this.#shots++;
-    this.#rate.record(monotonicMs());
+    this.#rate.add(monotonicClock());
     return { kind: 'jpeg', data, captureUs };
   }
 

@@ -29,6 +29,11 @@ export interface MultipartParserOptions {
   maxPartBytes?: number;
   /** Largest part header block, in bytes; default 16 KiB. */
   maxHeaderBytes?: number;
+  /**
+   * False to skip bodies with a Content-Length instead of buffering them (their parts come out
+   * with an empty body): a client that only counts parts copies nothing. Default true.
+   */
+  keepBodies?: boolean;
 }
 
 export const DEFAULT_MAX_PART_BYTES = 16 * 1024 * 1024;
@@ -51,6 +56,11 @@ function boundaryToken(boundary: string): string {
   return token === '' ? boundary : token;
 }
 
+/** True for a delimiter line that closes the stream ("--BOUNDARY--"): no part follows it. */
+function isCloser(line: Buffer): boolean {
+  return /--[ \t]*$/.test(line.toString('latin1'));
+}
+
 type State =
   /** Looking for a delimiter line; everything else is skipped line by line. */
   | 'preamble'
@@ -63,6 +73,9 @@ type State =
 export class MultipartParser {
   readonly maxPartBytes: number;
   readonly maxHeaderBytes: number;
+  readonly keepBodies: boolean;
+  /** Body bytes still to skip without buffering (keepBodies false). */
+  #discard = 0;
   #token: Buffer | undefined;
   /** Grow-only buffer of pending bytes: `#buf[0 .. #len)`. */
   #buf = Buffer.alloc(64 * 1024);
@@ -76,12 +89,14 @@ export class MultipartParser {
   /** In a body of unknown length: where to resume the delimiter search. */
   #scanFrom = 0;
   #dropped = 0;
+  #skipped = 0;
 
   /** `boundary` as declared in the Content-Type; undefined to learn it from the stream. */
   constructor(boundary?: string, options: MultipartParserOptions = {}) {
     this.#token = boundary === undefined ? undefined : Buffer.from(boundaryToken(boundary), 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
     this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    this.keepBodies = options.keepBodies ?? true;
   }
 
   /** The boundary token in use (without leading dashes), once known. */
@@ -94,6 +109,19 @@ export class MultipartParser {
     return this.#dropped;
   }
 
+  /**
+   * Bytes skipped outside parts: lines that are neither delimiters nor blank, and parts given up
+   * on. 0 for a stream that follows the format to the letter.
+   */
+  get skippedBytes(): number {
+    return this.#skipped;
+  }
+
+  /** True between a delimiter line and the end of its part's body. */
+  get inPart(): boolean {
+    return this.#state !== 'preamble';
+  }
+
   /** Bytes held while waiting for the rest of a part. */
   get pendingBytes(): number {
     return this.#len;
@@ -104,6 +132,13 @@ export class MultipartParser {
     const parts: MultipartPart[] = [];
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.#discard > 0) {
+        const skip = Math.min(this.#discard, chunk.length - offset);
+        this.#discard -= skip;
+        offset += skip;
+        if (this.#discard === 0) this.#endBody(parts, 0);
+        continue;
+      }
       // Take at most what the current state could still need, so the buffer stays bounded.
       const room = Math.max(4096, this.#limit() - this.#len + 1);
       const take = Math.min(chunk.length - offset, room);
@@ -116,7 +151,10 @@ export class MultipartParser {
 
   /** Buffer limit of the current state. */
   #limit(): number {
-    if (this.#state === 'body') return this.#bodyLength ?? this.maxPartBytes + this.#maxLine();
+    if (this.#state === 'body') {
+      if (this.#bodyLength !== undefined && !this.keepBodies) return 0; // skipped, not buffered
+      return this.#bodyLength ?? this.maxPartBytes + this.#maxLine();
+    }
     if (this.#state === 'headers') return this.maxHeaderBytes;
     return this.#maxLine();
   }
@@ -184,14 +222,16 @@ export class MultipartParser {
     if (line === undefined) {
       if (this.#len > this.#maxLine()) {
         this.#junkLine = true;
+        this.#skipped += this.#len;
         this.#len = 0;
       }
       return false;
     }
     const delimiter = !this.#junkLine && this.#isDelimiter(line.text);
+    if (!delimiter && (this.#junkLine || line.text.length > 0)) this.#skipped += line.next;
     this.#junkLine = false;
     this.#consume(line.next);
-    if (delimiter) this.#startPart();
+    if (delimiter && !isCloser(line.text)) this.#startPart();
     return true;
   }
 
@@ -240,7 +280,8 @@ export class MultipartParser {
     }
     this.#consume(line.next);
     if (this.#isDelimiter(line.text)) {
-      this.#startPart(); // an empty part
+      if (isCloser(line.text)) this.#state = 'preamble';
+      else this.#startPart(); // an empty part
       return true;
     }
     const colon = text.indexOf(':');
@@ -250,12 +291,13 @@ export class MultipartParser {
 
   #body(parts: MultipartPart[]): boolean {
     if (this.#bodyLength !== undefined) {
-      if (this.#len < this.#bodyLength) return false;
-      parts.push({ headers: this.#headers, body: Buffer.from(this.#buf.subarray(0, this.#bodyLength)) });
-      this.#consume(this.#bodyLength);
-      // What follows (CRLF, then the delimiter line) is skipped by the preamble.
-      this.#state = 'preamble';
-      this.#junkLine = false;
+      if (this.#len < this.#bodyLength) {
+        if (this.keepBodies) return false;
+        this.#discard = this.#bodyLength - this.#len;
+        this.#len = 0;
+        return false;
+      }
+      this.#endBody(parts, this.#bodyLength);
       return true;
     }
     const token = this.#token!;
@@ -293,6 +335,16 @@ export class MultipartParser {
     return this.#checkBodyLimit();
   }
 
+  /** Emits the part whose body is the first `length` bytes held (empty when skipped). */
+  #endBody(parts: MultipartPart[], length: number): void {
+    const body = this.keepBodies ? Buffer.from(this.#buf.subarray(0, length)) : Buffer.alloc(0);
+    parts.push({ headers: this.#headers, body });
+    this.#consume(length);
+    // What follows (CRLF, then the delimiter line) is skipped by the preamble.
+    this.#state = 'preamble';
+    this.#junkLine = false;
+  }
+
   /** Drops a body of unknown length that grew past the limit. */
   #checkBodyLimit(): boolean {
     if (this.#len <= this.maxPartBytes + this.#maxLine()) return false;
@@ -307,6 +359,7 @@ export class MultipartParser {
     this.#bodyLength = undefined;
     const from = Math.max(0, this.#len - this.#maxLine());
     const lf = this.#buf.subarray(from, this.#len).lastIndexOf(LF);
+    this.#skipped += lf >= 0 ? from + lf + 1 : this.#len;
     if (lf >= 0) {
       this.#consume(from + lf + 1);
       this.#junkLine = false;

@@ -1,0 +1,14 @@
+/** @udpcam/common: the primitives the packages, tests and benches share, each written once. */
+export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+export { epochMicrosAt, monotonicClock, wallClockUs } from './clock.js';
+export { addressError, errnoOf, errnoReason } from './errno.js';
+export {
+  boundaryFromContentType,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_PART_BYTES,
+  MultipartParser,
+  type MultipartParserOptions,
+  type MultipartPart,
+} from './multipart.js';
+export { percentile, sortedAscending } from './percentile.js';
+export { RateMeter } from './rate-meter.js';
