@@ -1,4 +1,4 @@
-/** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/receiver's sendJson). */
+/** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/common's sendJson). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Answers one JPEG, never cached, with the source frame it shows. */

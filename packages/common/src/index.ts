@@ -3,6 +3,19 @@ export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 export { epochMicrosAt, monotonicClock, wallClockUs } from './clock.js';
 export { addressError, errnoOf, errnoReason } from './errno.js';
 export {
+  answerError,
+  checkOrigin,
+  GUARD_TIMEOUTS,
+  type GuardedHandler,
+  type GuardOptions,
+  guardServer,
+  isAllowedHost,
+  parseTarget,
+  Refusal,
+  SECURITY_HEADERS,
+} from './http/guard.js';
+export { PageFiles, sendJson } from './http/page.js';
+export {
   boundaryFromContentType,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_PART_BYTES,

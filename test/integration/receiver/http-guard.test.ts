@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
-import { GUARD_TIMEOUTS, guardServer } from '@udpcam/receiver';
+import { GUARD_TIMEOUTS, guardServer } from '@udpcam/common';
 
 test('a request body that never ends gets 408 and the connection is closed', async () => {
   const server = http.createServer({ connectionsCheckingInterval: 50 });

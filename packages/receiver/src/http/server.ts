@@ -19,18 +19,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { addressError, wallClockUs } from '@udpcam/common';
+import { addressError, guardServer, PageFiles, sendJson, wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import type { CameraState, Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
 import { connectionLimit } from './connections.js';
-import { guardServer } from './guard.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
 import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
-import { PageFiles, sendJson } from './page.js';
 
 /** Options of the HTTP server. */
 export interface HttpOptions {
