@@ -14,10 +14,10 @@ export async function startArea(
 }
 
 const validate = new Ajv({ allErrors: true, strict: true }).compile(
-  JSON.parse(readFileSync(`${REPO_ROOT}configs/capture_area.schema.json`, 'utf8')),
+  JSON.parse(readFileSync(`${REPO_ROOT}packages/cli/schemas/capture_area.schema.json`, 'utf8')),
 );
 
-/** Throws unless `value` matches configs/capture_area.schema.json. */
+/** Throws unless `value` matches packages/cli/schemas/capture_area.schema.json. */
 export function assertSchemaValid(value: unknown): void {
   if (!validate(value)) throw new Error(`not a valid capture area: ${JSON.stringify(validate.errors)}`);
 }

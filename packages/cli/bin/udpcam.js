@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// Committed shim so npm can link the bin before the TypeScript build has run.
-import '../dist/main.js';
+// Committed shim so npm can link the bin before the TypeScript build has run; the CLI runs from here only.
+import { runAsProcess } from '../dist/main.js';
+
+await runAsProcess();

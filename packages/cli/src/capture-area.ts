@@ -1,6 +1,6 @@
 /**
  * capture_area.json checks shared by `udpcam send --area` and `udpcam area`: the JSON Schema
- * (configs/capture_area.schema.json), then the sender's own parse and warp geometry, so a file
+ * (@udpcam/cli/schemas/capture_area.schema.json), then the sender's own parse and warp geometry, so a file
  * the area tool writes is exactly a file the sender accepts.
  */
 import { UdpcamError } from '@udpcam/protocol';

@@ -1,7 +1,7 @@
 /**
  * `--config FILE` for `udpcam send` and `udpcam receive`: every flag can be set in a JSON file,
  * under its long name (`"packet_size": 1400`, `"status-interval": 2`; `"meta": false` for
- * --no-meta), checked with ajv against configs/<command>.schema.json. Each value then goes
+ * --no-meta), checked with ajv against @udpcam/cli's schemas/<command>.schema.json. Each value then goes
  * through the flag's own parser, so a file and a command line accept exactly the same values;
  * flags given on the command line win. An error names the file, the field and the value.
  */
@@ -30,7 +30,7 @@ function parseValue(option: Option, value: unknown): unknown {
 }
 
 /**
- * Reads `file` (validated against configs/<schema>.schema.json) and sets every flag it names that
+ * Reads `file` (validated against @udpcam/cli's schemas/<schema>.schema.json) and sets every flag it names that
  * was not given on the command line. Returns the fields in `extras` (not flags) as they are.
  * Throws a one-line UDPCAM_ERR_CONFIG naming file, field and value.
  */

@@ -1,5 +1,5 @@
 /**
- * JSON config files, validated against the JSON Schemas in configs/ with ajv. An error names the
+ * JSON config files, validated against the JSON Schemas in this package's schemas/ with ajv. An error names the
  * file, the field and what was expected, in one line — never a stack trace.
  */
 import { readFileSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { UdpcamError } from '@udpcam/protocol';
 import { MAX_CONFIG_FILE_BYTES, readRegularFileSync } from '@udpcam/sender';
 import { Ajv, type ErrorObject } from 'ajv';
 
-/** The repository's configs/ folder, where the schemas live. */
-export const CONFIG_DIR = new URL('../../../configs/', import.meta.url);
+/** This package's schemas/ folder (shipped with it; the repository's configs/ holds examples). */
+export const SCHEMA_DIR = new URL('../schemas/', import.meta.url);
 
 // verbose: errors carry the offending value, so a message can say what was found.
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
@@ -31,7 +31,7 @@ export function describeError(error: ErrorObject): string {
   }
 }
 
-/** Reads `file` and validates it against configs/<schema>.schema.json; throws UDPCAM_ERR_CONFIG. */
+/** Reads `file` and validates it against schemas/<schema>.schema.json; throws UDPCAM_ERR_CONFIG. */
 export function loadConfig<T>(file: string, schema: string): T {
   let text: string;
   try {
@@ -56,14 +56,14 @@ export function loadConfig<T>(file: string, schema: string): T {
 }
 
 /**
- * Validates an already parsed value against configs/<schema>.schema.json; throws
+ * Validates an already parsed value against schemas/<schema>.schema.json; throws
  * UDPCAM_ERR_CONFIG naming `label` (a file name, or what the value came from) and each field.
  */
 export function validateConfig<T>(value: unknown, schema: string, label: string): T {
   const id = `${schema}.schema.json`;
   let validate = ajv.getSchema<T>(id);
   if (validate === undefined) {
-    ajv.addSchema(JSON.parse(readFileSync(new URL(id, CONFIG_DIR), 'utf8')), id);
+    ajv.addSchema(JSON.parse(readFileSync(new URL(id, SCHEMA_DIR), 'utf8')), id);
     validate = ajv.getSchema<T>(id)!;
   }
   if (!validate(value)) {

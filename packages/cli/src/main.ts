@@ -1,4 +1,7 @@
-/** The `udpcam` command line. User errors print one line and exit non-zero; bugs print a stack. */
+/**
+ * The `udpcam` command line. User errors print one line and exit non-zero; bugs print a stack.
+ * Importing it runs nothing: bin/udpcam.js calls runAsProcess.
+ */
 import { readFileSync } from 'node:fs';
 import { isUdpcamError } from '@udpcam/protocol';
 import { Command, CommanderError } from 'commander';
@@ -65,12 +68,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `udpcam ... | head` closes our stdout early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+/** Runs the CLI as the `udpcam` process (bin/udpcam.js): process.argv in, process.exitCode out. */
+export async function runAsProcess(): Promise<void> {
+  // `udpcam ... | head` closes our stdout early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  process.exitCode = await main(process.argv);
 }
-
-process.exitCode = await main(process.argv);

@@ -90,7 +90,7 @@ export function addSourceOptions(command: Command): Command {
     command,
     new Option(
       '--camera_config <file>',
-      'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (configs/camera_config.schema.json)',
+      'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (@udpcam/cli/schemas/camera_config.schema.json)',
     ),
   );
 }

@@ -14,9 +14,10 @@
 import { UdpcamError } from './errors.js';
 
 export const HEADER_BYTES = 5;
-export const TYPE_OFFSET = 0;
-export const IMAGE_ID_OFFSET = 1;
-export const CHUNK_ID_OFFSET = 3;
+// The offsets of the diagram above, as parseHeader reads them.
+const TYPE_OFFSET = 0;
+const IMAGE_ID_OFFSET = 1;
+const CHUNK_ID_OFFSET = 3;
 export const PAYLOAD_OFFSET = 5;
 
 /** Two decimal digits: ids and chunk ids are 0..99, so a frame has at most 100 chunks. */
@@ -71,15 +72,15 @@ function digit(byte: number): number {
  */
 export function parseHeader(datagram: Uint8Array): number {
   if (datagram.length < HEADER_BYTES) return TOO_SHORT;
-  const type = datagram[0]!;
+  const type = datagram[TYPE_OFFSET]!;
   if (type !== TYPE_START && type !== TYPE_CONTINUE && type !== TYPE_END && type !== TYPE_PARITY) {
     return BAD_TYPE;
   }
-  const i1 = digit(datagram[1]!);
-  const i2 = digit(datagram[2]!);
+  const i1 = digit(datagram[IMAGE_ID_OFFSET]!);
+  const i2 = digit(datagram[IMAGE_ID_OFFSET + 1]!);
   if (i1 < 0 || i2 < 0) return BAD_IMAGE_ID;
-  const c1 = digit(datagram[3]!);
-  const c2 = digit(datagram[4]!);
+  const c1 = digit(datagram[CHUNK_ID_OFFSET]!);
+  const c2 = digit(datagram[CHUNK_ID_OFFSET + 1]!);
   if (c1 < 0 || c2 < 0) return BAD_CHUNK_ID;
   const chunkId = c1 * 10 + c2;
   if (type === TYPE_START) {

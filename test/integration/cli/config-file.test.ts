@@ -1,6 +1,6 @@
 /**
  * `udpcam receive --config FILE` and `udpcam send --config FILE` (issue 13): every flag from a JSON
- * file checked against configs/<command>.schema.json, command-line flags win, errors name the
+ * file checked against @udpcam/cli's schemas/<command>.schema.json, command-line flags win, errors name the
  * file, the field and the value in one line; the shipped examples match their schemas.
  */
 import assert from 'node:assert/strict';
@@ -28,10 +28,14 @@ async function configFile(name: string, value: unknown): Promise<string> {
 
 test('the examples in configs/ match their schemas', () => {
   const ajv = new Ajv({ allErrors: true, strict: true });
+  const read = (...parts: string[]) =>
+    JSON.parse(readFileSync(path.join(REPO_ROOT, ...parts), 'utf8')) as Record<string, unknown>;
   for (const name of ['send', 'receive', 'cameras']) {
-    const read = (file: string) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'configs', file), 'utf8'));
-    const validate = ajv.compile(read(`${name}.schema.json`));
-    assert.ok(validate(read(`${name}.example.json`)), `${name}: ${JSON.stringify(validate.errors)}`);
+    const validate = ajv.compile(read('packages/cli/schemas', `${name}.schema.json`));
+    const example = read('configs', `${name}.example.json`);
+    assert.ok(validate(example), `${name}: ${JSON.stringify(validate.errors)}`);
+    // The example names its schema for editors, by a path that exists.
+    assert.equal(example.$schema, `../packages/cli/schemas/${name}.schema.json`);
   }
 });
 
@@ -139,7 +143,7 @@ test('every flag of send and receive (but --config and --help) is a field of its
       .map((match) => (match[1] === 'no-meta' ? 'meta' : match[1]!))
       .filter((flag) => flag !== 'config' && flag !== 'help');
     const schema = JSON.parse(
-      readFileSync(path.join(REPO_ROOT, 'configs', `${command}.schema.json`), 'utf8'),
+      readFileSync(path.join(REPO_ROOT, 'packages/cli/schemas', `${command}.schema.json`), 'utf8'),
     );
     assert.deepEqual(Object.keys(schema.properties).sort(), flags.sort(), command);
   }

@@ -1,4 +1,4 @@
-/** Camera names from --cameras FILE (validated with ajv against configs/cameras.schema.json) and --name. */
+/** Camera names from --cameras FILE (validated with ajv against @udpcam/cli/schemas/cameras.schema.json) and --name. */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';

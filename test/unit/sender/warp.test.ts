@@ -378,10 +378,10 @@ describe('AreaWarp', () => {
 });
 
 describe('capture_area.json', () => {
-  const configs = path.join(REPO_ROOT, 'configs');
-  const schema = JSON.parse(readFileSync(path.join(configs, 'capture_area.schema.json'), 'utf8')) as object;
+  const schemaFile = path.join(REPO_ROOT, 'packages/cli/schemas/capture_area.schema.json');
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as object;
   const example = JSON.parse(
-    readFileSync(path.join(configs, 'capture_area.example.json'), 'utf8'),
+    readFileSync(path.join(REPO_ROOT, 'configs/capture_area.example.json'), 'utf8'),
   ) as unknown;
 
   it('the example matches the schema, parses and builds a 640x360 warp of a 640x360 source', () => {

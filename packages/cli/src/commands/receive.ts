@@ -327,10 +327,13 @@ export function receiveCommand(program: Command): Command {
       'with --out: write at most N frames per second per camera',
       positive('max-fps', 1000),
     )
-    .option('--cameras <file>', 'camera names from a JSON file (schema: configs/cameras.schema.json)')
+    .option(
+      '--cameras <file>',
+      'camera names from a JSON file (schema: @udpcam/cli/schemas/cameras.schema.json)',
+    )
     .option(
       '--config <file>',
-      'every flag from a JSON file (schema: configs/receive.schema.json); flags given here win',
+      'every flag from a JSON file (schema: @udpcam/cli/schemas/receive.schema.json); flags given here win',
     )
     .option('--group <address>', 'join this multicast group (e.g. 239.1.2.3) on the bound port')
     .option('--group-interface <address>', 'address of the interface to join --group on', host)

@@ -262,7 +262,7 @@ export function sendCommand(program: Command): Command {
     )
     .option(
       '--config <file>',
-      'every flag from a JSON file (schema: configs/send.schema.json); flags given here win',
+      'every flag from a JSON file (schema: @udpcam/cli/schemas/send.schema.json); flags given here win',
     )
     .option(
       '--bind <[address:]port>',

@@ -32,7 +32,7 @@ const MAX_STDERR_LINE = 1024;
 /** What the process is doing: being started, delivering frames, or waiting to be started again. */
 export type FfmpegState = 'starting' | 'streaming' | 'retrying';
 
-/** Pixel size and rate asked of a camera (configs/camera_config.schema.json). */
+/** Pixel size and rate asked of a camera (@udpcam/cli/schemas/camera_config.schema.json). */
 export interface CameraConfig {
   width: number;
   height: number;

@@ -2,7 +2,7 @@
  * The perspective "area warp": cuts a quad out of each RGBA frame and straightens it into a
  * w x h rectangle, as the original sender did with cv2.getPerspectiveTransform(selected, visible)
  * and cv2.warpPerspective(frame, M, (w, h)) from its capture_area.json
- * (schema: configs/capture_area.schema.json).
+ * (schema: @udpcam/cli/schemas/capture_area.schema.json).
  *
  * Coordinates are pixel edges: pixel (i, j) covers [i, i+1) x [j, j+1) and its centre is
  * (i + 0.5, j + 0.5), so the quad [[0,0],[w,0],[w,h],[0,h]] is exactly a w x h image and the
@@ -68,7 +68,7 @@ function parseQuad(value: unknown, field: string): [number, number][] {
 
 /**
  * Checks the shape of a parsed capture_area.json (the CLI validates it with ajv against
- * configs/capture_area.schema.json first) and returns a copy; throws UDPCAM_ERR_CONFIG.
+ * @udpcam/cli/schemas/capture_area.schema.json first) and returns a copy; throws UDPCAM_ERR_CONFIG.
  * Geometry (a convex quad, a rectangle from [0,0]) is checked by AreaWarp.
  */
 export function parseCaptureArea(json: unknown): CaptureArea {
