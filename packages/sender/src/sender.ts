@@ -25,7 +25,9 @@ import {
   type JpegCodec,
   type RgbaImage,
 } from './encoders/encoder.js';
+import { minJpegBytes } from './jpeg-bound.js';
 import { FrameSchedule } from './schedule.js';
+import { jpegSize } from './sources/jpeg-info.js';
 import type { FrameSource } from './sources/source.js';
 import type { FrameTransmitter } from './transmitter.js';
 
@@ -202,6 +204,9 @@ export class Sender extends EventEmitter<SenderEvents> {
   #running: Promise<void> | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
+  /** Resolves when stop() is called: the loop stops waiting for the frame in progress then. */
+  #stopped: Promise<void>;
+  #onStop: () => void = noop;
   #shutdown: Promise<void> | undefined;
   #sourceStopped: Promise<void> | undefined;
   /** What the frame in progress is doing, for failure reports. */
@@ -242,6 +247,9 @@ export class Sender extends EventEmitter<SenderEvents> {
     this.#durationMs = durationMs;
     this.#meta = options.meta ?? true;
     this.#clock = options.clock ?? monotonicClock;
+    this.#stopped = new Promise((resolve) => {
+      this.#onStop = resolve;
+    });
     if (options.name !== undefined) {
       checkCameraName(options.name, '--name');
       if (!this.#meta) {
@@ -287,6 +295,7 @@ export class Sender extends EventEmitter<SenderEvents> {
   stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
+    this.#onStop();
     if (this.#running) {
       this.#stopSource().catch(noop);
       return this.#running.then(noop, noop);
@@ -323,7 +332,12 @@ export class Sender extends EventEmitter<SenderEvents> {
       await this.#sleepUntil(due);
       if (this.#stopping) break;
       try {
-        await this.#sendFrame(slot, this.#clock() - due);
+        // A frame in progress (a decode or encode of a huge frame can take seconds) is abandoned
+        // on stop(): it starts no further step, and nothing waits for the step it is in.
+        const frame = this.#sendFrame(slot, this.#clock() - due);
+        frame.catch(noop);
+        await Promise.race([frame, this.#stopped]);
+        if (this.#stopping) break;
         failures = 0;
       } catch (error) {
         if (this.#stopping) break; // the source was stopped under the grab: not a failure
@@ -360,12 +374,16 @@ export class Sender extends EventEmitter<SenderEvents> {
     } else {
       jpeg = this.#stamp(frame.data, seq, captureUs);
       if (jpeg.length > this.#transmitter.maxFrameBytes) {
-        // Too large to pass through: re-encode it at a quality that fits.
+        // Too large to pass through: re-encode it at a quality that fits, if any quality can.
+        const size = jpegSize(frame.data);
+        if (size) this.#assertCanFit(size.width, size.height, `JPEG frame (${jpeg.length} bytes as sent)`);
         const image = await this.#encoder.decode(frame.data);
+        this.#abandonIfStopped();
         ({ jpeg, quality } = await this.#encodeToFit(image, seq, captureUs, jpeg.length));
       }
     }
     const t2 = this.#clock();
+    this.#abandonIfStopped();
     this.#stage = 'send';
     const sent = await this.#transmitter.send(jpeg);
     const t3 = this.#clock();
@@ -414,9 +432,11 @@ export class Sender extends EventEmitter<SenderEvents> {
     passthroughBytes?: number,
   ): Promise<{ jpeg: Buffer; quality: number }> {
     const maxBytes = this.#transmitter.maxFrameBytes;
+    if (passthroughBytes === undefined) this.#assertCanFit(image.width, image.height, 'frame');
     let quality = this.#quality;
     let firstBytes = passthroughBytes;
     for (;;) {
+      this.#abandonIfStopped();
       const encoded = await this.#encoder.encode(image.data, image.width, image.height, quality);
       const jpeg = this.#stamp(encoded, seq, captureUs);
       if (jpeg.length <= maxBytes) {
@@ -437,6 +457,22 @@ export class Sender extends EventEmitter<SenderEvents> {
       }
       quality = lowerQuality(quality, this.#minQuality);
     }
+  }
+
+  /** Refuses a frame no quality can fit into MAX_CHUNKS chunks (see jpeg-bound.ts), before any codec work. */
+  #assertCanFit(width: number, height: number, what: string): void {
+    const maxBytes = this.#transmitter.maxFrameBytes;
+    const leastBytes = minJpegBytes(width, height);
+    if (leastBytes <= maxBytes) return;
+    throw new UdpcamError(
+      'UDPCAM_ERR_FRAME_TOO_LARGE',
+      `a ${width}x${height} ${what} from ${this.#source.name} cannot fit ${MAX_CHUNKS} chunks at any quality (at least ${leastBytes} bytes, ${maxBytes} fit); raise the packet size or lower the resolution`,
+    );
+  }
+
+  /** Ends a frame abandoned by stop() before its next step (its caller no longer waits for it). */
+  #abandonIfStopped(): void {
+    if (this.#stopping) throw new UdpcamError('UDPCAM_ERR_CLOSED', 'the sender was stopped');
   }
 
   #warnQuality(

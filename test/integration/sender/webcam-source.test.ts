@@ -8,9 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WebcamSource } from '@udpcam/sender';
+import { type JpegFrame, WebcamSource } from '@udpcam/sender';
+import { FakeClock } from '../../helpers/clock.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 import { makeJpeg } from '../../helpers/jpeg.js';
+import { turns } from '../../helpers/settle.js';
 
 // Not yet exported from @udpcam/sender: load the built module by path, typed from its source.
 
@@ -76,6 +78,47 @@ describe('WebcamSource', () => {
       await source.stop();
     }
     assert.equal(existsSync(path.dirname(source.shotPath)), false, 'the temp folder is removed');
+  });
+
+  test('paces shots by the injected clock: a shot starts 1/fps after the previous one started, not sooner', async (t) => {
+    // Fake time: the source reads the FakeClock and sleeps on node:test's mocked setTimeout, moved together.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const clock = new FakeClock();
+    const advance = (ms: number) => {
+      clock.advance(ms);
+      t.mock.timers.tick(ms);
+    };
+    rmSync(logPath, { force: true });
+    const source = new WebcamSource('webcam:/dev/video0', {
+      config: { width: 320, height: 240, fps: 4 },
+      platform: 'linux',
+      clock: clock.now,
+    });
+    try {
+      await source.start();
+      const first = await source.grab();
+      assert.equal(invocations().length, 1, 'the first shot waits for nothing');
+      advance(100); // the shot took 100 ms: the next may start 150 ms from now (4 fps: 250 ms apart)
+      let second: JpegFrame | undefined;
+      const pending = source.grab().then((frame) => {
+        second = frame;
+      });
+      await turns();
+      advance(149);
+      await turns();
+      assert.equal(second, undefined, 'no shot 249 ms after the previous one started');
+      advance(1);
+      await pending;
+      assert.equal(invocations().length, 2);
+      // Capture stamps come from the same clock: the second shot ended at 250 ms.
+      assert.equal(second!.captureUs - first.captureUs, 250_000);
+      advance(1000); // a late grab (the interval is long gone) starts at once
+      const third = await source.grab();
+      assert.equal(third.captureUs - second!.captureUs, 1_000_000);
+      assert.equal(source.shots, 3);
+    } finally {
+      await source.stop();
+    }
   });
 
   test('refuses a hostile device name before anything runs', async () => {

@@ -121,6 +121,7 @@ export class HttpServer implements FrameSink {
   #ringBytes = 0;
   readonly #perAddress = new Map<string, number>();
   #waiting = 0;
+  #waitTimers = 0;
   #clients = 0;
   #closed = false;
 
@@ -181,6 +182,20 @@ export class HttpServer implements FrameSink {
   /** Snapshot requests (?wait=1) of one camera (by id) waiting for its next frame. */
   waiting(camera: string): number {
     return this.#cameras.get(camera)?.waiters.size ?? 0;
+  }
+
+  /**
+   * What the server holds for long-lived answers right now, as counts (for leak checks): snapshot
+   * waiters and their pending timers, MJPEG clients, and addresses holding a client place.
+   */
+  held(): { waiters: number; waitTimers: number; clients: number; addresses: number } {
+    let waiters = 0;
+    let clients = 0;
+    for (const camera of this.#cameras.values()) {
+      waiters += camera.waiters.size;
+      clients += camera.clients.size;
+    }
+    return { waiters, waitTimers: this.#waitTimers, clients, addresses: this.#perAddress.size };
   }
 
   /** Bytes held in all cameras' rings. */
@@ -525,12 +540,18 @@ export class HttpServer implements FrameSink {
       this.#waiting++;
       response.on('close', () => this.#waiting--);
       const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
         const waiter = (next: ReceivedFrame | undefined) => {
-          clearTimeout(timer);
+          if (timer !== undefined) {
+            clearTimeout(timer);
+            timer = undefined;
+            this.#waitTimers--;
+          }
           state.waiters.delete(waiter);
           resolve(next);
         };
-        const timer = setTimeout(waiter, this.#options.snapshotWaitMs, undefined);
+        timer = setTimeout(waiter, this.#options.snapshotWaitMs, undefined);
+        this.#waitTimers++;
         state.waiters.add(waiter);
         response.on('close', () => waiter(undefined));
       });

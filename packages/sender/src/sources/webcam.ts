@@ -18,8 +18,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { monotonicClock, RateMeter, wallClockUs } from '@udpcam/common';
-import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
+import { epochMicrosAt, monotonicClock, RateMeter } from '@udpcam/common';
+import { type Clock, isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import type { CameraConfig } from './ffmpeg.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
@@ -44,6 +44,8 @@ export interface WebcamSourceOptions {
   quality?: number;
   /** The platform whose rules apply (tests); default os.platform(). */
   platform?: NodeJS.Platform;
+  /** Monotonic ms for the pacing between shots, the fps figure and capture stamps; default monotonicClock. */
+  clock?: Clock;
 }
 
 /** The part of node-webcam's API used here (it ships no types). */
@@ -98,6 +100,7 @@ export class WebcamSource implements FrameSource {
   readonly config: Readonly<CameraConfig>;
   readonly quality: number;
   readonly #platform: NodeJS.Platform;
+  readonly #clock: Clock;
   readonly #rate = new RateMeter(5000);
   #camera: NodeWebcamCamera | undefined;
   #dir: string | undefined;
@@ -108,6 +111,7 @@ export class WebcamSource implements FrameSource {
 
   constructor(spec: string, options: WebcamSourceOptions = {}) {
     this.#platform = options.platform ?? os.platform();
+    this.#clock = options.clock ?? monotonicClock;
     this.device = parseWebcamSpec(spec, this.#platform);
     this.config = Object.freeze(checkCameraConfig(options.config ?? DEFAULT_CAMERA_CONFIG));
     this.quality = options.quality ?? DEFAULT_WEBCAM_QUALITY;
@@ -119,7 +123,7 @@ export class WebcamSource implements FrameSource {
 
   /** Shots per second measured over the last 5 s (a process per shot: expect a few at most). */
   get fps(): number {
-    return this.#rate.rate(monotonicClock());
+    return this.#rate.rate(this.#clock());
   }
 
   /** Shots taken so far. */
@@ -176,9 +180,9 @@ export class WebcamSource implements FrameSource {
     const camera = this.#camera;
     if (!camera) fail(`${this.name}: grab() called while not started`);
     if (this.#inFlight) fail(`${this.name}: grab() called while a shot is being taken`);
-    const wait = this.#lastShotStartMs + 1000 / this.config.fps - monotonicClock();
+    const wait = this.#lastShotStartMs + 1000 / this.config.fps - this.#clock();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.#lastShotStartMs = monotonicClock();
+    this.#lastShotStartMs = this.#clock();
     const shot = this.#shoot(camera);
     this.#inFlight = shot;
     try {
@@ -202,7 +206,7 @@ export class WebcamSource implements FrameSource {
       });
     });
     // The capture tool grabs the image at the end of its run: stamp it when the tool is done.
-    const captureUs = wallClockUs();
+    const captureUs = epochMicrosAt(this.#clock());
     let data: Buffer;
     try {
       data = await readFile(shotPath);
@@ -213,7 +217,7 @@ export class WebcamSource implements FrameSource {
     }
     if (!isWellFormedJpeg(data)) fail(`${this.name}: the capture tool wrote something that is not a JPEG`);
     this.#shots++;
-    this.#rate.add(monotonicClock());
+    this.#rate.add(this.#clock());
     return { kind: 'jpeg', data, captureUs };
   }
 
