@@ -793,10 +793,8 @@ export class FrameAssembler {
     let grows = false;
     let previous = Number.MAX_SAFE_INTEGER;
     for (let chunkId = 0; chunkId < count; chunkId++) {
-      const datagram = slot.chunks[chunkId]!;
+      const length = slot.chunks[chunkId]!.length - PAYLOAD_OFFSET;
       slot.offsets[chunkId] = offset;
-      data.set(datagram.subarray(PAYLOAD_OFFSET), offset);
-      const length = datagram.length - PAYLOAD_OFFSET;
       offset += length;
       if (length < shortest) shortest = length;
       if (length > longest) longest = length;
@@ -804,6 +802,15 @@ export class FrameAssembler {
       previous = length;
     }
     slot.offsets[count] = offset;
+    // Whole datagrams are copied, last first, each with its header landing on the 5 bytes before
+    // its payload: the chunk before it, copied next, overwrites them. No payload view is made per
+    // chunk (one object less per datagram); only a head shorter than a header takes a view.
+    for (let chunkId = count - 1; chunkId >= 0; chunkId--) {
+      const datagram = slot.chunks[chunkId]!;
+      const at = slot.offsets[chunkId]! - PAYLOAD_OFFSET;
+      if (at >= 0) data.set(datagram, at);
+      else data.set(datagram.subarray(PAYLOAD_OFFSET), at + PAYLOAD_OFFSET);
+    }
     // A frame stitched from two frames with one image id (a loss run hid the id's cycle) has every
     // chunk and a valid shape; only the sender's CRC in the metadata tells it apart.
     if ((this.options.checkJpeg && !isWellFormedJpeg(data)) || !frameCrcMatches(data)) {
