@@ -804,7 +804,8 @@ export class FrameAssembler {
     slot.offsets[count] = offset;
     // Whole datagrams are copied, last first, each with its header landing on the 5 bytes before
     // its payload: the chunk before it, copied next, overwrites them. No payload view is made per
-    // chunk (one object less per datagram); only a head shorter than a header takes a view.
+    // chunk (one object less per datagram); only a chunk within the frame's first 5 bytes (the S)
+    // takes a view.
     for (let chunkId = count - 1; chunkId >= 0; chunkId--) {
       const datagram = slot.chunks[chunkId]!;
       const at = slot.offsets[chunkId]! - PAYLOAD_OFFSET;
