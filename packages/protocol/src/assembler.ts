@@ -174,6 +174,11 @@ const CYCLING_STREAK = 8;
  * so its id can never come round again onto a stale partial frame, whatever the frame rate.
  */
 const HALF_CYCLE = 50;
+/**
+ * Whole frames in a row in another framing after which a sender known as udpcam's is taken to be
+ * the Python sender; a single one is a stitched frame and is dropped (see #complete).
+ */
+const UNEVEN_FRAMES_TO_RELEARN = 2;
 
 class FrameSlot {
   state = SlotState.Idle;
@@ -248,6 +253,8 @@ class SenderState {
   /** The slot that took this sender's last chunk, and that chunk: where a legacy sender is. */
   current: FrameSlot | undefined = undefined;
   previous: Uint8Array | undefined = undefined;
+  /** Whole frames in a row, from a sender known as udpcam's, not in udpcam's chunk sizes. */
+  unevenFrames = 0;
 
   constructor(readonly key: string) {}
 }
@@ -782,16 +789,29 @@ export class FrameAssembler {
     let offset = 0;
     let shortest = Number.MAX_SAFE_INTEGER;
     let longest = 0;
+    // udpcam's chunker makes the first L mod n chunks one byte longer: sizes never grow.
+    let grows = false;
+    let previous = Number.MAX_SAFE_INTEGER;
     for (let chunkId = 0; chunkId < count; chunkId++) {
-      const datagram = slot.chunks[chunkId]!;
+      const length = slot.chunks[chunkId]!.length - PAYLOAD_OFFSET;
       slot.offsets[chunkId] = offset;
-      data.set(datagram.subarray(PAYLOAD_OFFSET), offset);
-      const length = datagram.length - PAYLOAD_OFFSET;
       offset += length;
       if (length < shortest) shortest = length;
       if (length > longest) longest = length;
+      if (length > previous) grows = true;
+      previous = length;
     }
     slot.offsets[count] = offset;
+    // Whole datagrams are copied, last first, each with its header landing on the 5 bytes before
+    // its payload: the chunk before it, copied next, overwrites them. No payload view is made per
+    // chunk (one object less per datagram); only a chunk within the frame's first 5 bytes (the S)
+    // takes a view.
+    for (let chunkId = count - 1; chunkId >= 0; chunkId--) {
+      const datagram = slot.chunks[chunkId]!;
+      const at = slot.offsets[chunkId]! - PAYLOAD_OFFSET;
+      if (at >= 0) data.set(datagram, at);
+      else data.set(datagram.subarray(PAYLOAD_OFFSET), at + PAYLOAD_OFFSET);
+    }
     // A frame stitched from two frames with one image id (a loss run hid the id's cycle) has every
     // chunk and a valid shape; only the sender's CRC in the metadata tells it apart.
     if ((this.options.checkJpeg && !isWellFormedJpeg(data)) || !frameCrcMatches(data)) {
@@ -799,11 +819,23 @@ export class FrameAssembler {
       return undefined;
     }
     const stats = slot.sender.stats;
+    const sender = slot.sender;
+    const udpcamShape = count > 1 && longest - shortest <= 1 && !grows;
+    if (stats.framing === 'udpcam' && count > 1 && !udpcamShape) {
+      // udpcam's sender never sends this shape: it is the head of one frame and the tail of
+      // another that reused its image id (a run of 50+ lost frames at a high frame rate hides
+      // the id's cycle). Dropped; only a second such frame in a row means another program now
+      // sends from this port in the Python sender's framing.
+      if (++sender.unevenFrames < UNEVEN_FRAMES_TO_RELEARN) {
+        this.#drop(slot, 'invalid');
+        return undefined;
+      }
+    } else sender.unevenFrames = 0;
     stats.framesComplete++;
     slot.sender.lastFrameAt = now;
     stats.frameBytes += data.length;
     // udpcam's chunks differ by one byte at most; the Python sender's last one is 113+ bytes short.
-    const framing = count === 1 || longest - shortest > 1 ? 'legacy' : 'udpcam';
+    const framing = udpcamShape ? 'udpcam' : 'legacy';
     if (framing !== stats.framing) this.#learnFraming(slot, framing);
     const firstChunkAt = slot.firstAt;
     this.#release(slot);

@@ -706,6 +706,35 @@ describe('FrameAssembler: udpcam senders faster than the id cycle', () => {
     assert.equal(stitch(first, first, 'udpcam').length, 1);
   });
 
+  // A loss run of 100 frames (a stalled receiver at thousands of frames a second) hides the id's
+  // cycle: the head of one frame meets the tail of the next frame with its id. udpcam's chunker
+  // gives every frame near-equal chunks, longest first, so such a pair shows by its sizes.
+  test('a udpcam sender: head and tail of two frames with the same id are dropped as invalid, not emitted', () => {
+    const assembler = new FrameAssembler({ checkJpeg: false });
+    const start = establishCyclingSender(assembler, 'cam');
+    // Without the JPEG check, so only the sizes can tell: 10 chunks of 300 bytes, then 10 of 290.
+    const head = udpcamDatagrams(Buffer.alloc(3000, 1), 10, 300);
+    const tail = udpcamDatagrams(Buffer.alloc(2900, 2), 10, 300);
+    const half = tail.length >> 1;
+    assert.deepEqual(pushAll(assembler, head.slice(0, half), 'cam', start), []);
+    assert.deepEqual(pushAll(assembler, tail.slice(half), 'cam', start + 1), [], 'the stitch is not emitted');
+    const stats = assembler.senderStats('cam')!;
+    assert.equal(stats.droppedByReason.invalid, 1);
+    assert.equal(stats.framing, 'udpcam', 'one stitched frame does not make it a Python sender');
+    assert.equal(pushAll(assembler, udpcamDatagrams(FRAME, 11, 200), 'cam', start + 2).length, 1);
+  });
+
+  test('a port that was a udpcam sender and now sends in the Python framing: its second whole frame is emitted', () => {
+    const assembler = new FrameAssembler();
+    const start = establishCyclingSender(assembler, 'cam');
+    assert.deepEqual(pushAll(assembler, legacyDatagrams(FRAME, 42, 200), 'cam', start), []);
+    assert.equal(assembler.senderStats('cam')!.droppedByReason.invalid, 1);
+    const out = pushAll(assembler, legacyDatagrams(FRAME, 57, 200), 'cam', start + 1);
+    assert.equal(out.length, 1);
+    assert.ok(out[0]!.data.equals(FRAME));
+    assert.equal(assembler.senderStats('cam')!.framing, 'legacy');
+  });
+
   test('needsExpiry: true while a frame is partial or kept for duplicates, false once nothing is left', () => {
     const assembler = new FrameAssembler({ legacySilenceMs: 2000 });
     assert.equal(assembler.needsExpiry, false, 'a fresh assembler');
