@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monotonicClock } from '@udpcam/common';
 import { type Clock, UdpcamError } from '@udpcam/protocol';
-import { type FrameSource, type JpegCodec, jpegSize, type RgbaImage } from '@udpcam/sender';
+import { type FrameSource, type JpegCodec, jpegSize, LatestFrame, type RgbaImage } from '@udpcam/sender';
 
 /** A frame as the page gets it. */
 export interface LiveFrame {
@@ -48,12 +48,10 @@ export class LiveFrames {
   readonly #idleMs: number;
   readonly #onWarning: (message: string) => void;
   readonly #clock: Clock;
-  #newest: LiveFrame | undefined;
+  readonly #latest = new LatestFrame<LiveFrame>();
   /** Pixels of the newest frame: kept for RGBA sources, decoded on first use for JPEG ones. */
   #pixels: { seq: number; image: Promise<RgbaImage> } | undefined;
-  #seq = 0;
   #lastDemandMs = 0;
-  readonly #waiters = new Set<() => void>();
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #stopped = false;
@@ -91,7 +89,7 @@ export class LiveFrames {
   get newest(): LiveFrame {
     this.#lastDemandMs = this.#clock();
     this.#wake?.();
-    return this.#newest!;
+    return this.#latest.newest!;
   }
 
   /**
@@ -101,25 +99,15 @@ export class LiveFrames {
   async next(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<LiveFrame> {
     const newest = this.newest;
     if (newest.seq > afterSeq || this.#stopped) return newest;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal?.addEventListener('abort', done);
-      this.#waiters.add(done);
-    });
-    return this.#newest!;
+    await this.#latest.next(afterSeq, timeoutMs, signal);
+    return this.#latest.newest!;
   }
 
   /** The RGBA pixels of `frame` (decoded once for the newest frame; rejects with UDPCAM_ERR_SOURCE). */
   pixels(frame: LiveFrame): Promise<RgbaImage> {
     if (this.#pixels?.seq === frame.seq) return this.#pixels.image;
     const image = this.#codec.decode(frame.jpeg);
-    if (frame.seq === this.#newest?.seq) {
+    if (frame.seq === this.#latest.seq) {
       this.#pixels = { seq: frame.seq, image };
       // A frame that cannot be decoded is retried on the next request, not cached as failed.
       image.catch(() => {
@@ -134,14 +122,14 @@ export class LiveFrames {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#wake?.();
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
     await this.#loop;
     await this.#source.stop();
   }
 
   async #run(): Promise<void> {
     while (!this.#stopped) {
-      if (this.#waiters.size === 0 && this.#clock() - this.#lastDemandMs > this.#idleMs) {
+      if (this.#latest.waiting === 0 && this.#clock() - this.#lastDemandMs > this.#idleMs) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
@@ -164,7 +152,7 @@ export class LiveFrames {
   /** Grabs one frame, makes it a JPEG we own (the source reuses its buffers) and publishes it. */
   async #grab(): Promise<LiveFrame> {
     const captured = await this.#source.grab();
-    const seq = ++this.#seq;
+    const seq = this.#latest.seq + 1;
     let frame: LiveFrame;
     if (captured.kind === 'rgba') {
       const rgba = Buffer.from(captured.data);
@@ -187,8 +175,7 @@ export class LiveFrames {
       frame = { seq, jpeg, ...size, captureUs: captured.captureUs };
       this.#pixels = undefined;
     }
-    this.#newest = frame;
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#latest.put(frame);
     return frame;
   }
 }

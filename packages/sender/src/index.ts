@@ -9,6 +9,7 @@
  *   sender.ts    the paced loop tying them together, with stats and events
  *   schedule.ts  pure timing helper the loop uses (clocks and the rate meter are in @udpcam/common)
  */
+export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, Backoff } from './backoff.js';
 export {
   assertQuality,
   assertRgbaSize,
@@ -35,6 +36,7 @@ export {
   WorkerCodec,
 } from './encoders/index.js';
 export { JpegJsEncoder } from './encoders/jpeg-js.js';
+export { LatestFrame } from './latest-frame.js';
 export * from './regular-file.js';
 export { FrameSchedule } from './schedule.js';
 export {
@@ -44,7 +46,6 @@ export {
   type FrameTransform,
   MAX_FPS,
   type QualityReducedWarning,
-  retryDelayMs,
   Sender,
   type SenderEvents,
   type SenderOptions,

@@ -18,6 +18,7 @@
 import { EventEmitter } from 'node:events';
 import { monotonicClock, RateMeter } from '@udpcam/common';
 import { type Clock, checkCameraName, MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
+import { Backoff } from './backoff.js';
 import {
   assertQuality,
   assertRgbaSize,
@@ -141,11 +142,6 @@ const FATAL_CODES = new Set([
   'UDPCAM_ERR_NOT_JPEG',
   'UDPCAM_ERR_CLOSED',
 ]);
-
-/** Backoff after failures in a row: 250 ms doubling to 5 s. */
-export function retryDelayMs(failures: number): number {
-  return Math.min(5000, 250 * 2 ** Math.max(0, failures - 1));
-}
 
 /** Counters of a Sender. */
 export interface SenderStats {
@@ -326,7 +322,7 @@ export class Sender extends EventEmitter<SenderEvents> {
     const slotLimit = this.#durationMs === undefined ? Infinity : schedule.slotsWithin(this.#durationMs);
     const frameLimit = this.#frames ?? Infinity;
     let slot = 0;
-    let failures = 0;
+    const backoff = new Backoff();
     while (!this.#stopping && slot < slotLimit && this.#framesSent < frameLimit) {
       const due = schedule.dueAt(slot);
       await this.#sleepUntil(due);
@@ -338,17 +334,16 @@ export class Sender extends EventEmitter<SenderEvents> {
         frame.catch(noop);
         await Promise.race([frame, this.#stopped]);
         if (this.#stopping) break;
-        failures = 0;
+        backoff.succeed();
       } catch (error) {
         if (this.#stopping) break; // the source was stopped under the grab: not a failure
         if (!(error instanceof UdpcamError) || FATAL_CODES.has(error.code)) throw error;
-        failures++;
-        const retryInMs = retryDelayMs(failures);
+        const retryInMs = backoff.fail();
         this.emit('warning', {
           code: 'frame-failed',
           message: `${error.message}; retrying in ${retryInMs} ms`,
           stage: this.#stage,
-          failures,
+          failures: backoff.failures,
           retryInMs,
         });
         await this.#sleepUntil(this.#clock() + retryInMs);

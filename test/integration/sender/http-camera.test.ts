@@ -7,6 +7,7 @@ import { isUdpcamError, isWellFormedJpeg } from '@udpcam/protocol';
 // Not exported from @udpcam/sender's index yet: load it from its dist folder.
 import { HttpCameraSource, type HttpCameraState } from '@udpcam/sender';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+import { settle, turns } from '../../helpers/settle.js';
 
 type State = HttpCameraState;
 
@@ -125,6 +126,37 @@ describe('HttpCameraSource', () => {
     } finally {
       await source.stop();
       await close(server);
+    }
+  });
+
+  it('backs off 250, 500, 1000 ms between reconnects, waited on the timer', async (t) => {
+    // setTimeout is mocked: a reconnect happens when the test moves time past its delay, never
+    // before. The refused connections are real.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const server = createServer();
+    const port = await listen(server);
+    await close(server); // nothing listens there now
+    const states: Array<[State, string]> = [];
+    const source = new HttpCameraSource(`http://127.0.0.1:${port}/`, {
+      onState: (state, detail) => states.push([state, detail]),
+    });
+    const retries = () => states.filter(([state]) => state === 'retrying');
+    const connects = () => states.filter(([state]) => state === 'connecting').length;
+    try {
+      await source.start();
+      for (const [i, delayMs] of [250, 500, 1000].entries()) {
+        await settle(() => retries().length === i + 1, `retry ${i + 1}`);
+        assert.match(retries()[i]![1], new RegExp(`connection refused, retrying in ${delayMs} ms$`));
+        const connected = connects();
+        t.mock.timers.tick(delayMs - 1);
+        await turns();
+        assert.equal(connects(), connected, `no reconnect 1 ms before the ${delayMs} ms delay is up`);
+        t.mock.timers.tick(1);
+        await settle(() => connects() === connected + 1, `reconnect ${i + 1}`);
+      }
+    } finally {
+      await source.stop();
+      t.mock.timers.reset();
     }
   });
 

@@ -7,7 +7,6 @@ import {
   type CapturedFrame,
   type FrameSource,
   JpegJsEncoder,
-  retryDelayMs,
   Sender,
   type SenderWarning,
   Transmitter,
@@ -32,10 +31,6 @@ class ScriptedSource implements FrameSource {
     return { kind: 'jpeg', data: this.jpeg, captureUs: Date.now() * 1000 };
   }
 }
-
-test('retryDelayMs backs off from 250 ms to 5 s', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 10].map(retryDelayMs), [250, 500, 1000, 2000, 4000, 5000, 5000]);
-});
 
 test('grab failures are reported with their backoff, waited on the clock, and frames resume', async (t) => {
   // Fake time: the Sender reads `clock` and sleeps on node:test's mocked setTimeout.

@@ -17,13 +17,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { wallClockUs } from '@udpcam/common';
-import { isStartOfFrame, UdpcamError, walkSegments } from '@udpcam/protocol';
+import { UdpcamError } from '@udpcam/protocol';
+import { Backoff } from '../backoff.js';
+import { LatestFrame } from '../latest-frame.js';
+import { jpegSize } from './jpeg-info.js';
 import { JpegStreamSplitter } from './jpeg-stream.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
 export const DEFAULT_GRAB_TIMEOUT_MS = 10_000;
-export const RETRY_INITIAL_MS = 250;
-export const RETRY_MAX_MS = 5_000;
 /** Time between SIGTERM and SIGKILL in stop(). */
 export const KILL_GRACE_MS = 1_000;
 /** Longest stderr line kept for reports. */
@@ -190,23 +191,6 @@ export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
   return [...common, ...input, ...output];
 }
 
-/** Width and height from a JPEG's frame header, if it has one. */
-function jpegSize(jpeg: Buffer): { width: number; height: number } | undefined {
-  let size: { width: number; height: number } | undefined;
-  walkSegments(jpeg, (marker, offset) => {
-    if (!isStartOfFrame(marker)) return false;
-    size = { height: jpeg.readUInt16BE(offset + 5), width: jpeg.readUInt16BE(offset + 7) };
-    return true;
-  });
-  return size;
-}
-
-interface Waiter {
-  resolve: (frame: JpegFrame) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /** A FrameSource reading JPEGs from one persistent ffmpeg process (see the file comment). */
 export class FfmpegSource implements FrameSource {
   readonly name: string;
@@ -214,19 +198,15 @@ export class FfmpegSource implements FrameSource {
   readonly argv: readonly string[];
   readonly ffmpegPath: string;
   readonly grabTimeoutMs: number;
-  readonly stats: FfmpegSourceStats = { frames: 0, skipped: 0, restarts: 0, dropped: 0 };
+  readonly #stats = { restarts: 0, dropped: 0 };
   readonly #onState: ((state: FfmpegState, detail: string) => void) | undefined;
   readonly #splitter: JpegStreamSplitter;
   #child: ChildProcess | undefined;
   #running = false;
   #state: FfmpegState | undefined;
   #stateDetail = '';
-  #retryDelayMs = RETRY_INITIAL_MS;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #latest: JpegFrame | undefined;
-  #latestSeq = 0;
-  #returnedSeq = 0;
-  #waiters: Waiter[] = [];
+  readonly #backoff = new Backoff();
+  readonly #latest = new LatestFrame<JpegFrame>();
   #stderrLine = '';
   #lastStderrLine = '';
 
@@ -250,6 +230,11 @@ export class FfmpegSource implements FrameSource {
   /** Process id of the running ffmpeg, if one runs. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+
+  /** The counters, as they are now. */
+  get stats(): FfmpegSourceStats {
+    return { frames: this.#latest.seq, skipped: this.#latest.skipped, ...this.#stats };
   }
 
   /** The last state reported, with its detail. */
@@ -276,41 +261,20 @@ export class FfmpegSource implements FrameSource {
         new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
       );
     }
-    const latest = this.#latest;
-    if (latest && this.#latestSeq > this.#returnedSeq) {
-      this.#returnedSeq = this.#latestSeq;
-      return Promise.resolve(latest);
-    }
-    return new Promise<JpegFrame>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          const why = this.#stateDetail ? ` (${this.#state}: ${this.#stateDetail})` : '';
-          reject(
-            new UdpcamError(
-              'UDPCAM_ERR_SOURCE',
-              `${this.name}: no frame from ffmpeg in ${this.grabTimeoutMs} ms${why}`,
-            ),
-          );
-        }, this.grabTimeoutMs),
-      };
-      this.#waiters.push(waiter);
+    return this.#latest.take(this.grabTimeoutMs, () => {
+      const why = this.#stateDetail ? ` (${this.#state}: ${this.#stateDetail})` : '';
+      return new UdpcamError(
+        'UDPCAM_ERR_SOURCE',
+        `${this.name}: no frame from ffmpeg in ${this.grabTimeoutMs} ms${why}`,
+      );
     });
   }
 
   /** Stops ffmpeg (SIGTERM, SIGKILL after 1 s) and fails pending grabs; safe to call twice. */
   async stop(): Promise<void> {
     this.#running = false;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
-    }
+    this.#backoff.cancel();
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
     const child = this.#child;
     if (!child) return;
     // Ours to end now: its 'close' (which comes after 'exit', once stdio is drained) must not
@@ -347,14 +311,14 @@ export class FfmpegSource implements FrameSource {
     this.#child = child;
     child.stdout.on('data', (chunk: Buffer) => {
       const data = this.#splitter.feedLatest(chunk);
-      this.stats.dropped = this.#splitter.stats.oversize + this.#splitter.stats.malformed;
+      this.#stats.dropped = this.#splitter.stats.oversize + this.#splitter.stats.malformed;
       if (!data || child !== this.#child) return;
       if (!streaming) {
         streaming = true;
-        this.#retryDelayMs = RETRY_INITIAL_MS;
+        this.#backoff.succeed();
         this.#report('streaming', `ffmpeg pid ${child.pid} delivers frames`);
       }
-      this.#publish(data);
+      this.#latest.put({ kind: 'jpeg', data, ...jpegSize(data), captureUs: wallClockUs() });
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => this.#takeStderr(text));
@@ -396,43 +360,19 @@ export class FfmpegSource implements FrameSource {
     }
   }
 
-  #publish(data: Buffer): void {
-    const size = jpegSize(data);
-    const frame: JpegFrame = { kind: 'jpeg', data, captureUs: wallClockUs() };
-    if (size) {
-      frame.width = size.width;
-      frame.height = size.height;
-    }
-    this.stats.frames++;
-    if (this.#latestSeq > this.#returnedSeq && this.#waiters.length === 0) this.stats.skipped++;
-    this.#latest = frame;
-    this.#latestSeq++;
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
-    this.#returnedSeq = this.#latestSeq;
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(frame);
-    }
-  }
-
   /** Reports why ffmpeg stopped (`how`, e.g. "exited with code 1") and schedules the restart. */
   #onExit(how: string): void {
     if (!this.#running) return;
     const last = (this.#stderrLine.trim() || this.#lastStderrLine).slice(0, MAX_STDERR_LINE);
-    const delay = this.#retryDelayMs;
-    this.#retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
-    this.#report('retrying', `ffmpeg ${how}${last ? `: ${last}` : ''}; restarting in ${delay} ms`);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
+    const delay = this.#backoff.retry(() => {
       if (!this.#running) return;
-      this.stats.restarts++;
+      this.#stats.restarts++;
       this.#spawn().catch((error: unknown) => {
         // The executable went away between runs: keep retrying, it may come back.
         if (this.#running) this.#onSpawnFailure(error);
       });
-    }, delay);
+    });
+    this.#report('retrying', `ffmpeg ${how}${last ? `: ${last}` : ''}; restarting in ${delay} ms`);
   }
 
   #onSpawnFailure(error: unknown): void {

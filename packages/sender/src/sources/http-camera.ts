@@ -23,6 +23,8 @@ import {
   wallClockUs,
 } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
+import { Backoff } from '../backoff.js';
+import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
@@ -53,12 +55,6 @@ export interface HttpCameraOptions {
 }
 
 type Mode = 'unknown' | 'stream' | 'snapshot';
-
-interface Waiter {
-  resolve: (frame: JpegFrame) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 /** Splits credentials off a URL: the URL without them (safe to log) and "user:pass" if any. */
 export function splitCredentials(url: string): { url: URL; auth: string | undefined } {
@@ -97,8 +93,7 @@ export class HttpCameraSource implements FrameSource {
   readonly #options: HttpCameraOptions;
   readonly #grabTimeoutMs: number;
   readonly #stallTimeoutMs: number;
-  readonly #minRetryMs: number;
-  readonly #maxRetryMs: number;
+  readonly #backoff: Backoff;
   readonly #maxFrameBytes: number;
   readonly #agent: http.Agent;
 
@@ -106,16 +101,9 @@ export class HttpCameraSource implements FrameSource {
   #mode: Mode = 'unknown';
   #state: HttpCameraState | undefined;
   #request: http.ClientRequest | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #failures = 0;
   /** The last problem, for grab errors: "connection refused, retrying". */
   #problem = 'no frame yet';
-  /** Newest frame and its sequence number; `#returned` is the last sequence grab handed out. */
-  #latest: JpegFrame | undefined;
-  #latestSeq = 0;
-  #returned = 0;
-  #waiters: Waiter[] = [];
-  #frames = 0;
+  readonly #latest = new LatestFrame<JpegFrame>();
 
   constructor(url: string, options: HttpCameraOptions = {}) {
     const split = splitCredentials(url);
@@ -127,8 +115,7 @@ export class HttpCameraSource implements FrameSource {
     this.#options = options;
     this.#grabTimeoutMs = options.grabTimeoutMs ?? 10_000;
     this.#stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
-    this.#minRetryMs = options.minRetryMs ?? 250;
-    this.#maxRetryMs = options.maxRetryMs ?? 5000;
+    this.#backoff = new Backoff(options.minRetryMs, options.maxRetryMs);
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_PART_BYTES;
     this.#agent =
       split.url.protocol === 'https:'
@@ -152,7 +139,7 @@ export class HttpCameraSource implements FrameSource {
 
   /** Good frames received so far. */
   get framesReceived(): number {
-    return this.#frames;
+    return this.#latest.seq;
   }
 
   /** Starts connecting; frames and failures are then handled in the background. */
@@ -165,17 +152,11 @@ export class HttpCameraSource implements FrameSource {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    this.#backoff.cancel();
     this.#request?.destroy();
     this.#request = undefined;
     this.#agent.destroy();
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
-    }
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
   }
 
   /** The newest frame not yet returned; waits for one (up to grabTimeoutMs). */
@@ -185,30 +166,17 @@ export class HttpCameraSource implements FrameSource {
         new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
       );
     }
-    if (this.#latest !== undefined && this.#latestSeq > this.#returned) {
-      this.#returned = this.#latestSeq;
-      return Promise.resolve(this.#latest);
-    }
     // A snapshot camera: fetch a fresh one unless a fetch or retry is already under way.
-    if (this.#mode === 'snapshot' && this.#request === undefined && this.#retryTimer === undefined) {
-      this.#connect();
-    }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          reject(
-            new UdpcamError(
-              'UDPCAM_ERR_SOURCE',
-              `${this.name}: ${this.#problem} (no frame for ${this.#grabTimeoutMs} ms)`,
-            ),
-          );
-        }, this.#grabTimeoutMs),
-      };
-      this.#waiters.push(waiter);
-    });
+    const idle = this.#request === undefined && !this.#backoff.pending;
+    if (!this.#latest.fresh && this.#mode === 'snapshot' && idle) this.#connect();
+    return this.#latest.take(
+      this.#grabTimeoutMs,
+      () =>
+        new UdpcamError(
+          'UDPCAM_ERR_SOURCE',
+          `${this.name}: ${this.#problem} (no frame for ${this.#grabTimeoutMs} ms)`,
+        ),
+    );
   }
 
   #setState(state: HttpCameraState, detail: string): void {
@@ -222,24 +190,13 @@ export class HttpCameraSource implements FrameSource {
       this.#options.onWarning?.(`${this.name}: dropped a part that is not a JPEG (${data.length} bytes)`);
       return;
     }
-    this.#frames++;
-    this.#failures = 0;
+    this.#backoff.succeed();
     this.#problem = 'no new frame';
-    this.#latest = { kind: 'jpeg', data, ...jpegSize(data), captureUs: wallClockUs() };
-    this.#latestSeq++;
-    const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
-    this.#returned = this.#latestSeq;
-    for (const waiter of waiters) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.#latest);
-    }
+    this.#latest.put({ kind: 'jpeg', data, ...jpegSize(data), captureUs: wallClockUs() });
   }
 
   #connect(): void {
     if (!this.#running) return;
-    this.#retryTimer = undefined;
     // Polling a snapshot camera that works is not news.
     if (this.#mode !== 'snapshot' || this.#state !== 'streaming') {
       this.#setState('connecting', this.#user === undefined ? 'connecting' : `connecting as ${this.#user}`);
@@ -295,7 +252,7 @@ export class HttpCameraSource implements FrameSource {
 
   #stream(response: http.IncomingMessage, boundary: string | undefined, first?: Buffer): void {
     this.#mode = 'stream';
-    let good = this.#frames;
+    let good = this.#latest.seq;
     const parser = new MultipartParser(boundary, { maxPartBytes: this.#maxFrameBytes });
     let dropped = 0;
     const onData = (chunk: Buffer): void => {
@@ -308,9 +265,9 @@ export class HttpCameraSource implements FrameSource {
       const last = parts[parts.length - 1];
       if (last !== undefined) {
         this.#publish(last.body);
-        if (this.#frames > good && this.#state !== 'streaming')
+        if (this.#latest.seq > good && this.#state !== 'streaming')
           this.#setState('streaming', 'receiving frames');
-        good = this.#frames;
+        good = this.#latest.seq;
       }
     };
     if (first !== undefined) onData(first);
@@ -347,11 +304,8 @@ export class HttpCameraSource implements FrameSource {
 
   #retry(problem: string): void {
     if (!this.#running) return;
-    const delay = Math.min(this.#maxRetryMs, this.#minRetryMs * 2 ** this.#failures);
-    this.#failures++;
+    const delay = this.#backoff.retry(() => this.#connect());
     this.#problem = `${problem}, retrying`;
     this.#setState('retrying', `${problem}, retrying in ${delay} ms`);
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 }

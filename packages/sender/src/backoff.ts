@@ -1,0 +1,64 @@
+/**
+ * Exponential backoff for what restarts after a failure (ffmpeg, a camera connection, the
+ * sender's next frame): the first retry after `initialMs`, each one after that twice as long up
+ * to `maxMs`, and `initialMs` again after a success. It also holds the one pending retry timer,
+ * so a source cancels it in one call when it stops. Its timer is setTimeout, which tests drive
+ * with node:test's mock.timers.
+ */
+/** First retry delay (ms). */
+export const BACKOFF_INITIAL_MS = 250;
+/** Longest retry delay (ms). */
+export const BACKOFF_MAX_MS = 5000;
+
+/** Failures in a row → delays before the next try; see the file comment. */
+export class Backoff {
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param initialMs delay after the first failure in a row (ms)
+   * @param maxMs longest delay (ms); it wins over `initialMs`
+   */
+  constructor(
+    readonly initialMs = BACKOFF_INITIAL_MS,
+    readonly maxMs = BACKOFF_MAX_MS,
+  ) {}
+
+  /** Failures since the last success. */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** True while a retry scheduled by `retry` has not run yet. */
+  get pending(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Records a failure; returns how long to wait before the next try (ms). */
+  fail(): number {
+    this.#failures++;
+    return Math.min(this.maxMs, this.initialMs * 2 ** (this.#failures - 1));
+  }
+
+  /** Records a success: the next failure waits `initialMs` again. */
+  succeed(): void {
+    this.#failures = 0;
+  }
+
+  /** Records a failure and runs `again` after its delay (replacing a pending retry); returns the delay (ms). */
+  retry(again: () => void): number {
+    const delayMs = this.fail();
+    this.cancel();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      again();
+    }, delayMs);
+    return delayMs;
+  }
+
+  /** Drops the pending retry, if any. */
+  cancel(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
