@@ -110,6 +110,20 @@ test('--camera_config is checked against its schema: one line naming the field',
   assert.equal(code, 1);
   assert.match(stderr, /camera\.json: fps: must be > 0/);
   assert.match(stderr, /UDPCAM_ERR_CONFIG/);
+  // The limits live only in the schema: the sources no longer check them again.
+  await writeFile(bad, JSON.stringify({ width: 640.5, height: 9999, fps: 30 }));
+  const tooLarge = await runCli([
+    'send',
+    '--source',
+    'v4l2:/dev/video0',
+    '--camera_config',
+    bad,
+    '--frames',
+    '1',
+  ]);
+  assert.equal(tooLarge.code, 1);
+  assert.match(tooLarge.stderr, /camera\.json: width: must be integer.*height: must be <= 4320/);
+  assert.match(tooLarge.stderr, /UDPCAM_ERR_CONFIG/);
 });
 
 test('a hostile webcam device name is refused before anything runs', async () => {

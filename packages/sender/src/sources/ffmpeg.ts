@@ -44,7 +44,7 @@ export interface CameraConfig {
 export interface FfmpegSourceOptions {
   /** The ffmpeg executable; default 'ffmpeg' (looked up on PATH). */
   ffmpegPath?: string;
-  /** Size and rate for `v4l2:` specs; ignored for `ffmpeg:` specs (put them in ARGS). */
+  /** Size and rate for `v4l2:` specs (limits: configs/camera_config.schema.json); ignored for `ffmpeg:` specs (put them in ARGS). */
   config?: CameraConfig;
   /** How long grab() waits for a new frame before rejecting; default 10 s. */
   grabTimeoutMs?: number;
@@ -109,26 +109,6 @@ export function splitArgs(text: string): string[] {
 
 const V4L2_DEVICE = /^\/dev\/[A-Za-z0-9._/-]+$/;
 
-function checkConfig(config: CameraConfig): void {
-  const { width, height, fps } = config;
-  const ok =
-    Number.isInteger(width) &&
-    width >= 16 &&
-    width <= 7680 &&
-    Number.isInteger(height) &&
-    height >= 16 &&
-    height <= 4320 &&
-    typeof fps === 'number' &&
-    fps > 0 &&
-    fps <= 240;
-  if (!ok) {
-    throw new UdpcamError(
-      'UDPCAM_ERR_SOURCE',
-      `camera config must have integer width 16..7680, integer height 16..4320 and fps in (0, 240], got ${JSON.stringify(config)}`,
-    );
-  }
-}
-
 /** True when the input arguments already ask for MJPEG (so the output can copy the JPEG bytes). */
 function inputIsMjpeg(input: readonly string[]): boolean {
   for (let i = 0; i + 1 < input.length; i++) {
@@ -165,7 +145,6 @@ export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
     }
     input = ['-f', 'v4l2', '-input_format', 'mjpeg'];
     if (config) {
-      checkConfig(config);
       input.push('-video_size', `${config.width}x${config.height}`, '-framerate', String(config.fps));
     }
     input.push('-i', device);

@@ -5,8 +5,8 @@
  * first, against patterns that admit no shell syntax:
  *
  *   DEVICE            Linux: ^/dev/video\d{1,3}$; macOS/Windows: ^[A-Za-z0-9._-]+$
- *   width, height     integers 16..7680 and 16..4320
- *   fps               a number in (0, 240]: the most shots per second grab() takes
+ *   width, height, fps  positive numbers (fps: the most shots per second grab() takes); their
+ *                       limits are in configs/camera_config.schema.json, checked by the CLI
  *   quality           an integer 1..100
  *   output path       a fresh folder under os.tmpdir() whose path must be [A-Za-z0-9._/-]+
  *
@@ -77,20 +77,17 @@ export function parseWebcamSpec(spec: string, platform: NodeJS.Platform = os.pla
   return device;
 }
 
-/** Checks a camera config object field by field (the values end up in a shell command). */
-export function checkCameraConfig(config: unknown): CameraConfig {
-  if (typeof config !== 'object' || config === null) fail('camera config must be an object');
-  const { width, height, fps } = config as Record<string, unknown>;
-  const int = (value: unknown, max: number) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= 16 && value <= max;
-  if (!int(width, 7680))
-    fail(`camera config width must be an integer 16..7680, got ${JSON.stringify(width)}`);
-  if (!int(height, 4320))
-    fail(`camera config height must be an integer 16..4320, got ${JSON.stringify(height)}`);
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > 240) {
-    fail(`camera config fps must be a number in (0, 240], got ${JSON.stringify(fps)}`);
+/**
+ * The camera config's limits live only in configs/camera_config.schema.json (the CLI checks it
+ * with ajv). What stays here, for any caller, is what the shell command and the shot pacing need:
+ * three positive finite numbers (no string ever reaches the shell).
+ */
+function checkCameraConfig(config: CameraConfig): CameraConfig {
+  const { width, height, fps } = config ?? {};
+  if (![width, height, fps].every((value) => typeof value === 'number' && value > 0 && value < Infinity)) {
+    fail(`camera config needs positive numbers width, height and fps, got ${JSON.stringify(config)}`);
   }
-  return { width: width as number, height: height as number, fps };
+  return { width, height, fps };
 }
 
 /** A FrameSource taking one still per grab with node-webcam (see the file comment). */
