@@ -2,7 +2,8 @@
  * @udpcam/sender: capture → encode → chunk → UDP. The tree follows the data path:
  *
  *   sources/     FrameSource implementations (the newest frame on demand)
- *                  test-pattern.ts  synthetic pattern (+ canvas.ts, font.ts to draw it)
+ *                  test-pattern.ts  synthetic pattern (canvas.ts, font.ts draw it; not exported)
+ *   latest-frame.ts, backoff.ts  the newest-frame slot and the retry backoff every source shares
  *   transforms/  per-frame pixel work: the area warp (homography + bilinear sampling), on a worker thread
  *   encoders/    JPEG codecs: jpeg-js (inline or on a worker thread), sharp (libjpeg-turbo) when installed
  *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
@@ -52,31 +53,18 @@ export {
   type SenderStats,
   type SenderWarning,
 } from './sender.js';
-export { type Rect, RgbaCanvas, rgb } from './sources/canvas.js';
+export type { Rect } from './sources/canvas.js';
 export * from './sources/directory.js';
 export * from './sources/ffmpeg.js';
 export * from './sources/file.js';
-export { FONT_CHARACTERS, GLYPH_HEIGHT, GLYPH_WIDTH, glyph, textWidth } from './sources/font.js';
 export * from './sources/http-camera.js';
 export { jpegSize } from './sources/jpeg-info.js';
 export * from './sources/jpeg-stream.js';
 export type { CapturedFrame, FrameSource, JpegFrame, RgbaFrame } from './sources/source.js';
 export {
-  DEFAULT_PATTERN_HEIGHT,
-  DEFAULT_PATTERN_WIDTH,
-  formatClock,
-  MARKER_BORDER,
-  MARKER_INSET,
-  MARKER_RED,
-  MARKER_SIZE,
-  MARKER_WHITE,
-  MAX_PATTERN_SIDE,
-  MIN_PATTERN_HEIGHT,
-  MIN_PATTERN_WIDTH,
   type TestPatternLayout,
   type TestPatternOptions,
   TestPatternSource,
-  testPatternLayout,
   testPatternMarkers,
 } from './sources/test-pattern.js';
 export * from './sources/webcam.js';

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
-import {
-  FONT_CHARACTERS,
-  formatClock,
-  JpegJsEncoder,
-  MARKER_BORDER,
-  MARKER_INSET,
-  MARKER_SIZE,
-  type Rect,
-  TestPatternSource,
-} from '@udpcam/sender';
+import { JpegJsEncoder, type Rect, TestPatternSource, testPatternMarkers } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
 
 function pixel(data: Uint8Array, width: number, x: number, y: number): [number, number, number, number] {
@@ -79,7 +70,9 @@ describe('TestPatternSource', () => {
     it(`puts the white and red markers where documented at ${width}x${height}`, async () => {
       const source = await started({ width, height });
       const { data } = await source.grab();
-      const red = { x: width - MARKER_INSET - MARKER_SIZE, y: height - MARKER_INSET - MARKER_SIZE };
+      const { red } = testPatternMarkers(width, height);
+      const MARKER_SIZE = red.width;
+      const MARKER_BORDER = 4; // the black border, in pixels (test-pattern.ts's file comment)
       assert.deepEqual(source.layout.whiteMarker, { x: 16, y: 16, width: 24, height: 24 });
       assert.deepEqual(source.layout.redMarker, { x: width - 40, y: height - 40, width: 24, height: 24 });
       for (let dy = 0; dy < MARKER_SIZE; dy++) {
@@ -124,8 +117,8 @@ describe('TestPatternSource', () => {
           }
         }
       }
-      assert.equal(white, MARKER_SIZE * MARKER_SIZE);
-      assert.equal(red, MARKER_SIZE * MARKER_SIZE);
+      assert.equal(white, 24 * 24);
+      assert.equal(red, 24 * 24);
     }
   });
 
@@ -157,19 +150,32 @@ describe('TestPatternSource', () => {
     await source.stop();
   });
 
-  it('shows the wall clock as HH:MM:SS.mmm, redrawn with the time', () => {
-    assert.match(formatClock(Date.now()), /^\d\d:\d\d:\d\d\.\d{3}$/);
-    const date = new Date(2024, 0, 2, 3, 4, 5, 67);
-    assert.equal(formatClock(date.getTime()), '03:04:05.067');
+  it('shows the wall clock to the ms, redrawn with the time', () => {
+    const date = new Date(2024, 0, 2, 3, 4, 5, 67).getTime();
     const source = new TestPatternSource();
     const { clock } = source.layout;
-    const a = region(source.render(5, date.getTime()), source.width, clock);
-    const b = region(source.render(5, date.getTime() + 1), source.width, clock);
-    assert.notDeepEqual(a, b);
+    const at = (ms: number) => region(source.render(5, ms), source.width, clock);
+    assert.deepEqual(at(date), at(date + 0.4), 'the same ms draws the same clock');
+    assert.notDeepEqual(at(date), at(date + 1));
   });
 
-  it('has a glyph for every character it draws', () => {
-    for (const char of 'FRAME 0123456789:.-') assert.ok(FONT_CHARACTERS.includes(char), `missing ${char}`);
+  it('has a glyph for every character it draws: "FRAME 0123456789" and "HH:MM:SS.mmm"', () => {
+    const source = new TestPatternSource();
+    const { counter, clock, textScale } = source.layout;
+    const cell = 6 * textScale;
+    /** Whether character `i` of the line in `rect` has ink (light grey). */
+    const inked = (data: Buffer, rect: Rect, i: number) => {
+      const bytes = region(data, source.width, { ...rect, x: rect.x + i * cell, width: cell });
+      for (let at = 0; at < bytes.length; at += 4) if (bytes[at] === 235) return true;
+      return false;
+    };
+    for (const frame of [123456, 789]) {
+      const data = Buffer.from(source.render(frame, 0));
+      // "FRAME 0123456" then "FRAME 0000789": every cell but the space (5) is drawn.
+      for (let i = 0; i < 13; i++)
+        assert.equal(inked(data, counter, i), i !== 5, `cell ${i} of frame ${frame}`);
+      for (const i of [2, 5, 8]) assert.ok(inked(data, clock, i), `":" or "." at ${i}`);
+    }
   });
 
   it('encodes to a well-formed JPEG of the right size', async () => {
