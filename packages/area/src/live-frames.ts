@@ -122,7 +122,7 @@ export class LiveFrames {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#wake?.();
-    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: stopped`));
     await this.#loop;
     await this.#source.stop();
   }

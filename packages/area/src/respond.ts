@@ -1,5 +1,6 @@
 /** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/common's sendJson). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UdpcamError } from '@udpcam/protocol';
 
 /** Answers one JPEG, never cached, with the source frame it shows. */
 export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): void {
@@ -12,14 +13,9 @@ export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): v
   response.end(jpeg);
 }
 
-/** An answer the request earned (bad input, wrong method); the server turns it into JSON. */
-export class HttpError extends Error {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
+/** A request the server does not take, answered with `status` (the server's error reply reads it). */
+export function requestError(status: number, message: string): UdpcamError {
+  return new UdpcamError('UDPCAM_ERR_HTTP_REQUEST', message, { status });
 }
 
 /**
@@ -29,18 +25,18 @@ export class HttpError extends Error {
  */
 export async function readJson(request: IncomingMessage, maxBytes = 64 * 1024): Promise<unknown> {
   if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-    throw new HttpError(415, 'send the body as Content-Type: application/json');
+    throw requestError(415, 'send the body as Content-Type: application/json');
   }
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     bytes += chunk.length;
-    if (bytes > maxBytes) throw new HttpError(413, `the body is larger than ${maxBytes} bytes`);
+    if (bytes > maxBytes) throw requestError(413, `the body is larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {
-    throw new HttpError(400, `the body is not JSON: ${(error as Error).message}`);
+    throw requestError(400, `the body is not JSON: ${(error as Error).message}`);
   }
 }

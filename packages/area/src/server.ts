@@ -17,13 +17,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { addressError, guardServer, PageFiles, sendJson } from '@udpcam/common';
-import { isUdpcamError } from '@udpcam/protocol';
+import { httpStatus } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
 import { captureArea, parsePoints, roundCorners, type Size } from './points.js';
 import type { AreaCheck, PreviewRenderer } from './preview.js';
-import { HttpError, readJson, sendJpeg } from './respond.js';
+import { readJson, requestError, sendJpeg } from './respond.js';
 
 /** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
 export const MAX_PREVIEW_SIDE = 8192;
@@ -79,7 +79,7 @@ function previewSize(value: string | null): Size {
   const width = Number(match?.[1]);
   const height = Number(match?.[2]);
   if (!match || width < 1 || height < 1 || width > MAX_PREVIEW_SIDE || height > MAX_PREVIEW_SIDE) {
-    throw new HttpError(400, `size must be WxH with sides from 1 to ${MAX_PREVIEW_SIDE}, got ${value}`);
+    throw requestError(400, `size must be WxH with sides from 1 to ${MAX_PREVIEW_SIDE}, got ${value}`);
   }
   return { width, height };
 }
@@ -87,7 +87,7 @@ function previewSize(value: string | null): Size {
 /** `after=N` → N, or -1 (any frame) when absent; throws a 400. */
 function afterSeq(value: string | null): number {
   if (value === null) return -1;
-  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, `after must be a frame number, got ${value}`);
+  if (!/^\d{1,15}$/.test(value)) throw requestError(400, `after must be a frame number, got ${value}`);
   return Number(value);
 }
 
@@ -143,8 +143,7 @@ export class AreaServer {
         response.destroy();
         return;
       }
-      if (error instanceof HttpError) sendJson(response, error.status, { error: error.message });
-      else sendJson(response, 500, { error: (error as Error).message });
+      sendJson(response, httpStatus(error), { error: (error as Error).message });
     });
   }
 
@@ -169,7 +168,7 @@ export class AreaServer {
     const known =
       ['/frame.jpg', '/preview.jpg', '/api/area', '/api/quit'].includes(url.pathname) ||
       PAGE.has(url.pathname);
-    throw new HttpError(
+    throw requestError(
       known ? 405 : 404,
       known ? `${route} is not allowed` : `no such path: ${url.pathname}`,
     );
@@ -205,32 +204,21 @@ export class AreaServer {
     try {
       corners = parsePoints(url.searchParams.get('points') ?? '');
     } catch (error) {
-      throw new HttpError(400, (error as Error).message);
+      throw requestError(400, (error as Error).message);
     }
     const area = captureArea(corners, previewRenderSize(previewSize(url.searchParams.get('size'))));
     const after = afterSeq(url.searchParams.get('after'));
     const frame = await this.#options.live.next(after, WAIT_MS, this.#gone(request, response));
     if (response.destroyed) return;
-    if (this.#options.preview.busy) throw new HttpError(503, 'busy rendering other previews; try again');
-    let jpeg: Buffer;
-    try {
-      jpeg = await this.#options.preview.render(frame, area);
-    } catch (error) {
-      if (isUdpcamError(error) && error.code !== 'UDPCAM_ERR_SOURCE') throw new HttpError(422, error.message);
-      throw error;
-    }
+    if (this.#options.preview.busy) throw requestError(503, 'busy rendering other previews; try again');
+    // A bad area is a user error (422); a frame that fails to decode is a source error (500).
+    const jpeg = await this.#options.preview.render(frame, area);
     if (!response.destroyed) sendJpeg(response, jpeg, frame.seq);
   }
 
   async #save(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = roundCorners(await readJson(request));
-    let area: CaptureArea;
-    try {
-      area = this.#options.check(body).area;
-    } catch (error) {
-      if (isUdpcamError(error)) throw new HttpError(422, error.message);
-      throw error;
-    }
+    const { area } = this.#options.check(body); // a bad area is a user error: 422
     const file = await writeCaptureArea(this.#file, area);
     this.#area = area;
     this.#options.onSave?.(file, area);

@@ -3,23 +3,17 @@
  * Importing it runs nothing: bin/udpcam.js calls runAsProcess.
  */
 import { readFileSync } from 'node:fs';
-import { isUdpcamError } from '@udpcam/protocol';
 import { Command, CommanderError } from 'commander';
 import { areaCommand } from './commands/area.js';
 import { demoCommand } from './commands/demo.js';
 import { keygenCommand } from './commands/keygen.js';
 import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
-import { untilSignal } from './output.js';
+import { EXIT_USAGE, printFailure, untilSignal } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
-
-/** Exit codes: 1 for a runtime failure a person can fix, 2 for bad usage, 70 for a bug. */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_BUG = 70;
 
 /** Builds the program (exported for tests and for `--help` generation). */
 export function buildProgram(): Command {
@@ -57,14 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed its one-line message (or the help/version text).
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (isUdpcamError(error)) {
-      process.stderr.write(`udpcam: ${error.message} (${error.code})\n`);
-      return EXIT_FAILURE;
-    }
-    process.stderr.write(
-      `udpcam: unexpected error — please report it:\n${(error as Error)?.stack ?? error}\n`,
-    );
-    return EXIT_BUG;
+    return printFailure(error);
   }
 }
 

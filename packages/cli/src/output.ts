@@ -1,4 +1,27 @@
 /** Printing for the commands: human lines by default, one JSON object per line with --json. */
+import { isUdpcamError } from '@udpcam/protocol';
+
+/** Exit codes: 1 for a failure a person can fix or retry, 2 for bad usage, 70 for a bug. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_BUG = 70;
+
+/**
+ * Prints why a command failed and returns its exit code, by the error table's kind: user and
+ * retryable errors are one line with the code (exit 1); a fatal one is a bug in udpcam (exit 70),
+ * as is any error udpcam did not raise on purpose (with its stack).
+ */
+export function printFailure(error: unknown): number {
+  if (isUdpcamError(error)) {
+    const bug = error.kind === 'fatal';
+    process.stderr.write(
+      `udpcam: ${error.message} (${error.code})${bug ? ' — a bug: please report it' : ''}\n`,
+    );
+    return bug ? EXIT_BUG : EXIT_FAILURE;
+  }
+  process.stderr.write(`udpcam: unexpected error — please report it:\n${(error as Error)?.stack ?? error}\n`);
+  return EXIT_BUG;
+}
 
 export interface Output {
   /** A line for people (stderr keeps stdout clean for --json). */

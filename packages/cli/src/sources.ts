@@ -41,7 +41,7 @@ export interface SourceOptions {
   report: (message: string) => void;
 }
 
-/** Builds the source a spec names; throws UDPCAM_ERR_SOURCE for one it does not know. */
+/** Builds the source a spec names; throws UDPCAM_ERR_SOURCE_SPEC for one it does not know. */
 export function openSource(spec: string, options: SourceOptions): FrameSource {
   const onState = (state: string, detail: string) => {
     if (state === 'retrying') options.report(detail);
@@ -58,7 +58,7 @@ export function openSource(spec: string, options: SourceOptions): FrameSource {
   if (/^https?:\/\//i.test(spec)) {
     return new HttpCameraSource(spec, { auth: options.auth, onState, onWarning: options.report });
   }
-  throw new UdpcamError('UDPCAM_ERR_SOURCE', `unknown source '${spec}'; sources: ${SOURCE_HELP}`);
+  throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', `unknown source '${spec}'; sources: ${SOURCE_HELP}`);
 }
 
 /** `WxH` in pixels, e.g. 640x360. */
@@ -97,7 +97,7 @@ export function addSourceOptions(command: Command): Command {
 
 /**
  * The source the flags name, and the --camera_config it was opened with (whose size also sets the
- * test pattern's). Throws UDPCAM_ERR_CONFIG or UDPCAM_ERR_SOURCE; the source is not started yet.
+ * test pattern's). Throws UDPCAM_ERR_CONFIG or UDPCAM_ERR_SOURCE_SPEC; the source is not started yet.
  */
 export function openSourceFromFlags(
   flags: SourceFlags,

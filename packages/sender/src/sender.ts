@@ -17,7 +17,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { monotonicClock, RateMeter } from '@udpcam/common';
-import { type Clock, checkCameraName, MAX_CHUNKS, UdpcamError, withFrameMeta } from '@udpcam/protocol';
+import {
+  type Clock,
+  checkCameraName,
+  type ErrorCode,
+  MAX_CHUNKS,
+  UdpcamError,
+  withFrameMeta,
+} from '@udpcam/protocol';
 import { Backoff } from './backoff.js';
 import {
   assertQuality,
@@ -108,7 +115,7 @@ export interface FrameEvent {
  * source are too large to send as they come, so they are decoded and re-encoded at `toQuality`.
  */
 export interface QualityReducedWarning {
-  code: 'quality-reduced';
+  code: 'UDPCAM_WARN_QUALITY_REDUCED';
   message: string;
   /** True when the frame came as a JPEG and was re-encoded instead of sent as is. */
   reencoded: boolean;
@@ -121,10 +128,12 @@ export interface QualityReducedWarning {
   maxFrameBytes: number;
 }
 
-/** A frame could not be grabbed or sent; the sender waits `retryInMs` and goes on. */
+/** A frame could not be grabbed or sent (a retryable error); the sender waits `retryInMs` and goes on. */
 export interface FrameFailedWarning {
-  code: 'frame-failed';
+  code: 'UDPCAM_WARN_FRAME_FAILED';
   message: string;
+  /** The failure's code (its kind in the error table is retryable). */
+  error: ErrorCode;
   /** Where it failed: capturing the frame, or sending it. */
   stage: 'grab' | 'send';
   /** Failures in a row, and how long the sender waits before the next try (ms). */
@@ -133,15 +142,6 @@ export interface FrameFailedWarning {
 }
 
 export type SenderWarning = QualityReducedWarning | FrameFailedWarning;
-
-/** Errors no retry can fix: the run ends with them (the CLI exits non-zero). */
-const FATAL_CODES = new Set([
-  'UDPCAM_ERR_FRAME_TOO_LARGE',
-  'UDPCAM_ERR_INVALID_OPTION',
-  'UDPCAM_ERR_INVALID_PACKET_SIZE',
-  'UDPCAM_ERR_NOT_JPEG',
-  'UDPCAM_ERR_CLOSED',
-]);
 
 /** Counters of a Sender. */
 export interface SenderStats {
@@ -278,7 +278,7 @@ export class Sender extends EventEmitter<SenderEvents> {
    * source, encode or send failure); things are closed either way. Call once.
    */
   run(): Promise<void> {
-    if (this.#running) throw new Error('Sender.run() was already called');
+    if (this.#running) throw new UdpcamError('UDPCAM_ERR_CLOSED', 'Sender.run() was already called');
     this.#running = this.#run();
     return this.#running;
   }
@@ -337,11 +337,13 @@ export class Sender extends EventEmitter<SenderEvents> {
         backoff.succeed();
       } catch (error) {
         if (this.#stopping) break; // the source was stopped under the grab: not a failure
-        if (!(error instanceof UdpcamError) || FATAL_CODES.has(error.code)) throw error;
+        // Only what the error table calls retryable is retried; the rest ends the run.
+        if (!(error instanceof UdpcamError) || error.kind !== 'retryable') throw error;
         const retryInMs = backoff.fail();
         this.emit('warning', {
-          code: 'frame-failed',
+          code: 'UDPCAM_WARN_FRAME_FAILED',
           message: `${error.message}; retrying in ${retryInMs} ms`,
+          error: error.code,
           stage: this.#stage,
           failures: backoff.failures,
           retryInMs,
@@ -484,7 +486,7 @@ export class Sender extends EventEmitter<SenderEvents> {
       ? `JPEG of ${frameBytes} bytes from ${this.#source.name} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); re-encoding such frames at quality ${toQuality} (${fittedBytes} bytes)`
       : `frame of ${frameBytes} bytes at quality ${fromQuality} does not fit ${MAX_CHUNKS} chunks (max ${maxFrameBytes} bytes); quality lowered to ${toQuality} (${fittedBytes} bytes)`;
     this.emit('warning', {
-      code: 'quality-reduced',
+      code: 'UDPCAM_WARN_QUALITY_REDUCED',
       message,
       reencoded,
       fromQuality,

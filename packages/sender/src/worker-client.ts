@@ -5,7 +5,7 @@
  * a request is pending, and is restarted if it dies; close() ends it and fails what is pending.
  */
 import { Worker } from 'node:worker_threads';
-import { ERROR_CODES, type ErrorCode, UdpcamError } from '@udpcam/protocol';
+import { ERRORS, type ErrorCode, UdpcamError } from '@udpcam/protocol';
 
 /** What every reply carries: the request's id, and on failure the error's message and code. */
 export type WorkerReply<T> =
@@ -23,7 +23,7 @@ interface Pending<T> {
 /** A failed reply as the error it was in the worker (a UdpcamError keeps its code). */
 function replyError(reply: { message: string; code: string | undefined }): Error {
   const code = reply.code;
-  if (code !== undefined && Object.hasOwn(ERROR_CODES, code))
+  if (code !== undefined && Object.hasOwn(ERRORS, code))
     return new UdpcamError(code as ErrorCode, reply.message);
   return new Error(reply.message);
 }

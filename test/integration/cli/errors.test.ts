@@ -39,7 +39,7 @@ test('bad flag values exit 2 with one line', async () => {
 test('an unknown source exits 1 naming the sources there are', async () => {
   const { code, stderr } = await runCli(['send', '--source', 'nope', '--frames', '1']);
   assert.equal(code, 1);
-  assertOneLine(stderr, /unknown source 'nope'; sources: test .*\(UDPCAM_ERR_SOURCE\)/);
+  assertOneLine(stderr, /unknown source 'nope'; sources: test .*\(UDPCAM_ERR_SOURCE_SPEC\)/);
 });
 
 test('a port in use exits 1 naming the port and the code', async () => {

@@ -40,7 +40,7 @@ describe('splitArgs and ffmpegArgv', () => {
       '$HOME;rm',
     ]);
     assert.deepEqual(splitArgs(`'' x`), ['', 'x']);
-    assert.throws(() => splitArgs(`-i "open`), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.throws(() => splitArgs(`-i "open`), { code: 'UDPCAM_ERR_SOURCE_SPEC' });
   });
 
   test('builds the v4l2 and generic command lines', () => {
@@ -70,8 +70,8 @@ describe('splitArgs and ffmpegArgv', () => {
       '-',
     ]);
     assert.ok(ffmpegArgv('ffmpeg:-f mjpeg -i http://cam/stream').includes('copy'));
-    assert.throws(() => ffmpegArgv('v4l2:/dev/video0;rm'), { code: 'UDPCAM_ERR_SOURCE' });
-    assert.throws(() => ffmpegArgv('ffmpeg:-f lavfi'), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.throws(() => ffmpegArgv('v4l2:/dev/video0;rm'), { code: 'UDPCAM_ERR_SOURCE_SPEC' });
+    assert.throws(() => ffmpegArgv('ffmpeg:-f lavfi'), { code: 'UDPCAM_ERR_SOURCE_SPEC' });
   });
 });
 
@@ -175,14 +175,14 @@ describe('FfmpegSource', () => {
     }
   });
 
-  test('a missing executable fails start() with UDPCAM_ERR_SOURCE', async () => {
+  test('a missing executable fails start() with UDPCAM_ERR_SOURCE_SPEC (a user error)', async () => {
     const source = new FfmpegSource(LAVFI, { ffmpegPath: '/nonexistent/udpcam-no-ffmpeg' });
     try {
       await assert.rejects(source.start(), {
-        code: 'UDPCAM_ERR_SOURCE',
+        code: 'UDPCAM_ERR_SOURCE_SPEC',
         message: /^ffmpeg not found; install it \(apt-get install ffmpeg\)/,
       });
-      await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_SOURCE' });
+      await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_CLOSED' });
     } finally {
       await source.stop();
     }

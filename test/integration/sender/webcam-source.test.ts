@@ -131,10 +131,14 @@ describe('WebcamSource', () => {
       'webcam:/dev/sda',
       'webcam:',
     ]) {
-      assert.throws(() => new WebcamSource(spec, { platform: 'linux' }), { code: 'UDPCAM_ERR_SOURCE' }, spec);
+      assert.throws(
+        () => new WebcamSource(spec, { platform: 'linux' }),
+        { code: 'UDPCAM_ERR_SOURCE_SPEC' },
+        spec,
+      );
     }
     assert.throws(() => new WebcamSource(`webcam:cam; touch ${pwned}`, { platform: 'darwin' }), {
-      code: 'UDPCAM_ERR_SOURCE',
+      code: 'UDPCAM_ERR_SOURCE_SPEC',
     });
     assert.ok(new WebcamSource('webcam:FaceTime_HD-Camera.1', { platform: 'darwin' }));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -154,11 +158,11 @@ describe('WebcamSource', () => {
     for (const config of bad) {
       assert.throws(
         () => new WebcamSource('webcam:/dev/video0', { config: config as never, platform: 'linux' }),
-        { code: 'UDPCAM_ERR_SOURCE' },
+        { code: 'UDPCAM_ERR_SOURCE_SPEC' },
         JSON.stringify(config),
       );
     }
-    assert.throws(() => new WebcamSource('webcam', { quality: 101 }), { code: 'UDPCAM_ERR_SOURCE' });
+    assert.throws(() => new WebcamSource('webcam', { quality: 101 }), { code: 'UDPCAM_ERR_SOURCE_SPEC' });
     assert.equal(existsSync(pwned), false);
     assert.deepEqual(invocations(), []);
   });

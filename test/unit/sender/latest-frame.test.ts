@@ -51,7 +51,7 @@ test('cancel rejects takers with its error and ends next() waits with false', as
   const latest = new LatestFrame<string>();
   const taking = latest.take(60_000, timeout);
   const waiting = latest.next(0, 60_000);
-  latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', 'stopped'));
+  latest.cancel(new UdpcamError('UDPCAM_ERR_CLOSED', 'stopped'));
   await assert.rejects(taking, { message: 'stopped' });
   assert.equal(await waiting, false);
 });

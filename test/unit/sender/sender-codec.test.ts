@@ -205,7 +205,7 @@ describe('Sender with a codec', () => {
     assert.ok(big.length > maxFrameBytes, `${big.length} bytes need more than 100 chunks`);
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     const warning = warnings[0]!;
-    assert.ok(warning.code === 'quality-reduced');
+    assert.ok(warning.code === 'UDPCAM_WARN_QUALITY_REDUCED');
     assert.equal(warning.reencoded, true);
     assert.match(warning.message, /fixed-jpeg.*re-encoding/);
     assert.ok(warning.fittedBytes <= maxFrameBytes);

@@ -80,16 +80,41 @@ test('grab failures are reported with their backoff, waited on the clock, and fr
     assert.equal(sender.stats.framesSent, 3);
     assert.equal(source.grabs, 5);
     assert.deepEqual(
-      warnings.map((w) => (w.code === 'frame-failed' ? [w.stage, w.failures, w.retryInMs] : w.code)),
+      warnings.map((w) =>
+        w.code === 'UDPCAM_WARN_FRAME_FAILED' ? [w.stage, w.error, w.failures, w.retryInMs] : w.code,
+      ),
       [
-        ['grab', 1, 250],
-        ['grab', 2, 500],
+        ['grab', 'UDPCAM_ERR_SOURCE', 1, 250],
+        ['grab', 'UDPCAM_ERR_SOURCE', 2, 500],
       ],
     );
     assert.match(warnings[0]!.message, /camera unplugged \(grab 2\); retrying in 250 ms/);
   } finally {
     receiver.close();
   }
+});
+
+test('errors the table does not call retryable end the run: a source used out of turn, run() twice', async () => {
+  class StoppedSource extends ScriptedSource {
+    override async grab(): Promise<CapturedFrame> {
+      this.grabs++;
+      throw new UdpcamError('UDPCAM_ERR_CLOSED', 'scripted: grab() called while not started');
+    }
+  }
+  const source = new StoppedSource([], makeJpeg(64, 48, 1));
+  const sender = new Sender({
+    source,
+    encoder: new JpegJsEncoder(),
+    transmitter: new Transmitter({ host: '127.0.0.1', port: 9, packetSize: 1000 }),
+    fps: 50,
+    frames: 3,
+  });
+  const warnings: SenderWarning[] = [];
+  sender.on('warning', (warning) => warnings.push(warning));
+  const run = sender.run();
+  assert.throws(() => sender.run(), { code: 'UDPCAM_ERR_CLOSED', message: /already called/ });
+  await assert.rejects(run, { code: 'UDPCAM_ERR_CLOSED', message: /not started/ });
+  assert.deepEqual([source.grabs, warnings.length], [1, 0], 'no retry, no warning');
 });
 
 test('an error no retry can fix ends the run', async () => {

@@ -276,7 +276,7 @@ describe('Sender', () => {
     await collector.waitFor(() => collector.frames.length >= 4);
     assert.ok(warnings.length >= 1 && warnings.length <= 3, `${warnings.length} warnings`);
     const first = warnings[0]!;
-    assert.ok(first.code === 'quality-reduced');
+    assert.ok(first.code === 'UDPCAM_WARN_QUALITY_REDUCED');
     assert.equal(first.fromQuality, 80);
     assert.ok(first.toQuality < 80);
     assert.equal(first.maxFrameBytes, 20000);
@@ -288,7 +288,7 @@ describe('Sender', () => {
       assert.ok(event.quality! <= first.toQuality);
     }
     const last = warnings.at(-1)!;
-    assert.ok(last.code === 'quality-reduced');
+    assert.ok(last.code === 'UDPCAM_WARN_QUALITY_REDUCED');
     assert.equal(sender.stats.quality, last.toQuality);
     assert.equal(collector.frames.length, 4);
   });

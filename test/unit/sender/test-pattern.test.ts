@@ -208,7 +208,7 @@ describe('TestPatternSource', () => {
 
   it('refuses to grab before start and rejects bad sizes with a coded error', async () => {
     const source = new TestPatternSource();
-    await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_SOURCE' });
+    await assert.rejects(source.grab(), { code: 'UDPCAM_ERR_CLOSED' });
     assert.throws(() => new TestPatternSource({ width: 100 }), { code: 'UDPCAM_ERR_INVALID_OPTION' });
     assert.throws(() => new TestPatternSource({ height: 360.5 }), { code: 'UDPCAM_ERR_INVALID_OPTION' });
   });

@@ -69,7 +69,7 @@ export class DirectorySource implements FrameSource {
   /** Reads the next JPEG of the loop, skipping files that are not one. */
   async grab(): Promise<JpegFrame> {
     if (!this.#running) {
-      throw new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`);
+      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
     }
     // At most one full pass (plus the re-listing at the wrap) before giving up.
     let skipped = 0;

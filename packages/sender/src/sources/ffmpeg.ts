@@ -101,7 +101,7 @@ export function splitArgs(text: string): string[] {
     }
   }
   if (quote) {
-    throw new UdpcamError('UDPCAM_ERR_SOURCE', `unclosed ${quote} quote in ffmpeg arguments: ${text}`);
+    throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', `unclosed ${quote} quote in ffmpeg arguments: ${text}`);
   }
   if (inWord) args.push(current);
   return args;
@@ -129,7 +129,7 @@ function inputIsMjpeg(input: readonly string[]): boolean {
 
 /**
  * The whole ffmpeg argv (without the executable) for a `ffmpeg:ARGS` or `v4l2:DEVICE` spec.
- * Throws UDPCAM_ERR_SOURCE for anything else.
+ * Throws UDPCAM_ERR_SOURCE_SPEC for anything else.
  */
 export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
   const common = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error'];
@@ -139,7 +139,7 @@ export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
     const device = spec.slice('v4l2:'.length);
     if (!V4L2_DEVICE.test(device)) {
       throw new UdpcamError(
-        'UDPCAM_ERR_SOURCE',
+        'UDPCAM_ERR_SOURCE_SPEC',
         `v4l2 source needs a device path like /dev/video0, got "${device}"`,
       );
     }
@@ -153,14 +153,14 @@ export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
     input = splitArgs(spec.slice('ffmpeg:'.length));
     if (!input.includes('-i')) {
       throw new UdpcamError(
-        'UDPCAM_ERR_SOURCE',
+        'UDPCAM_ERR_SOURCE_SPEC',
         `ffmpeg source needs input arguments with -i, e.g. "ffmpeg:-f lavfi -i testsrc2=size=1280x720:rate=30"`,
       );
     }
     copy = inputIsMjpeg(input);
   } else {
     throw new UdpcamError(
-      'UDPCAM_ERR_SOURCE',
+      'UDPCAM_ERR_SOURCE_SPEC',
       `not an ffmpeg source spec: "${spec}" (use ffmpeg:ARGS or v4l2:DEVICE)`,
     );
   }
@@ -221,7 +221,7 @@ export class FfmpegSource implements FrameSource {
     return { state: this.#state, detail: this.#stateDetail };
   }
 
-  /** Starts ffmpeg; rejects with UDPCAM_ERR_SOURCE only when it cannot be run at all (not found). */
+  /** Starts ffmpeg; rejects with UDPCAM_ERR_SOURCE_SPEC only when it cannot be run at all (not found). */
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
@@ -237,7 +237,7 @@ export class FfmpegSource implements FrameSource {
   grab(): Promise<JpegFrame> {
     if (!this.#running) {
       return Promise.reject(
-        new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
+        new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`),
       );
     }
     return this.#latest.take(this.grabTimeoutMs, () => {
@@ -253,7 +253,7 @@ export class FfmpegSource implements FrameSource {
   async stop(): Promise<void> {
     this.#running = false;
     this.#backoff.cancel();
-    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: stopped`));
     const child = this.#child;
     if (!child) return;
     // Ours to end now: its 'close' (which comes after 'exit', once stdio is drained) must not
@@ -317,7 +317,7 @@ export class FfmpegSource implements FrameSource {
         const message = notFound
           ? `ffmpeg not found; install it (apt-get install ffmpeg)${this.ffmpegPath === 'ffmpeg' ? '' : ` or fix the path "${this.ffmpegPath}"`}`
           : `cannot run ${this.ffmpegPath}: ${error.message}`;
-        reject(new UdpcamError('UDPCAM_ERR_SOURCE', message, { cause: error }));
+        reject(new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', message, { cause: error }));
       });
       child.once('close', (code, signal) => {
         if (!spawned) return;

@@ -43,7 +43,7 @@ export class FileSource implements FrameSource {
 
   async grab(): Promise<JpegFrame> {
     if (this.#data === undefined) {
-      throw new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`);
+      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
     }
     return { kind: 'jpeg', data: this.#data, ...this.#size, captureUs: wallClockUs() };
   }

@@ -62,11 +62,11 @@ export function splitCredentials(url: string): { url: URL; auth: string | undefi
   try {
     parsed = new URL(url);
   } catch {
-    throw new UdpcamError('UDPCAM_ERR_SOURCE', `not a valid camera URL: ${redactUrl(url)}`);
+    throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', `not a valid camera URL: ${redactUrl(url)}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new UdpcamError(
-      'UDPCAM_ERR_SOURCE',
+      'UDPCAM_ERR_SOURCE_SPEC',
       `camera URL must be http:// or https://, got ${parsed.protocol}`,
     );
   }
@@ -156,14 +156,14 @@ export class HttpCameraSource implements FrameSource {
     this.#request?.destroy();
     this.#request = undefined;
     this.#agent.destroy();
-    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: stopped`));
+    this.#latest.cancel(new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: stopped`));
   }
 
   /** The newest frame not yet returned; waits for one (up to grabTimeoutMs). */
   grab(): Promise<JpegFrame> {
     if (!this.#running) {
       return Promise.reject(
-        new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`),
+        new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`),
       );
     }
     // A snapshot camera: fetch a fresh one unless a fetch or retry is already under way.

@@ -39,7 +39,7 @@ export type CapturedFrame = JpegFrame | RgbaFrame;
 export interface FrameSource {
   /** Short name for logs and errors, e.g. "test-pattern" or "/dev/video0". */
   readonly name: string;
-  /** Opens the device or starts capturing; rejects with UDPCAM_ERR_SOURCE when it cannot. */
+  /** Opens the device or starts capturing; rejects with UDPCAM_ERR_SOURCE_SPEC (unusable as given) or UDPCAM_ERR_SOURCE. */
   start(): Promise<void>;
   /**
    * The newest frame: a camera source waits for one newer than the last it returned (it keeps

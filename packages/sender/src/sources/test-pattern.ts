@@ -193,7 +193,7 @@ export class TestPatternSource implements FrameSource {
   /** Renders the next frame, stamped and labelled with the current wall clock. */
   async grab(): Promise<RgbaFrame> {
     if (!this.#running) {
-      throw new UdpcamError('UDPCAM_ERR_SOURCE', `${this.name}: grab() called while not started`);
+      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
     }
     const captureUs = wallClockUs();
     const data = this.render(this.#frameNumber++, captureUs / 1000);

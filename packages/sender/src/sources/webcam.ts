@@ -57,7 +57,7 @@ interface NodeWebcamModule {
 }
 
 function fail(message: string): never {
-  throw new UdpcamError('UDPCAM_ERR_SOURCE', message);
+  throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', message);
 }
 
 /** Checks a `webcam[:DEVICE]` spec; returns the device, or undefined for the default camera. */
@@ -149,7 +149,7 @@ export class WebcamSource implements FrameSource {
       NodeWebcam = createRequire(import.meta.url)('node-webcam') as NodeWebcamModule;
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
-      throw new UdpcamError('UDPCAM_ERR_SOURCE', 'the webcam source needs the npm package node-webcam', {
+      throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', 'the webcam source needs the npm package node-webcam', {
         cause: error,
       });
     }
