@@ -1,6 +1,6 @@
 /**
  * The error table: every error udpcam raises on purpose carries a stable string code, and each
- * code has one row saying what it means and how it is handled (fastify's `lib/errors.js`). The
+ * code has one row saying how it is handled (fastify's `lib/errors.js`). The
  * sender retries what the table calls retryable, the CLI picks its exit status from it, and
  * docs/errors.md lists every code (a test keeps the two in step). Tests assert codes, not messages.
  */
@@ -14,90 +14,35 @@
  */
 export type ErrorKind = 'user' | 'retryable' | 'fatal';
 
-/** One row of the table: the kind, and the meaning (docs/errors.md says the same). */
-export interface ErrorRow {
-  readonly kind: ErrorKind;
-  readonly meaning: string;
-}
-
+/**
+ * The table: one row per code, its kind. What each code means and what to do about it is in
+ * docs/errors.md, whose test checks that it lists exactly these codes with these kinds.
+ */
 export const ERRORS = {
-  UDPCAM_ERR_INVALID_OPTION: {
-    kind: 'user',
-    meaning: 'An option or flag has a value outside what it accepts.',
-  },
-  UDPCAM_ERR_INVALID_PACKET_SIZE: {
-    kind: 'user',
-    meaning: 'packet_size is not an integer in the accepted range.',
-  },
-  UDPCAM_ERR_INVALID_IMAGE_ID: { kind: 'fatal', meaning: 'An image id is not an integer in 0..99.' },
-  UDPCAM_ERR_FRAME_TOO_LARGE: {
-    kind: 'user',
-    meaning: 'A frame needs more than 100 chunks at this packet size.',
-  },
-  UDPCAM_ERR_NOT_JPEG: {
-    kind: 'user',
-    meaning: 'Bytes that must be a JPEG are not one (no SOI, broken marker segments, no EOI).',
-  },
-  UDPCAM_ERR_MALFORMED_DATAGRAM: {
-    kind: 'retryable',
-    meaning: 'A datagram does not follow the 5-byte header format.',
-  },
-  UDPCAM_ERR_ADDRESS_IN_USE: {
-    kind: 'retryable',
-    meaning: 'The UDP or HTTP port is already taken on that address.',
-  },
-  UDPCAM_ERR_ADDRESS_NOT_AVAILABLE: {
-    kind: 'retryable',
-    meaning: 'The address to bind or send to cannot be used on this machine.',
-  },
-  UDPCAM_ERR_OUT_DIR: { kind: 'retryable', meaning: 'The output folder cannot be created or written.' },
-  UDPCAM_ERR_SOURCE: {
-    kind: 'retryable',
-    meaning:
-      'A capture source failed while running: no frame in time, a capture or read that failed, bytes that are not a JPEG.',
-  },
-  UDPCAM_ERR_SOURCE_SPEC: {
-    kind: 'user',
-    meaning:
-      'A source cannot be used as given: an unknown kind, a bad device, URL, arguments or camera config, or its program is missing.',
-  },
-  UDPCAM_ERR_CONFIG: {
-    kind: 'user',
-    meaning: 'A JSON config file cannot be read or does not match its schema in configs/.',
-  },
-  UDPCAM_ERR_KEY: {
-    kind: 'user',
-    meaning: 'A stream key file cannot be read, is not a udpcam key, or a key cannot be used.',
-  },
-  UDPCAM_ERR_TLS: {
-    kind: 'user',
-    meaning: 'A TLS certificate or private key cannot be read or used, or HTTPS is needed and missing.',
-  },
-  UDPCAM_ERR_CLOSED: {
-    kind: 'fatal',
-    meaning:
-      'A sender, transmitter, receiver or source was used out of turn: before start, after stop or close, or run twice.',
-  },
-  UDPCAM_ERR_HTTP_REQUEST: {
-    kind: 'user',
-    meaning: 'An HTTP request the server does not take: a bad path, method, parameter or body.',
-  },
-} as const satisfies Record<string, ErrorRow>;
+  UDPCAM_ERR_INVALID_OPTION: 'user',
+  UDPCAM_ERR_INVALID_PACKET_SIZE: 'user',
+  UDPCAM_ERR_INVALID_IMAGE_ID: 'fatal',
+  UDPCAM_ERR_FRAME_TOO_LARGE: 'user',
+  UDPCAM_ERR_NOT_JPEG: 'user',
+  UDPCAM_ERR_MALFORMED_DATAGRAM: 'retryable',
+  UDPCAM_ERR_ADDRESS_IN_USE: 'retryable',
+  UDPCAM_ERR_ADDRESS_NOT_AVAILABLE: 'retryable',
+  UDPCAM_ERR_OUT_DIR: 'retryable',
+  UDPCAM_ERR_SOURCE: 'retryable',
+  UDPCAM_ERR_SOURCE_SPEC: 'user',
+  UDPCAM_ERR_CONFIG: 'user',
+  UDPCAM_ERR_KEY: 'user',
+  UDPCAM_ERR_TLS: 'user',
+  UDPCAM_ERR_CLOSED: 'fatal',
+  UDPCAM_ERR_HTTP_REQUEST: 'user',
+} as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/**
- * Codes of the warnings udpcam reports while it goes on (the sender's `warning` events); listed
- * in docs/errors.md beside the errors.
- */
-export const WARNINGS = {
-  UDPCAM_WARN_QUALITY_REDUCED:
-    'Frames did not fit 100 chunks: the quality was lowered, or JPEG frames are re-encoded.',
-  UDPCAM_WARN_FRAME_FAILED:
-    'A frame could not be grabbed or sent (a retryable error); the sender waits and goes on.',
-} as const;
+/** Codes of the warnings udpcam reports while it goes on (the sender's `warning` events; docs/errors.md). */
+export const WARNINGS = ['UDPCAM_WARN_QUALITY_REDUCED', 'UDPCAM_WARN_FRAME_FAILED'] as const;
 
-export type WarningCode = keyof typeof WARNINGS;
+export type WarningCode = (typeof WARNINGS)[number];
 
 /** Base class of every error udpcam throws on purpose; `code` is stable, `message` is for people. */
 export class UdpcamError extends Error {
@@ -114,7 +59,7 @@ export class UdpcamError extends Error {
 
   /** How this error is handled: the table's kind for its code. */
   get kind(): ErrorKind {
-    return ERRORS[this.code].kind;
+    return ERRORS[this.code];
   }
 }
 

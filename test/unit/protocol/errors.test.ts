@@ -12,13 +12,13 @@ test('docs/errors.md lists exactly the codes in ERRORS, each with the kind the t
     m[1],
     m[2],
   ]);
-  const table = Object.entries(ERRORS).map(([code, row]) => [code, row.kind]);
+  const table = Object.entries(ERRORS);
   assert.deepEqual(documented.sort(), table.sort());
 });
 
 test('docs/errors.md lists exactly the warning codes in WARNINGS', () => {
   const documented = [...doc.matchAll(/^\| `(UDPCAM_WARN_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
-  assert.deepEqual(documented.sort(), Object.keys(WARNINGS).sort());
+  assert.deepEqual(documented.sort(), [...WARNINGS].sort());
 });
 
 test('UdpcamError carries its code, its kind from the table and its cause', () => {
