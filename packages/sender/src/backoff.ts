@@ -5,10 +5,6 @@
  * so a source cancels it in one call when it stops. Its timer is setTimeout, which tests drive
  * with node:test's mock.timers.
  */
-/** First retry delay (ms). */
-export const BACKOFF_INITIAL_MS = 250;
-/** Longest retry delay (ms). */
-export const BACKOFF_MAX_MS = 5000;
 
 /** Failures in a row → delays before the next try; see the file comment. */
 export class Backoff {
@@ -20,8 +16,8 @@ export class Backoff {
    * @param maxMs longest delay (ms); it wins over `initialMs`
    */
   constructor(
-    readonly initialMs = BACKOFF_INITIAL_MS,
-    readonly maxMs = BACKOFF_MAX_MS,
+    readonly initialMs = 250,
+    readonly maxMs = 5000,
   ) {}
 
   /** Failures since the last success. */

@@ -10,7 +10,7 @@
  *   sender.ts    the paced loop tying them together, with stats and events
  *   schedule.ts  pure timing helper the loop uses (clocks and the rate meter are in @udpcam/common)
  */
-export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, Backoff } from './backoff.js';
+export { Backoff } from './backoff.js';
 export {
   assertQuality,
   assertRgbaSize,

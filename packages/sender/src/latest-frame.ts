@@ -6,13 +6,10 @@
  * setTimeout, which tests drive with node:test's mock.timers.
  */
 
-/** Why a wait ended: a frame came (`true`), the time ran out or the reader gave up (`false`), or `cancel(error)`. */
-type Outcome = boolean | Error;
-
-/** A waiting reader; a `taker` takes the frame that wakes it. */
+/** A waiting reader; a `taker` takes the frame that wakes it. `true`: a frame came; `false`: timeout or abort. */
 interface Waiter {
   taker: boolean;
-  wake(outcome: Outcome): void;
+  wake(outcome: boolean | Error): void;
 }
 
 /** Newest frame + its waiters; see the file comment. */
@@ -28,7 +25,7 @@ export class LatestFrame<T> {
     return this.#newest;
   }
 
-  /** Frames put so far; the newest frame's number (from 1). */
+  /** Frames put so far: the newest frame's number, from 1. */
   get seq(): number {
     return this.#seq;
   }
@@ -74,12 +71,12 @@ export class LatestFrame<T> {
   }
 
   /**
-   * For many readers, each with its own place: resolves true once a frame numbered above
-   * `afterSeq` is there (at once if it is) or the next frame comes; false after `timeoutMs` (ms),
-   * when `signal` aborts or on `cancel`. Does not take the frame.
+   * For many readers, each at its own place: resolves true once a frame numbered above `afterSeq`
+   * is there (at once if it is) or the next frame comes; false after `timeoutMs` (ms), when
+   * `signal` aborts or on `cancel`. Does not take the frame.
    */
-  async next(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return (await this.#wait(false, afterSeq, timeoutMs, signal)) === true;
+  next(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.#wait(false, afterSeq, timeoutMs, signal).then((outcome) => outcome === true);
   }
 
   /** Ends every wait now: `take` rejects with `error`, `next` resolves false. */
@@ -87,11 +84,12 @@ export class LatestFrame<T> {
     for (const waiter of [...this.#waiters]) waiter.wake(error);
   }
 
-  #wait(taker: boolean, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<Outcome> {
+  #wait(taker: boolean, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean | Error> {
     if (this.#seq > afterSeq) return Promise.resolve(true);
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
       const onAbort = () => waiter.wake(false);
+      const timer = setTimeout(onAbort, timeoutMs);
       const waiter: Waiter = {
         taker,
         wake: (outcome) => {
@@ -101,7 +99,6 @@ export class LatestFrame<T> {
           resolve(outcome);
         },
       };
-      const timer = setTimeout(() => waiter.wake(false), timeoutMs);
       signal?.addEventListener('abort', onAbort);
       this.#waiters.add(waiter);
     });
