@@ -1,10 +1,10 @@
 /**
  * capture_area.json checks shared by `udpcam send --area` and `udpcam area`: the JSON Schema
- * (@udpcam/cli/schemas/capture_area.schema.json), then the sender's own parse and warp geometry, so a file
- * the area tool writes is exactly a file the sender accepts.
+ * (@udpcam/cli/schemas/capture_area.schema.json: the shape and limits, checked only there), then
+ * the warp's geometry, so a file the area tool writes is exactly a file the sender accepts.
  */
 import { UdpcamError } from '@udpcam/protocol';
-import { AreaWarp, type CaptureArea, parseCaptureArea } from '@udpcam/sender';
+import { AreaWarp, type CaptureArea } from '@udpcam/sender';
 import { loadConfig, validateConfig } from './config.js';
 
 /** A checked capture area and the warp built from it. */
@@ -22,7 +22,7 @@ export function checkCaptureArea(
   label: string,
   source?: { width: number; height: number },
 ): CheckedArea {
-  const area = parseCaptureArea(validateConfig<CaptureArea>(value, 'capture_area', label));
+  const area = validateConfig<CaptureArea>(value, 'capture_area', label);
   try {
     return { area, warp: new AreaWarp(area, source?.width, source?.height) };
   } catch (error) {

@@ -82,7 +82,6 @@ export {
   AreaWarp,
   type CaptureArea,
   MAX_CAPTURE_COORDINATE,
-  parseCaptureArea,
   visibleSize,
 } from './transforms/warp.js';
 export { WorkerWarp } from './transforms/worker-warp.js';

@@ -19,7 +19,10 @@ import {
   type Quad,
 } from './homography.js';
 
-/** Largest coordinate accepted in a capture area, in pixels (matches the schema's maximum). */
+/**
+ * Largest coordinate accepted in a capture area, in pixels: the schema's maximum, which the CLI
+ * checks with ajv. AreaWarp checks it again only for the output size, which bounds its buffer.
+ */
 export const MAX_CAPTURE_COORDINATE = 16384;
 
 /** The contents of a capture_area.json file. */
@@ -38,58 +41,13 @@ export interface RgbaImage {
   height: number;
 }
 
-function configError(message: string): UdpcamError {
-  return new UdpcamError('UDPCAM_ERR_CONFIG', `capture area: ${message}`);
-}
-
 function invalid(message: string): UdpcamError {
   return new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `capture area: ${message}`);
 }
 
-function parseQuad(value: unknown, field: string): [number, number][] {
-  if (!Array.isArray(value) || value.length !== 4) {
-    throw configError(`${field} must be an array of exactly 4 [x, y] points`);
-  }
-  return value.map((point: unknown, index) => {
-    if (
-      !Array.isArray(point) ||
-      point.length !== 2 ||
-      !point.every(
-        (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= MAX_CAPTURE_COORDINATE,
-      )
-    ) {
-      throw configError(
-        `${field}[${index}] must be [x, y] with numbers from 0 to ${MAX_CAPTURE_COORDINATE}, got ${JSON.stringify(point)}`,
-      );
-    }
-    return [point[0] as number, point[1] as number];
-  });
-}
-
-/**
- * Checks the shape of a parsed capture_area.json (the CLI validates it with ajv against
- * @udpcam/cli/schemas/capture_area.schema.json first) and returns a copy; throws UDPCAM_ERR_CONFIG.
- * Geometry (a convex quad, a rectangle from [0,0]) is checked by AreaWarp.
- */
-export function parseCaptureArea(json: unknown): CaptureArea {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw configError('must be an object with selected_rect and visible_rect');
-  }
-  const record = json as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (key !== 'selected_rect' && key !== 'visible_rect') {
-      throw configError(`unknown field ${JSON.stringify(key)} (expected selected_rect and visible_rect)`);
-    }
-  }
-  return {
-    selected_rect: parseQuad(record.selected_rect, 'selected_rect'),
-    visible_rect: parseQuad(record.visible_rect, 'visible_rect'),
-  };
-}
-
 /**
  * The output size of a visible_rect, which must be [[0,0],[w,0],[w,h],[0,h]] with w and h
- * positive integers (pixels); throws UDPCAM_ERR_INVALID_OPTION otherwise.
+ * integers 1..MAX_CAPTURE_COORDINATE (pixels); throws UDPCAM_ERR_INVALID_OPTION otherwise.
  */
 export function visibleSize(visible: readonly (readonly number[])[]): { width: number; height: number } {
   const width = visible[1]?.[0] ?? Number.NaN;
@@ -105,9 +63,10 @@ export function visibleSize(visible: readonly (readonly number[])[]): { width: n
     expected.every(
       (point, i) => visible[i]?.length === 2 && visible[i]?.[0] === point[0] && visible[i]?.[1] === point[1],
     );
-  if (!matches || !Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+  const side = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_CAPTURE_COORDINATE;
+  if (!matches || !side(width) || !side(height)) {
     throw invalid(
-      `visible_rect must be [[0,0],[w,0],[w,h],[0,h]] with w and h positive whole numbers of pixels, got ${JSON.stringify(visible)}`,
+      `visible_rect must be [[0,0],[w,0],[w,h],[0,h]] with w and h whole numbers of pixels from 1 to ${MAX_CAPTURE_COORDINATE}, got ${JSON.stringify(visible)}`,
     );
   }
   return { width, height };
