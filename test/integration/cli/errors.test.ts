@@ -1,11 +1,13 @@
 /** User errors: one clear line, a non-zero exit, no stack trace. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../../helpers/cli.js';
 
 function assertOneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
@@ -80,5 +82,27 @@ test('an unwritable --out exits 1 before listening', async () => {
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the exit status comes from the error table: user and retryable errors exit 1, fatal ones (a bug) 70', async () => {
+  // printFailure is what main() calls with the error a command ended with; run it in a real node.
+  const output = new URL('../../../../packages/cli/dist/output.js', import.meta.url).href;
+  for (const [code, status, pattern] of [
+    ['UDPCAM_ERR_CONFIG', 1, /^udpcam: it failed \(UDPCAM_ERR_CONFIG\)$/],
+    ['UDPCAM_ERR_SOURCE', 1, /^udpcam: it failed \(UDPCAM_ERR_SOURCE\)$/],
+    ['UDPCAM_ERR_CLOSED', 70, /^udpcam: it failed \(UDPCAM_ERR_CLOSED\) — a bug: please report it$/],
+  ] as const) {
+    const script = `import { UdpcamError } from '@udpcam/protocol';
+      import { printFailure } from '${output}';
+      process.exitCode = printFailure(new UdpcamError('${code}', 'it failed'));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+    });
+    const [exitCode] = (await once(child, 'close')) as [number];
+    assert.equal(exitCode, status, stderr);
+    assertOneLine(stderr, pattern);
   }
 });
