@@ -328,7 +328,11 @@ describe('Sender', () => {
     // Metadata adds one COM segment; everything else is the source's bytes.
     assert.equal(
       received.length,
-      original.length + 4 + 'UDPCAM1 seq=1 ts='.length + String(events[1]!.captureUs).length + ' crc=12345678'.length,
+      original.length +
+        4 +
+        'UDPCAM1 seq=1 ts='.length +
+        String(events[1]!.captureUs).length +
+        ' crc=12345678'.length,
     );
   });
 

@@ -44,7 +44,7 @@ export interface CameraConfig {
 export interface FfmpegSourceOptions {
   /** The ffmpeg executable; default 'ffmpeg' (looked up on PATH). */
   ffmpegPath?: string;
-  /** Size and rate for `v4l2:` specs (limits: configs/camera_config.schema.json); ignored for `ffmpeg:` specs (put them in ARGS). */
+  /** Size and rate for `v4l2:` specs (limits: @udpcam/cli's camera_config schema); ignored for `ffmpeg:` (put them in ARGS). */
   config?: CameraConfig;
   /** How long grab() waits for a new frame before rejecting; default 10 s. */
   grabTimeoutMs?: number;

@@ -5,8 +5,8 @@
  * first, against patterns that admit no shell syntax:
  *
  *   DEVICE            Linux: ^/dev/video\d{1,3}$; macOS/Windows: ^[A-Za-z0-9._-]+$
- *   width, height, fps  positive numbers (fps: the most shots per second grab() takes); their
- *                       limits are in configs/camera_config.schema.json, checked by the CLI
+ *   width, height, fps  positive numbers (fps: the most shots per second grab() takes); the
+ *                       limits are in @udpcam/cli's schemas/camera_config.schema.json (the CLI checks)
  *   quality           an integer 1..100
  *   output path       a fresh folder under os.tmpdir() whose path must be [A-Za-z0-9._/-]+
  *
@@ -78,9 +78,9 @@ export function parseWebcamSpec(spec: string, platform: NodeJS.Platform = os.pla
 }
 
 /**
- * The camera config's limits live only in configs/camera_config.schema.json (the CLI checks it
- * with ajv). What stays here, for any caller, is what the shell command and the shot pacing need:
- * three positive finite numbers (no string ever reaches the shell).
+ * The camera config's limits live only in @udpcam/cli/schemas/camera_config.schema.json (the CLI
+ * checks it with ajv). What stays here, for any caller, is what the shell command and the shot
+ * pacing need: three positive finite numbers (no string ever reaches the shell).
  */
 function checkCameraConfig(config: CameraConfig): CameraConfig {
   const { width, height, fps } = config ?? {};
