@@ -14,4 +14,11 @@ export * from './sinks/retention.js';
 export * from './sinks/sync-writer.js';
 export * from './sinks/thinning.js';
 export * from './socket.js';
+export type {
+  CameraStats,
+  LatencyPercentiles,
+  PendingSender,
+  ReceiverStats,
+  ReceiverTotals,
+} from './stats.js';
 export * from './totals.js';

@@ -19,7 +19,7 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
   const forgotten: string[] = [];
   let seen = 0;
   receiver.on('frame', () => seen++);
-  receiver.on('cameraForgotten', (camera) => forgotten.push(camera.camera));
+  receiver.on('cameraForgotten', (id) => forgotten.push(id));
   const frames = new TaggedFrames(8000);
   try {
     const ids: string[] = [];
@@ -34,7 +34,7 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
       clock.advance(80);
       await camera.close();
     }
-    const known = [...receiver.cameras()].map((c) => c.camera);
+    const known = receiver.stats().cameras.map((c) => c.id);
     assert.equal(known.length, 4, 'maxCameras = 2 × maxSenders');
     assert.deepEqual(known, ids.slice(-4), 'the most recent cameras are kept');
     assert.deepEqual(forgotten, ids.slice(0, 6), 'the longest silent went first');

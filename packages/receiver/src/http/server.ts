@@ -22,8 +22,9 @@ import type { AddressInfo } from 'node:net';
 import { addressError, guardServer, PageFiles, sendJson, wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
-import type { CameraState, Receiver } from '../receiver.js';
+import type { Receiver } from '../receiver.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
+import type { CameraStats, ReceiverStats } from '../stats.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
 import { connectionLimit } from './connections.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
@@ -135,7 +136,7 @@ export class HttpServer implements FrameSink {
     const server = new HttpServer(receiver, { ...DEFAULT_HTTP_OPTIONS, ...options });
     await server.#listen();
     receiver.addSink(server);
-    receiver.on('cameraForgotten', (camera) => server.#forget(camera.camera));
+    receiver.on('cameraForgotten', (id) => server.#forget(id));
     return server;
   }
 
@@ -328,26 +329,27 @@ export class HttpServer implements FrameSink {
     if (path === '/' && action === 'snapshot') return this.#snapshot(this.#first(), url, response);
     if (path === '/stream.mjpg') return this.#stream(this.#first(), response);
     if (path === '/snapshot.jpg') return this.#snapshot(this.#first(), url, response);
-    if (path === '/api/cameras') return json(response, 200, this.#cameraList());
+    if (path === '/api/cameras') return json(response, 200, this.#cameraList(this.#receiver.stats()));
     if (path === '/api/receiver') {
+      const stats = this.#receiver.stats();
       return json(response, 200, {
         udp: this.#receiver.address,
         offlineAfterMs: this.#receiver.offlineAfterMs,
         ringSeconds: this.#options.ring.maxAgeUs / 1e6,
         ringBytes: this.#ringBytes,
         // Senders heard that never completed a frame: not cameras yet, but worth seeing.
-        pendingSenders: this.#pendingSenders(),
+        pendingSenders: stats.pendingSenders,
         ringMaxBytes: this.#options.ringTotalBytes,
         clients: this.#clients,
         waiting: this.#waiting,
         maxClients: this.#options.maxClients,
-        security: this.#receiver.security.report(),
+        security: stats.security,
         maxClientsPerAddress: this.#options.maxClientsPerAddress,
         maxConnections: this.#server.maxConnections,
       });
     }
     if (path === '/metrics') {
-      const text = renderMetrics(this.#receiver, (camera) => this.clientCount(camera));
+      const text = renderMetrics(this.#receiver.stats(), (camera) => this.clientCount(camera));
       response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       response.end(text);
       return;
@@ -366,7 +368,7 @@ export class HttpServer implements FrameSink {
     if (camera === undefined) {
       return json(response, 404, {
         error: `unknown camera: ${id}`,
-        cameras: this.#cameraList().map((c) => c.id),
+        cameras: this.#receiver.stats().cameras.map((c) => c.id),
       });
     }
     switch (match[2]) {
@@ -401,14 +403,13 @@ export class HttpServer implements FrameSink {
    * else, even while it is away); otherwise a named camera before an unnamed one — another
    * process on the host cannot take over by sending first — and online before offline.
    */
-  #first(): CameraState | undefined {
+  #first(): CameraStats | undefined {
     const primary = this.#options.primary;
     if (primary !== undefined) return this.#findCamera(primary);
-    let best: CameraState | undefined;
+    let best: CameraStats | undefined;
     let bestRank = 0;
-    const now = this.#receiver.clock();
-    for (const camera of this.#receiver.cameras()) {
-      const rank = (camera.named ? 2 : 0) + (this.#receiver.isOnline(camera, now) ? 1 : 0);
+    for (const camera of this.#receiver.stats().cameras) {
+      const rank = (camera.named ? 2 : 0) + (camera.online ? 1 : 0);
       if (best === undefined || rank > bestRank) {
         best = camera;
         bestRank = rank;
@@ -441,20 +442,6 @@ export class HttpServer implements FrameSink {
       else this.#perAddress.delete(address);
     });
     return true;
-  }
-
-  #pendingSenders(): { sender: string; datagrams: number; malformed: number; framesDropped: number }[] {
-    const pending = [];
-    for (const [sender, stats] of this.#receiver.assembler.senders()) {
-      if (stats.framesComplete > 0) continue;
-      pending.push({
-        sender,
-        datagrams: stats.datagrams,
-        malformed: stats.malformed,
-        framesDropped: stats.framesDropped,
-      });
-    }
-    return pending;
   }
 
   #noCameraYet(): string {
@@ -507,18 +494,17 @@ export class HttpServer implements FrameSink {
     return state;
   }
 
-  #findCamera(id: string): CameraState | undefined {
-    for (const camera of this.#receiver.cameras()) if (camera.camera === id) return camera;
-    return undefined;
+  #findCamera(id: string): CameraStats | undefined {
+    return this.#receiver.stats().cameras.find((camera) => camera.id === id);
   }
 
-  #stream(camera: CameraState | undefined, response: ServerResponse): void {
+  #stream(camera: CameraStats | undefined, response: ServerResponse): void {
     if (camera === undefined) {
       json(response, 503, { error: this.#noCameraYet() });
       return;
     }
     if (!this.#takePlace(response)) return;
-    const state = this.#state(camera.camera);
+    const state = this.#state(camera.id);
     const client = startMjpeg(response, this.#receiver.clock);
     // The close listener goes on first, so no client place can leak.
     response.on('close', () => {
@@ -531,9 +517,9 @@ export class HttpServer implements FrameSink {
       client.offer(state.latestHeader ?? partHeader(state.latest), state.latest);
   }
 
-  async #snapshot(camera: CameraState | undefined, url: URL, response: ServerResponse): Promise<void> {
+  async #snapshot(camera: CameraStats | undefined, url: URL, response: ServerResponse): Promise<void> {
     if (camera === undefined) return json(response, 503, { error: this.#noCameraYet() });
-    const state = this.#state(camera.camera);
+    const state = this.#state(camera.id);
     if (url.searchParams.get('wait') === '1') {
       // A waiter holds a connection like a stream does: it takes a place (issue 11, finding 8).
       if (!this.#takePlace(response)) return;
@@ -583,22 +569,21 @@ export class HttpServer implements FrameSink {
     }));
   }
 
-  #cameraList() {
-    const now = this.#receiver.clock();
-    return [...this.#receiver.cameras()].map((camera) => {
-      const stats = this.#receiver.assembler.senderStats(camera.sender);
-      const state = this.#cameras.get(camera.camera);
-      const latency = camera.latencyPercentiles();
+  #cameraList({ cameras, atMs: now }: ReceiverStats) {
+    return cameras.map((camera) => {
+      const stats = camera.assembly;
+      const state = this.#cameras.get(camera.id);
+      const latency = camera.latencyUs;
       const complete = stats?.framesComplete ?? 0;
       const dropped = stats?.framesDropped ?? 0;
       return {
-        id: camera.camera,
-        name: camera.named ? camera.camera : null,
+        id: camera.id,
+        name: camera.named ? camera.id : null,
         sender: camera.sender,
-        online: this.#receiver.isOnline(camera, now),
+        online: camera.online,
         frames: camera.frames,
-        fps: Number(camera.frameRate.rate(now).toFixed(2)),
-        bytesPerSecond: Math.round(camera.byteRate.rate(now)),
+        fps: Number(camera.fps.toFixed(2)),
+        bytesPerSecond: Math.round(camera.bytesPerSecond),
         lastFrameAt: camera.lastFrameUs > 0 ? new Date(camera.lastFrameUs / 1000).toISOString() : null,
         lossPercent: complete + dropped > 0 ? Number(((100 * dropped) / (complete + dropped)).toFixed(2)) : 0,
         framesDropped: dropped,
@@ -620,11 +605,11 @@ export class HttpServer implements FrameSink {
         clientFps: state ? [...state.clients].map((c) => Number(c.fps(now).toFixed(2))) : [],
         recent: state?.ring.size ?? 0,
         stats,
-        rejectedDatagrams: this.#receiver.security.rejectedFrom(camera.sender) ?? null,
+        rejectedDatagrams: camera.rejectedDatagrams ?? null,
         urls: {
-          stream: `/cameras/${camera.camera}/stream.mjpg`,
-          snapshot: `/cameras/${camera.camera}/snapshot.jpg`,
-          frames: `/cameras/${camera.camera}/frames`,
+          stream: `/cameras/${camera.id}/stream.mjpg`,
+          snapshot: `/cameras/${camera.id}/snapshot.jpg`,
+          frames: `/cameras/${camera.id}/frames`,
         },
       };
     });
