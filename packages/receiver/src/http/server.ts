@@ -3,7 +3,7 @@
  * Prometheus metrics. It is a FrameSink: every frame the receiver completes is offered to the
  * camera's MJPEG clients and kept in the camera's ring.
  *
- *   GET /                                 live page (grid of cameras)
+ *   GET /, /index.html, /style.css, /*.js  live page (grid of cameras; ES modules from page/)
  *   GET /cameras/:id/stream.mjpg          multipart/x-mixed-replace MJPEG
  *   GET /cameras/:id/snapshot.jpg[?wait=1] latest frame (or the next one)
  *   GET /cameras/:id/frames               recent frames kept in memory (JSON)
@@ -77,7 +77,16 @@ export const DEFAULT_HTTP_OPTIONS = {
   snapshotWaitMs: 10_000,
 } as const;
 
-const PAGE = new PageFiles(new URL('../../page/', import.meta.url));
+/** The live page's files (page/: ES modules, type-checked by page/tsconfig.json). */
+const PAGE = new PageFiles(new URL('../../page/', import.meta.url), [
+  'index.html',
+  'style.css',
+  'app.js',
+  'api.js',
+  'dom.js',
+  'tiles.js',
+  'viewer.js',
+]);
 
 /** `at` as µs since the epoch: digits (µs if > 1e14, else ms) or an ISO time. */
 function parseTime(value: string): number | undefined {
@@ -220,7 +229,6 @@ export class HttpServer implements FrameSink {
     }
     const handle = this.#routes.find(request.method, url.pathname);
     if (handle !== undefined) return handle({ request, response, url });
-    if (PAGE.has(url.pathname)) return PAGE.serve(url.pathname, response);
     return sendError(response, 404, `no such path: ${url.pathname}`);
   }
 
@@ -303,6 +311,9 @@ export class HttpServer implements FrameSink {
         if (action === 'snapshot') return snapshot(this.#first(), context);
         return PAGE.serve('/', context.response);
       }),
+      ...PAGE.paths
+        .filter((path) => path !== '/')
+        .map((path) => get(path, ({ response }) => PAGE.serve(path, response))),
       get('/stream.mjpg', ({ response }) => stream(this.#first(), response)),
       get('/snapshot.jpg', (context) => snapshot(this.#first(), context)),
       get('/api/cameras', ({ response }) =>
