@@ -21,4 +21,3 @@ export type {
   ReceiverStats,
   ReceiverTotals,
 } from './stats.js';
-export * from './totals.js';

@@ -23,7 +23,6 @@ import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
 import { type ReceiverStats, receiverStats } from './stats.js';
-import { FrameTotals } from './totals.js';
 
 /** Options of a Receiver. */
 export interface ReceiverOptions {
@@ -125,9 +124,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /** Cameras remembered at most (twice the assembler's sender limit). */
   readonly maxCameras: number;
   readonly #security: SecureGate;
-  /** Datagrams from senders outside --allow. */
-  #notAllowed = 0;
-  readonly #frameTotals = new FrameTotals();
+  /** Frames delivered and their bytes (they outlive forgotten senders), datagrams from outside --allow. */
+  readonly #counters = { frames: 0, frameBytes: 0, notAllowed: 0 };
   #closed = false;
 
   /** Binds the socket and starts receiving. Throws a UdpcamError when the port cannot be bound. */
@@ -175,7 +173,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     let lastKey = '';
     socket.on('message', (datagram, info) => {
       if (allowed !== undefined && !allowed(info.address, info.family)) {
-        this.#notAllowed++;
+        this.#counters.notAllowed++;
         return;
       }
       if (info.port !== lastPort || info.address !== lastAddress) {
@@ -238,8 +236,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       assembler: this.#assembler,
       cameras: this.#cameras.values(),
       security: this.#security,
-      frameTotals: this.#frameTotals,
-      notAllowed: this.#notAllowed,
+      counters: { ...this.#counters },
       offlineAfterMs: this.offlineAfterMs,
     };
     return receiverStats(sources, this.clock());
@@ -287,6 +284,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.#cameras.set(ref.id, camera);
     } else camera.sender = assembled.sender; // the same camera from a new port (a restart)
     const receivedUs = epochMicrosAt(assembled.completedAt);
+    this.#counters.frames++;
+    this.#counters.frameBytes += assembled.data.length;
     camera.record(
       assembled.data.length,
       assembled.completedAt,

@@ -5,7 +5,6 @@
 import { DROP_REASONS, type DropReason, type FrameAssembler, type SenderStats } from '@udpcam/protocol';
 import type { CameraState } from './camera-state.js';
 import type { RejectCounts, SecureGate, SecurityReport } from './secure-gate.js';
-import type { FrameTotals } from './totals.js';
 
 /** Capture → receive latency percentiles over a camera's last 512 stamped frames (µs). */
 export interface LatencyPercentiles {
@@ -17,30 +16,28 @@ export interface LatencyPercentiles {
 
 /** One camera's figures. */
 export interface CameraStats {
-  /** Camera id: its name, or its address made safe for paths and URLs. */
+  /** Its name, or its address made safe for paths and URLs; `named` when a name. */
   id: string;
-  /** True when the id is a name (sent by the camera or given with --name). */
   named: boolean;
   /** The sender key ("address:port") its frames come from now. */
   sender: string;
   /** A frame came within the receiver's offlineAfterMs. */
   online: boolean;
-  /** Frames received whole, and their bytes. */
+  /** Frames received whole and their bytes; per second over the last ~2 s. */
   frames: number;
   bytes: number;
-  /** Frames and frame bytes per second over the last ~2 s. */
   fps: number;
   bytesPerSecond: number;
   /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
   lastFrameUs: number;
-  /** Latency of the last stamped frame (µs), percentiles (µs), and sum (µs) and count of all. */
+  /** Latency (µs) of the last stamped frame, percentiles, and the sum and count of all. */
   lastLatencyUs: number | undefined;
   latencyUs: LatencyPercentiles | undefined;
   latencySumUs: number;
   latencyCount: number;
   /** Frames whose capture stamp was implausible (the sender's clock is off); not in latency. */
   implausibleLatencies: number;
-  /** The reassembly counters of its current sender (undefined once the assembler forgot it). */
+  /** Reassembly counters of its current sender (undefined once the assembler forgot it). */
   assembly: Readonly<SenderStats> | undefined;
   /** Datagrams from its sender that a receiver with --key refused, by reason (undefined: none). */
   rejectedDatagrams: Readonly<RejectCounts> | undefined;
@@ -54,24 +51,27 @@ export interface PendingSender {
   framesDropped: number;
 }
 
-/** Sums over every sender the assembler tracks, plus the receiver-wide counters. */
-export interface ReceiverTotals {
+/** Per-sender counters summed over the senders tracked now. */
+const SUMMED = [
+  'datagrams',
+  'bytes',
+  'framesDropped',
+  'malformed',
+  'duplicateChunks',
+  'framesRecovered',
+  'datagramsLost',
+  'parityReceived',
+] as const;
+
+/** Sums over the senders tracked now (datagram bytes include headers), and receiver-wide counters. */
+export type ReceiverTotals = Record<(typeof SUMMED)[number], number> & {
   /** Senders tracked now. */
   senders: number;
-  /** Datagrams heard from them, and their bytes (headers included). */
-  datagrams: number;
-  bytes: number;
-  /** Frames and frame bytes since the start: never go down when a sender is forgotten. */
+  /** Frames and frame bytes since the start: they never go down when a sender is forgotten. */
   frames: number;
   frameBytes: number;
-  framesDropped: number;
   droppedByReason: Record<DropReason, number>;
-  malformed: number;
-  duplicateChunks: number;
-  framesRecovered: number;
-  datagramsLost: number;
-  parityReceived: number;
-  /** Datagrams refused at the sender limit, and idle senders forgotten to make room. */
+  /** Datagrams refused at the sender limit; idle senders forgotten to make room. */
   refusedDatagrams: number;
   sendersForgotten: number;
   /** Datagrams from senders outside --allow. */
@@ -79,9 +79,9 @@ export interface ReceiverTotals {
   /** Partial frames held now, and their bytes. */
   framesInFlight: number;
   bufferedBytes: number;
-  /** Whether reassembly holds anything the expiry timer must reclaim (partial or held frames). */
+  /** Reassembly holds something the expiry timer must reclaim (partial or held frames). */
   expiryPending: boolean;
-}
+};
 
 /** The receiver's figures at `atMs` (its clock). */
 export interface ReceiverStats {
@@ -98,8 +98,7 @@ export interface StatsSources {
   assembler: FrameAssembler;
   cameras: Iterable<CameraState>;
   security: SecureGate;
-  frameTotals: FrameTotals;
-  notAllowed: number;
+  counters: { frames: number; frameBytes: number; notAllowed: number };
   offlineAfterMs: number;
 }
 
@@ -109,20 +108,11 @@ const copyOf = <T>(value: T): T => (value === undefined ? value : structuredClon
 export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats {
   const { assembler, security } = from;
   const totals: ReceiverTotals = {
+    ...(Object.fromEntries(SUMMED.map((key) => [key, 0])) as Record<(typeof SUMMED)[number], number>),
+    ...from.counters,
     senders: 0,
-    datagrams: 0,
-    bytes: 0,
-    frames: 0,
-    frameBytes: 0,
-    framesDropped: 0,
     droppedByReason: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
-    malformed: 0,
-    duplicateChunks: 0,
-    framesRecovered: 0,
-    datagramsLost: 0,
-    parityReceived: 0,
     ...assembler.stats,
-    notAllowed: from.notAllowed,
     framesInFlight: assembler.framesInFlight,
     bufferedBytes: assembler.bufferedBytes,
     expiryPending: assembler.needsExpiry,
@@ -130,28 +120,16 @@ export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats 
   const pendingSenders: PendingSender[] = [];
   for (const [sender, s] of assembler.senders()) {
     totals.senders++;
-    totals.datagrams += s.datagrams;
-    totals.bytes += s.bytes;
-    totals.framesDropped += s.framesDropped;
-    totals.malformed += s.malformed;
-    totals.duplicateChunks += s.duplicateChunks;
-    totals.framesRecovered += s.framesRecovered;
-    totals.datagramsLost += s.datagramsLost;
-    totals.parityReceived += s.parityReceived;
+    for (const key of SUMMED) totals[key] += s[key];
     for (const reason of DROP_REASONS) totals.droppedByReason[reason] += s.droppedByReason[reason];
-    if (s.framesComplete === 0) {
-      pendingSenders.push({
-        sender,
-        datagrams: s.datagrams,
-        malformed: s.malformed,
-        framesDropped: s.framesDropped,
-      });
-    }
+    if (s.framesComplete > 0) continue;
+    pendingSenders.push({
+      sender,
+      datagrams: s.datagrams,
+      malformed: s.malformed,
+      framesDropped: s.framesDropped,
+    });
   }
-  // Per-sender sums go down when a sender is forgotten; these only grow (issue 11, finding 17).
-  from.frameTotals.sample(assembler);
-  totals.frames = from.frameTotals.frames;
-  totals.frameBytes = from.frameTotals.frameBytes;
   const cameras = [...from.cameras].map(
     (camera): CameraStats => ({
       id: camera.camera,

@@ -5,6 +5,31 @@ import type { ReceiverStats } from '../stats.js';
 const escapeLabel = (value: string) =>
   value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+type AssemblyCounter =
+  | 'datagrams'
+  | 'malformed'
+  | 'duplicateChunks'
+  | 'framesRecovered'
+  | 'datagramsLost'
+  | 'parityReceived';
+/** Per-camera counters read from its sender's reassembly stats: name, field, help. */
+const ASSEMBLY_COUNTERS: [string, AssemblyCounter, string][] = [
+  ['udpcam_datagrams_total', 'datagrams', 'Datagrams received.'],
+  ['udpcam_datagrams_malformed_total', 'malformed', 'Malformed datagrams.'],
+  ['udpcam_chunks_duplicate_total', 'duplicateChunks', 'Duplicate chunks.'],
+  [
+    'udpcam_frames_recovered_total',
+    'framesRecovered',
+    'Frames rebuilt from parity datagrams (forward error correction).',
+  ],
+  [
+    'udpcam_datagrams_lost_total',
+    'datagramsLost',
+    'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
+  ],
+  ['udpcam_parity_datagrams_total', 'parityReceived', 'Parity datagrams received, needed or not.'],
+];
+
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
 export function renderMetrics(stats: ReceiverStats, clients: (camera: string) => number): string {
   const lines: string[] = [];
@@ -15,18 +40,16 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
   };
   const { cameras, security } = stats;
   const label = (camera: string, extra = '') => `{camera="${escapeLabel(camera)}"${extra}}`;
-  metric(
-    'udpcam_frames_total',
-    'counter',
-    'Frames received whole.',
-    cameras.map((c) => [label(c.id), c.frames]),
-  );
-  metric(
-    'udpcam_frame_bytes_total',
-    'counter',
-    'Bytes of frames received whole.',
-    cameras.map((c) => [label(c.id), c.bytes]),
-  );
+  type Camera = (typeof cameras)[number];
+  const perCamera = (name: string, type: string, help: string, value: (camera: Camera) => number) =>
+    metric(
+      name,
+      type,
+      help,
+      cameras.map((c) => [label(c.id), value(c)]),
+    );
+  perCamera('udpcam_frames_total', 'counter', 'Frames received whole.', (c) => c.frames);
+  perCamera('udpcam_frame_bytes_total', 'counter', 'Bytes of frames received whole.', (c) => c.bytes);
   metric(
     'udpcam_frames_dropped_total',
     'counter',
@@ -37,60 +60,14 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
       ),
     ),
   );
-  metric(
-    'udpcam_datagrams_total',
-    'counter',
-    'Datagrams received.',
-    cameras.map((c) => [label(c.id), c.assembly?.datagrams ?? 0]),
+  for (const [name, key, help] of ASSEMBLY_COUNTERS) {
+    perCamera(name, 'counter', help, (c) => c.assembly?.[key] ?? 0);
+  }
+  perCamera('udpcam_camera_online', 'gauge', '1 while the camera sends frames.', (c) => (c.online ? 1 : 0));
+  perCamera('udpcam_camera_fps', 'gauge', 'Frames per second over the last 2 s.', (c) =>
+    Number(c.fps.toFixed(2)),
   );
-  metric(
-    'udpcam_datagrams_malformed_total',
-    'counter',
-    'Malformed datagrams.',
-    cameras.map((c) => [label(c.id), c.assembly?.malformed ?? 0]),
-  );
-  metric(
-    'udpcam_chunks_duplicate_total',
-    'counter',
-    'Duplicate chunks.',
-    cameras.map((c) => [label(c.id), c.assembly?.duplicateChunks ?? 0]),
-  );
-  metric(
-    'udpcam_frames_recovered_total',
-    'counter',
-    'Frames rebuilt from parity datagrams (forward error correction).',
-    cameras.map((c) => [label(c.id), c.assembly?.framesRecovered ?? 0]),
-  );
-  metric(
-    'udpcam_datagrams_lost_total',
-    'counter',
-    'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
-    cameras.map((c) => [label(c.id), c.assembly?.datagramsLost ?? 0]),
-  );
-  metric(
-    'udpcam_parity_datagrams_total',
-    'counter',
-    'Parity datagrams received, needed or not.',
-    cameras.map((c) => [label(c.id), c.assembly?.parityReceived ?? 0]),
-  );
-  metric(
-    'udpcam_camera_online',
-    'gauge',
-    '1 while the camera sends frames.',
-    cameras.map((c) => [label(c.id), c.online ? 1 : 0]),
-  );
-  metric(
-    'udpcam_camera_fps',
-    'gauge',
-    'Frames per second over the last 2 s.',
-    cameras.map((c) => [label(c.id), Number(c.fps.toFixed(2))]),
-  );
-  metric(
-    'udpcam_http_clients',
-    'gauge',
-    'MJPEG clients streaming.',
-    cameras.map((c) => [label(c.id), clients(c.id)]),
-  );
+  perCamera('udpcam_http_clients', 'gauge', 'MJPEG clients streaming.', (c) => clients(c.id));
   const latency = cameras.flatMap((c) => {
     const p = c.latencyUs;
     if (!p) return [];
@@ -145,11 +122,11 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
     'Datagrams from senders that have not completed a frame.',
     pending.map((p) => [`{sender="${escapeLabel(p.sender)}"}`, p.datagrams]),
   );
-  metric(
+  perCamera(
     'udpcam_latency_implausible_total',
     'counter',
     "Frames whose capture stamp gave an implausible latency (the sender's clock is off).",
-    cameras.map((c) => [label(c.id), c.implausibleLatencies]),
+    (c) => c.implausibleLatencies,
   );
   return `${lines.join('\n')}\n`;
 }
