@@ -12,7 +12,7 @@ process.stdout.write(`ready ${receiver.address.port} ${web.address.port}\n`);
 createInterface({ input: process.stdin }).on('line', async (line) => {
   if (line === 'cpu') {
     const { user, system } = process.cpuUsage();
-    const frames = [...receiver.cameras()].reduce((sum, c) => sum + c.frames, 0);
+    const frames = receiver.stats().cameras.reduce((sum, c) => sum + c.frames, 0);
     process.stdout.write(`${JSON.stringify({ cpuUs: user + system, frames, clients: web.clientCount() })}\n`);
   } else if (line === 'exit') {
     await web.close();

@@ -84,13 +84,8 @@ if (mode === 'bare') {
     if (!isFrameIntact(frame.data, pool)) framesCorrupt++;
   });
   totals = () => {
-    const sum: Totals = { datagrams: 0, bytes: 0, frames, frameBytes, framesCorrupt, framesDropped: 0 };
-    for (const [, stats] of receiver.assembler.senders()) {
-      sum.datagrams += stats.datagrams;
-      sum.bytes += stats.bytes;
-      sum.framesDropped += stats.framesDropped;
-    }
-    return sum;
+    const { datagrams, bytes, framesDropped } = receiver.stats().totals;
+    return { datagrams, bytes, frames, frameBytes, framesCorrupt, framesDropped };
   };
   ready = {
     type: 'ready',

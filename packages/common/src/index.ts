@@ -13,6 +13,7 @@ export {
   parseTarget,
   Refusal,
   SECURITY_HEADERS,
+  sendError,
 } from './http/guard.js';
 export { PageFiles, sendJson } from './http/page.js';
 export {

@@ -14,4 +14,10 @@ export * from './sinks/retention.js';
 export * from './sinks/sync-writer.js';
 export * from './sinks/thinning.js';
 export * from './socket.js';
-export * from './totals.js';
+export type {
+  CameraStats,
+  LatencyPercentiles,
+  PendingSender,
+  ReceiverStats,
+  ReceiverTotals,
+} from './stats.js';

@@ -6,7 +6,7 @@
 import type dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { BlockList, isIP } from 'node:net';
-import { epochMicrosAt, monotonicClock, percentile, RateMeter } from '@udpcam/common';
+import { epochMicrosAt, monotonicClock } from '@udpcam/common';
 import {
   type AssembledFrame,
   type AssemblerOptions,
@@ -17,10 +17,12 @@ import {
   UdpcamError,
 } from '@udpcam/protocol';
 import { senderKey } from './camera.js';
+import { CameraState } from './camera-state.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
+import { type ReceiverStats, receiverStats } from './stats.js';
 
 /** Options of a Receiver. */
 export interface ReceiverOptions {
@@ -60,73 +62,6 @@ export const DEFAULT_RECEIVER_OPTIONS = {
   clock: monotonicClock,
 } as const;
 
-/** Latency above this (µs) means the sender's clock is off, not that the frame was late. */
-export const MAX_PLAUSIBLE_LATENCY_US = 10_000_000;
-/** A negative latency within this (µs) is two clocks a little apart; beyond it, a wrong clock. */
-export const MAX_CLOCK_SKEW_US = 1_000_000;
-
-/** Latency samples kept per camera for percentiles. */
-const LATENCY_SAMPLES = 512;
-
-/** What the receiver knows of one camera. */
-export class CameraState {
-  /** Frames and frame bytes per second over the last ~2 s. */
-  readonly frameRate = new RateMeter();
-  readonly byteRate = new RateMeter();
-  frames = 0;
-  bytes = 0;
-  /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
-  lastFrameUs = 0;
-  /** Receiver clock time (ms) of the last frame. */
-  lastFrameAt = Number.NEGATIVE_INFINITY;
-  /** Capture → complete, in µs, of the last frame that carried metadata. */
-  lastLatencyUs: number | undefined = undefined;
-  readonly #latencies = new Float64Array(LATENCY_SAMPLES);
-  /** Frames whose capture stamp gave a latency below -MAX_CLOCK_SKEW_US or above MAX_PLAUSIBLE_LATENCY_US (not counted in latency). */
-  implausibleLatencies = 0;
-  /** Sum (µs) and count of every latency measured, for the Prometheus summary. */
-  latencySumUs = 0;
-  latencyCount = 0;
-
-  constructor(
-    /** Camera id: its name, or its address made safe for paths and URLs. */
-    readonly camera: string,
-    /** The sender key ("address:port") its frames come from now: a restart brings a new port. */
-    public sender: string,
-    readonly named: boolean,
-  ) {}
-
-  /** Records a frame of `bytes` at `nowMs`, with its latency if known. */
-  record(bytes: number, nowMs: number, receivedUs: number, latencyUs: number | undefined): void {
-    this.frames++;
-    this.bytes += bytes;
-    this.lastFrameUs = receivedUs;
-    this.lastFrameAt = nowMs;
-    this.frameRate.add(nowMs);
-    this.byteRate.add(nowMs, bytes);
-    // A sender's clock far off (or a forged stamp) is flagged, not averaged in (issue 11, finding 17).
-    if (latencyUs !== undefined && (latencyUs < -MAX_CLOCK_SKEW_US || latencyUs > MAX_PLAUSIBLE_LATENCY_US)) {
-      this.implausibleLatencies++;
-      return;
-    }
-    if (latencyUs !== undefined) {
-      this.lastLatencyUs = latencyUs;
-      this.#latencies[this.latencyCount % LATENCY_SAMPLES] = latencyUs;
-      this.latencySumUs += latencyUs;
-      this.latencyCount++;
-    }
-  }
-
-  /** Latency percentiles (µs, nearest rank) over the last 512 frames that carried metadata; undefined if none. */
-  latencyPercentiles(): { p50: number; p95: number; p99: number; max: number } | undefined {
-    const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
-    if (n === 0) return undefined;
-    const sorted = this.#latencies.slice(0, n).sort(); // a Float64Array sorts numerically
-    const at = (q: number) => percentile(sorted, q);
-    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
-  }
-}
-
 /**
  * A check for --allow ranges. Decisions are cached per address (a sender sends thousands of
  * datagrams a second); the cache is dropped when it grows, so spoofed addresses cannot fill memory.
@@ -164,7 +99,8 @@ export function allowList(ranges: readonly string[]): (address: string, family: 
 
 interface ReceiverEvents {
   frame: [ReceivedFrame];
-  cameraForgotten: [CameraState];
+  /** A camera's id, when it is forgotten to keep the list bounded. */
+  cameraForgotten: [string];
   sinkError: [unknown];
   /** A one-line message for the user (e.g. "encrypted stream from …: pass --key"), once per cause. */
   notice: [string];
@@ -172,7 +108,7 @@ interface ReceiverEvents {
 
 /** Receives datagrams, reassembles frames and hands them to its sinks. Create with `Receiver.open`. */
 export class Receiver extends EventEmitter<ReceiverEvents> {
-  readonly assembler: FrameAssembler;
+  readonly #assembler: FrameAssembler;
   /** Receive buffer the kernel granted, in bytes, and the rmem_max cap when it applied. */
   readonly recvBufferBytes: number;
   readonly recvBufferCappedBy: number | undefined;
@@ -187,10 +123,9 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly clock: Clock;
   /** Cameras remembered at most (twice the assembler's sender limit). */
   readonly maxCameras: number;
-  /** Protection: opens datagrams when the receiver has keys, and counts what it drops. */
-  readonly security: SecureGate;
-  /** Datagrams from senders outside --allow. */
-  notAllowed = 0;
+  readonly #security: SecureGate;
+  /** Frames delivered and their bytes (they outlive forgotten senders), datagrams from outside --allow. */
+  readonly #counters = { frames: 0, frameBytes: 0, notAllowed: 0 };
   #closed = false;
 
   /** Binds the socket and starts receiving. Throws a UdpcamError when the port cannot be bound. */
@@ -210,11 +145,12 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   ) {
     super();
     // Named cameras always get a slot among the senders (issue 11, finding 4).
-    this.assembler = new FrameAssembler({
+    const assembler = new FrameAssembler({
       preferSender: (sender) =>
         Object.hasOwn(options.names, sender) || Object.hasOwn(options.names, senderAddress(sender)),
       ...options.assembler,
     });
+    this.#assembler = assembler;
     this.recvBufferBytes = recvBufferBytes;
     this.recvBufferCappedBy = cappedBy;
     this.#socket = socket;
@@ -222,15 +158,14 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.offlineAfterMs = options.offlineAfterMs;
     const clock = options.clock;
     this.clock = clock;
-    this.maxCameras = 2 * this.assembler.options.maxSenders;
-    const assembler = this.assembler;
+    this.maxCameras = 2 * assembler.options.maxSenders;
     const allowed = options.allow === undefined ? undefined : allowList(options.allow);
     const security = new SecureGate(
       options.keys,
       (message) => this.emit('notice', message),
       (sender) => assembler.senderStats(sender) !== undefined,
     );
-    this.security = security;
+    this.#security = security;
     // A camera sends thousands of datagrams a second from one address and port: reuse its key
     // string instead of building one per datagram (less garbage on the hottest path).
     let lastAddress = '';
@@ -238,7 +173,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     let lastKey = '';
     socket.on('message', (datagram, info) => {
       if (allowed !== undefined && !allowed(info.address, info.family)) {
-        this.notAllowed++;
+        this.#counters.notAllowed++;
         return;
       }
       if (info.port !== lastPort || info.address !== lastAddress) {
@@ -267,8 +202,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
    * about two wake-ups a second, an idle receiver none.
    */
   #scheduleExpiry(): void {
-    if (this.#expireTimer !== undefined || this.#closed || !this.assembler.needsExpiry) return;
-    this.#armExpiry(Math.max(this.#expireIntervalMs, this.assembler.options.frameTimeoutMs));
+    if (this.#expireTimer !== undefined || this.#closed || !this.#assembler.needsExpiry) return;
+    this.#armExpiry(Math.max(this.#expireIntervalMs, this.#assembler.options.frameTimeoutMs));
   }
 
   #armExpiry(delayMs: number): void {
@@ -278,8 +213,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       setImmediate(() => {
         this.#expireTimer = undefined;
         if (this.#closed) return;
-        this.assembler.expire(this.clock());
-        if (this.assembler.needsExpiry) this.#armExpiry(this.#expireIntervalMs);
+        this.#assembler.expire(this.clock());
+        if (this.#assembler.needsExpiry) this.#armExpiry(this.#expireIntervalMs);
       });
     }, delayMs);
     this.#expireTimer.unref();
@@ -295,14 +230,21 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#sinks.push(sink);
   }
 
-  /** Every camera seen so far, in the order they first sent a frame. */
-  cameras(): IterableIterator<CameraState> {
-    return this.#cameras.values();
+  /** Every figure of the receiver, its cameras and its senders, now (see stats.ts). */
+  stats(): ReceiverStats {
+    const sources = {
+      assembler: this.#assembler,
+      cameras: this.#cameras.values(),
+      security: this.#security,
+      counters: { ...this.#counters },
+      offlineAfterMs: this.offlineAfterMs,
+    };
+    return receiverStats(sources, this.clock());
   }
 
-  /** Whether a camera sent a frame within `offlineAfterMs`. */
-  isOnline(camera: CameraState, nowMs = this.clock()): boolean {
-    return nowMs - camera.lastFrameAt <= this.offlineAfterMs;
+  /** Which library opens protected datagrams ('libsodium' or 'node:crypto'); undefined without keys. */
+  get aeadBackend(): string | undefined {
+    return this.#security.opener?.backend.name;
   }
 
   /** Stops receiving, then flushes and closes every sink. Idempotent. */
@@ -322,13 +264,13 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   #forgetOfflineCameras(nowMs: number): void {
     if (this.#cameras.size < this.maxCameras) return;
     const offline = [...this.#cameras.values()]
-      .filter((camera) => !this.isOnline(camera, nowMs))
+      .filter((camera) => nowMs - camera.lastFrameAt > this.offlineAfterMs)
       .sort((a, b) => a.lastFrameAt - b.lastFrameAt);
     for (const camera of offline) {
       if (this.#cameras.size < this.maxCameras) break;
       this.#cameras.delete(camera.camera);
       this.#identity.forget(camera.camera);
-      this.emit('cameraForgotten', camera);
+      this.emit('cameraForgotten', camera.camera);
     }
   }
 
@@ -342,6 +284,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.#cameras.set(ref.id, camera);
     } else camera.sender = assembled.sender; // the same camera from a new port (a restart)
     const receivedUs = epochMicrosAt(assembled.completedAt);
+    this.#counters.frames++;
+    this.#counters.frameBytes += assembled.data.length;
     camera.record(
       assembled.data.length,
       assembled.completedAt,

@@ -19,8 +19,9 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
   const forgotten: string[] = [];
   let seen = 0;
   receiver.on('frame', () => seen++);
-  receiver.on('cameraForgotten', (camera) => forgotten.push(camera.camera));
+  receiver.on('cameraForgotten', (id) => forgotten.push(id));
   const frames = new TaggedFrames(8000);
+  let sentBytes = 0;
   try {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) {
@@ -28,16 +29,20 @@ test('past 2 × maxSenders cameras, offline ones are forgotten, on the HTTP side
       // continue its camera once it went offline: identity.ts).
       const camera = await TestCamera.open(receiver.address.port, '127.0.0.1', `127.0.0.${i + 2}`);
       ids.push(camera.id);
+      sentBytes += frames.frame(i).length;
       await camera.send(frames.frame(i));
       await until(`frame ${i}`, () => (seen === i + 1 ? true : undefined));
       // 80 ms of silence: past offlineAfterMs and senderIdleMs (40 ms) of the receiver's clock.
       clock.advance(80);
       await camera.close();
     }
-    const known = [...receiver.cameras()].map((c) => c.camera);
+    const known = receiver.stats().cameras.map((c) => c.id);
     assert.equal(known.length, 4, 'maxCameras = 2 × maxSenders');
     assert.deepEqual(known, ids.slice(-4), 'the most recent cameras are kept');
     assert.deepEqual(forgotten, ids.slice(0, 6), 'the longest silent went first');
+    // Totals outlive forgotten senders and cameras (issue 11, finding 17): every frame counts.
+    const { totals } = receiver.stats();
+    assert.deepEqual([totals.frames, totals.frameBytes], [10, sentBytes]);
     const listed = (await (await fetch(`${web.url}api/cameras`)).json()) as { id: string }[];
     assert.deepEqual(
       listed.map((c) => c.id),

@@ -145,7 +145,7 @@ test('in-process: stalled clients cost no memory per frame (300 frames of 60 kB 
   const stalled: StalledMjpegClient[] = [];
   try {
     await camera.send(frames.frame(0));
-    await until('the camera', () => (receiver.cameras().next().done ? undefined : true));
+    await until('the camera', () => (receiver.stats().cameras.length === 0 ? undefined : true));
     const url = `${web.url}cameras/${camera.id}/stream.mjpg`;
     for (let i = 0; i < 3; i++) stalled.push(await StalledMjpegClient.connect(url));
     await until('3 clients', () => (web.clientCount() === 3 ? true : undefined));
@@ -158,7 +158,7 @@ test('in-process: stalled clients cost no memory per frame (300 frames of 60 kB 
     const newest = WARMUP + FRAMES;
     await until(
       'the last frame',
-      () => (receiver.cameras().next().value?.frames === newest + 1 ? true : undefined),
+      () => (receiver.stats().cameras[0]?.frames === newest + 1 ? true : undefined),
       20_000,
     );
     const grown = memory();
@@ -262,7 +262,7 @@ test('in-process: a server attached to a receiver that already has a camera serv
     // The camera's first frame arrives before the HTTP side is attached (in the CLI: while the
     // HTTP port is being bound).
     await camera.send(frames.frame(0));
-    await until('the camera', () => (receiver.cameras().next().done ? undefined : true));
+    await until('the camera', () => (receiver.stats().cameras.length === 0 ? undefined : true));
     web = await HttpServer.listen(receiver, { port: 0, host: '127.0.0.1', maxClients: 2 });
     // Every way this goes wrong, collected, so one run shows the whole picture.
     const problems: string[] = [];
@@ -285,7 +285,7 @@ test('in-process: a server attached to a receiver that already has a camera serv
     if (web.clientCount() !== 0)
       problems.push(`clientCount() is ${web.clientCount()} with no client connected`);
     await camera.send(frames.frame(1));
-    await until('frame 2', () => (receiver.cameras().next().value?.frames === 2 ? true : undefined));
+    await until('frame 2', () => (receiver.stats().cameras[0]?.frames === 2 ? true : undefined));
     const parts: number[] = [];
     const stream = await readMjpeg(`${web.url}stream.mjpg`, (part) =>
       parts.push(frameIndex(part.body) ?? -1),

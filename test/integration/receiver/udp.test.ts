@@ -141,12 +141,9 @@ test('junk and spoofed-looking datagrams from 200 ports: counted, bounded, and t
       await until(() => cameraFrames === frame + 1, `camera frame ${frame + 1}`);
       clock.advance(20);
     }
-    const tracked = [...receiver.assembler.senders()].length;
-    assert.ok(tracked <= 16, `${tracked} senders tracked`);
-    assert.ok(
-      receiver.assembler.stats.sendersForgotten > 150,
-      `${receiver.assembler.stats.sendersForgotten}: junk senders gave way to each other`,
-    );
+    const { senders, sendersForgotten } = receiver.stats().totals;
+    assert.ok(senders <= 16, `${senders} senders tracked`);
+    assert.ok(sendersForgotten > 150, `${sendersForgotten}: junk senders gave way to each other`);
     assert.equal(cameraFrames, 30, 'the real camera lost nothing');
   } finally {
     camera.close();
@@ -173,22 +170,22 @@ test('a partial frame is expired by the timer with no further datagram; a clean 
     await sendFrames(socket, '127.0.0.1', port, 10);
     // Completed frames leave short-lived tombstones (so late duplicates are not a new frame); once
     // the clock passes them there is nothing left to expire and the timer stops.
-    await until(() => receiver.cameras().next().value?.frames === 10, 'the 10 frames');
+    await until(() => receiver.stats().cameras[0]?.frames === 10, 'the 10 frames');
     clock.advance(1000);
     await until(
-      () => receiver.assembler.needsExpiry === false,
+      () => receiver.stats().totals.expiryPending === false,
       'the cycling sender leaves nothing to expire',
     );
 
     // All of a frame but its last chunk, then silence: only the timer can drop it.
     const chunks = chunkFrame(makeJpeg(96, 64, 99), 10, 700);
     for (const [header, payload] of chunks.slice(0, -1)) socket.send([header, payload], port, '127.0.0.1');
-    await until(() => receiver.assembler.framesInFlight === 1, 'the partial frame is held');
+    await until(() => receiver.stats().totals.framesInFlight === 1, 'the partial frame is held');
     clock.advance(101);
-    await until(() => receiver.assembler.framesInFlight === 0, 'the timer expired it');
-    const dropped = [...receiver.assembler.senders()].map(([, stats]) => stats.droppedByReason.expired);
-    assert.deepEqual(dropped, [1]);
-    assert.equal(receiver.assembler.bufferedBytes, 0);
+    await until(() => receiver.stats().totals.framesInFlight === 0, 'the timer expired it');
+    const { totals } = receiver.stats();
+    assert.deepEqual([totals.senders, totals.droppedByReason.expired], [1, 1]);
+    assert.equal(totals.bufferedBytes, 0);
   } finally {
     socket.close();
     await receiver.close();

@@ -99,19 +99,19 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   );
 
   const report = (final = false) => {
-    const now = performance.now();
-    const rows = [...receiver.cameras()].map((camera) => {
-      const stats = receiver.assembler.senderStats(camera.sender)!;
-      const fps = camera.frameRate.rate(now);
-      const latencyMs = camera.latencyPercentiles()?.p50;
-      const perFrame = formatBytes(stats.frameBytes / Math.max(1, stats.framesComplete));
+    const rows = receiver.stats().cameras.map((camera) => {
+      const stats = camera.assembly;
+      const fps = camera.fps;
+      const latencyMs = camera.latencyUs?.p50;
+      const dropped = stats?.framesDropped ?? 0;
+      const perFrame = formatBytes((stats?.frameBytes ?? 0) / Math.max(1, stats?.framesComplete ?? 0));
       const latency = latencyMs === undefined ? 'n/a' : `${(latencyMs / 1000).toFixed(1)} ms`;
       return {
-        camera: camera.camera,
-        text: `${camera.camera}: ${final ? '' : `${fps.toFixed(1)} fps, `}${camera.frames} frames, ${perFrame}/frame, dropped ${stats.framesDropped}, latency p50 ${latency}`,
+        camera: camera.id,
+        text: `${camera.id}: ${final ? '' : `${fps.toFixed(1)} fps, `}${camera.frames} frames, ${perFrame}/frame, dropped ${dropped}, latency p50 ${latency}`,
         fps,
         frames: camera.frames,
-        dropped: stats.framesDropped,
+        dropped,
         latencyMs: latencyMs === undefined ? undefined : latencyMs / 1000,
       };
     });
@@ -137,7 +137,7 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   await web.close();
   await receiver.close();
   report(true);
-  const total = [...receiver.cameras()].reduce((sum, camera) => sum + camera.frames, 0);
+  const total = receiver.stats().cameras.reduce((sum, camera) => sum + camera.frames, 0);
   output.info(
     `udpcam demo: ${total} frames received${disk ? `, ${disk.stats.written} written to ${out}` : ''}`,
   );

@@ -141,6 +141,24 @@ export function checkOrigin(request: IncomingMessage): void {
   }
 }
 
+/**
+ * The one way an error is answered (every 4xx/5xx of the receiver's routes, the guard and auth):
+ * `{ error: message, ...details }` as JSON with Content-Type, Content-Length, no caching and the
+ * security headers, plus `headers` (Allow, WWW-Authenticate, Retry-After…).
+ */
+export function sendError(
+  response: ServerResponse,
+  status: number,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+  headers?: Readonly<Record<string, string | readonly string[]>>,
+): void {
+  for (const [name, value] of Object.entries({ ...SECURITY_HEADERS, ...headers })) {
+    if (!(name in SECURITY_HEADERS) || !response.hasHeader(name)) response.setHeader(name, value);
+  }
+  sendJson(response, status, { error: message, ...details });
+}
+
 /** Answers an error as JSON when nothing was sent yet, else cuts the connection. */
 export function answerError(response: ServerResponse, error: unknown): void {
   if (response.headersSent || response.destroyed) {
@@ -150,7 +168,7 @@ export function answerError(response: ServerResponse, error: unknown): void {
   const status = error instanceof Refusal ? error.status : 500;
   const message = error instanceof Refusal ? error.message : 'internal error';
   try {
-    sendJson(response, status, { error: message });
+    sendError(response, status, message);
   } catch {
     response.destroy();
   }

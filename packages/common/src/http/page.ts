@@ -1,17 +1,10 @@
 /**
- * What every udpcam web page server needs (the receiver's live page, the area tool): its
- * index.html, app.js and style.css from a page/ folder, and JSON answers that are never cached.
+ * What every udpcam web page server needs (the receiver's live page, the area tool): the files of
+ * a page/ folder named in an allow-list (index.html also at /), and JSON answers never cached.
  */
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 
-/** URL paths of a page folder's files. */
-const PAGE_FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/index.html': 'index.html',
-  '/app.js': 'app.js',
-  '/style.css': 'style.css',
-};
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
@@ -29,22 +22,30 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-/** Serves the page files under `pageDir` (a folder URL ending in /). */
+/** Serves the page files under `pageDir` (a folder URL ending in /) that `files` names, and no other. */
 export class PageFiles {
   readonly #dir: URL;
+  /** File names by URL path. */
+  readonly #files: Record<string, string> = { '/': 'index.html' };
 
-  constructor(pageDir: URL) {
+  constructor(pageDir: URL, files: readonly string[] = ['index.html', 'app.js', 'style.css']) {
     this.#dir = pageDir;
+    for (const file of files) this.#files[`/${file}`] = file;
+  }
+
+  /** The URL paths of the page's files ('/' among them). */
+  get paths(): string[] {
+    return Object.keys(this.#files);
   }
 
   /** Whether `path` names a page file. */
   has(path: string): boolean {
-    return Object.hasOwn(PAGE_FILES, path);
+    return Object.hasOwn(this.#files, path);
   }
 
   /** Answers the page file `path` names (revalidated on each load, so an upgrade shows at once). */
   async serve(path: string, response: ServerResponse): Promise<void> {
-    const file = PAGE_FILES[path];
+    const file = this.has(path) ? this.#files[path] : undefined;
     let body: Buffer;
     try {
       if (file === undefined) throw new Error('not a page file');

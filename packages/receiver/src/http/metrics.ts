@@ -1,105 +1,80 @@
 /** /metrics in the Prometheus text exposition format (version 0.0.4). */
 import { DROP_REASONS } from '@udpcam/protocol';
-import type { Receiver } from '../receiver.js';
+import type { ReceiverStats } from '../stats.js';
 
 const escapeLabel = (value: string) =>
   value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+type AssemblyCounter =
+  | 'datagrams'
+  | 'malformed'
+  | 'duplicateChunks'
+  | 'framesRecovered'
+  | 'datagramsLost'
+  | 'parityReceived';
+/** Per-camera counters read from its sender's reassembly stats: name, field, help. */
+const ASSEMBLY_COUNTERS: [string, AssemblyCounter, string][] = [
+  ['udpcam_datagrams_total', 'datagrams', 'Datagrams received.'],
+  ['udpcam_datagrams_malformed_total', 'malformed', 'Malformed datagrams.'],
+  ['udpcam_chunks_duplicate_total', 'duplicateChunks', 'Duplicate chunks.'],
+  [
+    'udpcam_frames_recovered_total',
+    'framesRecovered',
+    'Frames rebuilt from parity datagrams (forward error correction).',
+  ],
+  [
+    'udpcam_datagrams_lost_total',
+    'datagramsLost',
+    'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
+  ],
+  ['udpcam_parity_datagrams_total', 'parityReceived', 'Parity datagrams received, needed or not.'],
+];
+
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
-export function renderMetrics(receiver: Receiver, clients: (camera: string) => number): string {
+export function renderMetrics(stats: ReceiverStats, clients: (camera: string) => number): string {
   const lines: string[] = [];
   /** Samples are [labels, value] or, for a summary's _sum and _count, [labels, value, suffix]. */
   const metric = (name: string, type: string, help: string, samples: [string, number, string?][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value, suffix = ''] of samples) lines.push(`${name}${suffix}${labels} ${value}`);
   };
-  const cameras = [...receiver.cameras()];
+  const { cameras, security } = stats;
   const label = (camera: string, extra = '') => `{camera="${escapeLabel(camera)}"${extra}}`;
-  const stats = cameras.map((c) => [c, receiver.assembler.senderStats(c.sender)] as const);
-  const now = receiver.clock();
-  metric(
-    'udpcam_frames_total',
-    'counter',
-    'Frames received whole.',
-    cameras.map((c) => [label(c.camera), c.frames]),
-  );
-  metric(
-    'udpcam_frame_bytes_total',
-    'counter',
-    'Bytes of frames received whole.',
-    cameras.map((c) => [label(c.camera), c.bytes]),
-  );
+  type Camera = (typeof cameras)[number];
+  const perCamera = (name: string, type: string, help: string, value: (camera: Camera) => number) =>
+    metric(
+      name,
+      type,
+      help,
+      cameras.map((c) => [label(c.id), value(c)]),
+    );
+  perCamera('udpcam_frames_total', 'counter', 'Frames received whole.', (c) => c.frames);
+  perCamera('udpcam_frame_bytes_total', 'counter', 'Bytes of frames received whole.', (c) => c.bytes);
   metric(
     'udpcam_frames_dropped_total',
     'counter',
     'Partial frames dropped, by reason.',
-    stats.flatMap(([c, s]) =>
+    cameras.flatMap((c) =>
       DROP_REASONS.map(
-        (r) => [label(c.camera, `,reason="${r}"`), s?.droppedByReason[r] ?? 0] as [string, number],
+        (r) => [label(c.id, `,reason="${r}"`), c.assembly?.droppedByReason[r] ?? 0] as [string, number],
       ),
     ),
   );
-  metric(
-    'udpcam_datagrams_total',
-    'counter',
-    'Datagrams received.',
-    stats.map(([c, s]) => [label(c.camera), s?.datagrams ?? 0]),
+  for (const [name, key, help] of ASSEMBLY_COUNTERS) {
+    perCamera(name, 'counter', help, (c) => c.assembly?.[key] ?? 0);
+  }
+  perCamera('udpcam_camera_online', 'gauge', '1 while the camera sends frames.', (c) => (c.online ? 1 : 0));
+  perCamera('udpcam_camera_fps', 'gauge', 'Frames per second over the last 2 s.', (c) =>
+    Number(c.fps.toFixed(2)),
   );
-  metric(
-    'udpcam_datagrams_malformed_total',
-    'counter',
-    'Malformed datagrams.',
-    stats.map(([c, s]) => [label(c.camera), s?.malformed ?? 0]),
-  );
-  metric(
-    'udpcam_chunks_duplicate_total',
-    'counter',
-    'Duplicate chunks.',
-    stats.map(([c, s]) => [label(c.camera), s?.duplicateChunks ?? 0]),
-  );
-  metric(
-    'udpcam_frames_recovered_total',
-    'counter',
-    'Frames rebuilt from parity datagrams (forward error correction).',
-    stats.map(([c, s]) => [label(c.camera), s?.framesRecovered ?? 0]),
-  );
-  metric(
-    'udpcam_datagrams_lost_total',
-    'counter',
-    'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
-    stats.map(([c, s]) => [label(c.camera), s?.datagramsLost ?? 0]),
-  );
-  metric(
-    'udpcam_parity_datagrams_total',
-    'counter',
-    'Parity datagrams received, needed or not.',
-    stats.map(([c, s]) => [label(c.camera), s?.parityReceived ?? 0]),
-  );
-  metric(
-    'udpcam_camera_online',
-    'gauge',
-    '1 while the camera sends frames.',
-    cameras.map((c) => [label(c.camera), receiver.isOnline(c, now) ? 1 : 0]),
-  );
-  metric(
-    'udpcam_camera_fps',
-    'gauge',
-    'Frames per second over the last 2 s.',
-    cameras.map((c) => [label(c.camera), Number(c.frameRate.rate(now).toFixed(2))]),
-  );
-  metric(
-    'udpcam_http_clients',
-    'gauge',
-    'MJPEG clients streaming.',
-    cameras.map((c) => [label(c.camera), clients(c.camera)]),
-  );
+  perCamera('udpcam_http_clients', 'gauge', 'MJPEG clients streaming.', (c) => clients(c.id));
   const latency = cameras.flatMap((c) => {
-    const p = c.latencyPercentiles();
+    const p = c.latencyUs;
     if (!p) return [];
     return [
-      [label(c.camera, ',quantile="0.5"'), p.p50 / 1e6],
-      [label(c.camera, ',quantile="0.95"'), p.p95 / 1e6],
-      [label(c.camera, ',quantile="0.99"'), p.p99 / 1e6],
+      [label(c.id, ',quantile="0.5"'), p.p50 / 1e6],
+      [label(c.id, ',quantile="0.95"'), p.p95 / 1e6],
+      [label(c.id, ',quantile="0.99"'), p.p99 / 1e6],
     ] as [string, number][];
   });
   metric(
@@ -111,16 +86,15 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
       ...cameras.flatMap(
         (c) =>
           [
-            [label(c.camera), c.latencySumUs / 1e6, '_sum'],
-            [label(c.camera), c.latencyCount, '_count'],
+            [label(c.id), c.latencySumUs / 1e6, '_sum'],
+            [label(c.id), c.latencyCount, '_count'],
           ] as [string, number, string][],
       ),
     ],
   );
   metric('udpcam_datagrams_refused_total', 'counter', 'Datagrams refused at the sender limit.', [
-    ['', receiver.assembler.stats.refusedDatagrams],
+    ['', stats.totals.refusedDatagrams],
   ]);
-  const security = receiver.security.report();
   metric(
     'udpcam_datagrams_rejected_total',
     'counter',
@@ -138,7 +112,7 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
   );
   metric('udpcam_secure_sessions', 'gauge', 'Protected sender sessions held.', [['', security.sessionsHeld]]);
   // Senders without a whole frame yet are no camera, but an operator should see them.
-  const pending = [...receiver.assembler.senders()].filter(([, s]) => s.framesComplete === 0);
+  const pending = stats.pendingSenders;
   metric('udpcam_pending_senders', 'gauge', 'Senders heard that have not completed a frame.', [
     ['', pending.length],
   ]);
@@ -146,13 +120,13 @@ export function renderMetrics(receiver: Receiver, clients: (camera: string) => n
     'udpcam_pending_sender_datagrams_total',
     'counter',
     'Datagrams from senders that have not completed a frame.',
-    pending.map(([sender, s]) => [`{sender="${escapeLabel(sender)}"}`, s.datagrams]),
+    pending.map((p) => [`{sender="${escapeLabel(p.sender)}"}`, p.datagrams]),
   );
-  metric(
+  perCamera(
     'udpcam_latency_implausible_total',
     'counter',
     "Frames whose capture stamp gave an implausible latency (the sender's clock is off).",
-    cameras.map((c) => [label(c.camera), c.implausibleLatencies]),
+    (c) => c.implausibleLatencies,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
  * Prometheus metrics. It is a FrameSink: every frame the receiver completes is offered to the
  * camera's MJPEG clients and kept in the camera's ring.
  *
- *   GET /                                 live page (grid of cameras)
+ *   GET /, /index.html, /style.css, /*.js  live page (grid of cameras; ES modules from page/)
  *   GET /cameras/:id/stream.mjpg          multipart/x-mixed-replace MJPEG
  *   GET /cameras/:id/snapshot.jpg[?wait=1] latest frame (or the next one)
  *   GET /cameras/:id/frames               recent frames kept in memory (JSON)
@@ -15,20 +15,22 @@
  *   GET /api/receiver                     the receiver: UDP address, limits (JSON)
  *   GET /metrics                          Prometheus text format
  */
-
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { addressError, guardServer, PageFiles, sendJson, wallClockUs } from '@udpcam/common';
+import { addressError, guardServer, PageFiles, sendError, sendJson, wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
-import type { CameraState, Receiver } from '../receiver.js';
-import { FrameRing, type FrameRingOptions } from '../ring.js';
+import type { Receiver } from '../receiver.js';
+import type { FrameRingOptions } from '../ring.js';
+import type { CameraStats } from '../stats.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
 import { connectionLimit } from './connections.js';
+import { CameraFeeds, sendJpeg } from './feeds.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
-import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
+import { type Route, type RouteContext, RouteTable } from './routes.js';
+import { cameraList, frameList, receiverView } from './views.js';
 
 /** Options of the HTTP server. */
 export interface HttpOptions {
@@ -75,29 +77,16 @@ export const DEFAULT_HTTP_OPTIONS = {
   snapshotWaitMs: 10_000,
 } as const;
 
-const PAGE = new PageFiles(new URL('../../page/', import.meta.url));
-
-/** What the HTTP side keeps per camera. */
-interface CameraHttp {
-  ring: FrameRing;
-  latest: ReceivedFrame | undefined;
-  latestHeader: Buffer | undefined;
-  clients: Set<MjpegClient>;
-  waiters: Set<(frame: ReceivedFrame | undefined) => void>;
-}
-
-const json = sendJson;
-
-function jpeg(response: ServerResponse, frame: ReceivedFrame): void {
-  response.writeHead(200, {
-    'Content-Type': 'image/jpeg',
-    'Content-Length': frame.data.length,
-    'Cache-Control': 'no-store',
-    'X-Timestamp': timestampHeader(frame.receivedUs),
-    'X-Frame-Seq': String(frame.seq),
-  });
-  response.end(frame.data);
-}
+/** The live page's files (page/: ES modules, type-checked by page/tsconfig.json). */
+const PAGE = new PageFiles(new URL('../../page/', import.meta.url), [
+  'index.html',
+  'style.css',
+  'app.js',
+  'api.js',
+  'dom.js',
+  'tiles.js',
+  'viewer.js',
+]);
 
 /** `at` as µs since the epoch: digits (µs if > 1e14, else ms) or an ISO time. */
 function parseTime(value: string): number | undefined {
@@ -115,14 +104,10 @@ export class HttpServer implements FrameSink {
   readonly #receiver: Receiver;
   readonly #options: HttpOptions;
   readonly #server: http.Server;
-  readonly #cameras = new Map<string, CameraHttp>();
+  readonly #feeds: CameraFeeds;
+  readonly #routes: RouteTable;
   readonly #throttle: LoginThrottle;
   readonly #pruneTimer: NodeJS.Timeout;
-  #ringBytes = 0;
-  readonly #perAddress = new Map<string, number>();
-  #waiting = 0;
-  #waitTimers = 0;
-  #clients = 0;
   #closed = false;
 
   static readonly defaults = DEFAULT_HTTP_OPTIONS;
@@ -135,7 +120,7 @@ export class HttpServer implements FrameSink {
     const server = new HttpServer(receiver, { ...DEFAULT_HTTP_OPTIONS, ...options });
     await server.#listen();
     receiver.addSink(server);
-    receiver.on('cameraForgotten', (camera) => server.#forget(camera.camera));
+    receiver.on('cameraForgotten', (id) => server.#feeds.forget(id));
     return server;
   }
 
@@ -152,11 +137,13 @@ export class HttpServer implements FrameSink {
       throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'basic auth needs user:password with a password');
     }
     this.#throttle = new LoginThrottle(options.loginThrottle);
+    this.#feeds = new CameraFeeds(options, receiver.clock);
+    this.#routes = new RouteTable(this.#table());
     this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs);
     this.#pruneTimer.unref();
     this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
     this.#server.maxConnections = options.maxConnections ?? connectionLimit(options.maxClients);
-    guardServer(this.#server, (request, response, url) => this.#handle(request, response, url), {
+    guardServer(this.#server, (request, response, url) => this.#preprocess(request, response, url), {
       allowedHosts: options.allowedHosts,
     });
   }
@@ -175,13 +162,12 @@ export class HttpServer implements FrameSink {
 
   /** MJPEG clients streaming from one camera (by id), or from all. */
   clientCount(camera?: string): number {
-    if (camera === undefined) return this.#clients;
-    return this.#cameras.get(camera)?.clients.size ?? 0;
+    return this.#feeds.clientCount(camera);
   }
 
   /** Snapshot requests (?wait=1) of one camera (by id) waiting for its next frame. */
   waiting(camera: string): number {
-    return this.#cameras.get(camera)?.waiters.size ?? 0;
+    return this.#feeds.waitingFor(camera);
   }
 
   /**
@@ -189,18 +175,12 @@ export class HttpServer implements FrameSink {
    * waiters and their pending timers, MJPEG clients, and addresses holding a client place.
    */
   held(): { waiters: number; waitTimers: number; clients: number; addresses: number } {
-    let waiters = 0;
-    let clients = 0;
-    for (const camera of this.#cameras.values()) {
-      waiters += camera.waiters.size;
-      clients += camera.clients.size;
-    }
-    return { waiters, waitTimers: this.#waitTimers, clients, addresses: this.#perAddress.size };
+    return this.#feeds.held();
   }
 
   /** Bytes held in all cameras' rings. */
   get ringBytes(): number {
-    return this.#ringBytes;
+    return this.#feeds.ringBytes;
   }
 
   /**
@@ -208,31 +188,11 @@ export class HttpServer implements FrameSink {
    * a camera that stopped sending does not keep its last seconds for ever).
    */
   pruneRings(): void {
-    const nowUs = wallClockUs(this.#receiver.clock);
-    for (const camera of this.#cameras.values()) {
-      const before = camera.ring.bytes;
-      camera.ring.prune(nowUs);
-      this.#ringBytes -= before - camera.ring.bytes;
-    }
+    this.#feeds.prune(wallClockUs(this.#receiver.clock));
   }
 
   write(frame: ReceivedFrame): void {
-    const camera = this.#state(frame.camera);
-    const before = camera.ring.bytes;
-    camera.ring.push(frame);
-    this.#ringBytes += camera.ring.bytes - before;
-    if (this.#ringBytes > this.#options.ringTotalBytes) this.#overBudget();
-    camera.latest = frame;
-    camera.latestHeader = undefined;
-    if (camera.clients.size > 0) {
-      const header = partHeader(frame);
-      camera.latestHeader = header;
-      for (const client of camera.clients) client.offer(header, frame);
-    }
-    if (camera.waiters.size > 0) {
-      for (const waiter of camera.waiters) waiter(frame);
-      camera.waiters.clear();
-    }
+    this.#feeds.write(frame);
   }
 
   /** Ends every stream and stops listening. */
@@ -240,10 +200,7 @@ export class HttpServer implements FrameSink {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#pruneTimer);
-    for (const camera of this.#cameras.values()) {
-      for (const client of camera.clients) client.close();
-      camera.clients.clear();
-    }
+    this.#feeds.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -262,14 +219,17 @@ export class HttpServer implements FrameSink {
     });
   }
 
-  #handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> | undefined {
+  /** Every request after the guard (guard.ts): auth, then the method, then the route table. */
+  #preprocess(request: IncomingMessage, response: ServerResponse, url: URL): unknown {
     if (!this.#authenticate(request, response, url)) return;
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ error: `method ${request.method} not allowed` }));
-      return;
+    if (!this.#routes.allows(request.method)) {
+      return sendError(response, 405, `method ${request.method} not allowed`, undefined, {
+        Allow: this.#routes.allow,
+      });
     }
-    return this.#route(url, response);
+    const handle = this.#routes.find(request.method, url.pathname);
+    if (handle !== undefined) return handle({ request, response, url });
+    return sendError(response, 404, `no such path: ${url.pathname}`);
   }
 
   /**
@@ -282,8 +242,9 @@ export class HttpServer implements FrameSink {
     const address = request.socket.remoteAddress ?? '';
     const waitMs = this.#throttle.waitMs(address);
     if (waitMs > 0) {
-      response.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
-      json(response, 429, { error: 'too many failed logins from this address; try again later' });
+      const retryAfter = String(Math.ceil(waitMs / 1000));
+      const message = 'too many failed logins from this address; try again later';
+      sendError(response, 429, message, undefined, { 'Retry-After': retryAfter });
       return false;
     }
     if (!isAuthorized(request, url, auth)) {
@@ -295,8 +256,7 @@ export class HttpServer implements FrameSink {
       const challenges: string[] = [];
       if (auth.basic !== undefined) challenges.push('Basic realm="udpcam", charset="UTF-8"');
       if (auth.token !== undefined) challenges.push('Bearer realm="udpcam"');
-      response.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': challenges });
-      response.end(JSON.stringify({ error: 'authentication required' }));
+      sendError(response, 401, 'authentication required', undefined, { 'WWW-Authenticate': challenges });
       return false;
     }
     this.#throttle.succeeded(address);
@@ -321,79 +281,89 @@ export class HttpServer implements FrameSink {
     return true;
   }
 
-  async #route(url: URL, response: ServerResponse): Promise<void> {
-    const path = url.pathname;
-    const action = url.searchParams.get('action');
-    if (path === '/' && action === 'stream') return this.#stream(this.#first(), response);
-    if (path === '/' && action === 'snapshot') return this.#snapshot(this.#first(), url, response);
-    if (path === '/stream.mjpg') return this.#stream(this.#first(), response);
-    if (path === '/snapshot.jpg') return this.#snapshot(this.#first(), url, response);
-    if (path === '/api/cameras') return json(response, 200, this.#cameraList());
-    if (path === '/api/receiver') {
-      return json(response, 200, {
-        udp: this.#receiver.address,
-        offlineAfterMs: this.#receiver.offlineAfterMs,
-        ringSeconds: this.#options.ring.maxAgeUs / 1e6,
-        ringBytes: this.#ringBytes,
-        // Senders heard that never completed a frame: not cameras yet, but worth seeing.
-        pendingSenders: this.#pendingSenders(),
-        ringMaxBytes: this.#options.ringTotalBytes,
-        clients: this.#clients,
-        waiting: this.#waiting,
-        maxClients: this.#options.maxClients,
-        security: this.#receiver.security.report(),
-        maxClientsPerAddress: this.#options.maxClientsPerAddress,
-        maxConnections: this.#server.maxConnections,
-      });
-    }
-    if (path === '/metrics') {
-      const text = renderMetrics(this.#receiver, (camera) => this.clientCount(camera));
-      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      response.end(text);
-      return;
-    }
-    if (PAGE.has(path)) return PAGE.serve(path, response);
-
-    const match =
-      /^\/cameras\/([A-Za-z0-9._-]+)\/(stream\.mjpg|snapshot\.jpg|frames|frame\.jpg|frames\/(\d+)\.jpg)$/.exec(
-        path,
-      );
-    if (!match) return json(response, 404, { error: `no such path: ${path}` });
-    const id = match[1]!;
-    // Frames past --ring-seconds go even when no new frame pushes them out.
-    this.pruneRings();
-    const camera = this.#findCamera(id);
-    if (camera === undefined) {
-      return json(response, 404, {
-        error: `unknown camera: ${id}`,
-        cameras: this.#cameraList().map((c) => c.id),
-      });
-    }
-    switch (match[2]) {
-      case 'stream.mjpg':
-        return this.#stream(camera, response);
-      case 'snapshot.jpg':
-        return this.#snapshot(camera, url, response);
-      case 'frames':
-        return json(response, 200, this.#frameList(id));
-      case 'frame.jpg': {
-        const at = parseTime(url.searchParams.get('at') ?? '');
-        if (at === undefined)
-          return json(response, 400, {
-            error: 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>',
-          });
-        const frame = this.#cameras.get(id)?.ring.atOrBefore(at);
-        if (!frame)
-          return json(response, 404, { error: 'no frame kept from that time', kept: this.#keptRange(id) });
-        return jpeg(response, frame);
-      }
-      default: {
-        const frame = this.#cameras.get(id)?.ring.bySeq(Number(match[3]));
-        if (!frame)
-          return json(response, 404, { error: `frame ${match[3]} is not kept`, kept: this.#keptRange(id) });
-        return jpeg(response, frame);
-      }
-    }
+  /** The routes (the module comment lists them). */
+  #table(): Route[] {
+    const feeds = this.#feeds;
+    const stream = (camera: CameraStats | undefined, response: ServerResponse) =>
+      camera === undefined
+        ? sendError(response, 503, this.#noCameraYet())
+        : feeds.stream(camera.id, response);
+    const snapshot = (camera: CameraStats | undefined, { url, response }: RouteContext) =>
+      camera === undefined
+        ? sendError(response, 503, this.#noCameraYet())
+        : feeds.snapshot(camera.id, url.searchParams.get('wait') === '1', response);
+    /** A /cameras/:id/… route: 404 for an unknown camera, after letting rings go of old frames. */
+    const ofCamera =
+      (handle: (context: RouteContext, camera: CameraStats) => unknown) => (context: RouteContext) => {
+        // Frames past --ring-seconds go even when no new frame pushes them out.
+        this.pruneRings();
+        const cameras = this.#receiver.stats().cameras;
+        const camera = cameras.find((c) => c.id === context.params.id);
+        if (camera !== undefined) return handle(context, camera);
+        const ids = cameras.map((c) => c.id);
+        return sendError(context.response, 404, `unknown camera: ${context.params.id}`, { cameras: ids });
+      };
+    const get = (path: string, handle: Route['handle']): Route => ({ method: 'GET', path, handle });
+    return [
+      get('/', (context) => {
+        const action = context.url.searchParams.get('action');
+        if (action === 'stream') return stream(this.#first(), context.response);
+        if (action === 'snapshot') return snapshot(this.#first(), context);
+        return PAGE.serve('/', context.response);
+      }),
+      ...PAGE.paths
+        .filter((path) => path !== '/')
+        .map((path) => get(path, ({ response }) => PAGE.serve(path, response))),
+      get('/stream.mjpg', ({ response }) => stream(this.#first(), response)),
+      get('/snapshot.jpg', (context) => snapshot(this.#first(), context)),
+      get('/api/cameras', ({ response }) =>
+        sendJson(response, 200, cameraList(this.#receiver.stats(), feeds)),
+      ),
+      get('/api/receiver', ({ response }) =>
+        sendJson(
+          response,
+          200,
+          receiverView(this.#receiver, feeds, this.#options, this.#server.maxConnections),
+        ),
+      ),
+      get('/metrics', ({ response }) => {
+        const text = renderMetrics(this.#receiver.stats(), (camera) => feeds.clientCount(camera));
+        response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        response.end(text);
+      }),
+      get(
+        '/cameras/:id/stream.mjpg',
+        ofCamera(({ response }, camera) => stream(camera, response)),
+      ),
+      get(
+        '/cameras/:id/snapshot.jpg',
+        ofCamera((context, camera) => snapshot(camera, context)),
+      ),
+      get(
+        '/cameras/:id/frames',
+        ofCamera(({ response }, { id }) => sendJson(response, 200, frameList(id, feeds))),
+      ),
+      get(
+        '/cameras/:id/frame.jpg',
+        ofCamera(({ url, response }, { id }) => {
+          const at = parseTime(url.searchParams.get('at') ?? '');
+          if (at === undefined) {
+            return sendError(response, 400, 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>');
+          }
+          const frame = feeds.ring(id)?.atOrBefore(at);
+          if (frame) return sendJpeg(response, frame);
+          return sendError(response, 404, 'no frame kept from that time', { kept: feeds.keptRange(id) });
+        }),
+      ),
+      get(
+        '/cameras/:id/frames/:seq.jpg',
+        ofCamera(({ params, response }, { id }) => {
+          const frame = feeds.ring(id)?.bySeq(Number(params.seq));
+          if (frame) return sendJpeg(response, frame);
+          return sendError(response, 404, `frame ${params.seq} is not kept`, { kept: feeds.keptRange(id) });
+        }),
+      ),
+    ];
   }
 
   /**
@@ -401,14 +371,14 @@ export class HttpServer implements FrameSink {
    * else, even while it is away); otherwise a named camera before an unnamed one — another
    * process on the host cannot take over by sending first — and online before offline.
    */
-  #first(): CameraState | undefined {
+  #first(): CameraStats | undefined {
+    const cameras = this.#receiver.stats().cameras;
     const primary = this.#options.primary;
-    if (primary !== undefined) return this.#findCamera(primary);
-    let best: CameraState | undefined;
+    if (primary !== undefined) return cameras.find((camera) => camera.id === primary);
+    let best: CameraStats | undefined;
     let bestRank = 0;
-    const now = this.#receiver.clock();
-    for (const camera of this.#receiver.cameras()) {
-      const rank = (camera.named ? 2 : 0) + (this.#receiver.isOnline(camera, now) ? 1 : 0);
+    for (const camera of cameras) {
+      const rank = (camera.named ? 2 : 0) + (camera.online ? 1 : 0);
       if (best === undefined || rank > bestRank) {
         best = camera;
         bestRank = rank;
@@ -417,216 +387,10 @@ export class HttpServer implements FrameSink {
     return best;
   }
 
-  /**
-   * Takes a place for a long-lived answer (a stream or a waiting snapshot), or answers 503: at
-   * most maxClients across the server and maxClientsPerAddress from one address, so never-reading
-   * clients from one host cannot lock every other viewer out. The place is freed on 'close'.
-   */
-  #takePlace(response: ServerResponse): boolean {
-    const { maxClients, maxClientsPerAddress } = this.#options;
-    const address = response.req.socket.remoteAddress ?? '';
-    const fromAddress = this.#perAddress.get(address) ?? 0;
-    if (this.#clients + this.#waiting >= maxClients) {
-      json(response, 503, { error: 'too many clients', maxClients });
-      return false;
-    }
-    if (fromAddress >= maxClientsPerAddress) {
-      json(response, 503, { error: 'too many streams from this address', maxClientsPerAddress });
-      return false;
-    }
-    this.#perAddress.set(address, fromAddress + 1);
-    response.on('close', () => {
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.#perAddress.set(address, left);
-      else this.#perAddress.delete(address);
-    });
-    return true;
-  }
-
-  #pendingSenders(): { sender: string; datagrams: number; malformed: number; framesDropped: number }[] {
-    const pending = [];
-    for (const [sender, stats] of this.#receiver.assembler.senders()) {
-      if (stats.framesComplete > 0) continue;
-      pending.push({
-        sender,
-        datagrams: stats.datagrams,
-        malformed: stats.malformed,
-        framesDropped: stats.framesDropped,
-      });
-    }
-    return pending;
-  }
-
   #noCameraYet(): string {
     const primary = this.#options.primary;
     return primary === undefined
       ? 'no camera has sent a frame yet'
       : `camera ${primary} has not sent a frame yet`;
-  }
-
-  /** Drops the oldest frames across cameras until the rings fit ringTotalBytes. */
-  #overBudget(): void {
-    while (this.#ringBytes > this.#options.ringTotalBytes) {
-      let oldest: FrameRing | undefined;
-      let oldestUs = Number.POSITIVE_INFINITY;
-      for (const camera of this.#cameras.values()) {
-        const frame = camera.ring.oldest();
-        if (frame !== undefined && frame.receivedUs < oldestUs) {
-          oldest = camera.ring;
-          oldestUs = frame.receivedUs;
-        }
-      }
-      if (oldest === undefined) return;
-      this.#ringBytes -= oldest.dropOldest();
-    }
-  }
-
-  /** Lets go of a camera the receiver forgot: its ring, its clients, its waiters. */
-  #forget(id: string): void {
-    const state = this.#cameras.get(id);
-    if (state === undefined) return;
-    this.#ringBytes -= state.ring.bytes;
-    for (const client of state.clients) client.close();
-    for (const waiter of state.waiters) waiter(undefined);
-    this.#cameras.delete(id);
-  }
-
-  /** The HTTP side's state of a camera, made on first use (a camera may predate this server). */
-  #state(id: string): CameraHttp {
-    let state = this.#cameras.get(id);
-    if (state === undefined) {
-      state = {
-        ring: new FrameRing(this.#options.ring),
-        latest: undefined,
-        latestHeader: undefined,
-        clients: new Set(),
-        waiters: new Set(),
-      };
-      this.#cameras.set(id, state);
-    }
-    return state;
-  }
-
-  #findCamera(id: string): CameraState | undefined {
-    for (const camera of this.#receiver.cameras()) if (camera.camera === id) return camera;
-    return undefined;
-  }
-
-  #stream(camera: CameraState | undefined, response: ServerResponse): void {
-    if (camera === undefined) {
-      json(response, 503, { error: this.#noCameraYet() });
-      return;
-    }
-    if (!this.#takePlace(response)) return;
-    const state = this.#state(camera.camera);
-    const client = startMjpeg(response, this.#receiver.clock);
-    // The close listener goes on first, so no client place can leak.
-    response.on('close', () => {
-      if (state.clients.delete(client)) this.#clients--;
-    });
-    this.#clients++;
-    state.clients.add(client);
-    // Start with the newest frame, so a client sees a picture at once.
-    if (state.latest !== undefined)
-      client.offer(state.latestHeader ?? partHeader(state.latest), state.latest);
-  }
-
-  async #snapshot(camera: CameraState | undefined, url: URL, response: ServerResponse): Promise<void> {
-    if (camera === undefined) return json(response, 503, { error: this.#noCameraYet() });
-    const state = this.#state(camera.camera);
-    if (url.searchParams.get('wait') === '1') {
-      // A waiter holds a connection like a stream does: it takes a place (issue 11, finding 8).
-      if (!this.#takePlace(response)) return;
-      this.#waiting++;
-      response.on('close', () => this.#waiting--);
-      const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
-        let timer: NodeJS.Timeout | undefined;
-        const waiter = (next: ReceivedFrame | undefined) => {
-          if (timer !== undefined) {
-            clearTimeout(timer);
-            timer = undefined;
-            this.#waitTimers--;
-          }
-          state.waiters.delete(waiter);
-          resolve(next);
-        };
-        timer = setTimeout(waiter, this.#options.snapshotWaitMs, undefined);
-        this.#waitTimers++;
-        state.waiters.add(waiter);
-        response.on('close', () => waiter(undefined));
-      });
-      if (response.destroyed) return;
-      if (frame === undefined)
-        return json(response, 503, { error: `no new frame within ${this.#options.snapshotWaitMs} ms` });
-      return jpeg(response, frame);
-    }
-    if (state.latest === undefined) return json(response, 503, { error: 'no frame yet' });
-    return jpeg(response, state.latest);
-  }
-
-  #keptRange(id: string): { oldestSeq: number; newestSeq: number; frames: number } | undefined {
-    const ring = this.#cameras.get(id)?.ring;
-    if (!ring || ring.size === 0) return undefined;
-    const frames = [...ring.frames()];
-    return { oldestSeq: frames[0]!.seq, newestSeq: frames.at(-1)!.seq, frames: frames.length };
-  }
-
-  #frameList(id: string): unknown {
-    const ring = this.#cameras.get(id)?.ring;
-    const frames = ring ? [...ring.frames()] : [];
-    return frames.map((f) => ({
-      seq: f.seq,
-      receivedUs: f.receivedUs,
-      bytes: f.data.length,
-      captureUs: f.meta?.captureUs,
-      url: `/cameras/${id}/frames/${f.seq}.jpg`,
-    }));
-  }
-
-  #cameraList() {
-    const now = this.#receiver.clock();
-    return [...this.#receiver.cameras()].map((camera) => {
-      const stats = this.#receiver.assembler.senderStats(camera.sender);
-      const state = this.#cameras.get(camera.camera);
-      const latency = camera.latencyPercentiles();
-      const complete = stats?.framesComplete ?? 0;
-      const dropped = stats?.framesDropped ?? 0;
-      return {
-        id: camera.camera,
-        name: camera.named ? camera.camera : null,
-        sender: camera.sender,
-        online: this.#receiver.isOnline(camera, now),
-        frames: camera.frames,
-        fps: Number(camera.frameRate.rate(now).toFixed(2)),
-        bytesPerSecond: Math.round(camera.byteRate.rate(now)),
-        lastFrameAt: camera.lastFrameUs > 0 ? new Date(camera.lastFrameUs / 1000).toISOString() : null,
-        lossPercent: complete + dropped > 0 ? Number(((100 * dropped) / (complete + dropped)).toFixed(2)) : 0,
-        framesDropped: dropped,
-        framesRecovered: stats?.framesRecovered ?? 0,
-        datagramsLost: stats?.datagramsLost ?? 0,
-        parityReceived: stats?.parityReceived ?? 0,
-        latencyMs: latency
-          ? {
-              p50: latency.p50 / 1000,
-              p95: latency.p95 / 1000,
-              p99: latency.p99 / 1000,
-              max: latency.max / 1000,
-            }
-          : null,
-        // Frames whose capture stamp was implausible: the sender's clock is off (latency leaves them out).
-        senderClockSuspect: camera.implausibleLatencies > 0,
-        implausibleLatencies: camera.implausibleLatencies,
-        clients: state?.clients.size ?? 0,
-        clientFps: state ? [...state.clients].map((c) => Number(c.fps(now).toFixed(2))) : [],
-        recent: state?.ring.size ?? 0,
-        stats,
-        rejectedDatagrams: this.#receiver.security.rejectedFrom(camera.sender) ?? null,
-        urls: {
-          stream: `/cameras/${camera.camera}/stream.mjpg`,
-          snapshot: `/cameras/${camera.camera}/snapshot.jpg`,
-          frames: `/cameras/${camera.camera}/frames`,
-        },
-      };
-    });
   }
 }
