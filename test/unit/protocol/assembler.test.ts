@@ -69,6 +69,24 @@ function establishCyclingSender(assembler: FrameAssembler, sender: string): numb
 }
 
 describe('FrameAssembler: frames out of datagrams', () => {
+  // The frame is copied from whole datagrams, each header landing on bytes of the chunks before
+  // it: chunks shorter than a header make those writes overlap several chunks.
+  test('chunks shorter than a header still give the frame byte for byte', () => {
+    const assembler = new FrameAssembler({ checkJpeg: false });
+    const frame = Buffer.from('0123456789abcd');
+    const sizes = [4, 4, 3, 3]; // udpcam's split of 14 bytes in 4 chunks
+    let at = 0;
+    const datagrams = sizes.map((size, chunkId) => {
+      const type = chunkId === 0 ? 'S' : chunkId === sizes.length - 1 ? 'E' : 'C';
+      const datagram = Buffer.concat([encodeHeader(type, 5, chunkId), frame.subarray(at, at + size)]);
+      at += size;
+      return datagram;
+    });
+    const out = pushAll(assembler, [...datagrams].reverse(), 'tiny', 0);
+    assert.equal(out.length, 1);
+    assert.equal(out[0]!.data.toString(), frame.toString());
+  });
+
   test('in order: one frame, on the last chunk, byte-identical, with its stats', () => {
     const assembler = new FrameAssembler();
     const datagrams = udpcamDatagrams(FRAME, 7, 200);
