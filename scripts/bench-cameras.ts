@@ -7,32 +7,23 @@
  *   core 0  this process: N paced senders (a frame's datagrams back to back, like udpcam send)
  *
  *   node build/scripts/bench-cameras.js [--quick] [--cameras 1,2,4,8,16,32,64] [--window-ms 4000]
- * Writes bench-results/cameras.json (--quick: cameras-quick.json). Traffic stays on 127.0.0.1.
+ * Writes bench-results/cameras.json and docs/perf/cameras.svg. Traffic stays on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { parseArgs } from 'node:util';
-import { ImageIdCycle } from '@udpcam/protocol';
-import { frameDatagrams, testFrames } from './lib/frames.js';
-import { hasTaskset } from './lib/ipc.js';
-import { plotsDir, savePlot, twoLines } from './lib/plot.js';
-import { fixed, machine, saveResults, sleep, table } from './lib/report.js';
+import { startCameras } from './lib/cameras.js';
+import { testFrames } from './lib/frames.js';
+import { startBench } from './lib/harness.js';
+import { pinSelf } from './lib/pin.js';
+import { twoLines } from './lib/plot.js';
+import { fixed, sleep, table } from './lib/report.js';
 import { type FanoutCpu, startServerChild } from './lib/server-child.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    cameras: { type: 'string' },
-    'window-ms': { type: 'string' },
-  },
-});
-const quick = values.quick;
-const counts = (values.cameras ?? (quick ? '1,4' : '1,2,4,8,16,32,64')).split(',').map(Number);
-const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 4000));
+const bench = startBench('cameras', { cameras: { type: 'string' }, 'window-ms': { type: 'string' } });
+const counts = bench.list('cameras', '1,2,4,8,16,32,64', '1,4').map(Number);
+const windowMs = bench.number('window-ms', 4000, 1500);
 const FPS = 30;
 
 async function main(): Promise<void> {
-  if (hasTaskset()) spawn('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  pinSelf(bench.core(0));
   const frames = testFrames(60);
   console.log(`cameras: 1280x720 JPEGs of ~${Math.round(frames[0]!.length / 1000)} kB at ${FPS} fps each`);
 
@@ -41,46 +32,24 @@ async function main(): Promise<void> {
     process.stdout.write(`[${n} camera${n === 1 ? '' : 's'}] `);
     // A fresh receiver for each step, so senders from the step before hold no slots.
     const { udpPort, ask, stop } = await startServerChild('fanout-server', {
-      core: hasTaskset() ? 1 : undefined,
+      core: bench.core(1),
     });
-    const sockets = await Promise.all(
-      Array.from({ length: n }, async () => {
-        const socket = dgram.createSocket('udp4');
-        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-        return socket;
-      }),
-    );
-    const ids = sockets.map(() => new ImageIdCycle());
     let sent = 0;
-    let counting = false;
-    let sentInWindow = 0;
-    const intervals: NodeJS.Timeout[] = [];
-    // Stagger the cameras over the frame interval, as independent cameras would be.
-    const starts = sockets.map((socket, i) =>
-      setTimeout(
-        () => {
-          const tick = () => {
-            const frame = frames[sent++ % frames.length]!;
-            for (const datagram of frameDatagrams(frame, ids[i]!.next(), 1400))
-              socket.send(datagram, udpPort, '127.0.0.1');
-            if (counting) sentInWindow++;
-          };
-          intervals.push(setInterval(tick, 1000 / FPS));
-        },
-        (i * 1000) / FPS / n,
-      ),
-    );
+    const cameras = await startCameras({
+      count: n,
+      fps: FPS,
+      port: udpPort,
+      frame: () => frames[sent++ % frames.length]!,
+    });
     await sleep(1000);
     const before = await ask<FanoutCpu>();
-    counting = true;
+    const sentBefore = cameras.framesSent();
     const started = performance.now();
     await sleep(windowMs);
     const after = await ask<FanoutCpu>();
-    counting = false;
+    const sentInWindow = cameras.framesSent() - sentBefore;
     const seconds = (performance.now() - started) / 1000;
-    for (const timer of [...starts, ...intervals]) clearTimeout(timer);
-    await sleep(200);
-    for (const socket of sockets) socket.close();
+    cameras.stop();
     await stop();
     const cores = (after.cpuUs - before.cpuUs) / 1e6 / seconds;
     const delivered = (after.frames - before.frames) / Math.max(1, sentInWindow);
@@ -114,7 +83,7 @@ async function main(): Promise<void> {
     scale: { type: 'log', base: 2 },
     axis: { values: counts },
   };
-  const plot = await savePlot(
+  await bench.plot(
     'cameras',
     twoLines(
       `Receiver CPU vs cameras (720p, ${FPS} fps each, ~${Math.round(frames[0]!.length / 1000)} kB frames)`,
@@ -128,19 +97,8 @@ async function main(): Promise<void> {
         scale: { domain: [0, 1] },
       },
     ),
-    plotsDir(quick),
   );
-  console.log(`plot: ${plot}`);
-  const file = await saveResults(quick ? 'cameras-quick' : 'cameras', {
-    bench: 'cameras',
-    quick,
-    machine: machine(),
-    fps: FPS,
-    frameBytes: frames[0]!.length,
-    windowMs,
-    results,
-  });
-  console.log(`results: ${file}`);
+  await bench.save({ fps: FPS, frameBytes: frames[0]!.length, windowMs, results });
 }
 
 await main();

@@ -11,17 +11,17 @@
  *
  *   node build/scripts/bench-encode.js [--quick] [--max-ms 1500]
  *
- * Prints a table and writes bench-results/encode.json (--quick: encode-quick.json); it asserts
+ * Prints a table and writes bench-results/encode.json; it asserts
  * nothing. Targets: passthrough <= 0.3 ms per 60 kB frame; native encode of 720p <= 8 ms.
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { percentile, sortedAscending } from '@udpcam/common';
 import { chunkFrame, withFrameMeta } from '@udpcam/protocol';
 import { AreaWarp } from '@udpcam/sender';
 import { type JpegCodec, loadCodec } from '@udpcam/sender/encoders';
-import { encodeTestJpeg, insetArea, seededRandom } from './lib/frames.js';
-import { fixed, machine, median, saveResults, table } from './lib/report.js';
+import { encodeTestJpeg, insetArea, testPixels } from './lib/frames.js';
+import { startBench } from './lib/harness.js';
+import { fixed, median, table } from './lib/report.js';
 
 const TARGET_PASSTHROUGH_MS = 0.3;
 const TARGET_NATIVE_720P_ENCODE_MS = 8;
@@ -32,31 +32,14 @@ const SIZES: ReadonlyArray<[number, number]> = [
   [1920, 1080],
 ];
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, 'max-ms': { type: 'string', default: '1500' } },
-});
-const quick = values.quick ?? false;
-const maxMs = quick ? 300 : Number(values['max-ms']);
+const bench = startBench('encode', { 'max-ms': { type: 'string' } });
+const quick = bench.quick;
+const maxMs = bench.number('max-ms', 1500, 300);
 const minRuns = quick ? 3 : 8;
 const maxRuns = quick ? 10 : 60;
 
-/** A camera-like RGBA image: colour gradient plus seeded noise. */
-function cameraLike(width: number, height: number): Buffer {
-  const random = seededRandom(7);
-  const rgba = Buffer.alloc(width * height * 4);
-  const clamp = (value: number) => Math.max(0, Math.min(255, Math.round(value)));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 4;
-      const jitter = (random() - 0.5) * 10;
-      rgba[at] = clamp((x * 255) / width + jitter);
-      rgba[at + 1] = clamp((y * 255) / height + jitter);
-      rgba[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
-      rgba[at + 3] = 255;
-    }
-  }
-  return rgba;
-}
+/** A camera-like RGBA image (seed 7). */
+const cameraLike = (width: number, height: number) => testPixels(width, height, 7, 10, 4);
 
 interface Timing {
   meanMs: number;
@@ -196,11 +179,7 @@ console.log(
     : 'native (sharp) 720p encode: sharp not available',
 );
 
-const file = await saveResults(quick ? 'encode-quick' : 'encode', {
-  bench: 'encode',
-  quick,
-  date: new Date().toISOString(),
-  machine: machine(),
+await bench.save({
   quality: QUALITY,
   input: 'colour gradient + noise (peak-to-peak 10), RGBA',
   targets: { passthroughMs: TARGET_PASSTHROUGH_MS, native720pEncodeMs: TARGET_NATIVE_720P_ENCODE_MS },
@@ -214,4 +193,3 @@ const file = await saveResults(quick ? 'encode-quick' : 'encode', {
     runs: passthroughRuns,
   },
 });
-console.log(`\nwrote ${file}`);

@@ -8,55 +8,38 @@
  *
  * Target (issue 4): 200 clients, each at >= 29 fps, at no more than half a core.
  *   node build/scripts/bench-fanout.js [--quick] [--clients 1,10,50,100,200,300] [--window-ms 5000]
- * Writes bench-results/fanout.json (--quick: fanout-quick.json). Traffic stays on 127.0.0.1.
+ * Writes bench-results/fanout.json and docs/perf/fanout.svg. Traffic stays on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import http from 'node:http';
-import { parseArgs } from 'node:util';
 import { boundaryFromContentType, MultipartParser } from '@udpcam/common';
-import { ImageIdCycle } from '@udpcam/protocol';
-import { frameDatagrams, testFrames } from './lib/frames.js';
-import { hasTaskset } from './lib/ipc.js';
-import { plotsDir, savePlot, twoLines } from './lib/plot.js';
-import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
+import { startCameras } from './lib/cameras.js';
+import { testFrames } from './lib/frames.js';
+import { startBench } from './lib/harness.js';
+import { pinSelf } from './lib/pin.js';
+import { twoLines } from './lib/plot.js';
+import { fixed, median, sleep, table } from './lib/report.js';
 import { type FanoutCpu, startServerChild } from './lib/server-child.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    clients: { type: 'string' },
-    'window-ms': { type: 'string' },
-  },
-});
-const quick = values.quick;
-const counts = (values.clients ?? (quick ? '1,20' : '1,10,50,100,200,300')).split(',').map(Number);
-const windowMs = Number(values['window-ms'] ?? (quick ? 1500 : 5000));
+const bench = startBench('fanout', { clients: { type: 'string' }, 'window-ms': { type: 'string' } });
+const counts = bench.list('clients', '1,10,50,100,200,300', '1,20').map(Number);
+const windowMs = bench.number('window-ms', 5000, 1500);
 const FPS = 30;
 const TARGET = { clients: 200, fps: 29, cores: 0.5 };
 
-function pinSelf(core: number): void {
-  if (hasTaskset()) spawn('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' });
-}
-
 async function main(): Promise<void> {
-  pinSelf(0);
-  const { udpPort, httpPort, ask, stop } = await startServerChild('fanout-server', {
-    core: hasTaskset() ? 1 : undefined,
-  });
+  pinSelf(bench.core(0));
+  const { udpPort, httpPort, ask, stop } = await startServerChild('fanout-server', { core: bench.core(1) });
 
   const frames = testFrames(60);
   console.log(
     `camera: 1280x720 JPEGs of ~${Math.round(frames[0]!.length / 1000)} kB at ${FPS} fps → udp ${udpPort}; MJPEG at http://127.0.0.1:${httpPort}/stream.mjpg`,
   );
-  const socket = dgram.createSocket('udp4');
-  const ids = new ImageIdCycle();
-  let sent = 0;
-  const feeder = setInterval(() => {
-    const frame = frames[sent++ % frames.length]!;
-    for (const datagram of frameDatagrams(frame, ids.next(), 1400))
-      socket.send(datagram, udpPort, '127.0.0.1');
-  }, 1000 / FPS);
+  const camera = await startCameras({
+    count: 1,
+    fps: FPS,
+    port: udpPort,
+    frame: (_camera, seq) => frames[seq % frames.length]!,
+  });
   await sleep(500);
 
   const results = [];
@@ -104,8 +87,7 @@ async function main(): Promise<void> {
     );
     await sleep(500);
   }
-  clearInterval(feeder);
-  socket.close();
+  camera.stop();
   await stop();
 
   console.log(`\nHTTP fan-out of one 720p camera at ${FPS} fps (server pinned to one core)`);
@@ -138,7 +120,7 @@ async function main(): Promise<void> {
       `target: ${TARGET.clients} clients each >= ${TARGET.fps} fps at <= ${TARGET.cores} core: ${met ? 'met' : 'NOT met'}`,
     );
   }
-  const plot = await savePlot(
+  await bench.plot(
     'fanout',
     twoLines(
       `HTTP fan-out: one 720p camera at ${FPS} fps to N MJPEG clients`,
@@ -147,20 +129,8 @@ async function main(): Promise<void> {
       { field: 'serverCores', title: 'server CPU (cores)' },
       { field: 'clientFpsMin', title: 'slowest client (fps)', scale: { domain: [0, FPS + 2] } },
     ),
-    plotsDir(quick),
   );
-  console.log(`plot: ${plot}`);
-  const file = await saveResults(quick ? 'fanout-quick' : 'fanout', {
-    bench: 'fanout',
-    quick,
-    machine: machine(),
-    fps: FPS,
-    frameBytes: frames[0]!.length,
-    windowMs,
-    results,
-    target: TARGET,
-  });
-  console.log(`results: ${file}`);
+  await bench.save({ fps: FPS, frameBytes: frames[0]!.length, windowMs, results, target: TARGET });
 }
 
 await main();

@@ -5,17 +5,17 @@
  * chunks missing, so the figure includes reassembly; recovery only runs when a chunk is missing).
  * Frames: 360p/720p/1080p-sized (k = 12, 41, 79 chunks of 1400 bytes, as in the issue's goal) at --fec 0.1 and 0.2.
  *
- *   node build/scripts/bench-fec.js [--quick]
- * Prints figures and writes bench-results/fec.json (--quick: fec-quick.json); asserts nothing.
+ *   node build/scripts/bench-fec.js [--quick] [--rounds 9]
+ * Prints figures and writes bench-results/fec.json; asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { chunkFrame, FrameAssembler, parityCount, parityDatagrams } from '@udpcam/protocol';
 import { seededRandom } from './lib/frames.js';
-import { fixed, machine, median, saveResults, table } from './lib/report.js';
+import { startBench } from './lib/harness.js';
+import { fixed, median, table } from './lib/report.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const quick = values.quick;
+const bench = startBench('fec');
+const quick = bench.quick;
 const PACKET_SIZE = 1400;
 /** Frame sizes like bench-loss's webcam JPEGs at 360p, 720p and 1080p (bytes). */
 const SIZES = [
@@ -24,7 +24,8 @@ const SIZES = [
   { size: '1920x1080', bytes: 110_000 },
 ];
 const RATIOS = [0.1, 0.2];
-const RUNS = quick ? 3 : 9;
+/** --rounds: timed runs per figure (the median is reported). */
+const RUNS = bench.rounds(9, 3);
 const ITERATIONS = quick ? 50 : 1000;
 
 /** Random bytes as a frame (the assembler's JPEG check is off: parity does not look inside). */
@@ -105,11 +106,4 @@ console.log(
     ]),
   ),
 );
-const file = await saveResults(quick ? 'fec-quick' : 'fec', {
-  bench: 'fec',
-  quick,
-  machine: machine(),
-  packetSize: PACKET_SIZE,
-  rows,
-});
-console.log(`results: ${file}`);
+await bench.save({ packetSize: PACKET_SIZE, rounds: RUNS, rows });

@@ -33,10 +33,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { percentile, sortedAscending } from '@udpcam/common';
 import type { TopLevelSpec } from 'vega-lite';
-import { encodeTestJpeg } from './lib/frames.js';
+import { encodeTestJpeg, testPixels } from './lib/frames.js';
 import {
   type Child,
   encodeWebcamJpeg,
@@ -45,32 +44,27 @@ import {
   gstreamerStatus,
   gstSenderArgs,
   OutputWatcher,
-  processCpuUs,
   sendDirArgs,
   startChild,
   startUdpcam,
-  testRgb,
   UDPCAM_CLI,
   writeFrameDir,
 } from './lib/gstreamer.js';
-import { hasTaskset } from './lib/ipc.js';
-import { savePlot } from './lib/plot.js';
+import { startBench } from './lib/harness.js';
+import { processCpuUs } from './lib/proc.js';
 import { monotonicUs, type RelayChild, startRelayChild } from './lib/relay.js';
-import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+import { fixed, sleep, table } from './lib/report.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    frames: { type: 'string' },
-    sizes: { type: 'string' },
-    'cpu-prof': { type: 'string' },
-    unpinned: { type: 'boolean', default: false },
-    'skip-fidelity': { type: 'boolean', default: false },
-  },
+const bench = startBench('gstreamer', {
+  frames: { type: 'string' },
+  sizes: { type: 'string' },
+  'cpu-prof': { type: 'string' },
+  'skip-fidelity': { type: 'boolean', default: false },
 });
-const quick = values.quick;
+const values = bench.flags;
+const quick = bench.quick;
 const FPS = 30;
-const FRAMES = Number(values.frames ?? (quick ? 60 : 1200));
+const FRAMES = bench.number('frames', 1200, 60);
 /**
  * Frames delivered before the CPU window opens and left after it closes. 20 s of warm-up: a
  * Node receiver at 30 fps spends its first seconds in V8 optimising the hot path (its CPU per
@@ -78,7 +72,7 @@ const FRAMES = Number(values.frames ?? (quick ? 60 : 1200));
  */
 const WARMUP_FRAMES = quick ? 10 : Math.min(600, Math.floor(FRAMES / 2));
 const TAIL_FRAMES = quick ? 5 : 30;
-const SIZES = (values.sizes ?? (quick ? '640x360' : '1280x720,640x360,1920x1080')).split(',').map((size) => {
+const SIZES = bench.list('sizes', '1280x720,640x360,1920x1080', '640x360').map((size) => {
   const [width, height] = size.split('x').map(Number);
   return { width: width!, height: height! };
 });
@@ -89,12 +83,11 @@ const PACKET_SIZE = 1400;
 const FIDELITY_FRAMES = 3;
 const TARGET_RATIO = 0.75;
 
-const CORES = os.cpus().length;
-const PIN = CORES >= 2 && hasTaskset() && !values.unpinned;
-/** Name of the results file and prefix of the plots. */
-const NAME = quick ? 'gstreamer-quick' : values.unpinned ? 'gstreamer-unpinned' : 'gstreamer';
-const RECEIVER_CORE = PIN ? 1 : undefined;
-const SENDER_CORE = PIN ? 0 : undefined;
+/** Results and plots of an --unpinned run are named so, beside the pinned ones. */
+const VARIANT = !quick && values.unpinned ? 'unpinned' : undefined;
+const PLOT = VARIANT ? `gstreamer-${VARIANT}` : 'gstreamer';
+const RECEIVER_CORE = bench.core(1);
+const SENDER_CORE = bench.core(0);
 
 type Stack = 'udpcam' | 'gstreamer';
 
@@ -357,7 +350,7 @@ async function makeVariants(): Promise<{ variants: Variant[]; skipped: string[] 
   const { default: sharp } = await import('sharp');
   const width = 1280;
   const height = 720;
-  const rgb = testRgb(width, height, 3);
+  const rgb = testPixels(width, height, 3);
   const encode = (options: Parameters<ReturnType<typeof sharp>['jpeg']>[0]) =>
     sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({
       quality: 75,
@@ -433,7 +426,7 @@ async function makeVariants(): Promise<{ variants: Variant[]; skipped: string[] 
       ),
     );
   else skipped.push('restart markers: ffmpeg not found or wrote no DRI segment');
-  const bigRgb = testRgb(2560, 1440, 3);
+  const bigRgb = testPixels(2560, 1440, 3);
   variants.push(
     variant(
       '2560x1440 (> 2040 px)',
@@ -591,7 +584,7 @@ async function main(): Promise<void> {
   else console.log(`GStreamer half skipped: ${gst.reason}`);
   const stacks: Stack[] = gst.available ? ['udpcam', 'gstreamer'] : ['udpcam'];
   console.log(
-    `${FRAMES} frames per run at ${FPS} fps; ${PIN ? 'receivers pinned to core 1, senders to core 0' : 'not pinned (no taskset or one core)'}`,
+    `${FRAMES} frames per run at ${FPS} fps; ${bench.pin ? 'receivers pinned to core 1, senders to core 0' : 'not pinned (--unpinned, no taskset or one core)'}`,
   );
 
   const perf: PerfRun[] = [];
@@ -700,44 +693,40 @@ async function main(): Promise<void> {
   for (const line of skippedVariants) console.log(`skipped: ${line}`);
   console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
 
-  const file = await saveResults(NAME, {
-    bench: 'gstreamer',
-    quick,
-    machine: machine(),
-    gstreamer: gst,
-    fps: FPS,
-    framesPerRun: FRAMES,
-    packetSize: PACKET_SIZE,
-    pinned: PIN,
-    latencyMethod:
-      'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks rename a finished temporary file into place (udpcam .dot-file, multifilesink NAME.XXXXXX)',
-    perf,
-    receiverCpuRatio: ratios,
-    targetReceiverCpuRatio: TARGET_RATIO,
-    fidelity: Object.entries(fidelity).map(([variant, results]) => ({
-      variant,
-      bytes: variantBytes.get(variant),
-      rtpJpeg: rtpJpegNotes.get(variant),
-      results,
-    })),
-    fidelitySkipped: skippedVariants,
-  });
-  console.log(`results: ${file}`);
+  await bench.save(
+    {
+      gstreamer: gst,
+      fps: FPS,
+      framesPerRun: FRAMES,
+      packetSize: PACKET_SIZE,
+      latencyMethod:
+        'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks rename a finished temporary file into place (udpcam .dot-file, multifilesink NAME.XXXXXX)',
+      perf,
+      receiverCpuRatio: ratios,
+      targetReceiverCpuRatio: TARGET_RATIO,
+      fidelity: Object.entries(fidelity).map(([variant, results]) => ({
+        variant,
+        bytes: variantBytes.get(variant),
+        rtpJpeg: rtpJpegNotes.get(variant),
+        results,
+      })),
+      fidelitySkipped: skippedVariants,
+    },
+    VARIANT,
+  );
 
-  const plotDir = quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined;
   const cpuRows = perf.flatMap((run) => [
     { size: run.size, stack: run.stack, role: 'receiver', ms: run.receiverCpuUsPerFrame / 1000 },
     { size: run.size, stack: run.stack, role: 'sender', ms: run.senderCpuUsPerFrame / 1000 },
   ]);
-  const plot = await savePlot(
-    values.unpinned ? NAME : 'gstreamer',
+  await bench.plot(
+    PLOT,
     barsBySize(
       `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`,
       cpuRows,
       'role',
       'CPU per frame (ms)',
     ),
-    plotDir,
   );
   const latencyRows = perf.flatMap((run) =>
     run.latencyMs
@@ -747,12 +736,10 @@ async function main(): Promise<void> {
         ]
       : [],
   );
-  const latencyPlot = await savePlot(
-    `${values.unpinned ? NAME : 'gstreamer'}-latency`,
+  await bench.plot(
+    `${PLOT}-latency`,
     barsBySize('Last datagram forwarded → output file complete', latencyRows, 'quantile', 'latency (ms)'),
-    plotDir,
   );
-  console.log(`plots: ${plot}, ${latencyPlot}`);
 }
 
 /** Bars of `ms` per `group`, udpcam and GStreamer side by side, one panel per frame size. */

@@ -30,46 +30,49 @@
  *
  *   node build/scripts/bench-latency.js [--quick] [--sizes 640x360,1280x720] [--frames 300] [--cpu-prof]
  *                                       [--receiver-core 1]
- * Writes bench-results/latency.json and docs/perf/latency.svg (--quick: latency-quick.json and
- * bench-results/quick-plots/latency.svg). --cpu-prof profiles the sender and the receiver into
+ * Writes bench-results/latency.json and docs/perf/latency.svg. --cpu-prof profiles the sender and the receiver into
  * bench-results/profiles/latency/ (figures then go to latency-profiled.json, no plot). Traffic
  * stays on 127.0.0.1.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg } from './lib/frames.js';
 import { sendDirArgs, UDPCAM_CLI } from './lib/gstreamer.js';
-import { hasTaskset } from './lib/ipc.js';
+import { startBench } from './lib/harness.js';
 import { type ClockOffset, IpcPeer, measureClockOffset } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import type { ReceiverRecords } from './lib/latency-receiver.js';
-import { type HistogramBin, type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
-import { savePlot } from './lib/plot.js';
-import { count, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+import {
+  type HistogramBin,
+  histogramSteps,
+  type LatencySummary,
+  logHistogram,
+  ms,
+  summarize,
+} from './lib/latency-stats.js';
+import { pinSelf, spawnPinned } from './lib/pin.js';
+import { count, sleep, table } from './lib/report.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    sizes: { type: 'string' },
-    frames: { type: 'string' },
-    'cpu-prof': { type: 'boolean', default: false },
-    'receiver-core': { type: 'string', default: '1' },
-  },
+const bench = startBench('latency', {
+  sizes: { type: 'string' },
+  frames: { type: 'string' },
+  'cpu-prof': { type: 'boolean', default: false },
+  'receiver-core': { type: 'string', default: '1' },
 });
-const quick = values.quick;
+const values = bench.flags;
+const quick = bench.quick;
 const FPS = 30;
-const sizes = (values.sizes ?? (quick ? '640x360,1280x720' : '640x360,1280x720,1920x1080')).split(',');
+const sizes = bench.list('sizes', '640x360,1280x720,1920x1080', '640x360,1280x720');
 /** Measured frames per size, after the warm-up ones. */
-const measuredFrames = Number(values.frames ?? (quick ? 60 : 600));
-for (const size of sizes) if (!/^\d+x\d+$/.test(size)) throw new Error(`--sizes takes WxH,WxH…, got ${size}`);
-if (!Number.isInteger(measuredFrames) || measuredFrames < 1 || measuredFrames > 10_000)
-  throw new Error(`--frames takes 1..10000, got ${values.frames}`);
+const measuredFrames = bench.number('frames', 600, 60);
+for (const size of sizes) if (!/^\d+x\d+$/.test(size)) bench.fail(`--sizes takes WxH,WxH…, got ${size}`);
+if (!Number.isInteger(measuredFrames) || measuredFrames > 10_000)
+  bench.fail(`--frames takes 1..10000, got ${values.frames}`);
 /** Frames left out at the start (10 s): JIT warm-up, the clock pings, the MJPEG client connecting. */
 const WARMUP_FRAMES = quick ? 10 : 300;
 /** Files per size in the source folder (differently seeded, so consecutive frames differ). */
@@ -79,12 +82,12 @@ const MAX_FRAME_BYTES = 100 * 1400;
 
 const RECEIVER = fileURLToPath(new URL('./lib/latency-receiver.js', import.meta.url));
 const PROBE = pathToFileURL(fileURLToPath(new URL('./lib/latency-sender-probe.js', import.meta.url))).href;
-const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles', 'latency');
+const PROFILE_DIR = path.join(bench.out, 'profiles', 'latency');
 const STAGES = ['ready → receiver complete', 'ready → MJPEG client'] as const;
 
-const pin = hasTaskset() && os.cpus().length >= 2;
 /** The receiver's core; the sender and this process stay on core 0 (0 puts all three together). */
-const receiverCore = Number(values['receiver-core']);
+const receiverCore = bench.core(Number(values['receiver-core']));
+const senderCore = bench.core(0);
 const profileFlags = values['cpu-prof']
   ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
   : [];
@@ -92,12 +95,9 @@ const profileFlags = values['cpu-prof']
 /** Children still running, killed if the bench fails half-way. */
 const running = new Set<ChildProcess>();
 
-/** `node args…`, pinned to `core` when taskset is there. */
-function spawnNode(args: string[], core: number, stdio: 'inherit' | 'pipe'): ChildProcess {
-  const [command, argv] = pin
-    ? ['taskset', ['-c', String(core), process.execPath, ...args]]
-    : [process.execPath, args];
-  const child = spawn(command, argv as string[], {
+/** `node args…`, pinned to `core` (undefined: unpinned). */
+function spawnNode(args: string[], core: number | undefined, stdio: 'inherit' | 'pipe'): ChildProcess {
+  const child = spawnPinned(core, [process.execPath, ...args], {
     stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit', 'ipc'],
   });
   running.add(child);
@@ -200,7 +200,7 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
       UDPCAM_CLI,
       ...sendDirArgs({ dir, fps: FPS, port: ready.udpPort, frames: total }),
     ],
-    0,
+    senderCore,
     'pipe',
   );
   let senderOut = '';
@@ -358,26 +358,17 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
 
 /** Histogram of both stages, one panel per stage, one line per size; log latency axis. */
 function plotSpec(results: readonly SizeResult[]): TopLevelSpec {
-  const rows: Record<string, unknown>[] = [];
-  for (const result of results) {
-    for (const stage of STAGES) {
-      const bins = result.histogram.filter((bin) => bin.stage === stage);
-      const total = bins.reduce((sum, bin) => sum + bin.count, 0);
-      // Open the step at the start of the first bin.
-      const first = bins[0];
-      if (first) rows.push({ size: result.size, stage, ms: first.binUs / 1000, percent: 0 });
-      for (const bin of bins) {
-        rows.push({ size: result.size, stage, ms: bin.binUs / 1000, percent: (100 * bin.count) / total });
-      }
-      // Close the step at the end of the last bin.
-      const last = bins.at(-1);
-      if (last) rows.push({ size: result.size, stage, ms: last.binEndUs / 1000, percent: 0 });
-    }
-  }
-  // Points are drawn in this order (two share the first bin's x).
-  rows.forEach((row, index) => {
-    row.order = index;
-  });
+  const rows: Record<string, unknown>[] = results
+    .flatMap(({ size, histogram }) =>
+      STAGES.flatMap((stage) =>
+        histogramSteps(
+          histogram.filter((bin) => bin.stage === stage),
+          { size, stage },
+        ),
+      ),
+    )
+    // Points are drawn in this order (two share the first bin's x).
+    .map((row, order) => ({ ...row, order }));
   for (const stage of STAGES) {
     rows.push({ stage, targetMs: 1, target: 'target p50 (720p, end to end)' });
     rows.push({ stage, targetMs: 3, target: 'target p99 (720p, end to end)' });
@@ -428,10 +419,10 @@ function plotSpec(results: readonly SizeResult[]): TopLevelSpec {
 
 async function main(): Promise<void> {
   // This process (the MJPEG client) shares core 0 with the sender; the receiver has core 1.
-  if (pin) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  pinSelf(senderCore);
   if (values['cpu-prof']) await mkdir(PROFILE_DIR, { recursive: true });
   console.log(
-    `latency: ${sizes.join(', ')}; ${measuredFrames} frames each at ${FPS} fps${pin ? `; receiver on core ${receiverCore}, sender and client on core 0` : ' (not pinned)'}`,
+    `latency: ${sizes.join(', ')}; ${measuredFrames} frames each at ${FPS} fps${bench.pin ? `; receiver on core ${receiverCore}, sender and client on core 0` : ' (not pinned)'}`,
   );
   const root = await mkdtemp(path.join(os.tmpdir(), 'udpcam-latency-'));
   const results: SizeResult[] = [];
@@ -490,31 +481,26 @@ async function main(): Promise<void> {
   }
 
   // Profiled processes are slower: their figures go to a file of their own.
-  const name = `latency${quick ? '-quick' : ''}${values['cpu-prof'] ? '-profiled' : ''}`;
-  const file = await saveResults(name, {
-    bench: 'latency',
-    quick,
-    machine: machine(),
-    fps: FPS,
-    warmupFrames: WARMUP_FRAMES,
-    pinned: pin ? { receiverCore, senderCore: 0, clientCore: 0 } : false,
-    stages: {
-      [STAGES[0]]:
-        "dir source's capture stamp (after reading the file) → the receiver's stamp when the frame completes",
-      [STAGES[1]]: "the same stamp → the MJPEG client's 'data' event carrying the part's last byte",
+  await bench.save(
+    {
+      fps: FPS,
+      warmupFrames: WARMUP_FRAMES,
+      cores: bench.pin ? { receiver: receiverCore, sender: senderCore, client: senderCore } : undefined,
+      stages: {
+        [STAGES[0]]:
+          "dir source's capture stamp (after reading the file) → the receiver's stamp when the frame completes",
+        [STAGES[1]]: "the same stamp → the MJPEG client's 'data' event carrying the part's last byte",
+      },
+      sizes: results.map(({ clock: _clock, ...rest }) => rest),
+      clock: {
+        method:
+          'IPC ping-pong; offset = child clock − midpoint of send and reply, from the fastest round trip; applied when |offset| > uncertainty (half that round trip)',
+        perSize: results.map((r) => ({ size: r.size, ...r.clock })),
+      },
     },
-    sizes: results.map(({ clock: _clock, ...rest }) => rest),
-    clock: {
-      method:
-        'IPC ping-pong; offset = child clock − midpoint of send and reply, from the fastest round trip; applied when |offset| > uncertainty (half that round trip)',
-      perSize: results.map((r) => ({ size: r.size, ...r.clock })),
-    },
-  });
-  console.log(`results: ${file}`);
-  if (!values['cpu-prof']) {
-    const plotDir = quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined;
-    console.log(`plot: ${await savePlot('latency', plotSpec(results), plotDir)}`);
-  }
+    values['cpu-prof'] && 'profiled',
+  );
+  if (!values['cpu-prof']) await bench.plot('latency', plotSpec(results));
   console.log(`frames measured: ${count(results.reduce((sum, r) => sum + r.frames.client, 0))}`);
 }
 

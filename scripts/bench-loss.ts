@@ -18,14 +18,13 @@
  *
  *   node build/scripts/bench-loss.js [--quick] [--frames 300] [--relay]
  *     [--arms 'udpcam fec 0.1,ulpfec 10%'] [--sizes 1280x720] [--losses '0%,2%,burst 4/100']
- * Writes bench-results/loss.json and docs/perf/loss.svg (--quick: loss-quick.json and
- * bench-results/quick-plots/loss.svg).
+ * Writes bench-results/loss.json and docs/perf/loss.svg (a run limited by --arms, --sizes or
+ * --losses: loss-partial.json, no plot).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
 import {
   type Child,
@@ -36,27 +35,26 @@ import {
   UDPCAM_CLI,
   writeFrameDir,
 } from './lib/gstreamer.js';
+import { startBench } from './lib/harness.js';
 import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';
-import { savePlot } from './lib/plot.js';
+import { finish, outputFiles, settle } from './lib/outputs.js';
 import { startRelayChild } from './lib/relay.js';
-import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+import { fixed, sleep, table } from './lib/report.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    frames: { type: 'string' },
-    relay: { type: 'boolean', default: false },
-    /** Only these arms (comma-separated names) / sizes (e.g. 1280x720) / losses (e.g. 2%,burst 4/100). */
-    arms: { type: 'string' },
-    sizes: { type: 'string' },
-    losses: { type: 'string' },
-  },
+const bench = startBench('loss', {
+  frames: { type: 'string' },
+  relay: { type: 'boolean', default: false },
+  /** Only these arms (comma-separated names) / sizes (e.g. 1280x720) / losses (e.g. 2%,burst 4/100). */
+  arms: { type: 'string' },
+  sizes: { type: 'string' },
+  losses: { type: 'string' },
 });
+const values = bench.flags;
 const only = (list: string | undefined) => (list === undefined ? undefined : new Set(list.split(',')));
 const onlyArms = only(values.arms);
 const onlySizes = only(values.sizes);
 const onlyLosses = only(values.losses);
-const quick = values.quick;
+const quick = bench.quick;
 
 /** A loss pattern: random with probability lossPct, or bursts of `burst` datagrams every `period`. */
 interface LossSpec {
@@ -112,7 +110,7 @@ const SIZES = (
       ]
 ).filter(({ width, height }) => onlySizes?.has(`${width}x${height}`) ?? true);
 /** Frames sent per point; at 60 fps 300 frames take 5 s. */
-const FRAMES = Number(values.frames ?? (quick ? 40 : 300));
+const FRAMES = bench.number('frames', 300, 40);
 /** Faster than a camera to keep the bench short; loss comes from the rule, not from the rate. */
 const FPS = 60;
 const DISTINCT_IMAGES = 4;
@@ -153,39 +151,6 @@ interface Point {
 }
 
 const sha1 = (data: Buffer) => createHash('sha1').update(data).digest('hex');
-
-function outputFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter(
-      (name) => name.endsWith('.jpg') && !path.basename(name).startsWith('.'),
-    );
-  } catch {
-    return [];
-  }
-}
-
-/** Waits until `dir` holds `expected` files, or its count has not moved for 400 ms (≤ 4 s). */
-async function settle(dir: string, expected: number): Promise<void> {
-  const deadline = Date.now() + 4_000;
-  let last = -1;
-  let stableSince = Date.now();
-  while (Date.now() < deadline) {
-    const now = outputFiles(dir).length;
-    if (now >= expected) return;
-    if (now !== last) {
-      last = now;
-      stableSince = Date.now();
-    } else if (Date.now() - stableSince >= 400) return;
-    await sleep(50);
-  }
-}
-
-async function finish(sender: Child, frames: number): Promise<void> {
-  const timer = setTimeout(() => sender.process.kill('SIGKILL'), (frames / FPS) * 1000 + 20_000);
-  const code = await sender.exited;
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`sender exited with ${code}:\n${sender.lines.slice(-10).join('\n')}`);
-}
 
 function tally(dir: string, reference: ReadonlySet<string>) {
   const hashes = outputFiles(dir).map((name) => sha1(readFileSync(path.join(dir, name))));
@@ -356,9 +321,12 @@ async function main(): Promise<void> {
                   'gst-launch-1.0',
                   gstFecSenderArgs(fec as GstFec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
                 );
-            await finish(sender, FRAMES);
+            await finish(sender, FRAMES, FPS, 20_000);
             counters = await lossyPath.counters();
-            await settle(outDir, loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999));
+            await settle(
+              () => outputFiles(outDir).length,
+              loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999),
+            );
             await lossyPath.disarm();
           } finally {
             await receiver.stop('SIGINT');
@@ -462,49 +430,36 @@ async function main(): Promise<void> {
 
   // A run limited by --arms/--sizes/--losses keeps the full run's results and plot.
   const partial = onlyArms !== undefined || onlySizes !== undefined || onlyLosses !== undefined;
-  const file = await saveResults(quick ? 'loss-quick' : partial ? 'loss-partial' : 'loss', {
-    bench: 'loss',
-    quick,
-    machine: machine(),
-    fps: FPS,
-    framesPerPoint: FRAMES,
-    seed: SEED,
-    path: lossyPath.kind,
-    gstreamer: gst,
-    points,
-  });
-  console.log(`results: ${file}`);
+  await bench.save(
+    { fps: FPS, framesPerPoint: FRAMES, seed: SEED, path: lossyPath.kind, gstreamer: gst, points },
+    !quick && partial && 'partial',
+  );
   if (partial && !quick) return;
 
   const rows = points
     .filter((point) => !point.burst)
     .map((point) => ({ arm: point.arm, size: point.size, lossPct: point.lossPct, ratio: point.ratio }));
-  const plot = await savePlot(
-    'loss',
-    {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      title: `Whole frames delivered vs random datagram loss in the kernel (${FRAMES} frames per point)`,
-      data: { values: rows },
-      facet: { column: { field: 'size', type: 'nominal', title: null } },
-      spec: {
-        width: 260,
-        height: 240,
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'lossPct', type: 'quantitative', title: 'datagram loss (%)' },
-          y: {
-            field: 'ratio',
-            type: 'quantitative',
-            title: 'frames delivered whole',
-            scale: { domain: [0, 1] },
-          },
-          color: { field: 'arm', type: 'nominal', title: null, sort: ARMS.map((arm) => arm.name) },
+  await bench.plot('loss', {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `Whole frames delivered vs random datagram loss in the kernel (${FRAMES} frames per point)`,
+    data: { values: rows },
+    facet: { column: { field: 'size', type: 'nominal', title: null } },
+    spec: {
+      width: 260,
+      height: 240,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'lossPct', type: 'quantitative', title: 'datagram loss (%)' },
+        y: {
+          field: 'ratio',
+          type: 'quantitative',
+          title: 'frames delivered whole',
+          scale: { domain: [0, 1] },
         },
+        color: { field: 'arm', type: 'nominal', title: null, sort: ARMS.map((arm) => arm.name) },
       },
     },
-    quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined,
-  );
-  console.log(`plot: ${plot}`);
+  });
 }
 
 /** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */

@@ -2,7 +2,7 @@
  * Pacing and bursts on loopback, measured (the tests check the spread against a fake clock; how
  * it really comes out depends on the machine, so it is a figure here, not a pass/fail test).
  *
- *   node build/scripts/bench-pace.js [--quick]
+ *   node build/scripts/bench-pace.js [--quick] [--rounds 10]
  *
  * 1. Burst loss: one frame of N datagrams (1400-byte payloads) sent as one burst to a socket
  *    that reads in the same process, with the kernel's default receive buffer and with the
@@ -10,18 +10,19 @@
  * 2. Spread: 40-datagram frames spread over 60 ms, and 2-datagram frames asked to spread over
  *    500 ms (capped at MAX_SPREAD_GAP_MS): arrival span, largest gap and distinct milliseconds.
  *
- * Writes bench-results/pace.json (--quick: pace-quick.json).
+ * Writes bench-results/pace.json.
  */
 import dgram from 'node:dgram';
-import { parseArgs } from 'node:util';
 import { MAX_CHUNKS } from '@udpcam/protocol';
 import { bindUdpSocket } from '@udpcam/receiver';
 import { MAX_SPREAD_GAP_MS, Transmitter } from '@udpcam/sender';
-import { fixed, machine, median, saveResults, sleep, table } from './lib/report.js';
+import { startBench } from './lib/harness.js';
+import { fixed, median, sleep, table } from './lib/report.js';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
-const quick = flags.quick === true;
-const trials = quick ? 2 : 10;
+const bench = startBench('pace');
+const quick = bench.quick;
+/** --rounds: frames sent per row. */
+const trials = bench.rounds(10, 2);
 const PACKET = 1400;
 
 /** A receiving socket: the OS default buffer, or the receiver's (SO_RCVBUF raised). */
@@ -147,13 +148,4 @@ console.log(
   ),
 );
 
-const file = await saveResults(quick ? 'pace-quick' : 'pace', {
-  bench: 'pace',
-  quick,
-  date: new Date().toISOString(),
-  machine: machine(),
-  options: { trials, packetSize: PACKET },
-  bursts,
-  spreads,
-});
-console.log(`wrote ${file}`);
+await bench.save({ options: { trials, packetSize: PACKET }, bursts, spreads });

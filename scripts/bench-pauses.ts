@@ -9,26 +9,22 @@
  * --cli runs another build's receiver (e.g. main's, to compare before and after). Writes
  * bench-results/pauses.json. Traffic stays on 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { legacyChunkFrame, legacyImageId } from '@udpcam/protocol';
 import { encodeTestJpeg, seededRandom } from './lib/frames.js';
-import { UDPCAM_CLI } from './lib/gstreamer.js';
-import { machine, saveResults, sleep, table } from './lib/report.js';
+import { startChild, UDPCAM_CLI } from './lib/gstreamer.js';
+import { startBench } from './lib/harness.js';
+import { sleep, table } from './lib/report.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    frames: { type: 'string' },
-    cli: { type: 'string', default: UDPCAM_CLI },
-  },
+const bench = startBench('pauses', {
+  frames: { type: 'string' },
+  cli: { type: 'string', default: UDPCAM_CLI },
 });
-const FRAMES = Number(values.frames ?? (values.quick ? 30 : 60));
+const values = bench.flags;
+const FRAMES = bench.number('frames', 60, 30);
 const FPS = 10;
 const PAUSE_MS = 30;
 const PACKET_SIZES = [1400, 8000];
@@ -44,22 +40,12 @@ interface Point {
 /** Runs one receiver, sends FRAMES frames into it, and reads its last status line. */
 async function measure(packetSize: number, images: readonly Buffer[]): Promise<Point> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'udpcam-pauses-'));
-  const child = spawn(
+  const child = startChild(
     process.execPath,
     [values.cli, 'receive', '--port', '0', '--out', dir, '--json', '--status-interval', '0.25'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    undefined,
   );
-  const lines: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    const onLine = (line: string) => {
-      lines.push(line);
-      const match = /receiving on udp .*:(\d+)/.exec(line);
-      if (match) resolve(Number(match[1]));
-    };
-    createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    child.once('exit', () => reject(new Error(`receiver exited:\n${lines.join('\n')}`)));
-  });
+  const port = Number((await child.waitFor(/receiving on udp .*:(\d+)/))[1]);
   const socket = dgram.createSocket('udp4');
   const random = seededRandom(packetSize);
   const start = performance.now();
@@ -74,9 +60,8 @@ async function measure(packetSize: number, images: readonly Buffer[]): Promise<P
   }
   socket.close();
   await sleep(1000);
-  child.kill('SIGINT');
-  await new Promise((resolve) => child.once('exit', resolve));
-  const last = JSON.parse(lines.filter((line) => line.startsWith('{')).at(-1)!);
+  await child.stop('SIGINT');
+  const last = JSON.parse(child.lines.filter((line) => line.startsWith('{')).at(-1)!);
   const written = readdirSync(dir).reduce(
     (sum, camera) => sum + readdirSync(path.join(dir, camera)).filter((f) => f.endsWith('.jpg')).length,
     0,
@@ -104,6 +89,4 @@ console.log(
     ]),
   ),
 );
-console.log(
-  `saved ${await saveResults(values.quick ? 'pauses-quick' : 'pauses', { machine: machine(), cli: values.cli, points })}`,
-);
+await bench.save({ cli: values.cli, points });

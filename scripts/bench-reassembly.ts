@@ -9,17 +9,16 @@
  * senders. Each run pushes a fixed number of datagrams (or stops at a time cap) into a fresh
  * assembler after a warm-up; the best and the median of the runs are reported.
  *
- *   node build/scripts/bench-reassembly.js [--quick] [--runs 5] [--datagrams 5000000]
+ *   node build/scripts/bench-reassembly.js [--quick] [--rounds 5] [--datagrams 5000000]
  *                                          [--max-run-ms 8000] [--link-gbps 10] [--only 'clean @ 1400']
  *
- * Prints figures and writes bench-results/reassembly.json (--quick: reassembly-quick.json, so a
- * smoke test never overwrites real figures); it asserts nothing.
+ * Prints figures and writes bench-results/reassembly.json; it asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { FrameAssembler, HEADER_BYTES } from '@udpcam/protocol';
 import { frameDatagrams, isFrameIntact, POOL_FRAMES, seededRandom, testFrames } from './lib/frames.js';
-import { count, fixed, machine, median, saveResults, table } from './lib/report.js';
+import { startBench } from './lib/harness.js';
+import { count, fixed, median, table } from './lib/report.js';
 
 /** The figure to compare against: 1400-byte datagrams per second on one core. */
 const TARGET_DATAGRAMS_PER_SECOND = 1_000_000;
@@ -64,25 +63,20 @@ interface Run {
   stoppedByTimeCap: boolean;
 }
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    datagrams: { type: 'string' },
-    'max-run-ms': { type: 'string' },
-    'link-gbps': { type: 'string' },
-    only: { type: 'string' },
-  },
+const bench = startBench('reassembly', {
+  datagrams: { type: 'string' },
+  'max-run-ms': { type: 'string' },
+  'link-gbps': { type: 'string' },
+  only: { type: 'string' },
 });
-const quick = flags.quick === true;
-const runs = Number(flags.runs ?? (quick ? 2 : 5));
-const datagramsPerRun = Number(flags.datagrams ?? (quick ? 200_000 : 5_000_000));
+const flags = bench.flags;
+const quick = bench.quick;
+/** --rounds: timed runs per scenario. */
+const runs = bench.rounds(5, 2);
+const datagramsPerRun = bench.number('datagrams', 5_000_000, 200_000);
 const warmupDatagrams = Math.min(datagramsPerRun, quick ? 100_000 : 1_000_000);
-const maxRunMs = Number(flags['max-run-ms'] ?? (quick ? 1_000 : 8_000));
-const linkGbps = Number(flags['link-gbps'] ?? 10);
-for (const [name, value] of Object.entries({ runs, datagramsPerRun, maxRunMs, linkGbps })) {
-  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`--${name} must be a positive number`);
-}
+const maxRunMs = bench.number('max-run-ms', 8_000, 1_000);
+const linkGbps = bench.number('link-gbps', 10);
 
 const label = (scenario: Scenario) => `${scenario.name} @ ${scenario.packetSize}`;
 const SCENARIOS: Scenario[] = [1400, 8000]
@@ -92,7 +86,7 @@ const SCENARIOS: Scenario[] = [1400, 8000]
     { name: '8 senders', packetSize, senders: 8, lossRate: 0 },
   ])
   .filter((scenario) => flags.only === undefined || label(scenario).includes(flags.only));
-if (SCENARIOS.length === 0) throw new Error(`--only ${flags.only} matches no scenario`);
+if (SCENARIOS.length === 0) bench.fail(`--only ${flags.only} matches no scenario`);
 
 /**
  * Lays out a scenario's datagrams: each sender sends the pool of frames in order (its own id
@@ -342,13 +336,8 @@ async function main(): Promise<void> {
   }
   console.log('complete = frames emitted / frames whose every datagram was pushed in the run');
 
-  const file = await saveResults(quick ? 'reassembly-quick' : 'reassembly', {
-    bench: 'reassembly',
-    quick,
-    date: new Date().toISOString(),
-    machine: machine(),
+  await bench.save({
     options: {
-      quick,
       runs,
       datagramsPerRun,
       warmupDatagrams,
@@ -366,7 +355,6 @@ async function main(): Promise<void> {
     },
     scenarios: results,
   });
-  console.log(`wrote ${file}`);
 }
 
 await main();

@@ -20,11 +20,12 @@
  *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
- *                                      [--parts micro,cost,forgery] [--fallback]
+ *                                      [--parts micro,cost,forgery] [--fallback] [--rounds 15]
+ * (--rounds: interleaved rounds of part 1)
  *
  * --fallback adds cost runs with UDPCAM_AEAD=node-crypto (both ends on node:crypto's ChaCha20-Poly1305).
  *
- * Prints figures and writes bench-results/secure.json (--quick: secure-quick.json); asserts nothing.
+ * Prints figures and writes bench-results/secure.json; asserts nothing.
  */
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -32,7 +33,6 @@ import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   chunkFrame,
   DatagramSealer,
@@ -44,33 +44,31 @@ import {
   StreamKey,
 } from '@udpcam/protocol';
 import { seededRandom } from './lib/frames.js';
-import { type Child, encodeWebcamJpeg, processCpuUs, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
-import { hasTaskset } from './lib/ipc.js';
-import { count, fixed, machine, saveResults, sleep, table } from './lib/report.js';
+import { type Child, encodeWebcamJpeg, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
+import { startBench } from './lib/harness.js';
+import { processCpuUs, processMemory } from './lib/proc.js';
+import { count, fixed, sleep, table } from './lib/report.js';
 import { perDatagramFigures } from './lib/secure-micro.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    frames: { type: 'string' },
-    fps: { type: 'string' },
-    forged: { type: 'string' },
-    parts: { type: 'string' },
-    fallback: { type: 'boolean', default: false },
-  },
+const bench = startBench('secure', {
+  frames: { type: 'string' },
+  fps: { type: 'string' },
+  forged: { type: 'string' },
+  parts: { type: 'string' },
+  fallback: { type: 'boolean', default: false },
 });
-const quick = values.quick === true;
-const FRAMES = Number(values.frames ?? (quick ? 60 : 600));
-const FPS = Number(values.fps ?? 30);
-const FORGED = Number(values.forged ?? (quick ? 20_000 : 1_000_000));
+const values = bench.flags;
+const quick = bench.quick;
+const FRAMES = bench.number('frames', 600, 60);
+const FPS = bench.number('fps', 30);
+const FORGED = bench.number('forged', 1_000_000, 20_000);
 const PACKET_SIZE = 1400;
 /** Seconds between the children's status lines (CPU samples); short in --quick, whose runs last 2 s. */
 const STATUS_INTERVAL = quick ? '0.25' : '1';
-const PARTS = new Set((values.parts ?? 'micro,cost,forgery').split(','));
+const PARTS = new Set(bench.list('parts', 'micro,cost,forgery'));
 const BATCH = 2000;
-const pin = hasTaskset();
-const SENDER_CORE = pin ? 0 : undefined;
-const RECEIVER_CORE = pin ? 1 : undefined;
+const SENDER_CORE = bench.core(0);
+const RECEIVER_CORE = bench.core(1);
 
 const work = path.join(os.tmpdir(), `udpcam-bench-secure-${process.pid}`);
 rmSync(work, { recursive: true, force: true });
@@ -235,7 +233,7 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
   const port = await receivePort(receiver);
   const base = (await receiver.waitFor(/live page (http:\/\/\S+)/))[1]!;
   const pid = receiver.process.pid!;
-  const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const rssKb = () => (processMemory(pid).rssBytes ?? 0) / 1024;
   const rssBefore = rssKb();
   let rssPeak = rssBefore;
   const security = async () =>
@@ -378,7 +376,7 @@ async function forgeryRun(frameDir: string, frames: readonly Buffer[], keyFile: 
 // ---------------------------------------------------------------------------------------------
 
 const micro = PARTS.has('micro')
-  ? perDatagramFigures(quick ? 5 : 15, quick ? 4_000 : 20_000, PACKET_SIZE)
+  ? perDatagramFigures(bench.rounds(15, 5), quick ? 4_000 : 20_000, PACKET_SIZE)
   : undefined;
 if (micro) {
   console.log(
@@ -415,7 +413,7 @@ writeFileSync(keyFile, formatKeyFile(secret), { mode: 0o600 });
 const key = new StreamKey(secret);
 const meanBytes = images.reduce((n, image) => n + image.length, 0) / images.length;
 console.log(
-  `\n720p frames: ${count(meanBytes)} bytes on average, ${fixed(meanBytes / PACKET_SIZE, 0)} datagrams of ${PACKET_SIZE} bytes; ${FRAMES} frames at ${FPS} fps${pin ? ', sender on core 0, receiver on core 1' : ''}`,
+  `\n720p frames: ${count(meanBytes)} bytes on average, ${fixed(meanBytes / PACKET_SIZE, 0)} datagrams of ${PACKET_SIZE} bytes; ${FRAMES} frames at ${FPS} fps${bench.pin ? ', sender on core 0, receiver on core 1' : ''}`,
 );
 
 const cost: ({ round: number } & Awaited<ReturnType<typeof costRun>>)[] = [];
@@ -528,20 +526,15 @@ if (forgery) {
 }
 
 rmSync(work, { recursive: true, force: true });
-const file = await saveResults(quick ? 'secure-quick' : 'secure', {
-  bench: 'secure',
-  quick,
-  machine: machine(),
+await bench.save({
   settings: {
     frames: FRAMES,
     fps: FPS,
     forged: FORGED,
     packetSize: PACKET_SIZE,
-    pinned: pin,
     meanFrameBytes: meanBytes,
   },
   perDatagram: micro,
   cost: { runs: cost, summary, ratios },
   forgery,
 });
-console.log(`\nwrote ${file}`);

@@ -18,13 +18,12 @@
  *                    for passthrough + warp the JPEG is decoded first (sharp)
  *
  *   node build/scripts/bench-sender.js [--quick] [--seconds 3]
- * Writes bench-results/sender.json (--quick: sender-quick.json). Asserts nothing.
+ * Writes bench-results/sender.json. Asserts nothing.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   DirectorySource,
   FfmpegSource,
@@ -39,13 +38,12 @@ import {
   WorkerWarp,
 } from '@udpcam/sender';
 import { encodeTestJpeg, insetArea } from './lib/frames.js';
-import { fixed, machine, saveResults, table } from './lib/report.js';
+import { startBench } from './lib/harness.js';
+import { fixed, table } from './lib/report.js';
 
-const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string' } },
-});
-const quick = values.quick ?? false;
-const seconds = Number(values.seconds ?? (quick ? 0.6 : 3));
+const bench = startBench('sender', { seconds: { type: 'string' } });
+const quick = bench.quick;
+const seconds = bench.number('seconds', 3, 0.6);
 const SIZES: ReadonlyArray<[number, number]> = quick
   ? [[640, 360]]
   : [
@@ -274,11 +272,7 @@ console.log(
     ]),
   )}`,
 );
-const file = await saveResults(quick ? 'sender-quick' : 'sender', {
-  bench: 'sender',
-  quick,
-  date: new Date().toISOString(),
-  machine: machine(),
+await bench.save({
   seconds,
   packetSize: PACKET_SIZE,
   quality: QUALITY,
@@ -286,4 +280,3 @@ const file = await saveResults(quick ? 'sender-quick' : 'sender', {
   skipped,
   rows,
 });
-console.log(`\nwrote ${file}`);

@@ -19,46 +19,37 @@
  *   core 1  the server        core 0  this process: the 5 cameras, snapshot fetches, MJPEG clients
  *
  *   node build/scripts/bench-snapshot.js [--quick] [--cpu-prof] [--packet-size 1400]
- * Writes bench-results/snapshot.json (--quick: snapshot-quick.json). --cpu-prof profiles the
+ * Writes bench-results/snapshot.json and docs/perf/snapshot.svg. --cpu-prof profiles the
  * server into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json). Traffic stays on 127.0.0.1.
  */
-import { spawnSync } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { wallClockUs } from '@udpcam/common';
-import { ImageIdCycle, withFrameMeta } from '@udpcam/protocol';
+import { withFrameMeta } from '@udpcam/protocol';
 import { cameraId } from '@udpcam/receiver';
 import type { TopLevelSpec } from 'vega-lite';
-import { encodeTestJpeg, frameDatagrams } from './lib/frames.js';
-import { hasTaskset } from './lib/ipc.js';
+import { startCameras } from './lib/cameras.js';
+import { encodeTestJpeg } from './lib/frames.js';
+import { startBench } from './lib/harness.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
-import { type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
-import { savePlot } from './lib/plot.js';
-import { fixed, machine, RESULTS_DIR, saveResults, sleep, table } from './lib/report.js';
+import { histogramSteps, type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
+import { pinSelf } from './lib/pin.js';
+import { fixed, sleep, table } from './lib/report.js';
 import { type ServerChild, startServerChild } from './lib/server-child.js';
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'cpu-prof': { type: 'boolean', default: false },
-    'packet-size': { type: 'string', default: '1400' },
-  },
+const bench = startBench('snapshot', {
+  'cpu-prof': { type: 'boolean', default: false },
+  'packet-size': { type: 'string' },
 });
-const quick = values.quick;
+const values = bench.flags;
+const quick = bench.quick;
 const CAMERAS = 5;
 const FPS = 4;
 /** udpcam send's default; --packet-size 8000 (the Python sender's) shows what fewer datagrams save. */
-const PACKET_SIZE = Number(values['packet-size']);
-if (!Number.isInteger(PACKET_SIZE) || PACKET_SIZE < 100 || PACKET_SIZE > 65000) {
-  console.error(
-    `bench-snapshot: --packet-size must be a whole number 100..65000, got ${values['packet-size']}`,
-  );
-  process.exit(2);
-}
+const PACKET_SIZE = bench.number('packet-size', 1400);
+if (!Number.isInteger(PACKET_SIZE) || PACKET_SIZE < 100 || PACKET_SIZE > 65000)
+  bench.fail(`--packet-size must be a whole number 100..65000, got ${values['packet-size']}`);
 /**
  * Long enough in a full run for the start-up work to be over: at 920 datagrams/s V8 is still
  * optimising the hot path and the heap still growing into its steady size after 15 s (a perf
@@ -74,51 +65,9 @@ const FETCHES_PER_KIND = quick ? 40 : 200;
 const SETTLE_MS = quick ? 500 : 1000;
 /** Target from the issue: 5 cameras at 4 fps in ≤ 0.5% of one core. */
 const CPU_TARGET_PERCENT = 0.5;
-const PROFILE_DIR = path.join(RESULTS_DIR, 'profiles', 'snapshot');
-
-const pin = hasTaskset() && os.cpus().length >= 2;
-
-/** The 5 cameras: paced sends of stamped frames, each from its own socket. */
-async function startCameras(udpPort: number, bases: readonly Buffer[], alsoTo: Set<number>) {
-  const sockets = await Promise.all(
-    Array.from({ length: CAMERAS }, async () => {
-      const socket = dgram.createSocket('udp4');
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-      return socket;
-    }),
-  );
-  const ids = sockets.map(() => new ImageIdCycle());
-  const seqs = sockets.map(() => 0);
-  const timers: NodeJS.Timeout[] = [];
-  let framesSent = 0;
-  sockets.forEach((socket, camera) => {
-    const tick = () => {
-      const seq = seqs[camera]!++;
-      // Stamped as it goes out, like the sender stamps a frame once it is ready.
-      const frame = withFrameMeta(bases[(seq + camera) % bases.length]!, {
-        seq,
-        captureUs: wallClockUs(),
-      });
-      for (const datagram of frameDatagrams(frame, ids[camera]!.next(), PACKET_SIZE)) {
-        socket.send(datagram, udpPort, '127.0.0.1');
-        for (const port of alsoTo) socket.send(datagram, port, '127.0.0.1');
-      }
-      framesSent++;
-    };
-    // Staggered over the frame interval, as independent cameras would be.
-    timers.push(
-      setTimeout(() => timers.push(setInterval(tick, 1000 / FPS)), (camera * 1000) / FPS / CAMERAS),
-    );
-  });
-  return {
-    ids: sockets.map((socket) => cameraId(`127.0.0.1:${socket.address().port}`)),
-    framesSent: () => framesSent,
-    stop: () => {
-      for (const timer of timers) clearTimeout(timer);
-      for (const socket of sockets) socket.close();
-    },
-  };
-}
+const PROFILE_DIR = path.join(bench.out, 'profiles', 'snapshot');
+const SERVER_CORE = bench.core(1);
+const CLIENT_CORE = bench.core(0);
 
 /** One GET of a JPEG: time to the last body byte (µs), and whether it was a JPEG. */
 function fetchSnapshot(
@@ -148,20 +97,10 @@ function fetchSnapshot(
 
 /** Histograms (10 log bins per decade, % of each series) of the times in `series` (µs). */
 function plotSpec(series: Record<string, readonly number[]>): TopLevelSpec {
-  const rows: Record<string, unknown>[] = [];
-  for (const [name, valuesUs] of Object.entries(series)) {
-    const bins = logHistogram(valuesUs);
-    const first = bins[0];
-    const last = bins.at(-1);
-    // Open and close each step at zero; `order` keeps the two points at the first bin's x in turn.
-    if (first) rows.push({ series: name, ms: first.binUs / 1000, percent: 0 });
-    for (const bin of bins)
-      rows.push({ series: name, ms: bin.binUs / 1000, percent: (100 * bin.count) / valuesUs.length });
-    if (last) rows.push({ series: name, ms: last.binEndUs / 1000, percent: 0 });
-  }
-  rows.forEach((row, index) => {
-    row.order = index;
-  });
+  // `order` keeps the two points at the first bin's x in turn.
+  const rows = Object.entries(series)
+    .flatMap(([name, valuesUs]) => histogramSteps(logHistogram(valuesUs), { series: name }))
+    .map((row, order) => ({ ...row, order }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
@@ -212,15 +151,15 @@ function ticker(label: string, windowMs: number): () => void {
 }
 
 async function main(): Promise<void> {
-  if (pin) spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  pinSelf(CLIENT_CORE);
   if (values['cpu-prof']) await mkdir(PROFILE_DIR, { recursive: true });
   const bases = [1, 2, 3].map((seed) => encodeTestJpeg({ seed }));
   const frameBytes = Math.round(bases.reduce((sum, b) => sum + b.length, 0) / bases.length);
   console.log(
-    `snapshot: ${CAMERAS} cameras × ${FPS} fps of 1280x720 JPEGs (~${Math.round(frameBytes / 1000)} kB)${pin ? '; server on core 1, cameras and clients on core 0' : ' (not pinned)'}`,
+    `snapshot: ${CAMERAS} cameras × ${FPS} fps of 1280x720 JPEGs (~${Math.round(frameBytes / 1000)} kB)${bench.pin ? '; server on core 1, cameras and clients on core 0' : ' (not pinned)'}`,
   );
   const server = await startServerChild('fanout-server', {
-    core: pin ? 1 : undefined,
+    core: SERVER_CORE,
     nodeArgs: values['cpu-prof']
       ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
       : [],
@@ -229,9 +168,19 @@ async function main(): Promise<void> {
   let stopCameras: (() => void) | undefined;
   const base = `http://127.0.0.1:${server.httpPort}`;
   try {
-    yardstick = await startServerChild('latency-bare-socket', { core: pin ? 1 : undefined });
+    yardstick = await startServerChild('latency-bare-socket', { core: SERVER_CORE });
     const alsoTo = new Set([yardstick.udpPort]);
-    const cameras = await startCameras(server.udpPort, bases, alsoTo);
+    const cameras = await startCameras({
+      count: CAMERAS,
+      fps: FPS,
+      port: server.udpPort,
+      packetSize: PACKET_SIZE,
+      alsoTo,
+      // Stamped as it goes out, like the sender stamps a frame once it is ready.
+      frame: (camera, seq) =>
+        withFrameMeta(bases[(seq + camera) % bases.length]!, { seq, captureUs: wallClockUs() }),
+    });
+    const ids = cameras.ports.map((port) => cameraId(`127.0.0.1:${port}`));
     stopCameras = cameras.stop;
     console.log(
       `[1/4] warm-up ${WARMUP_MS / 1000} s; in its second half, CPU of a bare dgram socket taking the same datagrams`,
@@ -255,7 +204,7 @@ async function main(): Promise<void> {
       `[3/4] ${FETCHES_PER_KIND} snapshots on fresh connections + ${FETCHES_PER_KIND} keep-alive, over ${SNAPSHOT_MS / 1000} s`,
     );
     const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    await fetchSnapshot(`${base}/cameras/${cameras.ids[0]}/snapshot.jpg`, keepAlive);
+    await fetchSnapshot(`${base}/cameras/${ids[0]}/snapshot.jpg`, keepAlive);
     const fetches = { fresh: [] as number[], keepAlive: [] as number[], bad: 0, bytes: 0 };
     stopTicker = ticker('[3/4]', SNAPSHOT_MS);
     const snapshots = await cpuWindow(server, SNAPSHOT_MS, async () => {
@@ -265,7 +214,7 @@ async function main(): Promise<void> {
         const wait = started + i * gapMs - performance.now();
         if (wait > 0) await sleep(wait);
         const fresh = i % 2 === 0;
-        const camera = cameras.ids[(i >> 1) % CAMERAS]!;
+        const camera = ids[(i >> 1) % CAMERAS]!;
         const fetched = await fetchSnapshot(
           `${base}/cameras/${camera}/snapshot.jpg`,
           fresh ? false : keepAlive,
@@ -285,7 +234,7 @@ async function main(): Promise<void> {
 
     console.log(`[4/4] one MJPEG client per camera, ${WINDOW_MS / 1000} s`);
     const clients = await Promise.all(
-      cameras.ids.map((camera) => MjpegRecorder.connect(`${base}/cameras/${camera}/stream.mjpg`)),
+      ids.map((camera) => MjpegRecorder.connect(`${base}/cameras/${camera}/stream.mjpg`)),
     );
     await sleep(SETTLE_MS);
     const bytesBefore = clients.map((client) => client.bytes);
@@ -354,59 +303,55 @@ async function main(): Promise<void> {
     );
 
     // A profiled server is slower: its figures go to a file of their own.
-    const name = `snapshot${PACKET_SIZE === 1400 ? '' : `-p${PACKET_SIZE}`}${quick ? '-quick' : ''}${values['cpu-prof'] ? '-profiled' : ''}`;
-    const file = await saveResults(name, {
-      bench: 'snapshot',
-      quick,
-      machine: machine(),
-      pinned: pin,
-      cameras: CAMERAS,
-      fps: FPS,
-      packetSize: PACKET_SIZE,
-      frameBytes,
-      framesSent: cameras.framesSent(),
-      snapshot: {
-        method:
-          'sequential GET /cameras/<id>/snapshot.jpg, cameras in turn, alternating fresh TCP connection (agent: false) and one keep-alive connection; request sent → last body byte',
-        freshConnection: fresh,
-        keepAlive: reused,
-        bytes: fetches.bytes,
-        bad: fetches.bad,
-        serverCpuPercent: snapshots.percent,
+    await bench.save(
+      {
+        cameras: CAMERAS,
+        fps: FPS,
+        packetSize: PACKET_SIZE,
+        frameBytes,
+        framesSent: cameras.framesSent(),
+        snapshot: {
+          method:
+            'sequential GET /cameras/<id>/snapshot.jpg, cameras in turn, alternating fresh TCP connection (agent: false) and one keep-alive connection; request sent → last body byte',
+          freshConnection: fresh,
+          keepAlive: reused,
+          bytes: fetches.bytes,
+          bad: fetches.bad,
+          serverCpuPercent: snapshots.percent,
+        },
+        latency: {
+          method:
+            "capture stamp (this process, as each frame is sent) → MJPEG part's last byte read (this process)",
+          ...endToEnd,
+          framesDelivered,
+        },
+        cpu: {
+          targetPercent: CPU_TARGET_PERCENT,
+          windowSeconds: WINDOW_MS / 1000,
+          bareSocketPercent: bare.percent,
+          bareSocketWindowSeconds: bare.seconds,
+          noClientsPercent: idle.percent,
+          mjpegClientsPercent: streaming.percent,
+        },
+        bandwidth: {
+          perClientBytesPerSecond: bytesPerSecond.map(Math.round),
+          meanBytesPerSecond: Math.round(meanBandwidth),
+          expectedBytesPerSecond: frameBytes * FPS,
+        },
+        memory: {
+          noClients: idleMemory,
+          mjpegClients: streamingMemory,
+        },
       },
-      latency: {
-        method:
-          "capture stamp (this process, as each frame is sent) → MJPEG part's last byte read (this process)",
-        ...endToEnd,
-        framesDelivered,
-      },
-      cpu: {
-        targetPercent: CPU_TARGET_PERCENT,
-        windowSeconds: WINDOW_MS / 1000,
-        bareSocketPercent: bare.percent,
-        bareSocketWindowSeconds: bare.seconds,
-        noClientsPercent: idle.percent,
-        mjpegClientsPercent: streaming.percent,
-      },
-      bandwidth: {
-        perClientBytesPerSecond: bytesPerSecond.map(Math.round),
-        meanBytesPerSecond: Math.round(meanBandwidth),
-        expectedBytesPerSecond: frameBytes * FPS,
-      },
-      memory: {
-        noClients: idleMemory,
-        mjpegClients: streamingMemory,
-      },
-    });
-    console.log(`results: ${file}`);
+      PACKET_SIZE !== 1400 && `p${PACKET_SIZE}`,
+      values['cpu-prof'] && 'profiled',
+    );
     const plot = plotSpec({
       'snapshot GET, fresh connection': fetches.fresh,
       'snapshot GET, keep-alive': fetches.keepAlive,
       'capture → MJPEG client': latencies,
     });
-    const plotDir = quick ? path.join(RESULTS_DIR, 'quick-plots') : undefined;
-    if (!values['cpu-prof'] && PACKET_SIZE === 1400)
-      console.log(`plot: ${await savePlot('snapshot', plot, plotDir)}`);
+    if (!values['cpu-prof'] && PACKET_SIZE === 1400) await bench.plot('snapshot', plot);
   } finally {
     stopCameras?.();
     await yardstick?.stop();

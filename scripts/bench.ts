@@ -3,12 +3,13 @@
  * threads, sockets and heap never colour the next), with progress, a time limit per bench and a
  * summary. Results: bench-results/<name>.json; plots: docs/perf/<name>.svg (what the README shows).
  *
- *   node build/scripts/bench.js [--quick] [--only latency,loss] [--skip gstreamer]
- * --quick runs each bench's short mode (plots go to bench-results/quick-plots/ instead).
+ *   node build/scripts/bench.js [--quick] [--only latency,loss] [--skip gstreamer] [--out DIR] [--unpinned]
+ * The shared flags (lib/harness.ts) go to every bench: --quick runs each one's short mode (plots
+ * then go to bench-results/quick-plots/).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { startBench } from './lib/harness.js';
 
 /** In README order, with a generous limit for the full run (the quick runs take seconds). */
 const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> = [
@@ -28,23 +29,21 @@ const BENCHES: ReadonlyArray<{ name: string; what: string; limitMin: number }> =
   { name: 'pace', what: 'burst loss vs receive buffer, and the spread of paced frames', limitMin: 5 },
 ];
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    skip: { type: 'string' },
-  },
-});
+const runner = startBench('all', { only: { type: 'string' }, skip: { type: 'string' } });
+const values = runner.flags;
 const only = values.only?.split(',');
 const skip = values.skip?.split(',') ?? [];
 for (const name of [...(only ?? []), ...skip]) {
-  if (!BENCHES.some((bench) => bench.name === name)) {
-    console.error(
-      `bench: no bench called ${JSON.stringify(name)} (${BENCHES.map((b) => b.name).join(', ')})`,
-    );
-    process.exit(2);
-  }
+  if (!BENCHES.some((bench) => bench.name === name))
+    runner.fail(`no bench called ${JSON.stringify(name)} (${BENCHES.map((b) => b.name).join(', ')})`);
 }
+/** The shared flags this run was given, passed on to every bench. */
+const shared = [
+  ...(values.quick ? ['--quick'] : []),
+  ...(values.unpinned ? ['--unpinned'] : []),
+  ...(values.out === undefined ? [] : ['--out', values.out]),
+  ...(values.rounds === undefined ? [] : ['--rounds', values.rounds]),
+];
 const chosen = BENCHES.filter(
   (bench) => (only ? only.includes(bench.name) : true) && !skip.includes(bench.name),
 );
@@ -52,7 +51,7 @@ const chosen = BENCHES.filter(
 /** Runs one bench with inherited output; resolves with its exit code (or the signal that ended it). */
 function runBench(name: string, limitMs: number): Promise<string | number> {
   const script = fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [script, ...(values.quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [script, ...shared], { stdio: 'inherit' });
   const timer = setTimeout(() => child.kill('SIGTERM'), limitMs);
   return new Promise((resolve) =>
     child.on('exit', (code, signal) => {

@@ -43,23 +43,37 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** A baseline JPEG of a gradient plus noise (jpeg-js, the sender's encoder); ~100 ms at 1280x720. */
-export function encodeTestJpeg(spec: Partial<TestJpegSpec> = {}): Buffer {
-  const { width, height, quality, noise, seed } = { ...DEFAULT_TEST_JPEG, ...spec };
+/**
+ * Camera-like pixels: a colour gradient plus seeded noise of `noise` peak to peak, RGB
+ * (`channels` 3) or RGBA (4, opaque). The one test image of every bench.
+ */
+export function testPixels(
+  width: number,
+  height: number,
+  seed: number,
+  noise = 10,
+  channels: 3 | 4 = 3,
+): Buffer {
   const random = seededRandom(seed);
-  const rgba = Buffer.alloc(width * height * 4);
+  const pixels = Buffer.alloc(width * height * channels, 255);
   const clamp = (value: number) => Math.max(0, Math.min(255, value));
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 4;
+      const at = (y * width + x) * channels;
       const jitter = (random() - 0.5) * noise;
-      rgba[at] = clamp((x * 255) / width + jitter);
-      rgba[at + 1] = clamp((y * 255) / height + jitter);
-      rgba[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
-      rgba[at + 3] = 255;
+      pixels[at] = clamp((x * 255) / width + jitter);
+      pixels[at + 1] = clamp((y * 255) / height + jitter);
+      pixels[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
     }
   }
-  return Buffer.from(jpeg.encode({ data: rgba, width, height }, quality).data);
+  return pixels;
+}
+
+/** A baseline JPEG of testPixels (jpeg-js, the sender's encoder); ~100 ms at 1280x720. */
+export function encodeTestJpeg(spec: Partial<TestJpegSpec> = {}): Buffer {
+  const { width, height, quality, noise, seed } = { ...DEFAULT_TEST_JPEG, ...spec };
+  const data = testPixels(width, height, seed, noise, 4);
+  return Buffer.from(jpeg.encode({ data, width, height }, quality).data);
 }
 
 /**

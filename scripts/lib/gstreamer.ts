@@ -1,15 +1,16 @@
 /**
  * What bench-loss and bench-gstreamer share: GStreamer's RTP/JPEG pipelines (and whether they can
  * run here), test JPEGs made with sharp (libjpeg-turbo), the udpcam CLI and GStreamer as pinned
- * child processes, their CPU time from /proc, and a file watcher that timestamps output frames.
+ * child processes, and a file watcher that timestamps output frames.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { type FSWatcher, linkSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { type FSWatcher, linkSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from './frames.js';
+import { testPixels } from './frames.js';
+import { spawnPinned } from './pin.js';
 import { monotonicUs } from './relay.js';
 
 /** packages/cli/bin/udpcam.js (scripts compile to build/scripts/lib/). */
@@ -125,12 +126,9 @@ export interface Child {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `command args`, pinned to `core` with taskset when given (exec keeps the pid). */
+/** Starts `command args`, pinned to `core` (undefined: unpinned). */
 export function startChild(command: string, args: readonly string[], core: number | undefined): Child {
-  const child =
-    core === undefined
-      ? spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnPinned(core, [command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
   const onLine = (line: string) => {
@@ -232,35 +230,6 @@ export function startUdpcam(args: readonly string[], core: number | undefined): 
   return startChild(process.execPath, [UDPCAM_CLI, ...args], core);
 }
 
-/** CPU time (user + system, all threads) of process `pid` so far, µs; from /proc/PID/stat. */
-export function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at state, field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
-  return (ticks * 1e6) / CLOCK_TICKS;
-}
-
-/** USER_HZ, nearly always 100. */
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** RGB pixels (3 channels) of a colour gradient plus seeded noise, like encodeTestJpeg's. */
-export function testRgb(width: number, height: number, seed: number, noise = 10): Buffer {
-  const random = seededRandom(seed);
-  const rgb = Buffer.alloc(width * height * 3);
-  const clamp = (value: number) => Math.max(0, Math.min(255, value));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 3;
-      const jitter = (random() - 0.5) * noise;
-      rgb[at] = clamp((x * 255) / width + jitter);
-      rgb[at + 1] = clamp((y * 255) / height + jitter);
-      rgb[at + 2] = clamp(((x + y) * 127) / (width + height) + 64 + jitter);
-    }
-  }
-  return rgb;
-}
-
 /**
  * A JPEG as a webcam's MJPEG stream delivers it: baseline, 4:2:0, standard Huffman tables
  * (sharp/libjpeg-turbo, quality 75). RTP/JPEG (RFC 2435) can carry exactly this kind; jpeg-js,
@@ -268,7 +237,7 @@ export function testRgb(width: number, height: number, seed: number, noise = 10)
  */
 export async function encodeWebcamJpeg(width: number, height: number, seed: number): Promise<Buffer> {
   const { default: sharp } = await import('sharp');
-  return sharp(testRgb(width, height, seed), { raw: { width, height, channels: 3 } })
+  return sharp(testPixels(width, height, seed), { raw: { width, height, channels: 3 } })
     .jpeg({ quality: 75, chromaSubsampling: '4:2:0', optimiseCoding: false })
     .toBuffer();
 }

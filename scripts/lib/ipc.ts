@@ -2,7 +2,8 @@
  * The tiny request/reply protocol between bench-receiver and its two child processes, over
  * Node's IPC channel: the parent sends one command at a time and waits for the child's reply.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnPinned } from './pin.js';
 
 /** Commands the receiver child understands. */
 export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
@@ -67,12 +68,6 @@ export interface LoadReport {
   maxLagMs: number;
 }
 
-/** Whether `taskset` (util-linux) can pin a process to a core here. */
-export function hasTaskset(): boolean {
-  const result = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' });
-  return result.status === 0;
-}
-
 /** A child process driven by request/reply messages. */
 export class ChildWorker<Command extends { type: string }> {
   readonly process: ChildProcess;
@@ -80,18 +75,16 @@ export class ChildWorker<Command extends { type: string }> {
   readonly #early: unknown[] = [];
   #exited = false;
 
-  /** Starts `node [nodeFlags] script args`, pinned to `core` with taskset when `pin` is true. */
+  /** Starts `node [nodeFlags] script args`, pinned to `core` (undefined: unpinned). */
   constructor(
     script: string,
     args: readonly string[],
-    core: number,
-    pin: boolean,
+    core: number | undefined,
     nodeFlags: readonly string[] = [],
   ) {
-    const node = [...nodeFlags, script, ...args];
-    const command = pin ? 'taskset' : process.execPath;
-    const argv = pin ? ['-c', String(core), process.execPath, ...node] : node;
-    this.process = spawn(command, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.process = spawnPinned(core, [process.execPath, ...nodeFlags, script, ...args], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.process.on('message', (message) => {
       const waiter = this.#waiting.shift();
       if (waiter) waiter(message);

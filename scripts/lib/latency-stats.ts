@@ -50,6 +50,22 @@ export function logHistogram(valuesUs: readonly number[], binsPerDecade = 10): H
   return bins;
 }
 
+/**
+ * Rows for a step plot of `bins`: ms and % of all samples per bin, opened and closed at 0 % so
+ * the line starts and ends on the axis; each row also carries `fields` (its series).
+ */
+export function histogramSteps<T extends object>(bins: readonly HistogramBin[], fields: T) {
+  const total = bins.reduce((sum, bin) => sum + bin.count, 0);
+  const first = bins[0];
+  const last = bins.at(-1);
+  if (!first || !last) return [];
+  return [
+    { ...fields, ms: first.binUs / 1000, percent: 0 },
+    ...bins.map((bin) => ({ ...fields, ms: bin.binUs / 1000, percent: (100 * bin.count) / total })),
+    { ...fields, ms: last.binEndUs / 1000, percent: 0 },
+  ];
+}
+
 /** µs as ms with 2 decimals, for tables. */
 export function ms(us: number | undefined): string {
   return us === undefined ? '-' : (us / 1000).toFixed(2);

@@ -2,23 +2,14 @@
  * SVG plots for the README, drawn by vega-lite → vega in Node (no browser, no canvas: vega's
  * SVG renderer estimates text widths, which is fine for axis labels).
  *
- * Benches pass a vega-lite spec with inline data; plots go to docs/perf/<name>.svg, the one
- * generated artefact the repository keeps, because the README shows them.
+ * Benches pass a vega-lite spec with inline data to Bench.plot (lib/harness.ts), which picks the
+ * folder: docs/perf/ (the one generated artefact the repository keeps, because the README shows
+ * them), or a scratch folder for --quick.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { RESULTS_DIR } from './report.js';
-
-/** docs/perf/ at the repository root (scripts compile to build/scripts/lib/). */
-export const PLOTS_DIR = path.resolve(fileURLToPath(new URL('../../../docs/perf/', import.meta.url)));
-
-/** Where a run's plots go: docs/perf/ for a full run, bench-results/quick-plots/ for --quick. */
-export function plotsDir(quick: boolean): string {
-  return quick ? path.join(RESULTS_DIR, 'quick-plots') : PLOTS_DIR;
-}
 
 /** Look shared by every plot: a white background and readable sizes on GitHub. */
 const CONFIG = {
@@ -41,11 +32,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/**
- * Renders `spec` to docs/perf/<name>.svg (or into `dir`); returns the path. Quick runs should pass
- * a scratch `dir` so a smoke test never overwrites the README's figures.
- */
-export async function savePlot(name: string, spec: TopLevelSpec, dir = PLOTS_DIR): Promise<string> {
+/** Renders `spec` to `dir`/<name>.svg; returns the path. */
+export async function savePlot(name: string, spec: TopLevelSpec, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${name}.svg`);
   await writeFile(file, await renderSvg(spec));

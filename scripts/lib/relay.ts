@@ -114,7 +114,7 @@ export interface RelayChild {
 /** Starts a UdpRelay in a child process (see the file comment for why); resolves once it listens. */
 export async function startRelayChild(options: Omit<RelayOptions, 'onDatagram'>): Promise<RelayChild> {
   const script = fileURLToPath(import.meta.url);
-  const worker = new ChildWorker<RelayCommand>(script, [JSON.stringify(options)], 0, false);
+  const worker = new ChildWorker<RelayCommand>(script, [JSON.stringify(options)], undefined);
   const ready = await worker.next<{ type: 'ready'; port: number }>(10_000);
   return {
     port: ready.port,

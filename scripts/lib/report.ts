@@ -1,11 +1,4 @@
-/** Printing and saving benchmark figures: tables, medians, the machine, bench-results/*.json. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** bench-results/ at the repository root (scripts compile to build/scripts/, two levels down). */
-export const RESULTS_DIR = path.resolve(fileURLToPath(new URL('../../../bench-results/', import.meta.url)));
+/** Printing benchmark figures: tables, medians, numbers. Saving them is lib/harness.ts's job. */
 
 /** Median of a non-empty list (mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
@@ -35,28 +28,6 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
-}
-
-/** What the figures were measured on. */
-export function machine(): Record<string, unknown> {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    v8: process.versions.v8,
-    platform: `${os.platform()} ${os.release()}`,
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model,
-    memoryBytes: os.totalmem(),
-  };
-}
-
-/** Writes `data` as bench-results/<name>.json; returns the path. */
-export async function saveResults(name: string, data: unknown): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `${name}.json`);
-  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
-  return file;
 }
 
 /** Resolves after `ms` milliseconds. */

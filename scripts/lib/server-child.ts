@@ -4,10 +4,10 @@
  * start, a JSON line with their CPU time (µs, every thread) for each `cpu`, and `exit`. This
  * starts one, pinned to `core` when given, and speaks it.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { spawnPinned } from './pin.js';
+import { processMemory } from './proc.js';
 
 /** Where to run a child and with which node flags (e.g. --cpu-prof). */
 export interface ServerChildOptions {
@@ -34,14 +34,10 @@ export async function startServerChild(
   { core, nodeArgs = [] }: ServerChildOptions = {},
 ) {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
-  const node = [...nodeArgs, script];
   // taskset execs node, so the child's pid is the server's (for /proc/<pid>/status).
-  const server =
-    core === undefined
-      ? spawn(process.execPath, node, { stdio: ['pipe', 'pipe', 'inherit'] })
-      : spawn('taskset', ['-c', String(core), process.execPath, ...node], {
-          stdio: ['pipe', 'pipe', 'inherit'],
-        });
+  const server = spawnPinned(core, [process.execPath, ...nodeArgs, script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: server.stdout! });
   const nextLine = () =>
     new Promise<string>((resolve, reject) => {
@@ -59,16 +55,7 @@ export async function startServerChild(
   };
   const cpuUs = async () => (await ask()).cpuUs;
   /** Resident and peak resident memory from /proc (Linux), bytes. */
-  const memory = () => {
-    try {
-      const status = readFileSync(`/proc/${server.pid}/status`, 'latin1');
-      const kib = (field: string) =>
-        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-      return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
-    } catch {
-      return { rssBytes: null, peakRssBytes: null };
-    }
-  };
+  const memory = () => processMemory(server.pid!);
   /** Asks the child to exit (killing it after 5 s); does nothing once it has. */
   const stop = async () => {
     if (server.exitCode !== null || server.signalCode !== null) return;

@@ -1,0 +1,210 @@
+/**
+ * bench-receiver's tables and summary: every step, the highest lossless rate per mode, and CPU per
+ * datagram of each mode against the bare socket at the rates both took without loss.
+ */
+import { GENERATOR_SHORTFALL, type RateSearchResult } from './rate-search.js';
+import type { Mode, Step } from './receiver-step.js';
+import { count, fixed, table } from './report.js';
+
+/** udpcam's receiver should keep this share of the bare socket's lossless rate. */
+export const TARGET_SHARE_OF_BARE = 0.75;
+
+/** What one mode reached: its receive buffer and the search's steps and outcome. */
+export type ModeResult = {
+  mode: Mode;
+  recvBufferBytes: number;
+  recvBufferCappedBy: number | undefined;
+  steps: Step[];
+} & Omit<RateSearchResult<Step>, 'runs'>;
+
+/** Prints the tables for `results` (searched over `rates`); returns the figures to save. */
+export function reportModes(results: readonly ModeResult[], rates: readonly number[]) {
+  console.log('\nAll steps (rate in datagrams/s; cores = receiver CPU time / sending time)\n');
+  console.log(
+    table(
+      [
+        'mode',
+        'phase',
+        'target',
+        'achieved',
+        'received',
+        'frames',
+        'corrupt',
+        'frames/s',
+        'MB/s',
+        'cores',
+        'µs/dgram',
+        'gen cores',
+        'gc ms',
+        'peak KiB',
+        'result',
+      ],
+      results.flatMap((result) =>
+        result.steps.map((step) => [
+          step.mode,
+          step.phase,
+          count(step.targetRate),
+          count(step.achievedRate),
+          `${fixed(step.receivedPercent, 2)}%`,
+          step.mode === 'bare'
+            ? '-'
+            : `${fixed((100 * step.framesComplete) / Math.max(1, step.framesSent), 2)}%`,
+          step.mode === 'bare' ? '-' : count(step.framesCorrupt),
+          step.mode === 'bare' ? '-' : count(step.framesPerSecond),
+          fixed(step.payloadMBPerSecond, 0),
+          fixed(step.receiverCpuCores, 2),
+          fixed(step.receiverCpuUsPerDatagram, 2),
+          fixed(step.generatorCpuCores, 2),
+          fixed(step.gcMs, 0),
+          step.peakQueuedBytes === undefined ? '-' : count(step.peakQueuedBytes / 1024),
+          step.lossless ? 'ok' : 'LOSS',
+        ]),
+      ),
+    ),
+  );
+
+  const bare = results.find((result) => result.mode === 'bare');
+  const summary = results.map((result) => {
+    const best = result.best;
+    const projected = best ? 1e6 / best.receiverCpuUsPerDatagram : undefined;
+    const share =
+      best && bare?.best && result.mode !== 'bare' ? best.achievedRate / bare.best.achievedRate : undefined;
+    return {
+      mode: result.mode,
+      maxLosslessRate: best?.achievedRate,
+      maxLosslessTarget: best?.targetRate,
+      limitedBy: result.limitedBy,
+      confirmed: result.confirmed,
+      receiverCpuCores: best?.receiverCpuCores,
+      receiverCpuUsPerDatagram: best?.receiverCpuUsPerDatagram,
+      /** Datagrams/s one full core would take at that CPU cost per datagram. */
+      cpuProjectedRate: projected,
+      framesPerSecond: best?.framesPerSecond,
+      shareOfBare: share,
+      recvBufferBytes: result.recvBufferBytes,
+    };
+  });
+  console.log('\nHighest rate with no loss, per mode\n');
+  console.log(
+    table(
+      [
+        'mode',
+        'max no-loss',
+        'limited by',
+        'confirmed',
+        'cores',
+        'µs/dgram',
+        '1-core projection',
+        'frames/s',
+        '% of bare',
+      ],
+      summary.map((row) => [
+        row.mode,
+        row.maxLosslessRate === undefined ? 'none' : `${count(row.maxLosslessRate)}/s`,
+        row.limitedBy,
+        row.confirmed === undefined ? '-' : row.confirmed ? 'yes' : 'NO',
+        row.receiverCpuCores === undefined ? '-' : fixed(row.receiverCpuCores, 2),
+        row.receiverCpuUsPerDatagram === undefined ? '-' : fixed(row.receiverCpuUsPerDatagram, 2),
+        row.cpuProjectedRate === undefined ? '-' : `${count(row.cpuProjectedRate)}/s`,
+        row.mode === 'bare' || row.framesPerSecond === undefined ? '-' : count(row.framesPerSecond),
+        row.shareOfBare === undefined ? '-' : `${fixed(100 * row.shareOfBare, 0)}%`,
+      ]),
+    ),
+  );
+  // CPU per datagram at rates the bare socket and another mode both took without loss (and the
+  // generator kept up): the comparison that does not depend on where the generator tops out.
+  const clean = (result: ModeResult, rate: number) =>
+    result.steps.find(
+      (each) =>
+        each.targetRate === rate &&
+        each.lossless &&
+        each.phase !== 'warm-up' &&
+        each.achievedRate >= GENERATOR_SHORTFALL * rate,
+    );
+  const others = results.filter((result) => result.mode !== 'bare');
+  const comparison = bare
+    ? rates
+        .map((rate) => ({
+          rate,
+          cpuUsPerDatagram: Object.fromEntries(
+            results.flatMap((result) => {
+              const step = clean(result, rate);
+              return step ? [[result.mode, step.receiverCpuUsPerDatagram]] : [];
+            }),
+          ) as Partial<Record<Mode, number>>,
+        }))
+        .filter(
+          (row) =>
+            row.cpuUsPerDatagram.bare !== undefined && others.some((o) => row.cpuUsPerDatagram[o.mode]),
+        )
+    : [];
+  const overhead = (row: (typeof comparison)[number], mode: Mode) => {
+    const cost = row.cpuUsPerDatagram[mode];
+    return cost === undefined ? undefined : cost / row.cpuUsPerDatagram.bare! - 1;
+  };
+  if (comparison.length > 0) {
+    console.log('\nReceiver CPU µs per datagram at the same rate (both lossless; "-" where a mode lost)\n');
+    console.log(
+      table(
+        [
+          'rate',
+          ...results.map((result) => result.mode),
+          ...others.map((result) => `${result.mode} vs bare`),
+        ],
+        comparison.map((row) => [
+          count(row.rate),
+          ...results.map((result) => {
+            const cost = row.cpuUsPerDatagram[result.mode];
+            return cost === undefined ? '-' : fixed(cost, 2);
+          }),
+          ...others.map((result) => {
+            const extra = overhead(row, result.mode);
+            return extra === undefined ? '-' : `${extra >= 0 ? '+' : ''}${fixed(100 * extra, 0)}%`;
+          }),
+        ]),
+      ),
+    );
+  }
+  const udpcam = summary.find((row) => row.mode === 'udpcam');
+  const udpcamRows = comparison.filter((row) => row.cpuUsPerDatagram.udpcam !== undefined);
+  const highestShared = udpcamRows.at(-1);
+  const udpcamOverhead = highestShared ? overhead(highestShared, 'udpcam') : undefined;
+  if (udpcam?.shareOfBare !== undefined) {
+    console.log(
+      `\ntarget: udpcam >= ${fixed(100 * TARGET_SHARE_OF_BARE, 0)}% of the bare socket's no-loss rate: ` +
+        `${fixed(100 * udpcam.shareOfBare, 0)}% (${udpcam.shareOfBare >= TARGET_SHARE_OF_BARE ? 'met' : 'missed'})` +
+        (bare?.limitedBy === 'generator' || bare?.limitedBy === 'rates'
+          ? `; the bare socket never lost (limited by ${bare.limitedBy}), so its true maximum is higher`
+          : ''),
+    );
+  }
+  if (highestShared && udpcamOverhead !== undefined) {
+    console.log(
+      `by CPU cost: at ${count(highestShared.rate)}/s udpcam spends ${fixed(100 * udpcamOverhead, 0)}% more CPU per ` +
+        `datagram than the bare socket, so one core would take ~${fixed(100 / (1 + udpcamOverhead), 0)}% of the bare rate`,
+    );
+  }
+  const granted = results[0];
+  if (granted) {
+    console.log(
+      `receive buffer: asked ${count(32 * 1024 * 1024)} bytes, kernel granted ${count(granted.recvBufferBytes)}` +
+        `${granted.recvBufferCappedBy ? ` (net.core.rmem_max = ${count(granted.recvBufferCappedBy)}; Linux reports twice what it books)` : ''}`,
+    );
+  }
+  console.log(
+    '1-core projection = 1e6 / (receiver CPU µs per datagram): the rate a fully busy core would take at that cost',
+  );
+
+  return {
+    target: {
+      shareOfBare: TARGET_SHARE_OF_BARE,
+      met: udpcam?.shareOfBare !== undefined ? udpcam.shareOfBare >= TARGET_SHARE_OF_BARE : undefined,
+    },
+    summary,
+    sameRateCpu: comparison,
+    udpcamCpuOverheadAtHighestSharedRate:
+      highestShared && udpcamOverhead !== undefined
+        ? { rate: highestShared.rate, overhead: udpcamOverhead }
+        : undefined,
+  };
+}
