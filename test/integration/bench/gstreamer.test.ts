@@ -1,17 +1,10 @@
 /**
  * Smoke test of bench-gstreamer: `--quick` runs to the end (with or without GStreamer installed)
- * and writes a well-formed result with a fidelity table, and its plot. No timing is asserted.
+ * and writes a well-formed result and its plot. No timing is asserted.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readQuickPlot, runQuickBench } from '../../helpers/bench.js';
-
-interface Cell {
-  sent: number;
-  delivered: number;
-  byteIdentical: boolean;
-  decodes: boolean;
-}
 
 interface GstreamerResults {
   bench: string;
@@ -25,7 +18,6 @@ interface GstreamerResults {
     senderCpuUsPerFrame: number;
     latencyMs?: { p50: number; p99: number };
   }[];
-  fidelity: { variant: string; results: Record<string, Cell | undefined> }[];
 }
 
 test('bench-gstreamer --quick writes gstreamer-quick.json and a quick plot', {
@@ -46,20 +38,6 @@ test('bench-gstreamer --quick writes gstreamer-quick.json and a quick plot', {
     assert.ok(run.receiverCpuUsPerFrame >= 0, `receiver CPU ${run.receiverCpuUsPerFrame}`);
     assert.ok(run.senderCpuUsPerFrame >= 0, `sender CPU ${run.senderCpuUsPerFrame}`);
     if (run.latencyMs) assert.ok(run.latencyMs.p50 <= run.latencyMs.p99);
-  }
-
-  assert.ok(Array.isArray(result.fidelity) && result.fidelity.length >= 5);
-  for (const row of result.fidelity) {
-    assert.equal(typeof row.variant, 'string');
-    for (const stack of stacks) {
-      const cell = row.results[stack];
-      assert.ok(cell, `${row.variant}: no ${stack} result`);
-      assert.equal(typeof cell.byteIdentical, 'boolean');
-      assert.equal(typeof cell.decodes, 'boolean');
-      assert.ok(cell.delivered <= cell.sent);
-    }
-    // udpcam with --no-meta carries any JPEG unchanged.
-    assert.equal(row.results.udpcam?.byteIdentical, true, row.variant);
   }
 
   const svg = await readQuickPlot('gstreamer');
