@@ -44,7 +44,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg } from './lib/frames.js';
 import { sendDirArgs, UDPCAM_CLI } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
-import { type ClockOffset, IpcPeer, measureClockOffset } from './lib/latency-clock.js';
+import { ChildWorker, type ChildWorkerOptions } from './lib/ipc.js';
+import { type ClockOffset, measureClockOffset } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import type { ReceiverRecords } from './lib/latency-receiver.js';
 import {
@@ -55,7 +56,7 @@ import {
   ms,
   summarize,
 } from './lib/latency-stats.js';
-import { pinSelf, spawnPinned } from './lib/pin.js';
+import { pinSelf } from './lib/pin.js';
 import { count, sleep, table } from './lib/report.js';
 
 const bench = startBench('latency', {
@@ -92,16 +93,24 @@ const profileFlags = values['cpu-prof']
   ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
   : [];
 
+/** What the children answer: the receiver all three, the sender's probe only clock pings. */
+type Command = { type: 'clock' } | { type: 'collect' } | { type: 'exit' };
 /** Children still running, killed if the bench fails half-way. */
 const running = new Set<ChildProcess>();
 
-/** `node args…`, pinned to `core` (undefined: unpinned). */
-function spawnNode(args: string[], core: number | undefined, stdio: 'inherit' | 'pipe'): ChildProcess {
-  const child = spawnPinned(core, [process.execPath, ...args], {
-    stdio: ['ignore', stdio, stdio === 'pipe' ? 'pipe' : 'inherit', 'ipc'],
+/** `node script args` on `core` (undefined: unpinned), profiled with --cpu-prof. */
+function startNode(
+  script: string,
+  args: string[],
+  core: number | undefined,
+  options: ChildWorkerOptions = {},
+) {
+  const child = new ChildWorker<Command>(script, args, core, {
+    ...options,
+    nodeFlags: [...profileFlags, ...(options.nodeFlags ?? [])],
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  running.add(child.process);
+  child.process.once('exit', () => running.delete(child.process));
   return child;
 }
 
@@ -119,7 +128,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
 }
 
 /** Asks for the clock until the child answers (its listener may not be installed yet). */
-async function waitForClock(peer: IpcPeer): Promise<void> {
+async function waitForClock(peer: ChildWorker<Command>): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await peer.request({ type: 'clock' }, 500);
@@ -180,29 +189,28 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     `${label}: ${FILES_PER_SIZE} JPEGs of ~${Math.round(bytes / 1000)} kB; ${total} frames at ${FPS} fps (first ${WARMUP_FRAMES} are warm-up)`,
   );
 
-  const receiverProcess = spawnNode([...profileFlags, RECEIVER], receiverCore, 'inherit');
-  const receiver = new IpcPeer(receiverProcess);
-  const started = (await within(once(receiverProcess, 'message'), 10_000)) as
-    | [{ udpPort: number; httpPort: number }]
-    | undefined;
-  if (started === undefined) throw new Error('receiver did not start within 10 s');
-  const [ready] = started;
+  const receiver = startNode(RECEIVER, [], receiverCore);
+  const ready = await receiver.next<{ udpPort: number; httpPort: number }>(10_000);
   const receiverClock = await measureClockOffset(receiver);
   console.log(
     `${label}: receiver up (udp ${ready.udpPort}, http ${ready.httpPort}), clock offset ${receiverClock.offsetUs} ± ${receiverClock.uncertaintyUs} µs`,
   );
 
-  const senderProcess = spawnNode(
-    [
-      ...profileFlags,
-      '--import',
-      PROBE,
-      UDPCAM_CLI,
-      ...sendDirArgs({ dir, fps: FPS, port: ready.udpPort, frames: total }),
-    ],
+  const sends = new Map<number, { firstSendUs: number; lastSentUs: number }>();
+  const sender = startNode(
+    UDPCAM_CLI,
+    sendDirArgs({ dir, fps: FPS, port: ready.udpPort, frames: total }),
     senderCore,
-    'pipe',
+    {
+      nodeFlags: ['--import', PROBE],
+      stdio: 'pipe',
+      onMessage: (message) => {
+        const sent = message as { type?: string; seq: number; firstSendUs: number; lastSentUs: number };
+        if (sent?.type === 'sent') sends.set(sent.seq, sent);
+      },
+    },
   );
+  const senderProcess = sender.process;
   let senderOut = '';
   let senderErr = '';
   senderProcess.stdout!.on('data', (chunk: Buffer) => {
@@ -212,15 +220,7 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     senderErr += chunk;
   });
   const senderExit = once(senderProcess, 'exit') as Promise<[number | null, string | null]>;
-  const sends = new Map<number, { firstSendUs: number; lastSentUs: number }>();
-  senderProcess.on(
-    'message',
-    (message: { type?: string; seq: number; firstSendUs: number; lastSentUs: number }) => {
-      if (message?.type === 'sent') sends.set(message.seq, message);
-    },
-  );
   const loadBefore = os.loadavg();
-  const sender = new IpcPeer(senderProcess);
   await waitForClock(sender);
   const senderClock = await measureClockOffset(sender, 20);
   console.log(
@@ -264,9 +264,7 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
   const records = await receiver.request<ReceiverRecords>({ type: 'collect' });
   client.close();
   if (client.error) throw client.error;
-  const receiverExit = once(receiverProcess, 'exit');
-  receiverProcess.send({ type: 'exit' });
-  if ((await within(receiverExit, 5_000)) === undefined) receiverProcess.kill('SIGKILL');
+  await receiver.close();
 
   // Everything on this process's clock.
   const senderShift = correction(senderClock);

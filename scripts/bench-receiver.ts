@@ -87,9 +87,11 @@ async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<Mo
     RECEIVER_SCRIPT,
     diskDir ? [mode, diskDir] : [mode],
     bench.core(1),
-    profileDir
-      ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
-      : [],
+    {
+      nodeFlags: profileDir
+        ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
+        : [],
+    },
   );
   try {
     const ready = await receiver.next<ReceiverReady>(30_000);

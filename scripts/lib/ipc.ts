@@ -1,8 +1,10 @@
 /**
- * The tiny request/reply protocol between bench-receiver and its two child processes, over
- * Node's IPC channel: the parent sends one command at a time and waits for the child's reply.
+ * Request/reply with a bench's node child processes over Node's IPC channel (ChildWorker), and
+ * the messages of bench-receiver's two children (lib/receiver-child.ts, lib/load-child.ts).
+ * Children echo each request's `id` in their reply.
  */
 import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { spawnPinned } from './pin.js';
 
 /** Commands the receiver child understands. */
@@ -68,11 +70,27 @@ export interface LoadReport {
   maxLagMs: number;
 }
 
-/** A child process driven by request/reply messages. */
+/** How a ChildWorker runs its child. */
+export interface ChildWorkerOptions {
+  /** Node flags before the script (--cpu-prof, --import …). */
+  nodeFlags?: readonly string[];
+  /** The child's stdout and stderr: inherited (default) or piped for the caller to read. */
+  stdio?: 'inherit' | 'pipe';
+  /** Messages that answer no request; without it they wait in a queue for next(). */
+  onMessage?(message: unknown): void;
+}
+
+/**
+ * A node child process driven over its IPC channel: request() sends `{...command, id}` and
+ * resolves with the message that carries the same id back (so a child may also post messages of
+ * its own); next() takes the messages that answer no request, such as the first, 'ready'.
+ */
 export class ChildWorker<Command extends { type: string }> {
   readonly process: ChildProcess;
-  readonly #waiting: ((message: unknown) => void)[] = [];
+  readonly #waiting = new Map<number, (message: unknown) => void>();
+  readonly #queue: ((message: unknown) => void)[] = [];
   readonly #early: unknown[] = [];
+  #nextId = 1;
   #exited = false;
 
   /** Starts `node [nodeFlags] script args`, pinned to `core` (undefined: unpinned). */
@@ -80,47 +98,66 @@ export class ChildWorker<Command extends { type: string }> {
     script: string,
     args: readonly string[],
     core: number | undefined,
-    nodeFlags: readonly string[] = [],
+    options: ChildWorkerOptions = {},
   ) {
+    const { nodeFlags = [], stdio = 'inherit', onMessage } = options;
     this.process = spawnPinned(core, [process.execPath, ...nodeFlags, script, ...args], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', stdio, stdio, 'ipc'],
     });
-    this.process.on('message', (message) => {
-      const waiter = this.#waiting.shift();
-      if (waiter) waiter(message);
+    this.process.on('message', (message: { id?: unknown }) => {
+      const waiter = typeof message?.id === 'number' ? this.#waiting.get(message.id) : undefined;
+      if (waiter) this.#waiting.delete(message.id as number);
+      const take = waiter ?? this.#queue.shift() ?? onMessage;
+      if (take) take(message);
       else this.#early.push(message);
     });
     this.process.on('exit', (code, signal) => {
       this.#exited = true;
-      const error = new Error(`${script} exited (${signal ?? code}) before replying`);
-      for (const waiter of this.#waiting.splice(0)) waiter(error);
+      const error = new Error(`${path.basename(script)} exited (${signal ?? code}) before replying`);
+      for (const waiter of [...this.#waiting.values(), ...this.#queue.splice(0)]) waiter(error);
+      this.#waiting.clear();
     });
   }
 
-  /** The next message from the child (its reply), or a rejection after `timeoutMs`. */
-  next<Reply>(timeoutMs: number): Promise<Reply> {
-    const early = this.#early.shift();
-    if (early !== undefined) return Promise.resolve(early as Reply);
+  /** Waits for `register`'s reply (an Error rejects), or rejects after `timeoutMs`. */
+  #wait<Reply>(
+    timeoutMs: number,
+    register: (waiter: (message: unknown) => void) => () => void,
+  ): Promise<Reply> {
     if (this.#exited) return Promise.reject(new Error('child process has exited'));
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const at = this.#waiting.indexOf(waiter);
-        if (at >= 0) this.#waiting.splice(at, 1);
-        reject(new Error(`no reply from child process within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const waiter = (message: unknown) => {
+      const unregister = register((message) => {
         clearTimeout(timer);
         if (message instanceof Error) reject(message);
         else resolve(message as Reply);
-      };
-      this.#waiting.push(waiter);
+      });
+      const timer = setTimeout(() => {
+        unregister();
+        reject(new Error(`no reply from child process within ${timeoutMs} ms`));
+      }, timeoutMs);
     });
   }
 
-  /** Sends a command and waits for the reply. */
+  /** The next message that answers no request (e.g. 'ready'), or a rejection after `timeoutMs`. */
+  next<Reply>(timeoutMs: number): Promise<Reply> {
+    if (this.#early.length > 0) return Promise.resolve(this.#early.shift() as Reply);
+    return this.#wait(timeoutMs, (waiter) => {
+      this.#queue.push(waiter);
+      return () => {
+        const at = this.#queue.indexOf(waiter);
+        if (at >= 0) this.#queue.splice(at, 1);
+      };
+    });
+  }
+
+  /** Sends a command and waits for the reply that carries its id. */
   request<Reply>(command: Command, timeoutMs = 10_000): Promise<Reply> {
-    const reply = this.next<Reply>(timeoutMs);
-    this.process.send(command);
+    const id = this.#nextId++;
+    const reply = this.#wait<Reply>(timeoutMs, (waiter) => {
+      this.#waiting.set(id, waiter);
+      return () => this.#waiting.delete(id);
+    });
+    if (!this.#exited) this.process.send({ ...command, id });
     return reply;
   }
 

@@ -12,7 +12,7 @@
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { frameDatagrams, POOL_FRAMES, testFrames } from './frames.js';
-import type { LoadCommand, LoadReady, LoadReport } from './ipc.js';
+import type { LoadCommand, LoadReport } from './ipc.js';
 
 /** Most datagrams sent back to back before the clock is read again. */
 const MAX_BATCH = 8;
@@ -40,10 +40,6 @@ let socket: dgram.Socket | undefined;
 let sendErrors = 0;
 /** Where the next run goes on in the pool: image ids keep cycling from run to run. */
 let position = 0;
-
-function send(message: LoadReady | LoadReport | { type: 'connected'; localPort: number }): void {
-  process.send!(message);
-}
 
 async function connect(port: number): Promise<number> {
   if (socket) await new Promise<void>((resolve) => socket!.close(() => resolve()));
@@ -117,13 +113,14 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
   });
 }
 
-process.on('message', async (command: LoadCommand) => {
+process.on('message', async (command: LoadCommand & { id: number }) => {
+  const { id } = command;
   switch (command.type) {
     case 'connect':
-      send({ type: 'connected', localPort: await connect(command.port) });
+      process.send!({ type: 'connected', localPort: await connect(command.port), id });
       break;
     case 'run':
-      send(await run(command.rate, command.durationMs));
+      process.send!({ ...(await run(command.rate, command.durationMs)), id });
       break;
     case 'exit':
       socket?.close();
@@ -132,7 +129,7 @@ process.on('message', async (command: LoadCommand) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-send({
+process.send!({
   type: 'ready',
   frames: frames.length,
   frameBytes: frames.reduce((sum, frame) => sum + frame.length, 0) / frames.length,

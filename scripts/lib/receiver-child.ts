@@ -144,17 +144,18 @@ async function counts(final: boolean): Promise<ReceiverCounts> {
   };
 }
 
-process.on('message', async (command: ReceiverCommand) => {
+process.on('message', async (command: ReceiverCommand & { id: number }) => {
+  const { id } = command;
   switch (command.type) {
     case 'reset':
       reset();
-      process.send!({ type: 'reset' });
+      process.send!({ type: 'reset', id });
       break;
     case 'poll':
-      process.send!(await counts(false));
+      process.send!({ ...(await counts(false)), id });
       break;
     case 'stop':
-      process.send!(await counts(true));
+      process.send!({ ...(await counts(true)), id });
       break;
     case 'exit':
       await close();

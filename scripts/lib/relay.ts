@@ -127,8 +127,8 @@ export async function startRelayChild(options: Omit<RelayOptions, 'onDatagram'>)
 async function runChild(): Promise<void> {
   const relay = new UdpRelay(JSON.parse(process.argv[2]!) as RelayOptions);
   const port = await relay.start();
-  process.on('message', async (command: RelayCommand) => {
-    if (command.type === 'stats') process.send!(relay.stats);
+  process.on('message', async (command: RelayCommand & { id: number }) => {
+    if (command.type === 'stats') process.send!({ ...relay.stats, id: command.id });
     else {
       await relay.close();
       process.disconnect();
