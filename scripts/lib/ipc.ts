@@ -161,12 +161,12 @@ export class ChildWorker<Command extends { type: string }> {
     return reply;
   }
 
-  /** Asks the child to exit, then kills it if it has not within 2 s. */
-  async close(): Promise<void> {
+  /** Asks the child to exit, then kills it if it has not within `killAfterMs`. */
+  async close(killAfterMs = 2_000): Promise<void> {
     if (this.#exited) return;
     const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
     if (this.process.connected) this.process.send({ type: 'exit' });
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), 2_000);
+    const timer = setTimeout(() => this.process.kill('SIGKILL'), killAfterMs);
     await exited;
     clearTimeout(timer);
   }
