@@ -30,6 +30,7 @@ import {
   type Child,
   encodeWebcamJpeg,
   gstreamerStatus,
+  receiveArgs,
   sendDirArgs,
   startChild,
   UDPCAM_CLI,
@@ -279,19 +280,7 @@ async function main(): Promise<void> {
           const ports = udpcam ? [PORT] : gstPorts(PORT, fec as GstFec);
           // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
           const receiver = udpcam
-            ? lossyPath.start(process.execPath, [
-                UDPCAM_CLI,
-                'receive',
-                '--bind',
-                '127.0.0.1',
-                '--port',
-                String(PORT),
-                '--out',
-                outDir,
-                '--json',
-                '--status-interval',
-                '3600',
-              ])
+            ? lossyPath.start(process.execPath, [UDPCAM_CLI, ...receiveArgs(PORT), '--out', outDir])
             : lossyPath.start(
                 'gst-launch-1.0',
                 gstFecReceiverArgs(fec as GstFec, PORT, path.join(outDir, 'frame-%05d.jpg')),

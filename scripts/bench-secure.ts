@@ -44,7 +44,7 @@ import {
   StreamKey,
 } from '@udpcam/protocol';
 import { seededRandom } from './lib/frames.js';
-import { type Child, encodeWebcamJpeg, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
+import { type Child, encodeWebcamJpeg, receiveArgs, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { processCpuUs, processMemory } from './lib/proc.js';
 import { count, fixed, sleep, table } from './lib/report.js';
@@ -170,14 +170,7 @@ async function costRun(
   else delete process.env.UDPCAM_AEAD;
   const receiver = startUdpcam(
     [
-      'receive',
-      '--port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-      '--json',
-      '--status-interval',
-      STATUS_INTERVAL,
+      ...receiveArgs(0, STATUS_INTERVAL),
       ...(keyFile ? ['--key', keyFile] : []),
       ...(disk ? ['--out', out] : []),
     ],

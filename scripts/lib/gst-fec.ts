@@ -35,42 +35,17 @@ export function gstFecSenderArgs(
   const sink = plain.indexOf('udpsink');
   const source = plain.slice(0, sink - 1); // ... ! rtpjpegpay mtu=
   if (fec.kind === 'ulpfec') {
-    return [
-      ...source,
-      '!',
-      'rtpulpfecenc',
-      `percentage=${fec.percentage}`,
-      `pt=${ULPFEC_PT}`,
-      'multipacket=true',
-      '!',
-      ...plain.slice(sink),
-    ];
+    const encoder = ['rtpulpfecenc', `percentage=${fec.percentage}`, `pt=${ULPFEC_PT}`, 'multipacket=true'];
+    return [...source, '!', ...encoder, '!', ...plain.slice(sink)];
   }
+  const sinkTo = (to: number) => ['!', 'udpsink', 'host=127.0.0.1', `port=${to}`];
   return [
-    'rtpbin',
-    'name=rtp',
+    ...['rtpbin', 'name=rtp'],
     `fec-encoders=fec,0="rtpst2022-1-fecenc\\ rows\\=${fec.rows}\\ columns\\=${fec.columns}";`,
-    ...source,
-    'ssrc=0',
-    '!',
-    'rtp.send_rtp_sink_0',
-    'rtp.send_rtp_src_0',
-    '!',
-    'udpsink',
-    'host=127.0.0.1',
-    `port=${port}`,
-    'rtp.send_fec_src_0_0',
-    '!',
-    'udpsink',
-    'host=127.0.0.1',
-    `port=${port + 2}`,
-    'async=false',
-    'rtp.send_fec_src_0_1',
-    '!',
-    'udpsink',
-    'host=127.0.0.1',
-    `port=${port + 4}`,
-    'async=false',
+    ...[...source, 'ssrc=0', '!', 'rtp.send_rtp_sink_0'],
+    ...['rtp.send_rtp_src_0', ...sinkTo(port)],
+    ...['rtp.send_fec_src_0_0', ...sinkTo(port + 2), 'async=false'],
+    ...['rtp.send_fec_src_0_1', ...sinkTo(port + 4), 'async=false'],
   ];
 }
 
@@ -86,53 +61,21 @@ export function gstFecReceiverArgs(fec: GstFec, port: number, outPattern: string
   const sink = plain.slice(depay);
   if (fec.kind === 'ulpfec') {
     return [
-      ...udpsrc,
-      '!',
-      'rtpstorage',
-      'size-time=220000000',
-      '!',
-      'rtpssrcdemux',
-      '!',
-      RTP_JPEG_CAPS,
-      '!',
-      'rtpjitterbuffer',
-      'do-lost=1',
-      'latency=200',
-      '!',
-      'rtpulpfecdec',
-      `pt=${ULPFEC_PT}`,
-      '!',
-      ...sink,
+      ...[...udpsrc, '!', 'rtpstorage', 'size-time=220000000', '!', 'rtpssrcdemux', '!', RTP_JPEG_CAPS],
+      ...['!', 'rtpjitterbuffer', 'do-lost=1', 'latency=200', '!', 'rtpulpfecdec', `pt=${ULPFEC_PT}`],
+      ...['!', ...sink],
     ];
   }
+  const fecFrom = (from: number, pad: string) => [
+    ...['udpsrc', 'address=127.0.0.1', `port=${from}`, 'caps=application/x-rtp,payload=96'],
+    ...['!', 'queue', '!', pad],
+  ];
   return [
-    'rtpbin',
-    'latency=200',
-    'fec-decoders=fec,0="rtpst2022-1-fecdec\\ size-time\\=1000000000";',
+    ...['rtpbin', 'latency=200', 'fec-decoders=fec,0="rtpst2022-1-fecdec\\ size-time\\=1000000000";'],
     'name=rtp',
-    'udpsrc',
-    'address=127.0.0.1',
-    `port=${port + 2}`,
-    'caps=application/x-rtp,payload=96',
-    '!',
-    'queue',
-    '!',
-    'rtp.recv_fec_sink_0_0',
-    'udpsrc',
-    'address=127.0.0.1',
-    `port=${port + 4}`,
-    'caps=application/x-rtp,payload=96',
-    '!',
-    'queue',
-    '!',
-    'rtp.recv_fec_sink_0_1',
-    ...udpsrc,
-    '!',
-    'queue',
-    '!',
-    'rtp.recv_rtp_sink_0',
-    'rtp.',
-    '!',
-    ...sink,
+    ...fecFrom(port + 2, 'rtp.recv_fec_sink_0_0'),
+    ...fecFrom(port + 4, 'rtp.recv_fec_sink_0_1'),
+    ...[...udpsrc, '!', 'queue', '!', 'rtp.recv_rtp_sink_0'],
+    ...['rtp.', '!', ...sink],
   ];
 }

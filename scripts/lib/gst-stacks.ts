@@ -10,6 +10,7 @@ import {
   freeUdpPort,
   gstReceiverArgs,
   gstSenderArgs,
+  receiveArgs,
   sendDirArgs,
   startChild,
   startUdpcam,
@@ -44,20 +45,7 @@ export async function startReceiver(
   if (stack === 'udpcam') {
     const child = startChild(
       process.execPath,
-      [
-        ...nodeFlags,
-        UDPCAM_CLI,
-        'receive',
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--out',
-        outDir,
-        '--json',
-        '--status-interval',
-        '3600',
-      ],
+      [...nodeFlags, UDPCAM_CLI, ...receiveArgs(0), '--out', outDir],
       core,
     );
     const port = Number((await child.waitFor(/receiving on udp 127\.0\.0\.1:(\d+)/))[1]);

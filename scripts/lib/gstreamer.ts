@@ -66,22 +66,9 @@ export function gstSenderArgs(
   mtu: number,
 ): string[] {
   return [
-    'imagesequencesrc',
-    `location=${pattern}`,
-    'start-index=0',
-    `stop-index=${count - 1}`,
-    `framerate=${fps}/1`,
-    '!',
-    'jpegparse',
-    '!',
-    'clocksync',
-    '!',
-    'rtpjpegpay',
-    `mtu=${mtu}`,
-    '!',
-    'udpsink',
-    'host=127.0.0.1',
-    `port=${port}`,
+    ...['imagesequencesrc', `location=${pattern}`, 'start-index=0', `stop-index=${count - 1}`],
+    ...[`framerate=${fps}/1`, '!', 'jpegparse', '!', 'clocksync', '!', 'rtpjpegpay', `mtu=${mtu}`],
+    ...['!', 'udpsink', 'host=127.0.0.1', `port=${port}`],
   ];
 }
 
@@ -92,17 +79,9 @@ export function gstSenderArgs(
  */
 export function gstReceiverArgs(port: number, outPattern: string): string[] {
   return [
-    'udpsrc',
-    'address=127.0.0.1',
-    `port=${port}`,
-    'buffer-size=33554432',
+    ...['udpsrc', 'address=127.0.0.1', `port=${port}`, 'buffer-size=33554432'],
     'caps=application/x-rtp,media=video,clock-rate=90000,encoding-name=JPEG,payload=26',
-    '!',
-    'rtpjpegdepay',
-    '!',
-    'multifilesink',
-    'sync=false',
-    `location=${outPattern}`,
+    ...['!', 'rtpjpegdepay', '!', 'multifilesink', 'sync=false', `location=${outPattern}`],
   ];
 }
 
@@ -178,7 +157,6 @@ export function startChild(command: string, args: readonly string[], core: numbe
   };
 }
 
-/** `node udpcam.js ...args` as a Child. */
 /** What a bench's `udpcam send` of a folder of JPEGs varies. */
 export interface SendDirOptions {
   dir: string;
@@ -205,27 +183,28 @@ export function sendDirArgs({
   fec,
   ip = '127.0.0.1',
 }: SendDirOptions): string[] {
+  const args = ['send', '--source', `dir:${dir}`, '--fps', String(fps), '--ip', ip, '--port', String(port)];
+  if (fec !== undefined) args.push('--fec', String(fec));
+  if (packetSize !== undefined) args.push('--packet_size', String(packetSize));
+  if (!meta) args.push('--no-meta');
+  return [...args, '--frames', String(frames), '--json', '--status-interval', '3600'];
+}
+
+/** `udpcam receive` argv for the benches: on 127.0.0.1:`port`, JSON logs, status lines every `statusInterval` s. */
+export function receiveArgs(port: number, statusInterval = '3600'): string[] {
   return [
-    'send',
-    '--source',
-    `dir:${dir}`,
-    '--fps',
-    String(fps),
-    '--ip',
-    ip,
+    'receive',
+    '--bind',
+    '127.0.0.1',
     '--port',
     String(port),
-    '--frames',
-    String(frames),
-    ...(fec === undefined ? [] : ['--fec', String(fec)]),
-    ...(packetSize === undefined ? [] : ['--packet_size', String(packetSize)]),
-    ...(meta ? [] : ['--no-meta']),
     '--json',
     '--status-interval',
-    '3600',
+    statusInterval,
   ];
 }
 
+/** `node udpcam.js ...args` as a Child, pinned to `core` (undefined: unpinned). */
 export function startUdpcam(args: readonly string[], core: number | undefined): Child {
   return startChild(process.execPath, [UDPCAM_CLI, ...args], core);
 }
