@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -73,6 +73,19 @@ describe('bench harness', () => {
       assert.match(await readFile(path.join(out, 'quick-plots', 'cameras.svg'), 'utf8'), /^<svg/);
     } finally {
       await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('every scripts/bench-<name>.ts runs on the harness under its own name, and npm run bench runs it', async () => {
+    const scripts = path.join(REPO_ROOT, 'scripts');
+    const names = (await readdir(scripts)).flatMap((file) => /^bench-(.+)\.ts$/.exec(file)?.[1] ?? []);
+    assert.ok(names.length >= 15, names.join(', '));
+    const runner = await readFile(path.join(scripts, 'bench.ts'), 'utf8');
+    for (const name of names) {
+      const source = await readFile(path.join(scripts, `bench-${name}.ts`), 'utf8');
+      assert.match(source, new RegExp(`startBench\\('${name}'`), `bench-${name}.ts`);
+      assert.doesNotMatch(source, /\bparseArgs\(|'taskset'/, `bench-${name}.ts parses or pins by hand`);
+      assert.match(runner, new RegExp(`name: '${name}'`), `bench.ts runs ${name}`);
     }
   });
 
