@@ -14,8 +14,9 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFrameDir } from './lib/frames.js';
 import { FPS, type Stack, startReceiver, startSender } from './lib/gst-stacks.js';
-import { gstreamerStatus, writeFrameDir } from './lib/gstreamer.js';
+import { gstreamerStatus } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { describe, type FidelityResult, judge, warningsIn } from './lib/jpeg-fidelity.js';
 import { makeVariants, type Variant } from './lib/jpeg-variants.js';

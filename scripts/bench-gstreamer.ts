@@ -27,16 +27,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { percentile, sortedAscending } from '@udpcam/common';
 import type { TopLevelSpec } from 'vega-lite';
+import { encodeWebcamJpeg, writeFrameDir } from './lib/frames.js';
 import { FPS, PACKET_SIZE, type Stack, startReceiver, startSender } from './lib/gst-stacks.js';
-import {
-  type Child,
-  encodeWebcamJpeg,
-  gstreamerStatus,
-  OutputWatcher,
-  writeFrameDir,
-} from './lib/gstreamer.js';
+import { type Child, gstreamerStatus } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
-import { finish, settle } from './lib/outputs.js';
+import { finish, OutputWatcher, settle } from './lib/outputs.js';
 import { processCpuUs } from './lib/proc.js';
 import { monotonicUs, type RelayChild, startRelayChild } from './lib/relay.js';
 import { fixed, sleep, table } from './lib/report.js';

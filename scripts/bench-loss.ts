@@ -25,16 +25,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { encodeWebcamJpeg, writeFrameDir } from './lib/frames.js';
 import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
 import {
   type Child,
-  encodeWebcamJpeg,
   gstreamerStatus,
   receiveArgs,
   sendDirArgs,
   startChild,
   UDPCAM_CLI,
-  writeFrameDir,
 } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';

@@ -42,8 +42,8 @@ import {
   SECURE_KEY_ID_OFFSET,
   StreamKey,
 } from '@udpcam/protocol';
-import { seededRandom } from './lib/frames.js';
-import { type Child, encodeWebcamJpeg, receiveArgs, startUdpcam, writeFrameDir } from './lib/gstreamer.js';
+import { encodeWebcamJpeg, seededRandom, writeFrameDir } from './lib/frames.js';
+import { type Child, receiveArgs, startUdpcam } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { processCpuUs, processMemory } from './lib/proc.js';
 import { count, fixed, sleep, table } from './lib/report.js';

@@ -1,8 +1,11 @@
 /**
  * Frames for the benchmarks: a real JPEG of a realistic size (1280x720 at quality 75, ~60 kB),
  * stamped per frame with udpcam's metadata comment like the sender does, then cut into datagrams
- * the way dgram delivers them: one Buffer, 5-byte header and payload together.
+ * the way dgram delivers them: one Buffer, 5-byte header and payload together. Also a webcam's
+ * kind of JPEG (sharp) and a folder of them for `udpcam send --source dir:` and GStreamer.
  */
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { chunkFrame, readFrameMeta, withFrameMeta } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
@@ -137,4 +140,32 @@ export function insetArea(width: number, height: number): CaptureArea {
       [0, height],
     ],
   };
+}
+
+/**
+ * A JPEG as a webcam's MJPEG stream delivers it: baseline, 4:2:0, standard Huffman tables
+ * (sharp/libjpeg-turbo, quality 75). RTP/JPEG (RFC 2435) can carry exactly this kind; jpeg-js,
+ * udpcam's fallback encoder, writes 4:4:4, which rtpjpegpay refuses.
+ */
+export async function encodeWebcamJpeg(width: number, height: number, seed: number): Promise<Buffer> {
+  const { default: sharp } = await import('sharp');
+  return sharp(testPixels(width, height, seed), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 75, chromaSubsampling: '4:2:0', optimiseCoding: false })
+    .toBuffer();
+}
+
+/**
+ * A fresh folder holding `count` files frame-0000.jpg.. cycling over `images` (the first ones
+ * written, the rest hard links to them: 300 frames cost a few images of disk); returns the printf
+ * pattern imagesequencesrc wants. udpcam's dir: source reads the same files in the same order.
+ */
+export function writeFrameDir(dir: string, images: readonly Buffer[], count: number): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const name = (k: number) => path.join(dir, `frame-${String(k).padStart(4, '0')}.jpg`);
+  for (let k = 0; k < count; k++) {
+    if (k < images.length) writeFileSync(name(k), images[k]!);
+    else linkSync(name(k % images.length), name(k));
+  }
+  return path.join(dir, 'frame-%04d.jpg');
 }

@@ -1,17 +1,13 @@
 /**
- * What bench-loss and bench-gstreamer share: GStreamer's RTP/JPEG pipelines (and whether they can
- * run here), test JPEGs made with sharp (libjpeg-turbo), the udpcam CLI and GStreamer as pinned
- * child processes, and a file watcher that timestamps output frames.
+ * The programs the comparison benches run (bench-gstreamer, -fidelity, -loss, -secure, -pauses):
+ * GStreamer's RTP/JPEG pipelines (and whether they can run here) and the udpcam CLI's argv, as
+ * pinned child processes whose output lines a bench can wait for.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { type FSWatcher, linkSync, mkdirSync, rmSync, watch, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { testPixels } from './frames.js';
 import { spawnPinned } from './pin.js';
-import { monotonicUs } from './relay.js';
 
 /** packages/cli/bin/udpcam.js (scripts compile to build/scripts/lib/). */
 export const UDPCAM_CLI = fileURLToPath(new URL('../../../packages/cli/bin/udpcam.js', import.meta.url));
@@ -207,66 +203,4 @@ export function receiveArgs(port: number, statusInterval = '3600'): string[] {
 /** `node udpcam.js ...args` as a Child, pinned to `core` (undefined: unpinned). */
 export function startUdpcam(args: readonly string[], core: number | undefined): Child {
   return startChild(process.execPath, [UDPCAM_CLI, ...args], core);
-}
-
-/**
- * A JPEG as a webcam's MJPEG stream delivers it: baseline, 4:2:0, standard Huffman tables
- * (sharp/libjpeg-turbo, quality 75). RTP/JPEG (RFC 2435) can carry exactly this kind; jpeg-js,
- * udpcam's fallback encoder, writes 4:4:4, which rtpjpegpay refuses.
- */
-export async function encodeWebcamJpeg(width: number, height: number, seed: number): Promise<Buffer> {
-  const { default: sharp } = await import('sharp');
-  return sharp(testPixels(width, height, seed), { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: 75, chromaSubsampling: '4:2:0', optimiseCoding: false })
-    .toBuffer();
-}
-
-/**
- * A fresh folder holding `count` files frame-0000.jpg.. cycling over `images` (the first ones
- * written, the rest hard links to them: 300 frames cost a few images of disk); returns the printf
- * pattern imagesequencesrc wants. udpcam's dir: source reads the same files in the same order.
- */
-export function writeFrameDir(dir: string, images: readonly Buffer[], count: number): string {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const name = (k: number) => path.join(dir, `frame-${String(k).padStart(4, '0')}.jpg`);
-  for (let k = 0; k < count; k++) {
-    if (k < images.length) writeFileSync(name(k), images[k]!);
-    else linkSync(name(k % images.length), name(k));
-  }
-  return path.join(dir, 'frame-%04d.jpg');
-}
-
-/** When each output file of a folder was complete: the last inotify event on its final name. */
-export class OutputWatcher {
-  /** File name → monotonic µs of its last event. */
-  readonly completedUs = new Map<string, number>();
-  readonly #watcher: FSWatcher;
-  readonly #onFile: ((count: number) => void) | undefined;
-
-  /**
-   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it; multifilesink
-   * (1.22) writes NAME.XXXXXX and renames it: the last event on the final name is, for both, the
-   * rename, when the whole file is there to read. Were a writer to write in place, the last
-   * event would still be its last write.
-   */
-  constructor(dir: string, onFile?: (count: number) => void) {
-    this.#onFile = onFile;
-    this.#watcher = watch(dir, (_event, name) => {
-      const atUs = monotonicUs();
-      if (!name || name.startsWith('.') || !name.endsWith('.jpg')) return;
-      const isNew = !this.completedUs.has(name);
-      this.completedUs.set(name, atUs);
-      if (isNew) this.#onFile?.(this.completedUs.size);
-    });
-  }
-
-  /** Output files in name order (both stacks number them in arrival order). */
-  files(): string[] {
-    return [...this.completedUs.keys()].sort();
-  }
-
-  close(): void {
-    this.#watcher.close();
-  }
 }

@@ -1,10 +1,11 @@
 /**
- * Waiting for a run of a sender into a receiver that writes files (bench-gstreamer,
- * bench-fidelity, bench-loss): the sender's end, then the output files as they settle.
+ * The files a receiver writes in a run of a sender (bench-gstreamer, bench-fidelity, bench-loss):
+ * waiting for the sender's end and for the output files to settle, and when each was complete.
  */
-import { readdirSync } from 'node:fs';
+import { type FSWatcher, readdirSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { Child } from './gstreamer.js';
+import { monotonicUs } from './relay.js';
 import { sleep } from './report.js';
 
 /**
@@ -43,4 +44,38 @@ export async function finish(sender: Child, frames: number, fps: number, graceMs
   const code = await sender.exited;
   clearTimeout(timer);
   if (code !== 0) throw new Error(`sender exited with ${code}:\n${sender.lines.slice(-10).join('\n')}`);
+}
+
+/** When each output file of a folder was complete: the last inotify event on its final name. */
+export class OutputWatcher {
+  /** File name → monotonic µs of its last event. */
+  readonly completedUs = new Map<string, number>();
+  readonly #watcher: FSWatcher;
+  readonly #onFile: ((count: number) => void) | undefined;
+
+  /**
+   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it; multifilesink
+   * (1.22) writes NAME.XXXXXX and renames it: the last event on the final name is, for both, the
+   * rename, when the whole file is there to read. Were a writer to write in place, the last
+   * event would still be its last write.
+   */
+  constructor(dir: string, onFile?: (count: number) => void) {
+    this.#onFile = onFile;
+    this.#watcher = watch(dir, (_event, name) => {
+      const atUs = monotonicUs();
+      if (!name || name.startsWith('.') || !name.endsWith('.jpg')) return;
+      const isNew = !this.completedUs.has(name);
+      this.completedUs.set(name, atUs);
+      if (isNew) this.#onFile?.(this.completedUs.size);
+    });
+  }
+
+  /** Output files in name order (both stacks number them in arrival order). */
+  files(): string[] {
+    return [...this.completedUs.keys()].sort();
+  }
+
+  close(): void {
+    this.#watcher.close();
+  }
 }
