@@ -25,8 +25,12 @@ import { JpegStreamSplitter } from './jpeg-stream.js';
 import type { FrameSource, JpegFrame } from './source.js';
 
 export const DEFAULT_GRAB_TIMEOUT_MS = 10_000;
-/** Time between SIGTERM and SIGKILL in stop(). */
-export const KILL_GRACE_MS = 1_000;
+/**
+ * Time between SIGTERM and SIGKILL in stop(). Short: ffmpeg writes only to our pipe, so nothing
+ * it would still finish is wanted, and ffmpeg ends a frame in progress first (an 8000x8000 one
+ * took 0.8-1.7 s here), which held a stop past a second (issue 11, finding 12).
+ */
+export const KILL_GRACE_MS = 300;
 /** Longest stderr line kept for reports. */
 const MAX_STDERR_LINE = 1024;
 
@@ -249,7 +253,7 @@ export class FfmpegSource implements FrameSource {
     });
   }
 
-  /** Stops ffmpeg (SIGTERM, SIGKILL after 1 s) and fails pending grabs; safe to call twice. */
+  /** Stops ffmpeg (SIGTERM, SIGKILL after KILL_GRACE_MS) and fails pending grabs; safe to call twice. */
   async stop(): Promise<void> {
     this.#running = false;
     this.#backoff.cancel();
