@@ -90,6 +90,24 @@ for (const backend of backends) {
   });
 }
 
+test('libsodium: lengths are checked before the native call (its own checks are C asserts)', {
+  skip: sodium === undefined && 'sodium-native not loaded',
+}, () => {
+  const aead = sodium!.withKey(RFC_KEY);
+  const plain = Buffer.alloc(100);
+  for (const out of [Buffer.alloc(115), Buffer.alloc(117), Buffer.alloc(0)]) {
+    assert.throws(() => aead.seal(RFC_NONCE, RFC_AAD, plain, out), RangeError, `output of ${out.length}`);
+  }
+  assert.throws(() => aead.seal(RFC_NONCE.subarray(1), RFC_AAD, plain, Buffer.alloc(116)), RangeError);
+  assert.throws(() => sodium!.withKey(RFC_KEY.subarray(1)), RangeError);
+  const plainOut = Buffer.alloc(RFC_PLAIN.length);
+  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut.subarray(1)), false, 'output too short');
+  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, Buffer.alloc(RFC_PLAIN.length + 1)), false);
+  assert.equal(aead.open(RFC_NONCE.subarray(1), RFC_AAD, RFC_SEALED, plainOut), false, 'short nonce');
+  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut), true, 'and the right lengths still open');
+  assert.deepEqual(plainOut, RFC_PLAIN);
+});
+
 describe('libsodium and node:crypto agree', {
   skip: sodium === undefined && 'sodium-native not loaded',
 }, () => {
