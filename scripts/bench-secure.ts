@@ -20,9 +20,15 @@
  *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
- *                                      [--parts micro,cost,forgery] [--fallback]
+ *                                      [--parts micro,cost,forgery] [--fallback] [--rounds 5]
+ *                                      [--configs files,out,encode]
  *
  * --fallback adds cost runs with UDPCAM_AEAD=node-crypto (both ends on node:crypto's ChaCha20-Poly1305).
+ * Cost runs go in --rounds rounds (plain, then protected, then the next round: A B A B …); each
+ * figure is the median over rounds, each ratio the median of the rounds' own ratios (a round's
+ * pair ran back to back, so drift in the machine's load falls on both), with the 1-minute load
+ * average at the start of every run. --configs picks the configurations (files: the receiver
+ * reassembles only; out: it writes every frame; encode: the sender encodes).
  *
  * Prints figures and writes bench-results/secure.json; asserts nothing.
  */
@@ -46,7 +52,7 @@ import { encodeWebcamJpeg, seededRandom, writeFrameDir } from './lib/frames.js';
 import { type Child, receiveArgs, startUdpcam } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { processCpuUs, processMemory } from './lib/proc.js';
-import { count, fixed, sleep, table } from './lib/report.js';
+import { count, fixed, median, sleep, table } from './lib/report.js';
 import { perDatagramFigures } from './lib/secure-micro.js';
 
 const bench = startBench('secure', {
@@ -55,6 +61,7 @@ const bench = startBench('secure', {
   forged: { type: 'string' },
   parts: { type: 'string' },
   fallback: { type: 'boolean', default: false },
+  configs: { type: 'string' },
 });
 const values = bench.flags;
 const quick = bench.quick;
@@ -65,6 +72,8 @@ const PACKET_SIZE = 1400;
 /** Seconds between the children's status lines (CPU samples); short in --quick, whose runs last 2 s. */
 const STATUS_INTERVAL = quick ? '0.25' : '1';
 const PARTS = new Set(bench.list('parts', 'micro,cost,forgery'));
+const ROUNDS = bench.rounds(5, 1);
+const CONFIGS = new Set(bench.list('configs', 'files,out,encode'));
 const BATCH = 2000;
 const SENDER_CORE = bench.core(0);
 const RECEIVER_CORE = bench.core(1);
@@ -164,6 +173,7 @@ async function costRun(
   library: Library = 'libsodium',
 ) {
   const out = path.join(work, `cost-out-${process.hrtime.bigint()}`);
+  const loadAverage = os.loadavg()[0]!;
   // The children inherit this process's environment at spawn.
   if (library === 'node:crypto') process.env.UDPCAM_AEAD = 'node-crypto';
   else delete process.env.UDPCAM_AEAD;
@@ -192,6 +202,7 @@ async function costRun(
     library: keyFile === undefined ? undefined : library,
     source,
     disk,
+    loadAverage,
     framesSent: FRAMES,
     framesReceived,
     receiverCpuUsPerFrame: perFrame(receiverSamples),
@@ -410,57 +421,79 @@ console.log(
 
 const cost: ({ round: number } & Awaited<ReturnType<typeof costRun>>)[] = [];
 const configs = PARTS.has('cost')
-  ? ([
-      ['files', false],
-      ['files', true],
-      ['encode', false],
-    ] as const)
+  ? (
+      [
+        ['files', false, 'files'],
+        ['files', true, 'out'],
+        ['encode', false, 'encode'],
+      ] as const
+    ).filter(([, , name]) => CONFIGS.has(name))
   : [];
 const libraries: Library[] = values.fallback ? ['libsodium', 'node:crypto'] : ['libsodium'];
 for (const [source, disk] of configs) {
-  for (const round of quick ? [0] : [0, 1]) {
+  for (let round = 0; round < ROUNDS; round++) {
     // Plain and protected runs alternate, so drift in the machine's load falls on both.
     for (const library of [undefined, ...libraries]) {
       const run = await costRun(frameDir, library && keyFile, source, disk, library);
       cost.push({ round, ...run });
       console.log(
-        `  ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${(library ?? 'plain').padEnd(11)}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}`,
+        `  ${round + 1}/${ROUNDS} ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${(library ?? 'plain').padEnd(11)}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}, load ${fixed(run.loadAverage, 1)}`,
       );
     }
   }
 }
-const mean = (list: (number | undefined)[]) => {
-  const ok = list.filter((v): v is number => v !== undefined);
-  return ok.reduce((a, b) => a + b, 0) / ok.length;
-};
-/** Mean CPU µs per frame of one side over the runs of a configuration (`library` undefined: plain). */
-const figure = (
-  source: SenderSource,
-  side: 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame',
-  library: Library | undefined,
-  disk = false,
-) =>
-  mean(
-    cost.filter((r) => r.source === source && r.library === library && r.disk === disk).map((r) => r[side]),
+const defined = (list: (number | undefined)[]) =>
+  list.filter((v): v is number => v !== undefined && Number.isFinite(v));
+/** The runs of a configuration (`library` undefined: plain), in round order. */
+const runsOf = (source: SenderSource, library: Library | undefined, disk: boolean) =>
+  cost.filter((r) => r.source === source && r.library === library && r.disk === disk);
+type Side = 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame';
+/** Median CPU µs per frame of one side over the rounds of a configuration. */
+const figure = (source: SenderSource, side: Side, library: Library | undefined, disk: boolean) =>
+  median(defined(runsOf(source, library, disk).map((r) => r[side])));
+/** Each round's protected / plain ratio (the two ran back to back). */
+const roundRatios = (source: SenderSource, side: Side, library: Library, disk: boolean) => {
+  const plain = runsOf(source, undefined, disk);
+  return defined(
+    runsOf(source, library, disk).map((r) => {
+      const base = plain.find((p) => p.round === r.round)?.[side];
+      return base === undefined || r[side] === undefined ? undefined : r[side]! / base;
+    }),
   );
+};
 const rows = [
   ['receiver (no sink)', 'receiver', 'files', 'receiverCpuUsPerFrame', false],
   ['receiver --out (writes every frame)', 'diskReceiver', 'files', 'receiverCpuUsPerFrame', true],
   ['sender, files as they are', 'sender', 'files', 'senderCpuUsPerFrame', false],
   ['sender, encoding 720p', 'encodingSender', 'encode', 'senderCpuUsPerFrame', false],
 ] as const;
+const measuredRows = rows.filter(([, , source, , disk]) => runsOf(source, undefined, disk).length > 0);
 const summary: Record<string, number> = {};
-const ratios: Record<string, number> = {};
-for (const [, name, source, side, disk] of rows) {
+/** Median of the per-round ratios, and their range. */
+const ratios: Record<string, { median: number; min: number; max: number; rounds: number }> = {};
+for (const [, name, source, side, disk] of measuredRows) {
   summary[`${name}PlainUs`] = figure(source, side, undefined, disk);
-  summary[`${name}ProtectedUs`] = figure(source, side, 'libsodium', disk);
-  ratios[name] = summary[`${name}ProtectedUs`]! / summary[`${name}PlainUs`]!;
-  if (values.fallback) {
-    summary[`${name}NodeCryptoUs`] = figure(source, side, 'node:crypto', disk);
-    ratios[`${name}NodeCrypto`] = summary[`${name}NodeCryptoUs`]! / summary[`${name}PlainUs`]!;
+  for (const library of libraries) {
+    const suffix = library === 'libsodium' ? '' : 'NodeCrypto';
+    summary[`${name}${suffix || 'Protected'}Us`] = figure(source, side, library, disk);
+    const list = roundRatios(source, side, library, disk);
+    ratios[`${name}${suffix}`] = {
+      median: median(list),
+      min: Math.min(...list),
+      max: Math.max(...list),
+      rounds: list.length,
+    };
   }
 }
-if (cost.length > 0) {
+const loads = cost.map((r) => r.loadAverage);
+if (measuredRows.length > 0) {
+  const ratioText = (key: string) => {
+    const r = ratios[key]!;
+    return `${fixed(r.median, 3)} (${fixed(r.min, 2)}–${fixed(r.max, 2)})`;
+  };
+  console.log(
+    `\nMedians over ${ROUNDS} rounds; ratio: median of the rounds' protected / plain (range); load average ${fixed(Math.min(...loads), 1)}–${fixed(Math.max(...loads), 1)} on ${os.cpus().length} cores`,
+  );
   console.log(
     table(
       [
@@ -470,13 +503,13 @@ if (cost.length > 0) {
         'ratio (goal ≤ 1.15)',
         ...(values.fallback ? ['node:crypto µs', 'ratio'] : []),
       ],
-      rows.map(([label, name]) => [
+      measuredRows.map(([label, name]) => [
         label,
         fixed(summary[`${name}PlainUs`]!, 0),
         fixed(summary[`${name}ProtectedUs`]!, 0),
-        fixed(ratios[name]!, 3),
+        ratioText(name),
         ...(values.fallback
-          ? [fixed(summary[`${name}NodeCryptoUs`]!, 0), fixed(ratios[`${name}NodeCrypto`]!, 3)]
+          ? [fixed(summary[`${name}NodeCryptoUs`]!, 0), ratioText(`${name}NodeCrypto`)]
           : []),
       ]),
     ),
@@ -524,6 +557,7 @@ await bench.save({
     fps: FPS,
     forged: FORGED,
     packetSize: PACKET_SIZE,
+    rounds: ROUNDS,
     meanFrameBytes: meanBytes,
   },
   perDatagram: micro,
