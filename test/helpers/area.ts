@@ -9,7 +9,7 @@ export async function startArea(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ cli: CliProcess; url: string }> {
   const cli = startCli(['area', '--http', '0', ...args], env);
-  const match = await cli.waitFor(/area page (http:\/\/\S+\/)/, 20_000);
+  const match = await cli.waitFor(/area page (https?:\/\/\S+\/)/, 20_000);
   return { cli, url: match[1]! };
 }
 

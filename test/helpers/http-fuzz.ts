@@ -3,7 +3,7 @@
  * request targets and headers a browser would never send, written raw to a real socket.
  */
 import fc from 'fast-check';
-import { rawRequest } from './raw-http.js';
+import { type RawAnswer, rawRequest } from './raw-http.js';
 
 /** Seed: fixed so a failure replays; FUZZ_SEED=<n> explores another corner. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 11);
@@ -209,18 +209,20 @@ function chaotic(paths: readonly string[], hostHeader: string): fc.Arbitrary<str
 
 /**
  * Throws `runs` random requests at 127.0.0.1:port. Each must get an HTTP answer (never a 5xx)
- * within 5 s; `alive` is checked after each. Returns the statuses seen.
+ * within 5 s; `alive` is checked after each. Returns the statuses seen. `send` carries one raw
+ * request and its answer: plain TCP by default (rawTlsRequest for an HTTPS server).
  */
 export async function fuzzServer(
   port: number,
   paths: readonly string[],
   runs: number,
   alive: () => Promise<void>,
+  send: (port: number, raw: Buffer) => Promise<RawAnswer> = (p, raw) => rawRequest(p, raw, '127.0.0.1', 5000),
 ): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   await fc.assert(
     fc.asyncProperty(rawRequests(paths, `127.0.0.1:${port}`), async (raw) => {
-      const answer = await rawRequest(port, Buffer.from(raw, 'utf8'), '127.0.0.1', 5000);
+      const answer = await send(port, Buffer.from(raw, 'utf8'));
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       if (answer.status === 0) throw new Error(`no answer to ${JSON.stringify(raw)}`);
       if (answer.status >= 500) throw new Error(`server error ${answer.status}: ${answer.body}`);

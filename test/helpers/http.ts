@@ -98,7 +98,7 @@ export async function startHttpReceiver(
   ]);
   try {
     const udp = await cli.waitFor(/receiving on udp .*:(\d+)/);
-    const page = await cli.waitFor(/live page (http:\/\/\S+)/);
+    const page = await cli.waitFor(/live page (https?:\/\/\S+)/);
     return { cli, udpPort: Number(udp[1]), base: page[1]! };
   } catch (error) {
     await cli.stop('SIGKILL');

@@ -1,5 +1,6 @@
-/** Raw HTTP/1.1 over a TCP socket, for request targets and headers a real client would refuse to send. */
+/** Raw HTTP/1.1 over a TCP socket (or a TLS session), for request targets and headers a real client would refuse to send. */
 import net from 'node:net';
+import tls from 'node:tls';
 
 /** What came back: the status (0 when the server closed without answering) and the raw text. */
 export interface RawAnswer {
@@ -30,16 +31,40 @@ export function rawRequest(
   host = '127.0.0.1',
   timeoutMs = 5000,
 ): Promise<RawAnswer> {
+  return exchange(net.connect({ port, host }), 'connect', raw, timeoutMs);
+}
+
+/**
+ * As rawRequest, over TLS: the handshake is done by Node's client, which verifies the server's
+ * certificate against `ca` (a handshake that fails counts as no answer, status 0); then `raw`
+ * goes inside the TLS session as it is.
+ */
+export function rawTlsRequest(
+  port: number,
+  raw: string | Buffer,
+  ca: string,
+  host = '127.0.0.1',
+  timeoutMs = 5000,
+): Promise<RawAnswer> {
+  return exchange(tls.connect({ port, host, ca }), 'secureConnect', raw, timeoutMs);
+}
+
+/** Writes `raw` once `socket` emits `ready`, then collects the answer (see rawRequest). */
+function exchange(
+  socket: net.Socket,
+  ready: 'connect' | 'secureConnect',
+  raw: string | Buffer,
+  timeoutMs: number,
+): Promise<RawAnswer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const socket = net.connect({ port, host });
     const finish = () => {
       clearTimeout(timer);
       socket.destroy();
       resolve(parse(Buffer.concat(chunks).toString('latin1')));
     };
     const timer = setTimeout(finish, timeoutMs);
-    socket.on('connect', () => socket.write(raw));
+    socket.on(ready, () => socket.write(raw));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       // One whole answer with Content-Length is enough; keep-alive would otherwise wait for the timeout.

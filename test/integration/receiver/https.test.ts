@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,30 +15,11 @@ import { CHROMIUM_MISSING, launchChromium, naturalWidth, waitUntil } from '../..
 import { type CliProcess, runCli, startCli, startReceiver } from '../../helpers/cli.js';
 import { basic, until } from '../../helpers/http.js';
 import { writeFrameFolder, writeKeyFile } from '../../helpers/secure.js';
+import { httpsGet as get, makeCertificate, OPENSSL_MISSING } from '../../helpers/tls.js';
 
-const OPENSSL_MISSING =
-  spawnSync('openssl', ['version']).status === 0 ? false : 'openssl is not installed (apt: openssl)';
 const FFMPEG_MISSING = spawnSync('ffmpeg', ['-version']).status === 0 ? false : 'ffmpeg is not installed';
 const USER = 'viewer';
 const PASSWORD = 'correct horse';
-
-/** GET over TLS, trusting only `ca`: status and body. */
-function get(
-  url: string,
-  ca: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ca, headers, agent: false }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      response.on('error', reject);
-    });
-    request.setTimeout(10_000, () => request.destroy(new Error(`GET ${url}: no answer`)));
-    request.on('error', reject);
-  });
-}
 
 describe('HTTPS', { skip: OPENSSL_MISSING }, () => {
   let work: string;
@@ -53,33 +33,7 @@ describe('HTTPS', { skip: OPENSSL_MISSING }, () => {
 
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'udpcam-https-'));
-    certFile = path.join(work, 'cert.pem');
-    keyFile = path.join(work, 'key.pem');
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=udpcam test',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.equal(made.status, 0, made.stderr);
-    cert = await readFile(certFile, 'utf8');
+    ({ certFile, keyFile, cert } = await makeCertificate(work));
     const framesDir = path.join(work, 'frames');
     frames = await writeFrameFolder(framesDir, 20, 320, 180);
     const streamKey = await writeKeyFile(path.join(work, 'cam.key'));
