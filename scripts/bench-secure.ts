@@ -444,19 +444,22 @@ for (const [source, disk] of configs) {
 }
 const defined = (list: (number | undefined)[]) =>
   list.filter((v): v is number => v !== undefined && Number.isFinite(v));
-/** The runs of a configuration (`library` undefined: plain), in round order. */
-const runsOf = (source: SenderSource, library: Library | undefined, disk: boolean) =>
-  cost.filter((r) => r.source === source && r.library === library && r.disk === disk);
+/**
+ * The runs of a configuration (`library` undefined: plain), in round order; `disk` undefined takes
+ * the runs with and without --out (the sender's work is the same in both).
+ */
+const runsOf = (source: SenderSource, library: Library | undefined, disk: boolean | undefined) =>
+  cost.filter((r) => r.source === source && r.library === library && (disk === undefined || r.disk === disk));
 type Side = 'receiverCpuUsPerFrame' | 'senderCpuUsPerFrame';
 /** Median CPU µs per frame of one side over the rounds of a configuration. */
-const figure = (source: SenderSource, side: Side, library: Library | undefined, disk: boolean) =>
+const figure = (source: SenderSource, side: Side, library: Library | undefined, disk: boolean | undefined) =>
   median(defined(runsOf(source, library, disk).map((r) => r[side])));
 /** Each round's protected / plain ratio (the two ran back to back). */
-const roundRatios = (source: SenderSource, side: Side, library: Library, disk: boolean) => {
+const roundRatios = (source: SenderSource, side: Side, library: Library, disk: boolean | undefined) => {
   const plain = runsOf(source, undefined, disk);
   return defined(
     runsOf(source, library, disk).map((r) => {
-      const base = plain.find((p) => p.round === r.round)?.[side];
+      const base = plain.find((p) => p.round === r.round && p.disk === r.disk)?.[side];
       return base === undefined || r[side] === undefined ? undefined : r[side]! / base;
     }),
   );
@@ -464,7 +467,13 @@ const roundRatios = (source: SenderSource, side: Side, library: Library, disk: b
 const rows = [
   ['receiver (no sink)', 'receiver', 'files', 'receiverCpuUsPerFrame', false],
   ['receiver --out (writes every frame)', 'diskReceiver', 'files', 'receiverCpuUsPerFrame', true],
-  ['sender, files as they are', 'sender', 'files', 'senderCpuUsPerFrame', false],
+  [
+    'sender, files as they are (runs with and without --out)',
+    'sender',
+    'files',
+    'senderCpuUsPerFrame',
+    undefined,
+  ],
   ['sender, encoding 720p', 'encodingSender', 'encode', 'senderCpuUsPerFrame', false],
 ] as const;
 const measuredRows = rows.filter(([, , source, , disk]) => runsOf(source, undefined, disk).length > 0);
