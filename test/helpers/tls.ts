@@ -185,7 +185,7 @@ export async function sendGarbage(
   port: number,
   garbage: TlsGarbage,
   ca: string,
-  guardMs = 10_000,
+  guardMs = 30_000,
 ): Promise<GarbageOutcome> {
   const socket = net.connect({ port, host: '127.0.0.1' });
   let received = 0;
