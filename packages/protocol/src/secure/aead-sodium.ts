@@ -118,19 +118,34 @@ export function loadSodium(): Sodium | undefined {
 
 /**
  * sodium-native's native binding, loaded through the package (so the same version and the same
- * loaded addon), when the package loads and its binding has both functions.
+ * loaded addon), when the package loads; if a future layout hides the binding, its checked
+ * JavaScript API in the binding's shape (a bad tag then costs an exception, caught here).
  */
 function loadBinding(): SodiumBinding | undefined {
-  if (loadSodium() === undefined) return undefined;
+  const sodium = loadSodium();
+  if (sodium === undefined) return undefined;
   try {
     const binding = createRequire(import.meta.url)('sodium-native/binding.js') as SodiumBinding;
-    return typeof binding.crypto_aead_chacha20poly1305_ietf_encrypt === 'function' &&
+    if (
+      typeof binding.crypto_aead_chacha20poly1305_ietf_encrypt === 'function' &&
       typeof binding.crypto_aead_chacha20poly1305_ietf_decrypt === 'function'
-      ? binding
-      : undefined;
+    ) {
+      return binding;
+    }
   } catch {
-    return undefined;
+    // Falls through to the JavaScript API.
   }
+  return {
+    crypto_aead_chacha20poly1305_ietf_encrypt: (c, m, ad, npub, k) =>
+      sodium.crypto_aead_chacha20poly1305_ietf_encrypt(c, m, ad, null, npub, k),
+    crypto_aead_chacha20poly1305_ietf_decrypt: (m, c, ad, npub, k) => {
+      try {
+        return sodium.crypto_aead_chacha20poly1305_ietf_decrypt(m, null, c, ad, npub, k);
+      } catch {
+        return -1;
+      }
+    },
+  };
 }
 
 /** The libsodium backend, or undefined when sodium-native is not installed or does not load here. */
