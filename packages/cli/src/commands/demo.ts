@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { UdpcamError } from '@udpcam/protocol';
 import { checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
@@ -19,13 +20,15 @@ export interface DemoFlags {
   cameras: number;
   fps: number;
   duration: number;
+  /** Frames each camera sends before it stops (the demo then ends); undefined: no limit. */
+  frames?: number;
   out?: string;
   http: number;
   json: boolean;
 }
 
 /** Starts demo camera `name` (cam1, cam2, …): its name travels in the frames, so its tile keeps it. */
-function startCamera(port: number, fps: number, name: string, output: Output): ChildProcess {
+function startCamera(port: number, flags: DemoFlags, name: string, output: Output): ChildProcess {
   const child = spawn(
     process.execPath,
     [
@@ -36,7 +39,8 @@ function startCamera(port: number, fps: number, name: string, output: Output): C
       '--port',
       String(port),
       '--fps',
-      String(fps),
+      String(flags.fps),
+      ...(flags.frames === undefined ? [] : ['--frames', String(flags.frames)]),
       '--status-interval',
       '3600',
       '--name',
@@ -66,7 +70,7 @@ async function listenHttp(receiver: Receiver, port: number, output: Output): Pro
   }
 }
 
-/** Runs the demo for --duration seconds (0: until Ctrl-C). */
+/** Runs the demo for --frames frames per camera, or --duration seconds (0: until Ctrl-C). */
 export async function demo(flags: DemoFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
   const out = flags.out === undefined ? undefined : path.resolve(flags.out);
   let disk: DiskSink | undefined;
@@ -88,14 +92,19 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   }
   const { port } = receiver.address;
   const plural = flags.cameras === 1 ? '' : 's';
-  const until = flags.duration > 0 ? `${flags.duration} s` : 'Ctrl-C to stop';
+  const until =
+    flags.frames !== undefined
+      ? `${flags.frames} frames each`
+      : flags.duration > 0
+        ? `${flags.duration} s`
+        : 'Ctrl-C to stop';
   output.info(
     `udpcam demo: ${flags.cameras} test camera${plural} → udp 127.0.0.1:${port}${out ? ` → ${out}` : ''} (${until})`,
   );
   const url = web.url;
   output.info(`udpcam demo: watch them live at ${url}`);
   const cameras = Array.from({ length: flags.cameras }, (_, k) =>
-    startCamera(port, flags.fps, `cam${k + 1}`, output),
+    startCamera(port, flags, `cam${k + 1}`, output),
   );
 
   const report = (final = false) => {
@@ -131,17 +140,26 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
   const exits = cameras.map((child) => once(child, 'exit'));
   const allExited = Promise.all(exits).then(() => 'cameras-exited');
   const why = await Promise.race([signal.promise, allExited, ...timeUp]);
+  const received = () => receiver.stats().cameras.reduce((sum, camera) => sum + camera.frames, 0);
+  if (why === 'cameras-exited' && flags.frames !== undefined) {
+    // The cameras sent their frames and left; let the last datagrams on loopback arrive.
+    const expected = flags.frames * flags.cameras;
+    for (let waited = 0; waited < 1000 && received() < expected; waited += 20) await sleep(20);
+  }
   clearInterval(timer);
   for (const child of cameras) if (child.exitCode === null) child.kill('SIGTERM');
   await Promise.all(exits);
   await web.close();
   await receiver.close();
   report(true);
-  const total = receiver.stats().cameras.reduce((sum, camera) => sum + camera.frames, 0);
+  const total = received();
   output.info(
     `udpcam demo: ${total} frames received${disk ? `, ${disk.stats.written} written to ${out}` : ''}`,
   );
-  if (why === 'cameras-exited') {
+  if (
+    why === 'cameras-exited' &&
+    (flags.frames === undefined || cameras.some((child) => child.exitCode !== 0))
+  ) {
     throw new UdpcamError(
       'UDPCAM_ERR_SOURCE',
       'the demo cameras stopped on their own (see the warnings above)',
@@ -168,11 +186,16 @@ export function demoCommand(program: Command): Command {
       integer('duration', 0, 86_400),
       0,
     )
+    .option(
+      '--frames <n>',
+      'each camera sends this many frames, then the demo ends',
+      integer('frames', 1, 1_000_000),
+    )
     .option('-o, --out <dir>', 'also write every frame to DIR/<camera>/<time>-<seq>.jpg')
     .option('--json', 'print status as JSON lines on stdout', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  udpcam demo\n  udpcam demo --cameras 4 --fps 15 --duration 30 --out demo-frames',
+      '\nExamples:\n  udpcam demo\n  udpcam demo --cameras 4 --fps 15 --duration 30 --out demo-frames\n  udpcam demo --frames 20 --out demo-frames',
     )
     .action((flags: DemoFlags) => demo(flags));
 }
