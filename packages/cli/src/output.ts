@@ -12,15 +12,15 @@ export const EXIT_BUG = 70;
  * as is any error udpcam did not raise on purpose (with its stack).
  */
 export function printFailure(error: unknown): number {
-  if (isUdpcamError(error)) {
-    const bug = error.kind === 'fatal';
+  if (!isUdpcamError(error)) {
     process.stderr.write(
-      `udpcam: ${error.message} (${error.code})${bug ? ' — a bug: please report it' : ''}\n`,
+      `udpcam: unexpected error — please report it:\n${(error as Error)?.stack ?? error}\n`,
     );
-    return bug ? EXIT_BUG : EXIT_FAILURE;
+    return EXIT_BUG;
   }
-  process.stderr.write(`udpcam: unexpected error — please report it:\n${(error as Error)?.stack ?? error}\n`);
-  return EXIT_BUG;
+  const bug = error.kind === 'fatal' ? ' — a bug: please report it' : '';
+  process.stderr.write(`udpcam: ${error.message} (${error.code})${bug}\n`);
+  return bug ? EXIT_BUG : EXIT_FAILURE;
 }
 
 export interface Output {

@@ -1,8 +1,8 @@
 /**
- * The error table: every error udpcam raises on purpose carries a stable string code, and each
- * code has one row saying how it is handled (fastify's `lib/errors.js`). The
- * sender retries what the table calls retryable, the CLI picks its exit status from it, and
- * docs/errors.md lists every code (a test keeps the two in step). Tests assert codes, not messages.
+ * The error table (fastify's `lib/errors.js`): every error udpcam raises on purpose carries a
+ * stable string code, and each code has one row, its kind. The sender retries what the table calls
+ * retryable and the CLI picks its exit status from it. What each code means and what to do about
+ * it is in docs/errors.md, whose test checks that it lists exactly these codes with these kinds.
  */
 
 /**
@@ -14,10 +14,7 @@
  */
 export type ErrorKind = 'user' | 'retryable' | 'fatal';
 
-/**
- * The table: one row per code, its kind. What each code means and what to do about it is in
- * docs/errors.md, whose test checks that it lists exactly these codes with these kinds.
- */
+/** The table: code → kind (see the file comment). */
 export const ERRORS = {
   UDPCAM_ERR_INVALID_OPTION: 'user',
   UDPCAM_ERR_INVALID_PACKET_SIZE: 'user',
