@@ -6,11 +6,8 @@
  * setTimeout, which tests drive with node:test's mock.timers.
  */
 
-/** A waiting reader; a `taker` takes the frame that wakes it. `true`: a frame came; `false`: timeout or abort. */
-interface Waiter {
-  taker: boolean;
-  wake(outcome: boolean | Error): void;
-}
+/** Wakes a waiting reader: `true`, a frame came; `false`, timeout or abort; an error, `cancel`. */
+type Waiter = (outcome: boolean | Error) => void;
 
 /** Newest frame + its waiters; see the file comment. */
 export class LatestFrame<T> {
@@ -45,14 +42,13 @@ export class LatestFrame<T> {
     return this.#waiters.size;
   }
 
-  /** Makes `frame` the newest and wakes every waiting reader. */
+  /** Makes `frame` the newest and wakes every waiting reader (a frame that wakes one counts as taken). */
   put(frame: T): void {
     if (this.fresh) this.#skipped++;
     this.#newest = frame;
     this.#seq++;
-    const waiters = [...this.#waiters];
-    if (waiters.some((waiter) => waiter.taker)) this.#taken = this.#seq;
-    for (const waiter of waiters) waiter.wake(true);
+    if (this.#waiters.size > 0) this.#taken = this.#seq;
+    for (const wake of [...this.#waiters]) wake(true);
   }
 
   /**
@@ -64,43 +60,40 @@ export class LatestFrame<T> {
       this.#taken = this.#seq;
       return Promise.resolve(this.#newest as T);
     }
-    return this.#wait(true, this.#taken, timeoutMs).then((outcome) => {
+    return this.#wait(this.#taken, timeoutMs).then((outcome) => {
       if (outcome !== true) throw outcome === false ? timeoutError() : outcome;
       return this.#newest as T;
     });
   }
 
   /**
-   * For many readers, each at its own place: resolves true once a frame numbered above `afterSeq`
-   * is there (at once if it is) or the next frame comes; false after `timeoutMs` (ms), when
-   * `signal` aborts or on `cancel`. Does not take the frame.
+   * For many readers, each at its own place (a slot serves `take` or `next`, not both): resolves
+   * true once a frame numbered above `afterSeq` is there (at once if it is) or the next frame
+   * comes; false after `timeoutMs` (ms), when `signal` aborts or on `cancel`.
    */
   next(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return this.#wait(false, afterSeq, timeoutMs, signal).then((outcome) => outcome === true);
+    return this.#wait(afterSeq, timeoutMs, signal).then((outcome) => outcome === true);
   }
 
   /** Ends every wait now: `take` rejects with `error`, `next` resolves false. */
   cancel(error: Error): void {
-    for (const waiter of [...this.#waiters]) waiter.wake(error);
+    for (const wake of [...this.#waiters]) wake(error);
   }
 
-  #wait(taker: boolean, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean | Error> {
+  #wait(afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean | Error> {
     if (this.#seq > afterSeq) return Promise.resolve(true);
     if (signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const onAbort = () => waiter.wake(false);
+      const onAbort = () => wake(false);
       const timer = setTimeout(onAbort, timeoutMs);
-      const waiter: Waiter = {
-        taker,
-        wake: (outcome) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          this.#waiters.delete(waiter);
-          resolve(outcome);
-        },
+      const wake: Waiter = (outcome) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#waiters.delete(wake);
+        resolve(outcome);
       };
       signal?.addEventListener('abort', onAbort);
-      this.#waiters.add(waiter);
+      this.#waiters.add(wake);
     });
   }
 }
