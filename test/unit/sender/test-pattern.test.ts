@@ -162,20 +162,38 @@ describe('TestPatternSource', () => {
   it('has a glyph for every character it draws: "FRAME 0123456789" and "HH:MM:SS.mmm"', () => {
     const source = new TestPatternSource();
     const { counter, clock, textScale } = source.layout;
-    const cell = 6 * textScale;
-    /** Whether character `i` of the line in `rect` has ink (light grey). */
-    const inked = (data: Buffer, rect: Rect, i: number) => {
-      const bytes = region(data, source.width, { ...rect, x: rect.x + i * cell, width: cell });
-      for (let at = 0; at < bytes.length; at += 4) if (bytes[at] === 235) return true;
-      return false;
+    /** Character `i` of the line in `rect` as 5x7 glyph pixels ('#' ink, '.' none), read at their centres. */
+    const glyphAt = (data: Buffer, rect: Rect, i: number) => {
+      let bits = '';
+      for (let y = 0; y < 7; y++) {
+        for (let x = 0; x < 5; x++) {
+          const px = rect.x + i * 6 * textScale + x * textScale + (textScale >> 1);
+          const py = rect.y + y * textScale + (textScale >> 1);
+          bits += data[(py * source.width + px) * 4] === 235 ? '#' : '.';
+        }
+      }
+      return bits;
     };
-    for (const frame of [123456, 789]) {
+    // The font draws a hollow box for a character it lacks.
+    const missing = `#####${'#...#'.repeat(5)}#####`;
+    const drawn = new Map<string, string>();
+    for (const [frame, text] of [
+      [123456, 'FRAME 0123456'],
+      [789, 'FRAME 0000789'],
+    ] as const) {
       const data = Buffer.from(source.render(frame, 0));
-      // "FRAME 0123456" then "FRAME 0000789": every cell but the space (5) is drawn.
-      for (let i = 0; i < 13; i++)
-        assert.equal(inked(data, counter, i), i !== 5, `cell ${i} of frame ${frame}`);
-      for (const i of [2, 5, 8]) assert.ok(inked(data, clock, i), `":" or "." at ${i}`);
+      for (let i = 0; i < text.length; i++) drawn.set(text[i]!, glyphAt(data, counter, i));
+      // The clock at time 0 reads HH:MM:SS.mmm in local time: ':' at 2 and 5, '.' at 8.
+      for (const i of [2, 5, 8]) drawn.set(i === 8 ? '.' : ':', glyphAt(data, clock, i));
     }
+    assert.equal(drawn.get(' '), '.'.repeat(35));
+    drawn.delete(' ');
+    assert.equal(drawn.size, 'FRAME0123456789:.'.length);
+    for (const [char, bits] of drawn) {
+      assert.notEqual(bits, missing, `no glyph for ${char}`);
+      assert.ok(bits.includes('#'), `${char} is drawn`);
+    }
+    assert.equal(new Set(drawn.values()).size, drawn.size, 'every character has its own glyph');
   });
 
   it('encodes to a well-formed JPEG of the right size', async () => {

@@ -50,9 +50,6 @@ const GLYPHS = new Map<string, Uint8Array>(
 // A hollow box ("tofu") for characters the font lacks, so a missing glyph is visible, not blank.
 const MISSING = parseGlyph(['#####', '#...#', '#...#', '#...#', '#...#', '#...#', '#####']);
 
-/** The characters this font can draw. */
-export const FONT_CHARACTERS: readonly string[] = [...GLYPHS.keys()];
-
 /** Row bit masks (7 rows, bit 4 = leftmost pixel) of a character; lower-case is drawn as upper-case. */
 export function glyph(char: string): Uint8Array {
   return GLYPHS.get(char) ?? GLYPHS.get(char.toUpperCase()) ?? MISSING;
