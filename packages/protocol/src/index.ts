@@ -9,4 +9,5 @@ export * from './header.js';
 export * from './jpeg.js';
 export * from './legacy.js';
 export * from './meta.js';
+export * from './nack/index.js';
 export * from './secure/index.js';

@@ -6,6 +6,7 @@ export * from './http/login-throttle.js';
 export * from './http/mjpeg.js';
 export * from './http/server.js';
 export * from './identity.js';
+export * from './nack/index.js';
 export * from './receiver.js';
 export * from './ring.js';
 export * from './secure-gate.js';

@@ -20,6 +20,7 @@ import { senderKey } from './camera.js';
 import { CameraState } from './camera-state.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
+import { NackChannel, type NackTrackerOptions } from './nack/index.js';
 import { SecureGate } from './secure-gate.js';
 import { bindUdpSocket } from './socket.js';
 import { type ReceiverStats, receiverStats } from './stats.js';
@@ -51,6 +52,11 @@ export interface ReceiverOptions {
   allow?: readonly string[];
   /** Monotonic ms for every time decision (reassembly, rates, online, receive stamps); default performance.now. */
   clock: Clock;
+  /**
+   * Ask udpcam senders to resend lost chunks (docs/protocol.md#nack): true, or the tracker's
+   * options. Default off here (`udpcam receive` defaults to on); never with a multicast group.
+   */
+  nack?: boolean | Partial<NackTrackerOptions>;
 }
 
 export const DEFAULT_RECEIVER_OPTIONS = {
@@ -124,6 +130,8 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /** Cameras remembered at most (twice the assembler's sender limit). */
   readonly maxCameras: number;
   readonly #security: SecureGate;
+  /** The NACK back channel, when retransmission is on. */
+  readonly #nack: NackChannel | undefined;
   /** Frames delivered and their bytes (they outlive forgotten senders), datagrams from outside --allow. */
   readonly #counters = { frames: 0, frameBytes: 0, notAllowed: 0 };
   #closed = false;
@@ -166,6 +174,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       (sender) => assembler.senderStats(sender) !== undefined,
     );
     this.#security = security;
+    const nack =
+      options.nack === undefined || options.nack === false || options.group !== undefined
+        ? undefined
+        : new NackChannel(
+            socket,
+            options.keys,
+            (sender) => assembler.senderStats(sender)?.framing === 'udpcam',
+            options.nack === true ? {} : options.nack,
+          );
+    this.#nack = nack;
     // A camera sends thousands of datagrams a second from one address and port: reuse its key
     // string instead of building one per datagram (less garbage on the hottest path).
     let lastAddress = '';
@@ -184,7 +202,9 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       // With keys, only datagrams that open reach reassembly (docs/protocol.md#protected).
       const plain = security.pass(datagram, lastKey);
       if (plain === undefined) return;
-      const frame = assembler.push(plain, lastKey, clock());
+      const now = clock();
+      if (nack !== undefined) nack.observe(datagram, plain, lastKey, info.address, info.port, now);
+      const frame = assembler.push(plain, lastKey, now);
       if (frame !== undefined) this.#deliver(frame);
       this.#scheduleExpiry();
     });
@@ -236,6 +256,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       assembler: this.#assembler,
       cameras: this.#cameras.values(),
       security: this.#security,
+      nack: this.#nack,
       counters: { ...this.#counters },
       offlineAfterMs: this.offlineAfterMs,
     };

@@ -4,6 +4,7 @@
  */
 import { DROP_REASONS, type DropReason, type FrameAssembler, type SenderStats } from '@udpcam/protocol';
 import type { CameraState } from './camera-state.js';
+import type { NackChannel, NackCounters } from './nack/index.js';
 import type { RejectCounts, SecureGate, SecurityReport } from './secure-gate.js';
 
 /** Capture → receive latency percentiles over a camera's last 512 stamped frames (µs). */
@@ -41,6 +42,8 @@ export interface CameraStats {
   assembly: Readonly<SenderStats> | undefined;
   /** Datagrams from its sender that a receiver with --key refused, by reason (undefined: none). */
   rejectedDatagrams: Readonly<RejectCounts> | undefined;
+  /** Retransmission requests to its sender (docs/protocol.md#nack); null when the receiver does not ask. */
+  nack: NackCounters | null;
 }
 
 /** A sender heard that never completed a frame: no camera yet, but worth seeing. */
@@ -91,6 +94,8 @@ export interface ReceiverStats {
   pendingSenders: PendingSender[];
   totals: ReceiverTotals;
   security: SecurityReport;
+  /** NACK counters summed over the senders tracked now; null when the receiver does not ask. */
+  nack: NackCounters | null;
 }
 
 /** What `receiverStats` reads; the Receiver owns all of it. */
@@ -98,6 +103,7 @@ export interface StatsSources {
   assembler: FrameAssembler;
   cameras: Iterable<CameraState>;
   security: SecureGate;
+  nack?: NackChannel;
   counters: { frames: number; frameBytes: number; notAllowed: number };
   offlineAfterMs: number;
 }
@@ -148,7 +154,9 @@ export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats 
       implausibleLatencies: camera.implausibleLatencies,
       assembly: copyOf(assembler.senderStats(camera.sender)),
       rejectedDatagrams: copyOf(security.rejectedFrom(camera.sender)),
+      nack: from.nack?.counters(camera.sender) ?? null,
     }),
   );
-  return { atMs: nowMs, cameras, pendingSenders, totals, security: security.report() };
+  const nack = from.nack?.tracker.totals() ?? null;
+  return { atMs: nowMs, cameras, pendingSenders, totals, security: security.report(), nack };
 }

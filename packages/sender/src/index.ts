@@ -38,6 +38,7 @@ export {
 } from './encoders/index.js';
 export { JpegJsEncoder } from './encoders/jpeg-js.js';
 export { LatestFrame } from './latest-frame.js';
+export * from './nack/index.js';
 export * from './regular-file.js';
 export { FrameSchedule } from './schedule.js';
 export {

@@ -14,6 +14,7 @@ import {
   type ChunkDatagram,
   type Clock,
   chunkFrame,
+  DatagramOpener,
   DatagramSealer,
   ImageIdCycle,
   LEGACY_SIZE_OVERHEAD,
@@ -28,6 +29,7 @@ import {
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
+import { NackResponder, type NackStats, ResendBudget, ResendRing } from './nack/index.js';
 
 /** Options of a Transmitter. */
 export interface TransmitterOptions {
@@ -72,6 +74,15 @@ export interface TransmitterOptions {
    * here; `udpcam send` defaults to 0.1) sends none. Never with `legacy`.
    */
   fec?: number;
+  /**
+   * Keep the last frames' datagrams and resend those a receiver asks for (docs/protocol.md#nack).
+   * Default false here (`udpcam send` defaults to on); never with `legacy` or a multicast host.
+   */
+  nack?: boolean;
+  /** Bytes of recent frames kept for resending (default 1 MiB). */
+  resendRingBytes?: number;
+  /** Share of the stream's bytes that may be resent, 0..1 (default 0.25). */
+  resendFraction?: number;
 }
 
 /**
@@ -79,6 +90,16 @@ export interface TransmitterOptions {
  * rule (10 ms), which may close a partial frame after a silence.
  */
 export const MAX_SPREAD_GAP_MS = 5;
+
+/** Retransmission's parts: the frames kept, the rate budget, the NACK checks. */
+interface NackState {
+  responder: NackResponder;
+  ring: ResendRing;
+  budget: ResendBudget;
+}
+
+/** A resend's callback: a lost resend is asked for again by the receiver. */
+function ignore(): void {}
 
 /** True for IPv4 224.0.0.0/4 and IPv6 ff00::/8 literals. */
 export function isMulticast(host: string): boolean {
@@ -183,6 +204,8 @@ export class Transmitter implements FrameTransmitter {
   /** Settles when the last frame handed to `send` is done (never rejects): frames go out in turn. */
   #lastFrame: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
+  /** Answers NACKs when retransmission is on (undefined: off, and the socket reads nothing). */
+  readonly #nack: NackState | undefined;
 
   constructor(options: TransmitterOptions) {
     if (typeof options.host !== 'string' || options.host.length === 0) {
@@ -236,7 +259,21 @@ export class Transmitter implements FrameTransmitter {
     this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);
     this.target = net.isIP(this.host) === 6 ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
     if (net.isIP(this.host) !== 0) this.#address = this.host;
+    this.#nack =
+      options.nack === true && !this.legacy && !isMulticast(this.host) ? this.#nackState(options) : undefined;
     this.#socket = this.#newSocket();
+  }
+
+  #nackState(options: TransmitterOptions): NackState {
+    const ring = new ResendRing(options.resendRingBytes);
+    const budget = new ResendBudget(options.resendFraction);
+    const opener = options.key === undefined ? undefined : new DatagramOpener([options.key]);
+    return { responder: new NackResponder({ ring, budget, opener }), ring, budget };
+  }
+
+  /** What retransmission did so far (undefined when it is off). */
+  get nack(): Readonly<NackStats> | undefined {
+    return this.#nack?.responder.stats;
   }
 
   #newSocket(): dgram.Socket {
@@ -244,7 +281,27 @@ export class Transmitter implements FrameTransmitter {
     // Send errors arrive through the callbacks; this keeps any other socket error from crashing
     // the process (the next send reports the socket as unusable).
     socket.on('error', () => {});
+    if (this.#nack !== undefined) socket.on('message', (datagram, from) => this.#onNack(datagram, from));
     return socket;
+  }
+
+  /**
+   * A datagram on the sending socket: a NACK from the receiver, or junk. Resends go out on the
+   * connected socket (to the receiver, never to `from`), each sealed afresh under a key: a new
+   * counter passes the receiver's replay window whether or not the original arrived.
+   */
+  #onNack(datagram: Buffer, from: dgram.RemoteInfo): void {
+    const address = this.#address;
+    if (this.#nack === undefined || this.#closing !== undefined || address === undefined) return;
+    const resend = this.#nack.responder.answer(datagram, from, { address, port: this.port });
+    const sealer = this.#sealer;
+    for (const [header, payload] of resend) {
+      try {
+        this.#socket.send(sealer === undefined ? [header, payload] : sealer.seal(header, payload), ignore);
+      } catch {
+        // A socket closing under us: the receiver asks again or gives the frame up.
+      }
+    }
   }
 
   /** Sends one JPEG as one frame. Rejects with UDPCAM_ERR_FRAME_TOO_LARGE past 100 chunks, or a send error. */
@@ -289,6 +346,10 @@ export class Transmitter implements FrameTransmitter {
     await this.#opening;
     const spreadMs = Math.min(this.#options.spreadMs ?? 0, (datagrams.length - 1) * MAX_SPREAD_GAP_MS);
     const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);
+    if (this.#nack !== undefined) {
+      this.#nack.ring.put(imageId, chunks);
+      this.#nack.budget.earn(bytes);
+    }
     return { imageId, datagrams: datagrams.length, parityDatagrams: parity.length, bytes };
   }
 

@@ -23,7 +23,7 @@ export class ReceiveStatus {
 
   /** A status record and its one-line rendering. */
   sample(): { line: string; record: Record<string, unknown> } {
-    const { atMs: now, cameras, totals: sum, security } = this.receiver.stats();
+    const { atMs: now, cameras, totals: sum, security, nack } = this.receiver.stats();
     const seconds = Math.max(1e-3, (now - this.#previous.at) / 1000);
     const fps = (sum.frames - this.#previous.frames) / seconds;
     const bytesPerSecond = (sum.frameBytes - this.#previous.frameBytes) / seconds;
@@ -46,6 +46,9 @@ export class ReceiveStatus {
       parts.push(
         `recovered ${sum.framesRecovered} (parity ${sum.parityReceived}, lost ${sum.datagramsLost})`,
       );
+    if (nack !== null && nack.nacksSent > 0) {
+      parts.push(`nacks ${nack.nacksSent} (resent ${nack.retransmitsReceived}, saved ${nack.framesSaved})`);
+    }
     if (latencyMs !== undefined) parts.push(`latency ${latencyMs.toFixed(1)} ms`);
     if (this.disk) {
       const d = this.disk.stats;
@@ -76,6 +79,7 @@ export class ReceiveStatus {
       framesRecovered: sum.framesRecovered,
       datagramsLost: sum.datagramsLost,
       parityReceived: sum.parityReceived,
+      nack: nack ?? undefined,
       refusedDatagrams: sum.refusedDatagrams,
       notAllowed: sum.notAllowed,
       sendersForgotten: sum.sendersForgotten,

@@ -48,6 +48,8 @@ export interface ReceiveFlags {
   maxFps?: number;
   group?: string;
   groupInterface?: string;
+  /** Ask udpcam senders to resend lost chunks (docs/protocol.md#nack); --no-nack: false. */
+  nack: boolean;
   allow?: string[];
   cameras?: string;
   /** Stream key files (--key, repeatable): one key, or two while rotating. */
@@ -200,6 +202,7 @@ export async function receive(
     groupInterface: flags.groupInterface,
     allow: flags.allow,
     keys,
+    nack: flags.nack !== false,
   });
   receiver.on('notice', warn);
   if (disk) receiver.addSink(disk);
@@ -337,6 +340,10 @@ export function receiveCommand(program: Command): Command {
     )
     .option('--group <address>', 'join this multicast group (e.g. 239.1.2.3) on the bound port')
     .option('--group-interface <address>', 'address of the interface to join --group on', host)
+    .option(
+      '--no-nack',
+      "do not ask udpcam senders to resend lost chunks (default: ask at once, as many bytes as asked for, at most a quarter of the sender's own bytes; never with --group)",
+    )
     .option(
       '--allow <cidr,...>',
       'hear only senders in these ranges, e.g. 10.0.0.0/8,::1/128 (repeatable)',

@@ -63,6 +63,8 @@ export interface SendFlags extends SourceFlags {
   config?: string;
   /** Parity datagrams per data chunk; undefined: DEFAULT_FEC, or 0 with --legacy. */
   fec?: number;
+  /** Keep recent frames and resend what a receiver asks for (docs/protocol.md#nack); --no-nack: false. */
+  nack: boolean;
 }
 
 /** `--bind [ADDRESS:]PORT`: the local address and port to send from (IPv6 in brackets). */
@@ -135,6 +137,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     spreadMs: ((flags.pace ?? 0) * 1000) / fps,
     bind: flags.bind,
     fec: flags.fec ?? (flags.legacy ? 0 : DEFAULT_FEC),
+    nack: flags.nack !== false && !flags.legacy,
   });
   const encoder = await loadCodec(flags.codec);
   const transform = flags.area === undefined ? undefined : areaTransform(flags.area);
@@ -153,13 +156,14 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead().name})` : ''} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${transmitter.nack ? ', resends on request' : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead().name})` : ''} (Ctrl-C to stop)`,
   );
   const line = (final: string) => {
     const stats = sender.stats;
+    const nack = transmitter.nack;
     return {
-      line: `send: ${stats.fps.toFixed(1)} fps | ${formatBytes(stats.fps * stats.lastFrameBytes)}/s | ${formatBytes(stats.lastFrameBytes)}/frame | ${stats.lastFrameChunks} chunks/frame | frames ${stats.framesSent} skipped ${stats.framesSkipped} | quality ${stats.quality}${final}`,
-      record: { ...stats },
+      line: `send: ${stats.fps.toFixed(1)} fps | ${formatBytes(stats.fps * stats.lastFrameBytes)}/s | ${formatBytes(stats.lastFrameBytes)}/frame | ${stats.lastFrameChunks} chunks/frame | frames ${stats.framesSent} skipped ${stats.framesSkipped} | quality ${stats.quality}${nack ? ` | nacks ${nack.nacksReceived} resent ${nack.datagramsResent}` : ''}${final}`,
+      record: { ...stats, ...(nack && { nack: { ...nack } }) },
     };
   };
   const timer = setInterval(() => {
@@ -249,6 +253,10 @@ export function sendCommand(program: Command): Command {
           throw new InvalidArgumentError('fec must be a number from 0 to 1.');
         return ratio;
       },
+    )
+    .option(
+      '--no-nack',
+      'do not resend chunks a receiver asks for (default: keep the last ~1 MiB of frames and resend, at most 25 % of the stream; off with --legacy or a multicast --ip)',
     )
     .option(
       '--key <file>',

@@ -52,10 +52,12 @@ const LOWER_C = 0x63;
 const LOWER_E = 0x65;
 /** udpcam's parity datagram, protected like the chunks (docs/protocol.md#parity). */
 const LOWER_P = 0x70;
+/** udpcam's retransmission request, sealed like data under a key (docs/protocol.md#nack). */
+const LOWER_N = 0x6e;
 
-/** True when byte 0 is a protected type byte (s, c, e, or p for parity). */
+/** True when byte 0 is a protected type byte (s, c, e, p for parity, or n for a NACK). */
 export function isProtectedType(byte: number): boolean {
-  return byte === LOWER_S || byte === LOWER_C || byte === LOWER_E || byte === LOWER_P;
+  return byte === LOWER_S || byte === LOWER_C || byte === LOWER_E || byte === LOWER_P || byte === LOWER_N;
 }
 
 /**

@@ -63,6 +63,27 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
   for (const [name, key, help] of ASSEMBLY_COUNTERS) {
     perCamera(name, 'counter', help, (c) => c.assembly?.[key] ?? 0);
   }
+  if (stats.nack !== null) {
+    const nack = (c: Camera) => c.nack ?? { nacksSent: 0, retransmitsReceived: 0, framesSaved: 0 };
+    perCamera(
+      'udpcam_nacks_sent_total',
+      'counter',
+      'Retransmission requests (NACK datagrams) sent to the camera.',
+      (c) => nack(c).nacksSent,
+    );
+    perCamera(
+      'udpcam_datagrams_retransmitted_total',
+      'counter',
+      'Chunks asked for by NACK that then arrived.',
+      (c) => nack(c).retransmitsReceived,
+    );
+    perCamera(
+      'udpcam_frames_saved_by_nack_total',
+      'counter',
+      'Frames completed only thanks to a retransmitted chunk.',
+      (c) => nack(c).framesSaved,
+    );
+  }
   perCamera('udpcam_camera_online', 'gauge', '1 while the camera sends frames.', (c) => (c.online ? 1 : 0));
   perCamera('udpcam_camera_fps', 'gauge', 'Frames per second over the last 2 s.', (c) =>
     Number(c.fps.toFixed(2)),

@@ -25,6 +25,8 @@ export function cameraList({ cameras, atMs }: ReceiverStats, feeds: CameraFeeds)
       framesRecovered: stats?.framesRecovered ?? 0,
       datagramsLost: stats?.datagramsLost ?? 0,
       parityReceived: stats?.parityReceived ?? 0,
+      // Retransmission on request (docs/protocol.md#nack): null when the receiver does not ask.
+      nack: camera.nack,
       latencyMs: latency
         ? { p50: ms(latency.p50), p95: ms(latency.p95), p99: ms(latency.p99), max: ms(latency.max) }
         : null,

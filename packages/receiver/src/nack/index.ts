@@ -1,0 +1,2 @@
+export * from './nack-channel.js';
+export * from './nack-tracker.js';

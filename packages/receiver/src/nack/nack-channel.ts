@@ -1,0 +1,75 @@
+/**
+ * The receiver's back channel for retransmission (docs/protocol.md#nack): the NackTracker's
+ * requests, encoded, sealed under the key the sender's own datagrams carry (so a sender on the old
+ * key during a rotation can open them), and sent from the receiving socket to the address and
+ * port the sender's datagrams come from — the one its connected socket accepts.
+ */
+import type dgram from 'node:dgram';
+import {
+  DatagramSealer,
+  encodeNack,
+  SECURE_KEY_ID_OFFSET,
+  SECURE_OVERHEAD_BYTES,
+  type StreamKey,
+} from '@udpcam/protocol';
+import { emptyCounters, type NackCounters, NackTracker, type NackTrackerOptions } from './nack-tracker.js';
+
+/** A NACK's send callback: a lost NACK is asked again (a retry) or the frame is given up. */
+function ignore(): void {}
+
+/** Sends the NackTracker's requests on the receiving socket. */
+export class NackChannel {
+  readonly tracker: NackTracker;
+  readonly #socket: dgram.Socket;
+  /** Sealers by key id (one session per key); empty without keys. */
+  readonly #sealers = new Map<number, DatagramSealer>();
+  readonly #keyed: boolean;
+
+  constructor(
+    socket: dgram.Socket,
+    keys: readonly StreamKey[] | undefined,
+    eligible: (sender: string) => boolean,
+    options: Partial<NackTrackerOptions> = {},
+  ) {
+    this.#socket = socket;
+    this.#keyed = keys !== undefined && keys.length > 0;
+    for (const key of keys ?? []) this.#sealers.set(key.id, new DatagramSealer(key));
+    this.tracker = new NackTracker(eligible, {
+      ...options,
+      overhead: this.#keyed ? SECURE_OVERHEAD_BYTES : 0,
+    });
+  }
+
+  /** A sender's NACK counters (zeros when it was never asked). */
+  counters(sender: string): NackCounters {
+    const counters = this.tracker.counters(sender);
+    return counters === undefined ? emptyCounters() : { ...counters };
+  }
+
+  /**
+   * One datagram that passed the security gate: `raw` as received (sealed or not), `plain` what
+   * reassembly gets, from `sender` ("address:port") at `address`, `port`.
+   */
+  observe(raw: Buffer, plain: Buffer, sender: string, address: string, port: number, now: number): void {
+    const requests = this.tracker.observe(plain, sender, now);
+    if (requests === undefined) return;
+    // The opener left the key id in place (it rewrites only bytes 21..25 of a sealed datagram).
+    const sealer = this.#keyed ? this.#sealers.get(raw.readUInt32BE(SECURE_KEY_ID_OFFSET)) : undefined;
+    if (this.#keyed && sealer === undefined) return;
+    for (const request of requests) {
+      const nack = encodeNack(
+        request.imageId,
+        request.attempt,
+        request.chunks,
+        request.tailFrom,
+        request.padTo,
+      );
+      const wire = sealer === undefined ? [nack] : sealer.seal(nack.subarray(0, 5), nack.subarray(5));
+      try {
+        this.#socket.send(wire, port, address, ignore);
+      } catch {
+        // The socket is closing: nothing to ask any more.
+      }
+    }
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The receiver's side of retransmission on request (docs/protocol.md#nack), without I/O: it
+ * watches each sender's datagrams go by (their headers only) and says when to ask for what.
+ *
+ * - A gap is acted on as soon as it is evident, never after a timeout: a chunk id past the next
+ *   one expected (streams without parity), the last parity datagram of a frame still short, or a
+ *   newer frame's first datagram while this one is short (its tail, E included, is lost). With
+ *   parity it asks only for what parity cannot make up (k − data − parity held).
+ * - An unanswered request is repeated at most `maxRetries` times, each at least `retryMs` after
+ *   the last and only while datagrams of that sender keep coming (no timer).
+ * - A NACK is padded to the bytes it asks for (the sender answers with no more than it receives),
+ *   and a sender gets NACK bytes at most `fraction` of the bytes it sent: the receiver can never be
+ *   made to send more at an address than came from it. A sender whose NACKs go unanswered (16 in a
+ *   row: an old udpcam, --no-nack, a one-way path) gets one probe per `deafMs` after that.
+ * - Only senders the assembler knows to use udpcam's framing are asked (`eligible`): never the
+ *   Python sender or `--legacy`.
+ */
+import { MAX_CHUNKS, NACK_BYTES, TYPE_CONTINUE, TYPE_END, TYPE_PARITY, TYPE_START } from '@udpcam/protocol';
+
+/** One NACK datagram to send (before sealing), to the sender the datagrams came from. */
+export interface NackRequest {
+  imageId: number;
+  /** 0 for the first request for this frame, then 1, 2, … */
+  attempt: number;
+  /** Data chunk ids asked for. */
+  chunks: number[];
+  /** Every chunk from this id to the frame's last is asked for too. */
+  tailFrom: number | undefined;
+  /** The NACK's length before sealing: what it asks for, on the wire, less `overhead`. */
+  padTo: number;
+}
+
+/** Per-sender counters. */
+export interface NackCounters {
+  /** NACK datagrams sent. */
+  nacksSent: number;
+  /** Chunks asked for that then arrived (retransmitted). */
+  retransmitsReceived: number;
+  /** Frames completed only thanks to a retransmitted chunk. */
+  framesSaved: number;
+  /** NACKs not sent: past the back-channel budget, or the sender seemed deaf. */
+  nacksWithheld: number;
+  /**
+   * Delay added to saved frames, ms: from the frame's last datagram before its first NACK (when it
+   * would have been whole) to its completion; the sum and the largest.
+   */
+  savedDelayMsTotal: number;
+  savedDelayMsMax: number;
+}
+
+/** Options of a NackTracker. */
+export interface NackTrackerOptions {
+  /** Least time between two requests for one frame, ms (a LAN round trip is well under 1 ms). */
+  retryMs: number;
+  /** Requests after the first, per frame. */
+  maxRetries: number;
+  /** A frame older than this (ms since its first datagram) is not asked for any more. */
+  maxAgeMs: number;
+  /** NACK bytes a sender may get per byte it sent. */
+  fraction: number;
+  /** Most NACK bytes saved up per sender. */
+  capacityBytes: number;
+  /** Bytes sealing adds to a datagram (0 without a key). */
+  overhead: number;
+  /** Senders tracked at most (the least recently added goes first). */
+  maxSenders: number;
+  /** NACKs in a row without any answer before a sender counts as deaf. */
+  deafAfter: number;
+  /** How long a deaf sender is left alone before one more try, ms. */
+  deafMs: number;
+}
+
+export const DEFAULT_NACK_TRACKER_OPTIONS: Readonly<NackTrackerOptions> = Object.freeze({
+  retryMs: 5,
+  maxRetries: 3,
+  maxAgeMs: 400,
+  fraction: 0.25,
+  capacityBytes: 64 * 1024,
+  overhead: 0,
+  maxSenders: 64,
+  deafAfter: 16,
+  deafMs: 5000,
+});
+
+/** Largest NACK on the wire when several small chunks are asked in one (one Ethernet frame). */
+const MAX_NACK_WIRE_BYTES = 1472;
+/** Frames kept per sender behind the newest: ids are only tracked this far back. */
+const KEEP_BEHIND = 10;
+// A chunk's state in Gap.chunks: 0 missing (the array's initial value), then:
+const HELD = 1;
+const ASKED = 2;
+
+/** What is known of one frame. */
+class Gap {
+  /** Per data chunk id: 0 (missing), HELD, or ASKED (missing and asked for). */
+  readonly chunks = new Uint8Array(MAX_CHUNKS);
+  data = 0;
+  parity = 0;
+  /** k, the data chunk count (0 until an E or a P tells). */
+  k = 0;
+  highest = -1;
+  /** Longest data datagram seen (plain bytes). */
+  longest = 0;
+  /** Requests made for this frame (NACK rounds, not datagrams). */
+  attempts = 0;
+  /** Asked for everything it lacks once every datagram of it was sent (retries follow this). */
+  askedAll = false;
+  /** Times it was asked for everything it lacks: the first time and each retry. */
+  rounds = 0;
+  lastAskedAt = Number.NEGATIVE_INFINITY;
+  /** When its last datagram came before it was first asked for (ms). */
+  lastSeenAt: number;
+  /** A newer frame began, or the frame's last parity came: every datagram of it was sent. */
+  ended = false;
+  done = false;
+  saved = false;
+  constructor(
+    readonly imageId: number,
+    readonly startedAt: number,
+  ) {
+    this.lastSeenAt = startedAt;
+  }
+}
+
+class SenderGaps {
+  readonly frames = new Map<number, Gap>();
+  newest = -1;
+  sendsParity = false;
+  tokens = 0;
+  unanswered = 0;
+  deafUntil = Number.NEGATIVE_INFINITY;
+  /** Frames asked for and not yet complete. */
+  pending = 0;
+  readonly counters: NackCounters = emptyCounters();
+}
+
+/** All-zero counters. */
+export function emptyCounters(): NackCounters {
+  return {
+    nacksSent: 0,
+    retransmitsReceived: 0,
+    framesSaved: 0,
+    nacksWithheld: 0,
+    savedDelayMsTotal: 0,
+    savedDelayMsMax: 0,
+  };
+}
+
+const digits = (a: number, b: number) => (a - 0x30) * 10 + (b - 0x30);
+
+/** Watches datagrams and decides NACKs; see the module comment. */
+export class NackTracker {
+  readonly options: NackTrackerOptions;
+  readonly #senders = new Map<string, SenderGaps>();
+  readonly #eligible: (sender: string) => boolean;
+  #lastKey = '';
+  #last: SenderGaps | undefined;
+
+  /** `eligible(sender)`: whether a sender may be asked (udpcam's framing, learnt by the assembler). */
+  constructor(eligible: (sender: string) => boolean, options: Partial<NackTrackerOptions> = {}) {
+    this.#eligible = eligible;
+    this.options = { ...DEFAULT_NACK_TRACKER_OPTIONS, ...options };
+  }
+
+  /** A sender's counters, if it is tracked. */
+  counters(sender: string): Readonly<NackCounters> | undefined {
+    return this.#senders.get(sender)?.counters;
+  }
+
+  /** Sums over every tracked sender. */
+  totals(): NackCounters {
+    const sum = emptyCounters();
+    for (const { counters } of this.#senders.values()) {
+      sum.nacksSent += counters.nacksSent;
+      sum.retransmitsReceived += counters.retransmitsReceived;
+      sum.framesSaved += counters.framesSaved;
+      sum.nacksWithheld += counters.nacksWithheld;
+      sum.savedDelayMsTotal += counters.savedDelayMsTotal;
+      sum.savedDelayMsMax = Math.max(sum.savedDelayMsMax, counters.savedDelayMsMax);
+    }
+    return sum;
+  }
+
+  /**
+   * Takes one well-formed plain datagram (after the security gate) from `sender` at `now` (ms) and
+   * returns the NACKs to send to it now (undefined: none). Anything but S/C/E/P is ignored.
+   */
+  observe(datagram: Uint8Array, sender: string, now: number): NackRequest[] | undefined {
+    const type = datagram[0];
+    if (
+      datagram.length < 5 ||
+      (type !== TYPE_START && type !== TYPE_CONTINUE && type !== TYPE_END && type !== TYPE_PARITY)
+    ) {
+      return undefined;
+    }
+    const imageId = digits(datagram[1]!, datagram[2]!);
+    const index = digits(datagram[3]!, datagram[4]!);
+    if (imageId < 0 || imageId > 99 || index < 0 || index > 99) return undefined;
+    const state = this.#state(sender);
+    const o = this.options;
+    state.tokens = Math.min(o.capacityBytes, state.tokens + datagram.length * o.fraction);
+
+    let gap = state.frames.get(imageId);
+    let ended: Gap[] | undefined;
+    if (gap === undefined) {
+      gap = new Gap(imageId, now);
+      const ahead = (imageId - state.newest + 100) % 100;
+      if (state.newest < 0 || (ahead >= 1 && ahead <= 50)) {
+        state.newest = imageId;
+        for (const [id, other] of state.frames) {
+          if ((imageId - id + 100) % 100 > KEEP_BEHIND) {
+            if (!other.done && other.attempts > 0) state.pending--;
+            state.frames.delete(id);
+          } else if (!other.done && !other.ended) {
+            other.ended = true;
+            ended ??= [];
+            ended.push(other);
+          }
+        }
+      }
+      state.frames.set(imageId, gap);
+    }
+    let out: NackRequest[] | undefined;
+    if (!gap.done) {
+      if (gap.attempts === 0) gap.lastSeenAt = now;
+      let gapInFrame = false;
+      if (type === TYPE_PARITY) {
+        if (datagram.length >= 8) {
+          gap.parity++;
+          gap.k = datagram[6]!;
+          state.sendsParity = true;
+          if (index === datagram[7]! - 1) gap.ended = true;
+        }
+      } else {
+        const held = gap.chunks[index];
+        if (held === HELD) return this.#retries(state, sender, now, out);
+        if (held === ASKED) {
+          state.counters.retransmitsReceived++;
+          state.unanswered = 0;
+          gap.saved = true;
+        }
+        gap.chunks[index] = HELD;
+        gap.data++;
+        if (datagram.length > gap.longest) gap.longest = datagram.length;
+        if (type === TYPE_END) gap.k = index + 1;
+        if (index > gap.highest + 1) gapInFrame = true;
+        const from = gap.highest + 1;
+        if (index > gap.highest) gap.highest = index;
+        // Without parity a hole is asked for at once (only it: earlier holes were asked already).
+        if (gapInFrame && !state.sendsParity && !(gap.k > 0 && gap.data >= gap.k)) {
+          out = this.#ask(state, sender, gap, now, out, from, index - 1, false);
+        }
+      }
+      if (gap.k > 0 && gap.data + gap.parity >= gap.k) {
+        gap.done = true;
+        if (gap.attempts > 0) state.pending--;
+        if (gap.saved) {
+          const c = state.counters;
+          c.framesSaved++;
+          c.savedDelayMsTotal += now - gap.lastSeenAt;
+          c.savedDelayMsMax = Math.max(c.savedDelayMsMax, now - gap.lastSeenAt);
+        }
+      } else if (gap.ended && !gap.askedAll) {
+        out = this.#askAll(state, sender, gap, now, out);
+      }
+    }
+    if (ended !== undefined) {
+      for (const other of ended) if (!other.askedAll) out = this.#askAll(state, sender, other, now, out);
+    }
+    return this.#retries(state, sender, now, out);
+  }
+
+  /** Asks again for frames asked before, still short, whose retry time came. */
+  #retries(state: SenderGaps, sender: string, now: number, out: NackRequest[] | undefined) {
+    if (state.pending === 0) return out;
+    const o = this.options;
+    for (const gap of state.frames.values()) {
+      if (gap.done || gap.rounds === 0 || now - gap.lastAskedAt < o.retryMs) continue;
+      if (gap.rounds > o.maxRetries || now - gap.startedAt > o.maxAgeMs) continue;
+      out = this.#askAll(state, sender, gap, now, out);
+    }
+    return out;
+  }
+
+  /**
+   * Asks for everything `gap` still lacks: with k known only what parity cannot make up
+   * (k − held, lowest ids first); else every hole and the tail after the highest chunk seen.
+   */
+  #askAll(state: SenderGaps, sender: string, gap: Gap, now: number, out: NackRequest[] | undefined) {
+    gap.askedAll = true;
+    gap.rounds++;
+    return this.#ask(state, sender, gap, now, out, 0, gap.k > 0 ? gap.k - 1 : gap.highest, gap.k === 0);
+  }
+
+  /** Builds the NACKs for the chunks `from`..`to` that `gap` lacks (and the tail), within budget. */
+  #ask(
+    state: SenderGaps,
+    sender: string,
+    gap: Gap,
+    now: number,
+    out: NackRequest[] | undefined,
+    from: number,
+    to: number,
+    tail: boolean,
+  ): NackRequest[] | undefined {
+    const o = this.options;
+    if (!this.#eligible(sender)) return out;
+    if (gap.attempts === 0) state.pending++;
+    gap.attempts++;
+    gap.lastAskedAt = now;
+    let need = gap.k > 0 ? gap.k - gap.data - gap.parity : MAX_CHUNKS;
+    const ids: number[] = [];
+    for (let id = from; id <= to && need > 0; id++) {
+      if (gap.chunks[id] === HELD) continue;
+      gap.chunks[id] = ASKED;
+      ids.push(id);
+      need--;
+    }
+    // Without k, the frame's end is not known: one chunk's worth of padding asks for the next one.
+    const tailFrom = tail ? gap.highest + 1 : undefined;
+    if (tailFrom !== undefined && tailFrom < MAX_CHUNKS) gap.chunks[tailFrom] = ASKED;
+    const unit = gap.longest + 1 + o.overhead;
+    const perNack = Math.max(1, Math.floor(MAX_NACK_WIRE_BYTES / unit));
+    const requests: NackRequest[] = [];
+    for (let i = 0; i < ids.length; i += perNack) {
+      const chunks = ids.slice(i, i + perNack);
+      requests.push({
+        imageId: gap.imageId,
+        attempt: gap.attempts - 1,
+        chunks,
+        tailFrom: undefined,
+        padTo: 0,
+      });
+    }
+    if (tailFrom !== undefined && tailFrom < MAX_CHUNKS) {
+      const lastRequest = requests.at(-1);
+      if (lastRequest !== undefined && lastRequest.chunks.length < perNack) lastRequest.tailFrom = tailFrom;
+      else requests.push({ imageId: gap.imageId, attempt: gap.attempts - 1, chunks: [], tailFrom, padTo: 0 });
+    }
+    for (const request of requests) {
+      const asked = request.chunks.length + (request.tailFrom === undefined ? 0 : 1);
+      request.padTo = Math.max(NACK_BYTES, asked * unit - o.overhead);
+      const wire = request.padTo + o.overhead;
+      if (now < state.deafUntil || wire > state.tokens) {
+        state.counters.nacksWithheld++;
+        continue;
+      }
+      state.tokens -= wire;
+      state.counters.nacksSent++;
+      if (++state.unanswered >= o.deafAfter) {
+        state.deafUntil = now + o.deafMs;
+        state.unanswered = o.deafAfter - 1; // after the pause: one probe, then deaf again unless answered
+      }
+      out ??= [];
+      out.push(request);
+    }
+    return out;
+  }
+
+  #state(sender: string): SenderGaps {
+    if (sender === this.#lastKey && this.#last !== undefined) return this.#last;
+    let state = this.#senders.get(sender);
+    if (state === undefined) {
+      if (this.#senders.size >= this.options.maxSenders) {
+        this.#senders.delete(this.#senders.keys().next().value as string);
+      }
+      // (#last is replaced below, so an evicted sender's state is never used again.)
+      state = new SenderGaps();
+      this.#senders.set(sender, state);
+    }
+    this.#lastKey = sender;
+    this.#last = state;
+    return state;
+  }
+}
