@@ -76,11 +76,15 @@ interface Arm {
   fec: number | GstFec;
   /** The arm without FEC whose wire bytes are the 0 % of overhead. */
   baseline: string;
+  /** udpcam: resend on request (docs/protocol.md#nack) on both ends; false: --no-nack. */
+  nack?: boolean;
 }
 const ARMS: Arm[] = [
   { name: 'udpcam', stack: 'udpcam', fec: 0, baseline: 'udpcam' },
   { name: 'udpcam fec 0.1', stack: 'udpcam', fec: 0.1, baseline: 'udpcam' },
   { name: 'udpcam fec 0.2', stack: 'udpcam', fec: 0.2, baseline: 'udpcam' },
+  { name: 'udpcam nack', stack: 'udpcam', fec: 0, baseline: 'udpcam', nack: true },
+  { name: 'udpcam fec 0.1 + nack', stack: 'udpcam', fec: 0.1, baseline: 'udpcam', nack: true },
   { name: 'gstreamer', stack: 'gstreamer', fec: { kind: 'none' }, baseline: 'gstreamer' },
   { name: 'ulpfec 10%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 10 }, baseline: 'gstreamer' },
   { name: 'ulpfec 20%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 20 }, baseline: 'gstreamer' },
@@ -98,7 +102,7 @@ const ARMS: Arm[] = [
     baseline: 'gstreamer',
   },
 ];
-const QUICK_ARMS = ['udpcam', 'udpcam fec 0.1', 'gstreamer', 'ulpfec 10%', 'st2022-1 10'];
+const QUICK_ARMS = ['udpcam', 'udpcam fec 0.1', 'udpcam nack', 'gstreamer', 'ulpfec 10%', 'st2022-1 10'];
 
 const SIZES = (
   quick
@@ -148,6 +152,18 @@ interface Point {
   /** udpcam: the receiver's counters. */
   framesRecovered?: number;
   datagramsLost?: number;
+  /** Back channel (receiver → sender: NACKs): datagrams and IP bytes that reached the rule. */
+  backDatagrams?: number;
+  backBytes?: number;
+  /** Wire bytes both ways over the same stack's without FEC at 0 % loss, %, at this loss. */
+  totalOverheadPct?: number;
+  /** NACK arms: the receiver's NACKs sent, chunks resent that arrived, frames they saved. */
+  nacksSent?: number;
+  retransmitsReceived?: number;
+  framesSaved?: number;
+  /** Delay a saved frame took over one that lost nothing, ms: mean and largest (receiver's clock). */
+  savedDelayMsMean?: number;
+  savedDelayMsMax?: number;
 }
 
 const sha1 = (data: Buffer) => createHash('sha1').update(data).digest('hex');
@@ -176,8 +192,14 @@ interface LossyPath {
   start(command: string, args: readonly string[]): Child;
   /** Arms the loss for `ports`; returns the port the sender must send to. */
   arm(ports: readonly number[], loss: LossSpec, targetPort: number): Promise<number>;
-  /** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`. */
-  counters(): Promise<{ datagrams: number; bytes: number; dropped: number }>;
+  /** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`; back: the reverse way. */
+  counters(): Promise<{
+    datagrams: number;
+    bytes: number;
+    dropped: number;
+    backDatagrams?: number;
+    backBytes?: number;
+  }>;
   disarm(): Promise<void>;
 }
 
@@ -187,15 +209,28 @@ function netnsPath(namespace: NetNamespace): LossyPath {
     start: (command, args) => startChild(...namespace.wrap(command, args), undefined),
     async arm(ports, loss) {
       const set = `{ ${ports.join(', ')} }`;
-      const drop = loss.burst
-        ? `udp dport ${set} numgen inc mod ${loss.burst.period} < ${loss.burst.length} counter drop`
-        : `udp dport ${set} numgen random mod 10000 < ${Math.round(loss.lossPct * 100)} counter drop`;
-      namespace.setInputRules([`udp dport ${set} counter`, drop]);
+      // The back channel (NACKs, from the receiver's port) loses datagrams alike.
+      const drop = (way: 'dport' | 'sport') =>
+        loss.burst
+          ? `udp ${way} ${set} numgen inc mod ${loss.burst.period} < ${loss.burst.length} counter drop`
+          : `udp ${way} ${set} numgen random mod 10000 < ${Math.round(loss.lossPct * 100)} counter drop`;
+      namespace.setInputRules([
+        `udp dport ${set} counter`,
+        drop('dport'),
+        `udp sport ${set} counter`,
+        drop('sport'),
+      ]);
       return ports[0]!;
     },
     async counters() {
-      const [all, dropped] = namespace.counters() as [RuleCounter, RuleCounter];
-      return { datagrams: all.packets, bytes: all.bytes, dropped: dropped.packets };
+      const [all, dropped, back] = namespace.counters() as [RuleCounter, RuleCounter, RuleCounter];
+      return {
+        datagrams: all.packets,
+        bytes: all.bytes,
+        dropped: dropped.packets,
+        backDatagrams: back.packets,
+        backBytes: back.bytes,
+      };
     },
     async disarm() {},
   };
@@ -279,12 +314,18 @@ async function main(): Promise<void> {
           const ports = udpcam ? [PORT] : gstPorts(PORT, fec as GstFec);
           // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
           const receiver = udpcam
-            ? lossyPath.start(process.execPath, [UDPCAM_CLI, ...receiveArgs(PORT), '--out', outDir])
+            ? lossyPath.start(process.execPath, [
+                UDPCAM_CLI,
+                ...receiveArgs(PORT),
+                '--out',
+                outDir,
+                ...(arm.nack ? [] : ['--no-nack']),
+              ])
             : lossyPath.start(
                 'gst-launch-1.0',
                 gstFecReceiverArgs(fec as GstFec, PORT, path.join(outDir, 'frame-%05d.jpg')),
               );
-          let counters: { datagrams: number; bytes: number; dropped: number };
+          let counters: Awaited<ReturnType<LossyPath['counters']>>;
           try {
             if (udpcam) await receiver.waitFor(/receiving on udp/);
             else {
@@ -303,6 +344,7 @@ async function main(): Promise<void> {
                     packetSize,
                     meta: false,
                     fec: fec as number,
+                    nack: arm.nack === true,
                   }),
                 ])
               : lossyPath.start(
@@ -310,6 +352,7 @@ async function main(): Promise<void> {
                   gstFecSenderArgs(fec as GstFec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
                 );
             await finish(sender, FRAMES, FPS, 20_000);
+            if (process.env.UDPCAM_BENCH_DEBUG) console.log(sender.lines.at(-1));
             counters = await lossyPath.counters();
             await settle(
               () => outputFiles(outDir).length,
@@ -333,6 +376,7 @@ async function main(): Promise<void> {
               ? dataChunks.reduce((sum, k) => sum + (1 - p) ** k, 0) / FRAMES
               : (1 - p) ** chunks;
           const status = udpcam ? finalStatus(receiver) : undefined;
+          const nack = arm.nack ? status?.nack : undefined;
           const point: Point = {
             arm: arm.name,
             stack: arm.stack,
@@ -355,6 +399,14 @@ async function main(): Promise<void> {
             realizedLossPct: 100 * realized,
             framesRecovered: status?.framesRecovered,
             datagramsLost: status?.datagramsLost,
+            backDatagrams: counters.backDatagrams,
+            backBytes: counters.backBytes,
+            nacksSent: nack?.nacksSent,
+            retransmitsReceived: nack?.retransmitsReceived,
+            framesSaved: nack?.framesSaved,
+            savedDelayMsMean:
+              nack && nack.framesSaved > 0 ? nack.savedDelayMsTotal / nack.framesSaved : undefined,
+            savedDelayMsMax: nack?.savedDelayMsMax,
           };
           const base = points.find(
             (other) =>
@@ -362,9 +414,11 @@ async function main(): Promise<void> {
           );
           if (base && loss.lossPct === 0 && !loss.burst)
             point.overheadPct = 100 * (point.wireBytes / base.wireBytes - 1);
+          if (base)
+            point.totalOverheadPct = 100 * ((point.wireBytes + (point.backBytes ?? 0)) / base.wireBytes - 1);
           points.push(point);
           console.log(
-            `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, model ${fixed(expected * 100)}%), drawn ${fixed(point.realizedLossPct, 2)}%, ${corrupt} corrupt${point.overheadPct === undefined ? '' : `, overhead ${fixed(point.overheadPct)}%`}`,
+            `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, model ${fixed(expected * 100)}%), drawn ${fixed(point.realizedLossPct, 2)}%, ${corrupt} corrupt${point.overheadPct === undefined ? '' : `, overhead ${fixed(point.overheadPct)}%`}${point.totalOverheadPct === undefined ? '' : `, wire both ways +${fixed(point.totalOverheadPct)}%`}${nack ? `, nacks ${nack.nacksSent} resent ${nack.retransmitsReceived} saved ${nack.framesSaved} (+${fixed(point.savedDelayMsMean ?? 0, 2)} ms mean, ${fixed(nack.savedDelayMsMax, 2)} max)` : ''}`,
           );
         }
       }
@@ -397,6 +451,9 @@ async function main(): Promise<void> {
         'model',
         'corrupt',
         'recovered',
+        'wire ±%',
+        'saved (nack)',
+        'added ms',
       ],
       points.map((point) => [
         point.arm,
@@ -411,6 +468,11 @@ async function main(): Promise<void> {
         fixed(point.expected, 3),
         String(point.corrupt),
         point.framesRecovered === undefined ? '' : String(point.framesRecovered),
+        point.totalOverheadPct === undefined ? '' : fixed(point.totalOverheadPct),
+        point.framesSaved === undefined ? '' : String(point.framesSaved),
+        point.savedDelayMsMean === undefined
+          ? ''
+          : `${fixed(point.savedDelayMsMean, 2)} / ${fixed(point.savedDelayMsMax ?? 0, 2)}`,
       ]),
     ),
   );
@@ -450,11 +512,23 @@ async function main(): Promise<void> {
   });
 }
 
+interface FinalStatus {
+  framesRecovered?: number;
+  datagramsLost?: number;
+  nack?: {
+    nacksSent: number;
+    retransmitsReceived: number;
+    framesSaved: number;
+    savedDelayMsTotal: number;
+    savedDelayMsMax: number;
+  };
+}
+
 /** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
-function finalStatus(receiver: Child): { framesRecovered?: number; datagramsLost?: number } | undefined {
+function finalStatus(receiver: Child): FinalStatus | undefined {
   for (const line of [...receiver.lines].reverse()) {
     if (!line.includes('"stopped"')) continue;
-    return JSON.parse(line) as { framesRecovered?: number; datagramsLost?: number };
+    return JSON.parse(line) as FinalStatus;
   }
   return undefined;
 }

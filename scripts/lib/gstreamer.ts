@@ -164,6 +164,8 @@ export interface SendDirOptions {
   meta?: boolean;
   /** --fec ratio (parity datagrams per data chunk); undefined: the CLI's default. */
   fec?: number;
+  /** false: --no-nack (no resending on request); undefined: the CLI's default (on). */
+  nack?: boolean;
   /** Receiver address (default 127.0.0.1). */
   ip?: string;
 }
@@ -177,12 +179,14 @@ export function sendDirArgs({
   packetSize,
   meta = true,
   fec,
+  nack,
   ip = '127.0.0.1',
 }: SendDirOptions): string[] {
   const args = ['send', '--source', `dir:${dir}`, '--fps', String(fps), '--ip', ip, '--port', String(port)];
   if (fec !== undefined) args.push('--fec', String(fec));
   if (packetSize !== undefined) args.push('--packet_size', String(packetSize));
   if (!meta) args.push('--no-meta');
+  if (nack === false) args.push('--no-nack');
   return [...args, '--frames', String(frames), '--json', '--status-interval', '3600'];
 }
 

@@ -345,11 +345,11 @@ export class Transmitter implements FrameTransmitter {
     });
     await this.#opening;
     const spreadMs = Math.min(this.#options.spreadMs ?? 0, (datagrams.length - 1) * MAX_SPREAD_GAP_MS);
+    // Kept before the first datagram goes: a receiver may ask for a chunk of this very frame
+    // while its last ones are still going out.
+    if (this.#nack !== undefined) this.#nack.ring.put(imageId, chunks);
     const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);
-    if (this.#nack !== undefined) {
-      this.#nack.ring.put(imageId, chunks);
-      this.#nack.budget.earn(bytes);
-    }
+    this.#nack?.budget.earn(bytes);
     return { imageId, datagrams: datagrams.length, parityDatagrams: parity.length, bytes };
   }
 

@@ -12,8 +12,10 @@
  *   and a sender gets NACK bytes at most `fraction` of the bytes it sent: the receiver can never be
  *   made to send more at an address than came from it. A sender whose NACKs go unanswered (16 in a
  *   row: an old udpcam, --no-nack, a one-way path) gets one probe per `deafMs` after that.
- * - Only senders the assembler knows to use udpcam's framing are asked (`eligible`): never the
- *   Python sender or `--legacy`.
+ * - Only senders in udpcam's framing are asked: the assembler knows it from a whole frame
+ *   (`eligible`), or this tracker from a frame's E within a byte of another of its chunks (the
+ *   Python sender's E is always 113+ bytes shorter: docs/protocol.md#legacy) — under loss a whole
+ *   frame may be long in coming. An E that shows the Python framing stops NACKs for good.
  */
 import { MAX_CHUNKS, NACK_BYTES, TYPE_CONTINUE, TYPE_END, TYPE_PARITY, TYPE_START } from '@udpcam/protocol';
 
@@ -99,8 +101,11 @@ class Gap {
   /** k, the data chunk count (0 until an E or a P tells). */
   k = 0;
   highest = -1;
-  /** Longest data datagram seen (plain bytes). */
+  /** Longest data datagram seen (plain bytes), and the E's (0: not seen). */
   longest = 0;
+  endBytes = 0;
+  /** Longest S or C datagram seen (plain bytes). */
+  longestBody = 0;
   /** Requests made for this frame (NACK rounds, not datagrams). */
   attempts = 0;
   /** Asked for everything it lacks once every datagram of it was sent (retries follow this). */
@@ -126,6 +131,8 @@ class SenderGaps {
   readonly frames = new Map<number, Gap>();
   newest = -1;
   sendsParity = false;
+  /** Its framing as this tracker saw it: an E near-equal to its frame's chunks (udpcam), or far shorter. */
+  framing: 'unknown' | 'udpcam' | 'legacy' = 'unknown';
   tokens = 0;
   unanswered = 0;
   deafUntil = Number.NEGATIVE_INFINITY;
@@ -243,6 +250,11 @@ export class NackTracker {
         gap.data++;
         if (datagram.length > gap.longest) gap.longest = datagram.length;
         if (type === TYPE_END) gap.k = index + 1;
+        if (type === TYPE_END) gap.endBytes = datagram.length;
+        else if (datagram.length > gap.longestBody) gap.longestBody = datagram.length;
+        if (state.framing === 'unknown' && gap.endBytes > 0 && gap.longestBody > 0) {
+          state.framing = gap.longestBody - gap.endBytes > 1 ? 'legacy' : 'udpcam';
+        }
         if (index > gap.highest + 1) gapInFrame = true;
         const from = gap.highest + 1;
         if (index > gap.highest) gap.highest = index;
@@ -304,7 +316,7 @@ export class NackTracker {
     tail: boolean,
   ): NackRequest[] | undefined {
     const o = this.options;
-    if (!this.#eligible(sender)) return out;
+    if (state.framing === 'legacy' || (state.framing === 'unknown' && !this.#eligible(sender))) return out;
     if (gap.attempts === 0) state.pending++;
     gap.attempts++;
     gap.lastAskedAt = now;
