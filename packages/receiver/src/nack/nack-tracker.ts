@@ -228,6 +228,7 @@ export class NackTracker {
       state.frames.set(imageId, gap);
     }
     let out: NackRequest[] | undefined;
+    if (type === TYPE_PARITY) state.sendsParity = true;
     if (!gap.done) {
       if (gap.attempts === 0) gap.lastSeenAt = now;
       let gapInFrame = false;
@@ -235,7 +236,6 @@ export class NackTracker {
         if (datagram.length >= 8) {
           gap.parity++;
           gap.k = datagram[6]!;
-          state.sendsParity = true;
           if (index === datagram[7]! - 1) gap.ended = true;
         }
       } else {
