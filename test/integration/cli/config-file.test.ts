@@ -140,7 +140,7 @@ test('every flag of send and receive (but --config and --help) is a field of its
     assert.equal(code, 0);
     // Option lines start two columns in; wrapped descriptions (which may mention a flag) further.
     const flags = [...stdout.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z_-]*)/gm)]
-      .map((match) => (match[1] === 'no-meta' ? 'meta' : match[1]!))
+      .map((match) => (match[1]!.startsWith('no-') ? match[1]!.slice(3) : match[1]!)) // --no-meta: "meta"
       .filter((flag) => flag !== 'config' && flag !== 'help');
     const schema = JSON.parse(
       readFileSync(path.join(REPO_ROOT, 'packages/cli/schemas', `${command}.schema.json`), 'utf8'),

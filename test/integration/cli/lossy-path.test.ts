@@ -119,6 +119,7 @@ describe('a lossy kernel path in a network namespace', {
         '--json',
         '--status-interval',
         '0.2',
+        '--no-nack', // parity alone: frames beyond its repair must stay lost
       ]),
       undefined,
     );
@@ -140,6 +141,7 @@ describe('a lossy kernel path in a network namespace', {
           String(PACKET_SIZE),
           '--fec',
           '0.1',
+          '--no-nack',
           '--ip',
           '127.0.0.1',
           '--port',
