@@ -227,6 +227,83 @@ describe('NACK over a lossy kernel path in a network namespace', {
       }
     });
   }
+
+  test('--legacy (the Python framing) is never sent a NACK: its frames that lost a chunk stay lost', {
+    timeout: 60_000,
+  }, async () => {
+    const output = path.join(work, 'out-legacy');
+    const LOST_FRAMES = 3;
+    namespace.setInputRules([
+      // Chunk 10 of the first three frames (legacy image ids are random: match any).
+      `udp dport ${PORT} ${type('C')} ${byte(3)} 0x31 ${byte(4)} 0x30 quota until ${LOST_FRAMES * 1470 + 200} bytes counter drop`,
+      `udp dport ${SENDER_PORT} counter`,
+    ]);
+    const receiver = startChild(
+      ...namespace.wrap(process.execPath, [
+        CLI,
+        'receive',
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(PORT),
+        '--out',
+        output,
+        '--json',
+        '--status-interval',
+        '3600',
+      ]),
+      undefined,
+    );
+    try {
+      await receiver.waitFor(/receiving on udp/);
+      const sender = startChild(
+        ...namespace.wrap(process.execPath, [
+          CLI,
+          'send',
+          '--source',
+          `dir:${input}`,
+          '--frames',
+          String(FRAMES),
+          '--fps',
+          '10',
+          '--no-meta',
+          '--legacy',
+          '--packet_size',
+          String(PACKET_SIZE),
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(PORT),
+          '--bind',
+          `127.0.0.1:${SENDER_PORT}`,
+          '--json',
+          '--status-interval',
+          '3600',
+        ]),
+        undefined,
+      );
+      assert.equal(await sender.exited, 0, sender.lines.join('\n'));
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && files(output).length < FRAMES - LOST_FRAMES)
+        await new Promise((r) => setTimeout(r, 50));
+      receiver.process.kill('SIGINT');
+      await receiver.exited;
+      const indexes = files(output).map((file) => frameIndex(readFileSync(file)));
+      assert.deepEqual(
+        indexes.sort((a, b) => a! - b!),
+        Array.from({ length: FRAMES - LOST_FRAMES }, (_, i) => i + LOST_FRAMES),
+      );
+      const final = JSON.parse([...receiver.lines].reverse().find((line) => line.includes('"stopped"'))!) as {
+        nack: { nacksSent: number };
+      };
+      assert.equal(final.nack.nacksSent, 0);
+      const [dropped, toSender] = namespace.counters();
+      assert.equal(dropped!.packets, LOST_FRAMES);
+      assert.equal(toSender!.packets, 0, 'nothing went back to the sender');
+    } finally {
+      receiver.process.kill('SIGKILL');
+    }
+  });
 });
 
 /** The frame files written under `dir` (the receiver makes one folder per camera). */
