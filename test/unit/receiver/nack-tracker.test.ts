@@ -126,6 +126,14 @@ describe('NackTracker', () => {
     assert.deepEqual(rounds, [1, 6, 11]);
   });
 
+  test('a late datagram of a frame no longer tracked is never asked about', () => {
+    const t = tracker();
+    for (let id = 0; id < 15; id++) feed(t, frameDatagrams(id), id);
+    // Chunk 3 of frame 1, 14 frames late, then frame 15 begins: nothing is asked for frame 1.
+    const asked = feed(t, [frameDatagrams(1)[3]!, frameDatagrams(15)[0]!], 20);
+    assert.deepEqual(asked, []);
+  });
+
   test('the Python framing (an E 113+ bytes shorter) is never asked', () => {
     const t = new NackTracker(() => false);
     for (let id = 10; id < 20; id++) {

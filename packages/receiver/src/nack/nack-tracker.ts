@@ -224,6 +224,10 @@ export class NackTracker {
             ended.push(other);
           }
         }
+      } else {
+        // An id behind the newest is a late datagram of a frame no longer tracked (a resend that
+        // took long): never ask for the rest of such a frame.
+        gap.done = true;
       }
       state.frames.set(imageId, gap);
     }
