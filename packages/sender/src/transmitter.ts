@@ -76,7 +76,8 @@ export interface TransmitterOptions {
   fec?: number;
   /**
    * Keep the last frames' datagrams and resend those a receiver asks for (docs/protocol.md#nack).
-   * Default false here (`udpcam send` defaults to on); never with `legacy` or a multicast host.
+   * Default false here (`udpcam send` defaults to on); never with `legacy`, a multicast host or
+   * broadcast.
    */
   nack?: boolean;
   /** Bytes of recent frames kept for resending (default 1 MiB). */
@@ -259,8 +260,9 @@ export class Transmitter implements FrameTransmitter {
     this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);
     this.target = net.isIP(this.host) === 6 ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
     if (net.isIP(this.host) !== 0) this.#address = this.host;
-    this.#nack =
-      options.nack === true && !this.legacy && !isMulticast(this.host) ? this.#nackState(options) : undefined;
+    // A group or broadcast address is never a NACK's source: one-way, parity alone, no ring kept.
+    const oneWay = isMulticast(this.host) || (options.broadcast ?? this.host === '255.255.255.255');
+    this.#nack = options.nack === true && !this.legacy && !oneWay ? this.#nackState(options) : undefined;
     this.#socket = this.#newSocket();
   }
 
