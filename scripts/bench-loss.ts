@@ -376,6 +376,7 @@ async function main(): Promise<void> {
               ? dataChunks.reduce((sum, k) => sum + (1 - p) ** k, 0) / FRAMES
               : (1 - p) ** chunks;
           const status = udpcam ? finalStatus(receiver) : undefined;
+          if (process.env.UDPCAM_BENCH_DEBUG) console.log(JSON.stringify(status));
           const nack = arm.nack ? status?.nack : undefined;
           const point: Point = {
             arm: arm.name,

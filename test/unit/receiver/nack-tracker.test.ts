@@ -169,24 +169,29 @@ describe('NackTracker', () => {
     assert.ok(t.counters(SENDER)!.nacksWithheld > 0);
   });
 
-  test('a sender that never answers is left alone after 16 NACKs, then probed once per deafMs', () => {
-    const t = tracker({ deafAfter: 16, deafMs: 5000, maxRetries: 0 });
-    let sent = 0;
-    for (let f = 0; f < 60; f++) {
+  test('a sender that never answers is left alone after 16 NACKs over a second, then probed once per deafMs', () => {
+    const t = tracker({ deafAfter: 16, deafAfterMs: 1000, deafMs: 5000, maxRetries: 0 });
+    const times: number[] = [];
+    const at = (f: number, ms: number) => {
       const frame = frameDatagrams(f % 100);
-      sent += feed(
+      for (const r of feed(
         t,
         frame.filter((_, i) => i !== 4),
-        f * 10,
-      ).length;
-    }
-    assert.equal(sent, 16);
-    const later = frameDatagrams(70);
-    sent += feed(
-      t,
-      later.filter((_, i) => i !== 4),
-      6000,
-    ).length;
-    assert.equal(sent, 17);
+        ms,
+      ))
+        times.push(ms);
+    };
+    // 40 NACKs within 100 ms (a stalled receiver's backlog): not deaf yet, every one is sent.
+    for (let f = 0; f < 20; f++) at(f, f * 5);
+    assert.equal(times.length, 39);
+    // Still nothing back a second later: deaf from there on.
+    for (let f = 20; f < 60; f++) at(f, 100 + (f - 20) * 50);
+    const lastBefore = times.filter((ms) => ms < 6000).at(-1)!;
+    assert.ok(lastBefore >= 1000 && lastBefore <= 1050, `last NACK at ${lastBefore} ms`);
+    const sent = times.length;
+    at(60, lastBefore + 5000); // one probe after deafMs
+    assert.equal(times.length, sent + 1);
+    at(61, lastBefore + 5050);
+    assert.equal(times.length, sent + 1, 'and deaf again');
   });
 });

@@ -11,7 +11,9 @@
  * - A NACK is padded to the bytes it asks for (the sender answers with no more than it receives),
  *   and a sender gets NACK bytes at most `fraction` of the bytes it sent: the receiver can never be
  *   made to send more at an address than came from it. A sender whose NACKs go unanswered (16 in a
- *   row: an old udpcam, --no-nack, a one-way path) gets one probe per `deafMs` after that.
+ *   row and for a whole `deafAfterMs`: an old udpcam, --no-nack, a one-way path) gets one probe
+ *   per `deafMs` after that. The time matters: a receiver that stalled asks about a backlog of
+ *   frames at once, and their answers queue behind it.
  * - Only senders in udpcam's framing are asked: the assembler knows it from a whole frame
  *   (`eligible`), or this tracker from a frame's E within a byte of another of its chunks (the
  *   Python sender's E is always 113+ bytes shorter: docs/protocol.md#legacy) — under loss a whole
@@ -66,8 +68,10 @@ export interface NackTrackerOptions {
   overhead: number;
   /** Senders tracked at most (the least recently added goes first). */
   maxSenders: number;
-  /** NACKs in a row without any answer before a sender counts as deaf. */
+  /** NACKs in a row without any answer before a sender counts as deaf… */
   deafAfter: number;
+  /** …and for at least this long since the first of them, ms. */
+  deafAfterMs: number;
   /** How long a deaf sender is left alone before one more try, ms. */
   deafMs: number;
 }
@@ -81,6 +85,7 @@ export const DEFAULT_NACK_TRACKER_OPTIONS: Readonly<NackTrackerOptions> = Object
   overhead: 0,
   maxSenders: 64,
   deafAfter: 16,
+  deafAfterMs: 1000,
   deafMs: 5000,
 });
 
@@ -135,6 +140,8 @@ class SenderGaps {
   framing: 'unknown' | 'udpcam' | 'legacy' = 'unknown';
   tokens = 0;
   unanswered = 0;
+  /** When the first NACK of the current unanswered run was sent (ms). */
+  unansweredSince = 0;
   deafUntil = Number.NEGATIVE_INFINITY;
   /** Frames asked for and not yet complete. */
   pending = 0;
@@ -363,7 +370,8 @@ export class NackTracker {
       }
       state.tokens -= wire;
       state.counters.nacksSent++;
-      if (++state.unanswered >= o.deafAfter) {
+      if (state.unanswered++ === 0) state.unansweredSince = now;
+      if (state.unanswered >= o.deafAfter && now - state.unansweredSince >= o.deafAfterMs) {
         state.deafUntil = now + o.deafMs;
         state.unanswered = o.deafAfter - 1; // after the pause: one probe, then deaf again unless answered
       }
