@@ -64,6 +64,22 @@ describe('NackTracker', () => {
     );
   });
 
+  test('a lost tail of three is asked for at once when the next frame begins (k guessed from the last frame)', () => {
+    const t = tracker();
+    feed(t, frameDatagrams(0));
+    const frame = frameDatagrams(1);
+    feed(t, frame.slice(0, 38), 5);
+    const asked = feed(t, [frameDatagrams(2)[0]!], 20);
+    assert.deepEqual(
+      asked.map((r) => [r.imageId, r.chunks, r.tailFrom]),
+      [
+        [1, [38], undefined],
+        [1, [39], undefined],
+        [1, [], 40],
+      ],
+    );
+  });
+
   test('a lost E is asked for as the tail when the next frame begins', () => {
     const t = tracker();
     feed(t, frameDatagrams(0));

@@ -136,6 +136,8 @@ class SenderGaps {
   readonly frames = new Map<number, Gap>();
   newest = -1;
   sendsParity = false;
+  /** k of the last frame whose k showed (an E or a P): the guess for a frame whose E is lost. */
+  lastK = 0;
   /** Its framing as this tracker saw it: an E near-equal to its frame's chunks (udpcam), or far shorter. */
   framing: 'unknown' | 'udpcam' | 'legacy' = 'unknown';
   tokens = 0;
@@ -247,6 +249,7 @@ export class NackTracker {
         if (datagram.length >= 8) {
           gap.parity++;
           gap.k = datagram[6]!;
+          state.lastK = gap.k;
           if (index === datagram[7]! - 1) gap.ended = true;
         }
       } else {
@@ -260,7 +263,10 @@ export class NackTracker {
         gap.chunks[index] = HELD;
         gap.data++;
         if (datagram.length > gap.longest) gap.longest = datagram.length;
-        if (type === TYPE_END) gap.k = index + 1;
+        if (type === TYPE_END) {
+          gap.k = index + 1;
+          state.lastK = gap.k;
+        }
         if (type === TYPE_END) gap.endBytes = datagram.length;
         else if (datagram.length > gap.longestBody) gap.longestBody = datagram.length;
         if (state.framing === 'unknown' && gap.endBytes > 0 && gap.longestBody > 0) {
@@ -339,9 +345,19 @@ export class NackTracker {
       ids.push(id);
       need--;
     }
-    // Without k, the frame's end is not known: one chunk's worth of padding asks for the next one.
-    const tailFrom = tail ? gap.highest + 1 : undefined;
-    if (tailFrom !== undefined && tailFrom < MAX_CHUNKS) gap.chunks[tailFrom] = ASKED;
+    // Without k, the frame's end is not known: guess it from the sender's last frame (frames of a
+    // camera are alike), ask for the chunks up to the guess by id and for the rest as a tail paid
+    // for one chunk. A wrong guess costs a round (too short) or padding the sender ignores.
+    let tailFrom: number | undefined;
+    if (tail) {
+      const guess = Math.min(MAX_CHUNKS, Math.max(state.lastK, gap.highest + 2));
+      for (let id = gap.highest + 1; id < guess - 1; id++) {
+        gap.chunks[id] = ASKED;
+        ids.push(id);
+      }
+      tailFrom = guess - 1;
+      gap.chunks[tailFrom] = ASKED;
+    }
     const unit = gap.longest + 1 + o.overhead;
     const perNack = Math.max(1, Math.floor(MAX_NACK_WIRE_BYTES / unit));
     const requests: NackRequest[] = [];
@@ -355,7 +371,7 @@ export class NackTracker {
         padTo: 0,
       });
     }
-    if (tailFrom !== undefined && tailFrom < MAX_CHUNKS) {
+    if (tailFrom !== undefined) {
       const lastRequest = requests.at(-1);
       if (lastRequest !== undefined && lastRequest.chunks.length < perNack) lastRequest.tailFrom = tailFrom;
       else requests.push({ imageId: gap.imageId, attempt: gap.attempts - 1, chunks: [], tailFrom, padTo: 0 });
