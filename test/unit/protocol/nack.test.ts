@@ -9,7 +9,7 @@ describe('NACK datagram codec (docs/protocol.md#nack)', () => {
     assert.equal(
       nack.toString('hex'),
       // N 07 01 | v1 | tail ff | bitmap: chunk 0 → byte 7 bit 0, 9 → byte 8 bit 1, 99 → byte 19 bit 3 | 0 | padding
-      `4e30373031` + `01` + `ff` + `01020000000000000000000008` + `00` + '00'.repeat(9),
+      ['4e30373031', '01', 'ff', '01020000000000000000000008', '00', '00'.repeat(9)].join(''),
     );
     assert.equal(nack.length, 30);
     assert.deepEqual(decodeNack(nack), { imageId: 7, attempt: 1, chunks: [0, 9, 99], tailFrom: undefined });
