@@ -103,18 +103,21 @@ export function untilSignal(): { promise: Promise<string> } {
  * How long a command may take to stop after SIGINT/SIGTERM before it exits anyway (ms);
  * UDPCAM_STOP_DEADLINE_MS overrides it (tests use it to see a stop that needs no deadline).
  */
-export const STOP_DEADLINE_MS = Number(process.env.UDPCAM_STOP_DEADLINE_MS) || 1000;
+export const STOP_DEADLINE_MS = Number(process.env.UDPCAM_STOP_DEADLINE_MS) || 800;
 
 /**
- * After the stop signal, exits the process if it is still running `ms` later (a source stuck
+ * After the stop signal, ends the process if it is still running `ms` later (a source stuck
  * connecting or a frame still being encoded must not hold a stop for seconds: issue 11,
- * finding 12). The timer does not keep a process alive that ends by itself.
+ * finding 12). It re-raises the signal, whose default action is back (untilSignal listens once):
+ * process.exit() would first wait for the job on libuv's thread pool — a 64 MP sharp encode takes
+ * seconds — because libuv joins its threads at exit. The timer does not keep a process alive
+ * that ends by itself.
  */
 export function exitAfterStopDeadline(output: Output, ms = STOP_DEADLINE_MS): void {
   untilSignal().promise.then((signal) => {
     setTimeout(() => {
       output.warn(`still stopping ${ms} ms after ${signal}: exiting now`);
-      process.exit(process.exitCode ?? 0);
+      process.kill(process.pid, signal);
     }, ms).unref();
   });
 }
