@@ -5,7 +5,7 @@
  * the last few seconds, so an idle tab left open does not keep a camera busy encoding.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monotonicClock } from '@udpcam/common';
+import { Backoff, monotonicClock } from '@udpcam/common';
 import { type Clock, UdpcamError } from '@udpcam/protocol';
 import { type FrameSource, type JpegCodec, jpegSize, LatestFrame, type RgbaImage } from '@udpcam/sender';
 
@@ -36,9 +36,6 @@ export interface LiveFramesOptions {
   clock?: Clock;
 }
 
-/** Pause after a failed grab (ms): a camera that is reconnecting is not hammered. */
-const RETRY_MS = 500;
-
 /** The newest frame of a source, grabbed on demand; see the file comment. */
 export class LiveFrames {
   readonly #source: FrameSource;
@@ -49,6 +46,8 @@ export class LiveFrames {
   readonly #onWarning: (message: string) => void;
   readonly #clock: Clock;
   readonly #latest = new LatestFrame<LiveFrame>();
+  /** Pause after failed grabs in a row, 500 ms doubling to 5 s: a reconnecting camera is not hammered. */
+  readonly #retry = new Backoff(500, 5000);
   /** Pixels of the newest frame: kept for RGBA sources, decoded on first use for JPEG ones. */
   #pixels: { seq: number; image: Promise<RgbaImage> } | undefined;
   #lastDemandMs = 0;
@@ -139,10 +138,11 @@ export class LiveFrames {
       const startedMs = this.#clock();
       try {
         await this.#grab();
+        this.#retry.succeed();
       } catch (error) {
         if (this.#stopped) break;
         this.#onWarning((error as Error).message);
-        await sleep(RETRY_MS);
+        await sleep(this.#retry.fail());
       }
       const restMs = this.#intervalMs - (this.#clock() - startedMs);
       if (restMs > 0 && !this.#stopped) await sleep(restMs);

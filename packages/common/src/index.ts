@@ -1,5 +1,6 @@
 /** @udpcam/common: the primitives the packages, tests and benches share, each written once. */
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+export { Backoff } from './backoff.js';
 export { epochMicrosAt, monotonicClock, wallClockUs } from './clock.js';
 export { addressError, errnoOf, errnoReason } from './errno.js';
 export {

@@ -3,14 +3,13 @@
  *
  *   sources/     FrameSource implementations (the newest frame on demand)
  *                  test-pattern.ts  synthetic pattern (canvas.ts, font.ts draw it; not exported)
- *   latest-frame.ts, backoff.ts  the newest-frame slot and the retry backoff every source shares
+ *   latest-frame.ts  the newest-frame slot every source shares (the retry Backoff is in @udpcam/common)
  *   transforms/  per-frame pixel work: the area warp (homography + bilinear sampling), on a worker thread
  *   encoders/    JPEG codecs: jpeg-js (inline or on a worker thread), sharp (libjpeg-turbo) when installed
  *   transmitter.ts  one JPEG → its datagrams on a UDP socket (udpcam or legacy framing)
  *   sender.ts    the paced loop tying them together, with stats and events
  *   schedule.ts  pure timing helper the loop uses (clocks and the rate meter are in @udpcam/common)
  */
-export { Backoff } from './backoff.js';
 export {
   assertQuality,
   assertRgbaSize,

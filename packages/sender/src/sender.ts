@@ -16,7 +16,7 @@
  * transmitter and closes the codec and the transform.
  */
 import { EventEmitter } from 'node:events';
-import { monotonicClock, RateMeter } from '@udpcam/common';
+import { Backoff, monotonicClock, RateMeter } from '@udpcam/common';
 import {
   type Clock,
   checkCameraName,
@@ -25,7 +25,6 @@ import {
   UdpcamError,
   withFrameMeta,
 } from '@udpcam/protocol';
-import { Backoff } from './backoff.js';
 import {
   assertQuality,
   assertRgbaSize,

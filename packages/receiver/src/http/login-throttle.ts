@@ -2,6 +2,7 @@
  * A per-address slowdown after failed logins, and rate-limited reports of them (issue 11,
  * finding 10): 5,000 wrong passwords a second must not be free, nor fill the log.
  */
+import { Backoff } from '@udpcam/common';
 
 /** Options of LoginThrottle (ms). */
 export interface LoginThrottleOptions {
@@ -45,8 +46,11 @@ export class LoginThrottle {
   #unreported = 0;
   #unreportedFrom = new Set<string>();
 
+  readonly #backoff: Backoff;
+
   constructor(options: Partial<LoginThrottleOptions> = {}) {
     this.#options = { ...DEFAULT_LOGIN_THROTTLE, ...options };
+    this.#backoff = new Backoff(this.#options.baseDelayMs, this.#options.maxDelayMs);
   }
 
   /** How long `address` must still wait before its credentials are checked again (ms; 0: now). */
@@ -65,13 +69,7 @@ export class LoginThrottle {
     state.failures++;
     state.lastFailureMs = now;
     const beyond = state.failures - this.#options.freeFailures;
-    if (beyond > 0) {
-      const delay = Math.min(
-        this.#options.maxDelayMs,
-        this.#options.baseDelayMs * 2 ** Math.min(beyond - 1, 30),
-      );
-      state.blockedUntilMs = now + delay;
-    }
+    if (beyond > 0) state.blockedUntilMs = now + this.#backoff.delayAfter(beyond);
     // Re-inserted last, so the Map's first entry is the longest quiet one.
     this.#addresses.delete(address);
     this.#addresses.set(address, state);

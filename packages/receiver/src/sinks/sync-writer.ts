@@ -13,6 +13,8 @@
  *  - the time spent in synchronous writes is held to `dutyCycle` of the clock's time (a token
  *    bucket holding at most `burstMs`), so a flood of large frames cannot starve the socket.
  */
+import { Backoff } from '@udpcam/common';
+
 /** Limits of synchronous writing; every one has a default (DEFAULT_SYNC_WRITE_OPTIONS). */
 export interface SyncWriteOptions {
   /** A synchronous write taking longer than this (ms) means the disk is not keeping up. */
@@ -44,11 +46,12 @@ export class SyncWriteGate {
   #tokensMs: number;
   #refilledAt: number | undefined;
   #asyncUntil = Number.NEGATIVE_INFINITY;
-  #slowStreak = 0;
+  readonly #backoff: Backoff;
 
   constructor(options: Partial<SyncWriteOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_SYNC_WRITE_OPTIONS, ...options });
     this.#tokensMs = this.options.burstMs;
+    this.#backoff = new Backoff(this.options.backoffMs, this.options.maxBackoffMs);
   }
 
   /** Whether a write starting at `now` (ms) may be synchronous. */
@@ -69,12 +72,10 @@ export class SyncWriteGate {
     this.#tokensMs -= took;
     this.#refilledAt ??= start;
     if (took <= this.options.slowWriteMs) {
-      this.#slowStreak = 0;
+      this.#backoff.succeed();
       return;
     }
     this.slowWrites++;
-    const backoff = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** this.#slowStreak);
-    this.#slowStreak++;
-    this.#asyncUntil = end + backoff;
+    this.#asyncUntil = end + this.#backoff.fail();
   }
 }

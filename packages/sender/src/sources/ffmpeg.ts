@@ -16,9 +16,8 @@
  * error `start` reports is that ffmpeg cannot be run at all, which no retry fixes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { wallClockUs } from '@udpcam/common';
+import { Backoff, wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
-import { Backoff } from '../backoff.js';
 import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
 import { JpegStreamSplitter } from './jpeg-stream.js';

@@ -16,6 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import {
+  Backoff,
   boundaryFromContentType,
   DEFAULT_MAX_PART_BYTES,
   errnoReason,
@@ -23,7 +24,6 @@ import {
   wallClockUs,
 } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
-import { Backoff } from '../backoff.js';
 import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
 import type { FrameSource, JpegFrame } from './source.js';

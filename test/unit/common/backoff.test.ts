@@ -1,7 +1,7 @@
 /** Backoff: 250 ms doubling to 5 s, reset by a success, one retry timer at a time. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Backoff } from '@udpcam/sender';
+import { Backoff } from '@udpcam/common';
 
 test('delays double from 250 ms up to 5 s, and a success starts again at 250 ms', () => {
   const backoff = new Backoff();
@@ -52,4 +52,14 @@ test('retry runs once after its delay on the timer, and cancel drops it', (t) =>
   assert.equal(backoff.pending, false);
   t.mock.timers.tick(10_000);
   assert.equal(runs, 2, 'a cancelled retry never runs');
+});
+
+test('delayAfter gives the same delays for a count kept elsewhere, and stays a number for any count', () => {
+  const backoff = new Backoff(1000, 60_000);
+  assert.deepEqual(
+    [1, 2, 3, 7, 1e6].map((n) => backoff.delayAfter(n)),
+    [1000, 2000, 4000, 60_000, 60_000],
+  );
+  assert.equal(new Backoff(0, 100).delayAfter(1e6), 0);
+  assert.equal(backoff.failures, 0);
 });

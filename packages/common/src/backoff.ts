@@ -1,6 +1,7 @@
 /**
- * Exponential backoff for what restarts after a failure (ffmpeg, a camera connection, the
- * sender's next frame): the first retry after `initialMs`, each one after that twice as long up
+ * Exponential backoff for what restarts or waits after a failure (ffmpeg, a camera connection,
+ * the sender's next frame, the area tool's next grab, the receiver's slow disk and failed logins):
+ * the first retry after `initialMs`, each one after that twice as long up
  * to `maxMs`, and `initialMs` again after a success. It also holds the one pending retry timer,
  * so a source cancels it in one call when it stops. Its timer is setTimeout, which tests drive
  * with node:test's mock.timers.
@@ -32,8 +33,13 @@ export class Backoff {
 
   /** Records a failure; returns how long to wait before the next try (ms). */
   fail(): number {
-    this.#failures++;
-    return Math.min(this.maxMs, this.initialMs * 2 ** (this.#failures - 1));
+    return this.delayAfter(++this.#failures);
+  }
+
+  /** The delay after the `failures`-th failure in a row (ms), for callers that keep their own count. */
+  delayAfter(failures: number): number {
+    // The exponent's cap keeps 0 * 2 ** n a number for any count.
+    return Math.min(this.maxMs, this.initialMs * 2 ** Math.min(failures - 1, 30));
   }
 
   /** Records a success: the next failure waits `initialMs` again. */
