@@ -10,7 +10,7 @@ import { errnoReason, wallClockUs } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { MAX_JPEG_FILE_BYTES, readRegularFileSync } from '../regular-file.js';
 import { jpegSize } from './jpeg-info.js';
-import type { FrameSource, JpegFrame } from './source.js';
+import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 /** Options of DirectorySource. */
 export interface DirectorySourceOptions {
@@ -68,9 +68,7 @@ export class DirectorySource implements FrameSource {
 
   /** Reads the next JPEG of the loop, skipping files that are not one. */
   async grab(): Promise<JpegFrame> {
-    if (!this.#running) {
-      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
-    }
+    if (!this.#running) throw notStarted(this.name);
     // At most one full pass (plus the re-listing at the wrap) before giving up.
     let skipped = 0;
     for (;;) {

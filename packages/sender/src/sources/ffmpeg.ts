@@ -21,7 +21,7 @@ import { UdpcamError } from '@udpcam/protocol';
 import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
 import { JpegStreamSplitter } from './jpeg-stream.js';
-import type { FrameSource, JpegFrame } from './source.js';
+import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 export const DEFAULT_GRAB_TIMEOUT_MS = 10_000;
 /**
@@ -238,11 +238,7 @@ export class FfmpegSource implements FrameSource {
 
   /** The newest frame, once there is one newer than the last returned. */
   grab(): Promise<JpegFrame> {
-    if (!this.#running) {
-      return Promise.reject(
-        new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`),
-      );
-    }
+    if (!this.#running) return Promise.reject(notStarted(this.name));
     return this.#latest.take(this.grabTimeoutMs, () => {
       const why = this.#stateDetail ? ` (${this.#state}: ${this.#stateDetail})` : '';
       return new UdpcamError(

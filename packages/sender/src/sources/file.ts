@@ -6,7 +6,7 @@ import { errnoReason, wallClockUs } from '@udpcam/common';
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { MAX_JPEG_FILE_BYTES, readRegularFile } from '../regular-file.js';
 import { jpegSize } from './jpeg-info.js';
-import type { FrameSource, JpegFrame } from './source.js';
+import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 /** Reads `path` and checks it is one whole JPEG; rejects with UDPCAM_ERR_SOURCE naming the path. */
 export async function readJpegFile(path: string): Promise<Buffer> {
@@ -42,9 +42,7 @@ export class FileSource implements FrameSource {
   }
 
   async grab(): Promise<JpegFrame> {
-    if (this.#data === undefined) {
-      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
-    }
+    if (this.#data === undefined) throw notStarted(this.name);
     return { kind: 'jpeg', data: this.#data, ...this.#size, captureUs: wallClockUs() };
   }
 

@@ -26,7 +26,7 @@ import {
 import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
-import type { FrameSource, JpegFrame } from './source.js';
+import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 export type HttpCameraState = 'connecting' | 'streaming' | 'retrying';
 
@@ -161,11 +161,7 @@ export class HttpCameraSource implements FrameSource {
 
   /** The newest frame not yet returned; waits for one (up to grabTimeoutMs). */
   grab(): Promise<JpegFrame> {
-    if (!this.#running) {
-      return Promise.reject(
-        new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`),
-      );
-    }
+    if (!this.#running) return Promise.reject(notStarted(this.name));
     // A snapshot camera: fetch a fresh one unless a fetch or retry is already under way.
     const idle = this.#request === undefined && !this.#backoff.pending;
     if (!this.#latest.fresh && this.#mode === 'snapshot' && idle) this.#connect();

@@ -5,6 +5,7 @@
  * the device (MJPEG cameras, HTTP streams, files) deliver JPEG; those that get pixels deliver RGBA
  * for the encoder.
  */
+import { UdpcamError } from '@udpcam/protocol';
 
 /** A frame that is already a JPEG: sent as is (its size is whatever the device made). */
 export interface JpegFrame {
@@ -48,4 +49,9 @@ export interface FrameSource {
   grab(): Promise<CapturedFrame>;
   /** Stops capturing and releases the device; safe to call more than once. */
   stop(): Promise<void>;
+}
+
+/** The error of a `grab()` on a source that is not started (or already stopped), for every source. */
+export function notStarted(name: string): UdpcamError {
+  return new UdpcamError('UDPCAM_ERR_CLOSED', `${name}: grab() called while not started`);
 }

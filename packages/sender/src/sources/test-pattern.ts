@@ -20,7 +20,7 @@ import { wallClockUs } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import { type Rect, RgbaCanvas, rgb } from './canvas.js';
 import { GLYPH_HEIGHT, textWidth } from './font.js';
-import type { FrameSource, RgbaFrame } from './source.js';
+import { type FrameSource, notStarted, type RgbaFrame } from './source.js';
 
 export const DEFAULT_PATTERN_WIDTH = 640;
 export const DEFAULT_PATTERN_HEIGHT = 360;
@@ -192,9 +192,7 @@ export class TestPatternSource implements FrameSource {
 
   /** Renders the next frame, stamped and labelled with the current wall clock. */
   async grab(): Promise<RgbaFrame> {
-    if (!this.#running) {
-      throw new UdpcamError('UDPCAM_ERR_CLOSED', `${this.name}: grab() called while not started`);
-    }
+    if (!this.#running) throw notStarted(this.name);
     const captureUs = wallClockUs();
     const data = this.render(this.#frameNumber++, captureUs / 1000);
     return { kind: 'rgba', data, width: this.width, height: this.height, captureUs };

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { epochMicrosAt, monotonicClock, RateMeter } from '@udpcam/common';
 import { type Clock, isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import type { CameraConfig } from './ffmpeg.js';
-import type { FrameSource, JpegFrame } from './source.js';
+import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 /** The camera config of the original sender (configs/camera_config.example.json). */
 export const DEFAULT_CAMERA_CONFIG: Readonly<CameraConfig> = Object.freeze({
@@ -175,7 +175,7 @@ export class WebcamSource implements FrameSource {
   /** Takes one shot (no sooner than 1/fps after the previous one started) and returns it. */
   async grab(): Promise<JpegFrame> {
     const camera = this.#camera;
-    if (!camera) fail(`${this.name}: grab() called while not started`);
+    if (!camera) throw notStarted(this.name);
     if (this.#inFlight) fail(`${this.name}: grab() called while a shot is being taken`);
     const wait = this.#lastShotStartMs + 1000 / this.config.fps - this.#clock();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
