@@ -16,7 +16,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { addressError, guardServer, PageFiles, sendJson } from '@udpcam/common';
+import { addressError, guardServer, PageFiles, sendError, sendJson } from '@udpcam/common';
 import { httpStatus } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
@@ -143,7 +143,7 @@ export class AreaServer {
         response.destroy();
         return;
       }
-      sendJson(response, httpStatus(error), { error: (error as Error).message });
+      sendError(response, httpStatus(error), (error as Error).message);
     });
   }
 
