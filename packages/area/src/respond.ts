@@ -1,6 +1,6 @@
 /** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/common's sendJson). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { UdpcamError } from '@udpcam/protocol';
+import { requestError } from '@udpcam/common';
 
 /** Answers one JPEG, never cached, with the source frame it shows. */
 export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): void {
@@ -11,11 +11,6 @@ export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): v
     'X-Frame-Seq': String(seq),
   });
   response.end(jpeg);
-}
-
-/** A request the server does not take, answered with `status` (the server's error reply reads it). */
-export function requestError(status: number, message: string): UdpcamError {
-  return new UdpcamError('UDPCAM_ERR_HTTP_REQUEST', message, { status });
 }
 
 /**

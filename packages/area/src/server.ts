@@ -16,14 +16,14 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { addressError, guardServer, PageFiles, sendError, sendJson } from '@udpcam/common';
+import { addressError, guardServer, PageFiles, requestError, sendError, sendJson } from '@udpcam/common';
 import { httpStatus } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
 import { captureArea, parsePoints, roundCorners, type Size } from './points.js';
 import type { AreaCheck, PreviewRenderer } from './preview.js';
-import { readJson, requestError, sendJpeg } from './respond.js';
+import { readJson, sendJpeg } from './respond.js';
 
 /** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
 export const MAX_PREVIEW_SIDE = 8192;

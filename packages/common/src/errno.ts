@@ -31,7 +31,7 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 /** The errno code of `error` ('EACCES', ...), or undefined when it has none. */
-export function errnoOf(error: unknown): string | undefined {
+function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }

@@ -2,24 +2,18 @@
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 export { Backoff } from './backoff.js';
 export { epochMicrosAt, monotonicClock, wallClockUs } from './clock.js';
-export { addressError, errnoOf, errnoReason } from './errno.js';
+export { addressError, errnoReason } from './errno.js';
 export {
-  answerError,
-  checkOrigin,
   GUARD_TIMEOUTS,
   type GuardedHandler,
   type GuardOptions,
   guardServer,
-  isAllowedHost,
-  parseTarget,
-  Refusal,
-  SECURITY_HEADERS,
+  requestError,
   sendError,
 } from './http/guard.js';
 export { PageFiles, sendJson } from './http/page.js';
 export {
   boundaryFromContentType,
-  DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_PART_BYTES,
   MultipartParser,
   type MultipartParserOptions,

@@ -37,7 +37,7 @@ export interface MultipartParserOptions {
 }
 
 export const DEFAULT_MAX_PART_BYTES = 16 * 1024 * 1024;
-export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -10,16 +10,12 @@ import type https from 'node:https';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { isUdpcamError, UdpcamError } from '@udpcam/protocol';
 import { sendJson } from './page.js';
 
-/** An answer the request earned before any route ran. */
-export class Refusal extends Error {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
+/** A request a server does not take: answered with `status` and the message (see answerError). */
+export function requestError(status: number, message: string): UdpcamError {
+  return new UdpcamError('UDPCAM_ERR_HTTP_REQUEST', message, { status });
 }
 
 /** Options of `guardServer`. */
@@ -43,7 +39,7 @@ export interface GuardOptions {
  * Headers on every answer: no MIME sniffing, no framing by other sites (clickjacking), no
  * referrer (a page URL may carry `?token=`), and a CSP that lets the pages load only their own files.
  */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
@@ -66,7 +62,7 @@ function hostOf(header: string): string | undefined {
 }
 
 /** True when `host` (no port) may appear in a Host header; see GuardOptions.allowedHosts. */
-export function isAllowedHost(host: string, allowedHosts: readonly string[] = []): boolean {
+function isAllowedHost(host: string, allowedHosts: readonly string[] = []): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
   // An IP literal cannot be rebound: the browser's origin is the address itself.
   if (isIP(name) !== 0) return true;
@@ -77,29 +73,29 @@ export function isAllowedHost(host: string, allowedHosts: readonly string[] = []
 }
 
 /**
- * The request target as a URL, or a Refusal (400 for a malformed or foreign target, 421 for a
+ * The request target as a URL, or a requestError (400 for a malformed or foreign target, 421 for a
  * Host this server does not answer to). Only origin-form (`/path?query`, one leading slash) and
  * absolute-form naming an accepted host are routed: `//x/metrics` and `/\x/metrics` would
  * otherwise reach `/metrics` past a proxy's path rules.
  */
-export function parseTarget(request: IncomingMessage, allowedHosts: readonly string[] = []): URL {
+function parseTarget(request: IncomingMessage, allowedHosts: readonly string[] = []): URL {
   const target = request.url ?? '';
   const hostHeader = request.headers.host;
   if (hostHeader !== undefined) {
     const host = hostOf(hostHeader);
-    if (host === undefined) throw new Refusal(400, 'malformed Host header');
+    if (host === undefined) throw requestError(400, 'malformed Host header');
     if (!isAllowedHost(host, allowedHosts)) {
-      throw new Refusal(421, `this server does not answer to host ${host}; see --allow-host`);
+      throw requestError(421, `this server does not answer to host ${host}; see --allow-host`);
     }
   }
   if (/^\/(?![/\\])/.test(target)) {
     // Control characters and raw backslashes have no place in a path; Node lets some through.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-    if (/[\u0000-\u001f\u007f\\]/.test(target)) throw new Refusal(400, 'bad request target');
+    if (/[\u0000-\u001f\u007f\\]/.test(target)) throw requestError(400, 'bad request target');
     try {
       return new URL(target, 'http://udpcam');
     } catch {
-      throw new Refusal(400, 'bad request target');
+      throw requestError(400, 'bad request target');
     }
   }
   if (/^https?:\/\//i.test(target)) {
@@ -107,15 +103,15 @@ export function parseTarget(request: IncomingMessage, allowedHosts: readonly str
     try {
       url = new URL(target);
     } catch {
-      throw new Refusal(400, 'bad request target');
+      throw requestError(400, 'bad request target');
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (url.username || url.password || !isAllowedHost(host, allowedHosts)) {
-      throw new Refusal(400, 'request target names another host');
+      throw requestError(400, 'request target names another host');
     }
     return new URL(`${url.pathname}${url.search}`, 'http://udpcam');
   }
-  throw new Refusal(400, 'request target must be a path starting with one /');
+  throw requestError(400, 'request target must be a path starting with one /');
 }
 
 /**
@@ -123,21 +119,21 @@ export function parseTarget(request: IncomingMessage, allowedHosts: readonly str
  * another site: its Origin must be this server's own (same Host), and Sec-Fetch-Site, when sent,
  * must not be cross-site.
  */
-export function checkOrigin(request: IncomingMessage): void {
+function checkOrigin(request: IncomingMessage): void {
   const method = request.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return;
   const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw new Refusal(403, 'cross-site request refused');
+  if (site === 'cross-site' || site === 'same-site') throw requestError(403, 'cross-site request refused');
   const origin = request.headers.origin;
   if (origin === undefined) return;
   let originHost: string;
   try {
     originHost = new URL(origin).host;
   } catch {
-    throw new Refusal(403, 'cross-site request refused');
+    throw requestError(403, 'cross-site request refused');
   }
   if (originHost.toLowerCase() !== (request.headers.host ?? '').toLowerCase()) {
-    throw new Refusal(403, 'cross-site request refused');
+    throw requestError(403, 'cross-site request refused');
   }
 }
 
@@ -160,15 +156,14 @@ export function sendError(
 }
 
 /** Answers an error as JSON when nothing was sent yet, else cuts the connection. */
-export function answerError(response: ServerResponse, error: unknown): void {
+function answerError(response: ServerResponse, error: unknown): void {
   if (response.headersSent || response.destroyed) {
     response.destroy();
     return;
   }
-  const status = error instanceof Refusal ? error.status : 500;
-  const message = error instanceof Refusal ? error.message : 'internal error';
+  const status = isUdpcamError(error) ? error.status : undefined;
   try {
-    sendError(response, status, message);
+    sendError(response, status ?? 500, status === undefined ? 'internal error' : (error as Error).message);
   } catch {
     response.destroy();
   }
