@@ -13,9 +13,8 @@ export interface RouteContext {
   params: Readonly<Record<string, string>>;
 }
 
-/** One row of the table. */
+/** One row of the table: every route answers GET (and HEAD through it). */
 export interface Route {
-  method: 'GET';
   /** e.g. '/api/cameras' or '/cameras/:id/frames/:seq.jpg'. */
   path: string;
   handle: (context: RouteContext) => unknown;
@@ -25,37 +24,29 @@ const PARAMETERS: Record<string, string> = { id: '([A-Za-z0-9._-]+)', seq: '(\\d
 
 /** Routes compiled for matching, first match wins. */
 export class RouteTable {
-  readonly #routes: { method: string; pattern: RegExp; names: string[]; handle: Route['handle'] }[];
-  /** The methods some route answers, for 405's Allow header. */
-  readonly allow: string;
+  /** The methods the table answers, for 405's Allow header. */
+  static readonly allow = 'GET, HEAD';
+  readonly #routes: { pattern: RegExp; names: string[]; handle: Route['handle'] }[];
 
   constructor(routes: readonly Route[]) {
-    this.#routes = routes.map(({ method, path, handle }) => {
+    this.#routes = routes.map(({ path, handle }) => {
       const names: string[] = [];
       const source = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, name: string) => {
         names.push(name);
         return PARAMETERS[name]!;
       });
-      return { method, pattern: new RegExp(`^${source}$`), names, handle };
+      return { pattern: new RegExp(`^${source}$`), names, handle };
     });
-    const methods = new Set(routes.map((r) => r.method));
-    this.allow = [...methods, ...(methods.has('GET') ? ['HEAD'] : [])].join(', ');
   }
 
-  /** Whether some route answers `method` (HEAD where GET is). */
-  allows(method: string | undefined): boolean {
-    const wanted = method === 'HEAD' ? 'GET' : method;
-    return this.#routes.some((route) => route.method === wanted);
+  /** Whether the table answers `method`. */
+  static allows(method: string | undefined): boolean {
+    return method === 'GET' || method === 'HEAD';
   }
 
-  /** The handler for `method` and `path` with its parameters bound, or undefined. */
-  find(
-    method: string | undefined,
-    path: string,
-  ): ((context: Omit<RouteContext, 'params'>) => unknown) | undefined {
-    const wanted = method === 'HEAD' ? 'GET' : method;
+  /** The handler for `path` with its parameters bound, or undefined. */
+  find(path: string): ((context: Omit<RouteContext, 'params'>) => unknown) | undefined {
     for (const route of this.#routes) {
-      if (route.method !== wanted) continue;
       const match = route.pattern.exec(path);
       if (match === null) continue;
       const params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1]!]));

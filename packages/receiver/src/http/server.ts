@@ -222,12 +222,12 @@ export class HttpServer implements FrameSink {
   /** Every request after the guard (guard.ts): auth, then the method, then the route table. */
   #preprocess(request: IncomingMessage, response: ServerResponse, url: URL): unknown {
     if (!this.#authenticate(request, response, url)) return;
-    if (!this.#routes.allows(request.method)) {
+    if (!RouteTable.allows(request.method)) {
       return sendError(response, 405, `method ${request.method} not allowed`, undefined, {
-        Allow: this.#routes.allow,
+        Allow: RouteTable.allow,
       });
     }
-    const handle = this.#routes.find(request.method, url.pathname);
+    const handle = this.#routes.find(url.pathname);
     if (handle !== undefined) return handle({ request, response, url });
     return sendError(response, 404, `no such path: ${url.pathname}`);
   }
@@ -303,7 +303,7 @@ export class HttpServer implements FrameSink {
         const ids = cameras.map((c) => c.id);
         return sendError(context.response, 404, `unknown camera: ${context.params.id}`, { cameras: ids });
       };
-    const get = (path: string, handle: Route['handle']): Route => ({ method: 'GET', path, handle });
+    const get = (path: string, handle: Route['handle']): Route => ({ path, handle });
     return [
       get('/', (context) => {
         const action = context.url.searchParams.get('action');
