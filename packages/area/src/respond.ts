@@ -1,17 +1,6 @@
-/** Small HTTP helpers for the area server: JPEG answers, a bounded JSON body reader (JSON answers: @udpcam/common's sendJson). */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** The area server's bounded JSON body reader (JSON and JPEG answers: @udpcam/common's sendJson, sendJpeg). */
+import type { IncomingMessage } from 'node:http';
 import { requestError } from '@udpcam/common';
-
-/** Answers one JPEG, never cached, with the source frame it shows. */
-export function sendJpeg(response: ServerResponse, jpeg: Buffer, seq: number): void {
-  response.writeHead(200, {
-    'Content-Type': 'image/jpeg',
-    'Content-Length': jpeg.length,
-    'Cache-Control': 'no-store',
-    'X-Frame-Seq': String(seq),
-  });
-  response.end(jpeg);
-}
 
 /**
  * The request's JSON body, at most `maxBytes`. Only `Content-Type: application/json` is read:

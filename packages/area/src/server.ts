@@ -16,14 +16,22 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { addressError, guardServer, PageFiles, requestError, sendError, sendJson } from '@udpcam/common';
+import {
+  addressError,
+  guardServer,
+  PageFiles,
+  requestError,
+  sendError,
+  sendJpeg,
+  sendJson,
+} from '@udpcam/common';
 import { httpStatus } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import { writeCaptureArea } from './area-file.js';
 import type { LiveFrames } from './live-frames.js';
 import { captureArea, parsePoints, roundCorners, type Size } from './points.js';
 import type { AreaCheck, PreviewRenderer } from './preview.js';
-import { readJson, sendJpeg } from './respond.js';
+import { readJson } from './respond.js';
 
 /** Largest preview side in pixels: the page's size fields must not make the server allocate gigabytes. */
 export const MAX_PREVIEW_SIDE = 8192;
@@ -196,7 +204,7 @@ export class AreaServer {
   async #frame(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
     const after = afterSeq(url.searchParams.get('after'));
     const frame = await this.#options.live.next(after, WAIT_MS, this.#gone(request, response));
-    if (!response.destroyed) sendJpeg(response, frame.jpeg, frame.seq);
+    if (!response.destroyed) sendJpeg(response, frame.jpeg, { 'X-Frame-Seq': String(frame.seq) });
   }
 
   async #preview(request: IncomingMessage, url: URL, response: ServerResponse): Promise<void> {
@@ -213,7 +221,7 @@ export class AreaServer {
     if (this.#options.preview.busy) throw requestError(503, 'busy rendering other previews; try again');
     // A bad area is a user error (422); a frame that fails to decode is a source error (500).
     const jpeg = await this.#options.preview.render(frame, area);
-    if (!response.destroyed) sendJpeg(response, jpeg, frame.seq);
+    if (!response.destroyed) sendJpeg(response, jpeg, { 'X-Frame-Seq': String(frame.seq) });
   }
 
   async #save(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -11,7 +11,7 @@ export {
   requestError,
   sendError,
 } from './http/guard.js';
-export { PageFiles, sendJson } from './http/page.js';
+export { PageFiles, sendJpeg, sendJson } from './http/page.js';
 export {
   boundaryFromContentType,
   DEFAULT_MAX_PART_BYTES,

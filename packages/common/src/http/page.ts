@@ -1,6 +1,6 @@
 /**
  * What every udpcam web page server needs (the receiver's live page, the area tool): the files of
- * a page/ folder named in an allow-list (index.html also at /), and JSON answers never cached.
+ * a page/ folder named in an allow-list (index.html also at /), and JSON and JPEG answers never cached.
  */
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -13,13 +13,28 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Answers `body` as JSON, never cached. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  send(response, status, 'application/json; charset=utf-8', JSON.stringify(body));
+}
+
+/** Answers one JPEG, never cached; `headers` are the frame's own (X-Frame-Seq, X-Timestamp). */
+export function sendJpeg(response: ServerResponse, jpeg: Buffer, headers: Record<string, string>): void {
+  send(response, 200, 'image/jpeg', jpeg, headers);
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers?: Record<string, string>,
+): void {
   response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
+    ...headers,
   });
-  response.end(text);
+  response.end(body);
 }
 
 /** Serves the page files under `pageDir` (a folder URL ending in /) that `files` names, and no other. */

@@ -4,7 +4,7 @@
  * that streams and waiters take (at most maxClients in all, maxClientsPerAddress from one address).
  */
 import type { ServerResponse } from 'node:http';
-import { sendError } from '@udpcam/common';
+import { sendError, sendJpeg } from '@udpcam/common';
 import type { Clock } from '@udpcam/protocol';
 import type { ReceivedFrame } from '../frame.js';
 import { FrameRing, type FrameRingOptions } from '../ring.js';
@@ -35,15 +35,9 @@ export interface KeptRange {
 }
 
 /** Answers one frame as image/jpeg with its timestamp and sequence number. */
-export function sendJpeg(response: ServerResponse, frame: ReceivedFrame): void {
-  response.writeHead(200, {
-    'Content-Type': 'image/jpeg',
-    'Content-Length': frame.data.length,
-    'Cache-Control': 'no-store',
-    'X-Timestamp': timestampHeader(frame.receivedUs),
-    'X-Frame-Seq': String(frame.seq),
-  });
-  response.end(frame.data);
+export function sendFrame(response: ServerResponse, frame: ReceivedFrame): void {
+  const headers = { 'X-Timestamp': timestampHeader(frame.receivedUs), 'X-Frame-Seq': String(frame.seq) };
+  sendJpeg(response, frame.data, headers);
 }
 
 /** Every camera's feed; see the module comment. */
@@ -179,7 +173,7 @@ export class CameraFeeds {
     const feed = this.#feed(camera);
     if (!wait) {
       if (feed.latest === undefined) return sendError(response, 503, 'no frame yet');
-      return sendJpeg(response, feed.latest);
+      return sendFrame(response, feed.latest);
     }
     // A waiter holds a connection like a stream does: it takes a place (issue 11, finding 8).
     if (!this.#takePlace(response)) return;
@@ -204,7 +198,7 @@ export class CameraFeeds {
     });
     if (response.destroyed) return;
     if (frame === undefined) return sendError(response, 503, `no new frame within ${waitMs} ms`);
-    return sendJpeg(response, frame);
+    return sendFrame(response, frame);
   }
 
   /**

@@ -26,7 +26,7 @@ import type { FrameRingOptions } from '../ring.js';
 import type { CameraStats } from '../stats.js';
 import { type AuthOptions, hasQueryToken, isAuthorized, offersCredentials, sessionCookie } from './auth.js';
 import { connectionLimit } from './connections.js';
-import { CameraFeeds, sendJpeg } from './feeds.js';
+import { CameraFeeds, sendFrame } from './feeds.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
 import { type Route, type RouteContext, RouteTable } from './routes.js';
@@ -351,7 +351,7 @@ export class HttpServer implements FrameSink {
             return sendError(response, 400, 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>');
           }
           const frame = feeds.ring(id)?.atOrBefore(at);
-          if (frame) return sendJpeg(response, frame);
+          if (frame) return sendFrame(response, frame);
           return sendError(response, 404, 'no frame kept from that time', { kept: feeds.keptRange(id) });
         }),
       ),
@@ -359,7 +359,7 @@ export class HttpServer implements FrameSink {
         '/cameras/:id/frames/:seq.jpg',
         ofCamera(({ params, response }, { id }) => {
           const frame = feeds.ring(id)?.bySeq(Number(params.seq));
-          if (frame) return sendJpeg(response, frame);
+          if (frame) return sendFrame(response, frame);
           return sendError(response, 404, `frame ${params.seq} is not kept`, { kept: feeds.keptRange(id) });
         }),
       ),
