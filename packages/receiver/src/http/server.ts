@@ -375,16 +375,12 @@ export class HttpServer implements FrameSink {
     const cameras = this.#receiver.stats().cameras;
     const primary = this.#options.primary;
     if (primary !== undefined) return cameras.find((camera) => camera.id === primary);
-    let best: CameraStats | undefined;
-    let bestRank = 0;
-    for (const camera of cameras) {
-      const rank = (camera.named ? 2 : 0) + (camera.online ? 1 : 0);
-      if (best === undefined || rank > bestRank) {
-        best = camera;
-        bestRank = rank;
-      }
-    }
-    return best;
+    const rank = (camera: CameraStats) => (camera.named ? 2 : 0) + (camera.online ? 1 : 0);
+    // The first of the highest rank.
+    return cameras.reduce<CameraStats | undefined>(
+      (best, camera) => (best === undefined || rank(camera) > rank(best) ? camera : best),
+      undefined,
+    );
   }
 
   #noCameraYet(): string {
