@@ -114,16 +114,12 @@ export class CameraFeeds {
     this.#ringBytes += feed.ring.bytes - before;
     if (this.#ringBytes > this.#options.ringTotalBytes) this.#overBudget();
     feed.latest = frame;
-    feed.latestHeader = undefined;
-    if (feed.clients.size > 0) {
-      const header = partHeader(frame);
-      feed.latestHeader = header;
-      for (const client of feed.clients) client.offer(header, frame);
-    }
-    if (feed.waiters.size > 0) {
-      for (const waiter of feed.waiters) waiter(frame);
-      feed.waiters.clear();
-    }
+    // The part header is built once per frame, and only when someone streams.
+    const header = feed.clients.size > 0 ? partHeader(frame) : undefined;
+    feed.latestHeader = header;
+    if (header !== undefined) for (const client of feed.clients) client.offer(header, frame);
+    // Each waiter takes itself out of the set.
+    for (const waiter of feed.waiters) waiter(frame);
   }
 
   /** Lets every ring go of frames older than the ring's maximum age at `nowUs` (µs since the epoch). */
