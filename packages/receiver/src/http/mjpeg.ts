@@ -38,21 +38,15 @@ const PART_END = Buffer.from('\r\n', 'latin1');
 
 /** One client of a stream. */
 export class MjpegClient {
-  /** Clock time (ms) the client connected. */
-  readonly connectedAt: number;
   readonly #response: ServerResponse;
   readonly #clock: Clock;
   readonly #rate = new RateMeter();
   #pending: { header: Buffer; frame: ReceivedFrame } | undefined;
-  sent = 0;
-  skipped = 0;
-  bytes = 0;
 
   /** `clock` times the client's fps (default performance.now). */
   constructor(response: ServerResponse, clock: Clock = monotonicClock) {
     this.#response = response;
     this.#clock = clock;
-    this.connectedAt = clock();
     response.on('drain', () => {
       const pending = this.#pending;
       if (pending === undefined) return;
@@ -69,7 +63,6 @@ export class MjpegClient {
   /** Hands the client a new frame: written now, or kept as its newest until the socket drains. */
   offer(header: Buffer, frame: ReceivedFrame): void {
     if (this.#response.writableNeedDrain) {
-      if (this.#pending !== undefined) this.skipped++;
       this.#pending = { header, frame };
       return;
     }
@@ -90,8 +83,6 @@ export class MjpegClient {
     response.write(frame.data);
     response.write(PART_END);
     response.uncork();
-    this.sent++;
-    this.bytes += header.length + frame.data.length + PART_END.length;
     this.#rate.add(this.#clock());
   }
 }
