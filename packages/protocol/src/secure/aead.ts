@@ -9,13 +9,6 @@
 import { nodeAead } from './aead-node.js';
 import { loadSodiumAead } from './aead-sodium.js';
 
-/** Bytes of a ChaCha20-Poly1305 key. */
-export const AEAD_KEY_BYTES = 32;
-/** Bytes of its nonce (the IETF variant). */
-export const AEAD_NONCE_BYTES = 12;
-/** Bytes of its tag. */
-export const AEAD_TAG_BYTES = 16;
-
 /** ChaCha20-Poly1305 under one key; "sealed" bytes are the ciphertext followed by the 16-byte tag. */
 export interface Aead {
   /**

@@ -32,8 +32,6 @@ export const SECURE_COUNTER_OFFSET = 18;
 export const SECURE_VERSION = 2;
 /** Bytes of the random per-sender-session id. */
 export const SESSION_ID_BYTES = 8;
-/** The AEAD, as node:crypto names it (aead.ts: libsodium or node:crypto). */
-export const SECURE_AEAD = 'chacha20-poly1305';
 /** Bytes of a stream key and of a session key. */
 export const KEY_BYTES = 32;
 /** Bytes of the nonce: 4 zero bytes and the 64-bit counter (RFC 8439's 32-bit constant + 64-bit IV). */
