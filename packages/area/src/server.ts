@@ -14,16 +14,17 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
-  addressError,
+  closeHttp,
   guardServer,
+  listenHttp,
   PageFiles,
   requestError,
   sendError,
   sendJpeg,
   sendJson,
+  serverUrl,
 } from '@udpcam/common';
 import { httpStatus } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
@@ -109,15 +110,7 @@ export class AreaServer {
   /** Starts listening; throws UDPCAM_ERR_ADDRESS_IN_USE or UDPCAM_ERR_ADDRESS_NOT_AVAILABLE. */
   static async listen(options: AreaServerOptions): Promise<AreaServer> {
     const server = new AreaServer(options);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) =>
-        reject(addressError(error, `HTTP ${options.host}:${options.port}`));
-      server.#server.once('error', onError);
-      server.#server.listen(options.port, options.host, () => {
-        server.#server.off('error', onError);
-        resolve();
-      });
-    });
+    await listenHttp(server.#server, options.port, options.host);
     return server;
   }
 
@@ -133,16 +126,12 @@ export class AreaServer {
 
   /** The page's URL, e.g. http://127.0.0.1:8090/. */
   get url(): string {
-    const { address, port, family } = this.#server.address() as AddressInfo;
-    return `${this.#options.tls ? 'https' : 'http'}://${family === 'IPv6' ? `[${address}]` : address}:${port}/`;
+    return serverUrl(this.#server, this.#options.tls !== undefined);
   }
 
   /** Stops listening and drops open requests. */
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+  close(): Promise<void> {
+    return closeHttp(this.#server);
   }
 
   #handle(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {

@@ -11,6 +11,7 @@ export {
   requestError,
   sendError,
 } from './http/guard.js';
+export { closeHttp, listenHttp, serverUrl } from './http/listen.js';
 export { PageFiles, sendJpeg, sendJson } from './http/page.js';
 export {
   boundaryFromContentType,

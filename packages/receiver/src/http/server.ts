@@ -18,7 +18,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { addressError, guardServer, PageFiles, sendError, sendJson, wallClockUs } from '@udpcam/common';
+import {
+  closeHttp,
+  guardServer,
+  listenHttp,
+  PageFiles,
+  sendError,
+  sendJson,
+  serverUrl,
+  wallClockUs,
+} from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import type { Receiver } from '../receiver.js';
@@ -118,7 +127,7 @@ export class HttpServer implements FrameSink {
     options: Partial<HttpOptions> & { port: number },
   ): Promise<HttpServer> {
     const server = new HttpServer(receiver, { ...DEFAULT_HTTP_OPTIONS, ...options });
-    await server.#listen();
+    await listenHttp(server.#server, server.#options.port, server.#options.host);
     receiver.addSink(server);
     receiver.on('cameraForgotten', (id) => server.#feeds.forget(id));
     return server;
@@ -155,9 +164,7 @@ export class HttpServer implements FrameSink {
 
   /** The base URL, e.g. http://127.0.0.1:8080/. */
   get url(): string {
-    const { address, port, family } = this.address;
-    const host = family === 'IPv6' ? `[${address}]` : address;
-    return `${this.#options.tls ? 'https' : 'http'}://${host}:${port}/`;
+    return serverUrl(this.#server, this.#options.tls !== undefined);
   }
 
   /** MJPEG clients streaming from one camera (by id), or from all. */
@@ -201,22 +208,7 @@ export class HttpServer implements FrameSink {
     this.#closed = true;
     clearInterval(this.#pruneTimer);
     this.#feeds.close();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
-  }
-
-  async #listen(): Promise<void> {
-    const { port, host } = this.#options;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => reject(addressError(error, `HTTP ${host}:${port}`));
-      this.#server.once('error', onError);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', onError);
-        resolve();
-      });
-    });
+    await closeHttp(this.#server);
   }
 
   /** Every request after the guard (guard.ts): auth, then the method, then the route table. */
