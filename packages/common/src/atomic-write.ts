@@ -6,7 +6,7 @@
  * that skip dot-files skip it), and removed again when anything fails.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -35,16 +35,7 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
 export function writeFileAtomicSync(file: string, data: Uint8Array): void {
   const temporary = temporaryPathFor(file);
   try {
-    const fd = openSync(temporary, 'wx');
-    try {
-      for (let at = 0; at < data.length; ) {
-        const wrote = writeSync(fd, data, at, data.length - at);
-        if (wrote <= 0) throw Object.assign(new Error(`no progress writing ${temporary}`), { code: 'EIO' });
-        at += wrote;
-      }
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(temporary, data, { flag: 'wx' });
     renameSync(temporary, file);
   } catch (error) {
     try {
