@@ -40,7 +40,7 @@ import {
   TYPE_START,
 } from './header.js';
 import { isWellFormedJpeg } from './jpeg.js';
-import { frameCrcMatches } from './meta.js';
+import { type FrameMeta, readCheckedFrameMeta } from './meta.js';
 
 /** Limits and clocks of a FrameAssembler; every one has a default (DEFAULT_ASSEMBLER_OPTIONS). */
 export interface AssemblerOptions {
@@ -152,6 +152,8 @@ export interface AssembledFrame {
   /** `now` of its first and of its completing chunk (ms). */
   firstChunkAt: number;
   completedAt: number;
+  /** udpcam's metadata inside the JPEG (read once, with the CRC check), when it carries any. */
+  meta?: FrameMeta;
 }
 
 enum SlotState {
@@ -814,7 +816,8 @@ export class FrameAssembler {
     }
     // A frame stitched from two frames with one image id (a loss run hid the id's cycle) has every
     // chunk and a valid shape; only the sender's CRC in the metadata tells it apart.
-    if ((this.options.checkJpeg && !isWellFormedJpeg(data)) || !frameCrcMatches(data)) {
+    const meta = readCheckedFrameMeta(data);
+    if ((this.options.checkJpeg && !isWellFormedJpeg(data)) || meta === false) {
       this.#drop(slot, 'invalid');
       return undefined;
     }
@@ -855,6 +858,7 @@ export class FrameAssembler {
       chunks: count,
       firstChunkAt,
       completedAt: now,
+      meta,
     };
   }
 

@@ -50,12 +50,32 @@ function findMetaSegment(jpeg: Uint8Array): [number, number] | undefined {
 
 /** Reads udpcam's metadata from a JPEG, or undefined when it carries none. Reads headers only. */
 export function readFrameMeta(jpeg: Uint8Array): FrameMeta | undefined {
+  return readCheckedFrameMeta(jpeg) || undefined;
+}
+
+/**
+ * False only for a frame whose udpcam metadata carries a CRC that its bytes do not match: a
+ * frame stitched from two frames that shared an image id. Frames without udpcam metadata, or from
+ * senders that predate the CRC, pass. Cost: one CRC-32 pass over the frame (a few µs per 100 kB).
+ */
+export function frameCrcMatches(jpeg: Uint8Array): boolean {
+  return readCheckedFrameMeta(jpeg) !== false;
+}
+
+/**
+ * Both of the above in one walk of the header (the reassembler checks every frame and hands the
+ * metadata on): the metadata, undefined when the frame carries none, or false when it carries a
+ * CRC its bytes do not match.
+ */
+export function readCheckedFrameMeta(jpeg: Uint8Array): FrameMeta | undefined | false {
   const segment = findMetaSegment(jpeg);
-  if (!segment) return undefined;
+  if (segment === undefined) return undefined;
   const [offset, length] = segment;
   const text = Buffer.from(jpeg.buffer, jpeg.byteOffset + offset + 4, length - 4).toString('latin1');
   const match = META_PATTERN.exec(text);
   if (!match) return undefined;
+  if (match[3] !== undefined && crcAround(jpeg, offset, length) !== Number.parseInt(match[3], 16))
+    return false;
   const meta: FrameMeta = { seq: Number(match[1]), captureUs: Number(match[2]) };
   if (match[4] !== undefined) meta.name = match[4];
   return meta;
@@ -67,21 +87,6 @@ const META_PATTERN =
 /** CRC-32 of `jpeg` without the `length` bytes at `offset`. */
 function crcAround(jpeg: Uint8Array, offset: number, length: number): number {
   return crc32(jpeg.subarray(offset + length), crc32(jpeg.subarray(0, offset)));
-}
-
-/**
- * False only for a frame whose udpcam metadata carries a CRC that its bytes do not match: a
- * frame stitched from two frames that shared an image id. Frames without udpcam metadata, or from
- * senders that predate the CRC, pass. Cost: one CRC-32 pass over the frame (a few µs per 100 kB).
- */
-export function frameCrcMatches(jpeg: Uint8Array): boolean {
-  const segment = findMetaSegment(jpeg);
-  if (segment === undefined) return true;
-  const [offset, length] = segment;
-  const text = Buffer.from(jpeg.buffer, jpeg.byteOffset + offset + 4, length - 4).toString('latin1');
-  const match = META_PATTERN.exec(text);
-  if (match?.[3] === undefined) return true;
-  return crcAround(jpeg, offset, length) === Number.parseInt(match[3], 16);
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   type AssemblerOptions,
   type Clock,
   FrameAssembler,
-  readFrameMeta,
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
@@ -296,7 +295,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   #deliver(assembled: AssembledFrame): void {
-    const meta = readFrameMeta(assembled.data);
+    const meta = assembled.meta;
     const ref = this.#identity.resolve(assembled.sender, meta?.name, assembled.completedAt);
     let camera = this.#cameras.get(ref.id);
     if (camera === undefined) {
