@@ -53,7 +53,7 @@ const WARMUP_FRAMES = quick ? 10 : Math.min(600, Math.floor(FRAMES / 2));
 const TAIL_FRAMES = quick ? 5 : 30;
 const SIZES = bench.list('sizes', '1280x720,640x360,1920x1080', '640x360').map((size) => {
   const [width, height] = size.split('x').map(Number);
-  return { width: width!, height: height! };
+  return { size, width: width!, height: height! };
 });
 const DISTINCT_IMAGES = quick ? 3 : 10;
 const TARGET_RATIO = 0.75;
@@ -131,10 +131,14 @@ async function runPerf(
     await sleep(100); // the last write's inotify events
     const relayStats = await relay.stats();
     const files = watcher.files();
-    const [start, end] = samples;
+    // Without both samples (a process gone), every CPU figure is NaN and no frame is in the window.
+    const none = { atUs: Number.NaN, receiverUs: Number.NaN, senderUs: Number.NaN };
+    const [start = none, end = none] = samples;
+    const seconds = (end.atUs - start.atUs) / 1e6;
+    const receiverUs = end.receiverUs - start.receiverUs;
+    const senderUs = end.senderUs - start.senderUs;
     const windowFramesDelivered = FRAMES - TAIL_FRAMES - WARMUP_FRAMES;
-    const windowFramesSent =
-      start && end ? relayStats.frameEndsUs.filter((at) => at > start.atUs && at <= end.atUs).length : 0;
+    const windowFramesSent = relayStats.frameEndsUs.filter((at) => at > start.atUs && at <= end.atUs).length;
     let latencyMs: PerfRun['latencyMs'] = null;
     let latencyNote: string | undefined;
     if (files.length === relayStats.frameEndsUs.length) {
@@ -151,7 +155,6 @@ async function runPerf(
     } else {
       latencyNote = `${files.length} files for ${relayStats.frameEndsUs.length} frame ends: not paired`;
     }
-    const seconds = start && end ? (end.atUs - start.atUs) / 1e6 : Number.NaN;
     return {
       stack,
       size,
@@ -161,12 +164,10 @@ async function runPerf(
       windowSeconds: seconds,
       windowFramesDelivered,
       windowFramesSent,
-      receiverCpuUsPerFrame:
-        start && end ? (end.receiverUs - start.receiverUs) / windowFramesDelivered : Number.NaN,
-      senderCpuUsPerFrame:
-        start && end ? (end.senderUs - start.senderUs) / Math.max(1, windowFramesSent) : Number.NaN,
-      receiverCores: start && end ? (end.receiverUs - start.receiverUs) / 1e6 / seconds : Number.NaN,
-      senderCores: start && end ? (end.senderUs - start.senderUs) / 1e6 / seconds : Number.NaN,
+      receiverCpuUsPerFrame: receiverUs / windowFramesDelivered,
+      senderCpuUsPerFrame: senderUs / Math.max(1, windowFramesSent),
+      receiverCores: receiverUs / 1e6 / seconds,
+      senderCores: senderUs / 1e6 / seconds,
       latencyMs,
       ...(latencyNote ? { latencyNote } : {}),
     };
@@ -191,8 +192,7 @@ async function main(): Promise<void> {
 
   const perf: PerfRun[] = [];
   try {
-    for (const { width, height } of SIZES) {
-      const size = `${width}x${height}`;
+    for (const { size, width, height } of SIZES) {
       const images = await Promise.all(
         Array.from({ length: DISTINCT_IMAGES }, (_, index) => encodeWebcamJpeg(width, height, 11 + index)),
       );
@@ -239,8 +239,7 @@ async function main(): Promise<void> {
       ]),
     ),
   );
-  const ratios = SIZES.flatMap(({ width, height }) => {
-    const size = `${width}x${height}`;
+  const ratios = SIZES.flatMap(({ size }) => {
     const ours = perf.find((run) => run.stack === 'udpcam' && run.size === size);
     const theirs = perf.find((run) => run.stack === 'gstreamer' && run.size === size);
     if (!ours || !theirs) return [];
@@ -312,7 +311,7 @@ function barsBySize(title: string, rows: object[], group: string, yTitle: string
         field: 'size',
         type: 'nominal',
         title: null,
-        sort: SIZES.map(({ width, height }) => `${width}x${height}`),
+        sort: SIZES.map(({ size }) => size),
       },
     },
     spec: {

@@ -15,7 +15,7 @@
  * Prints figures and writes bench-results/reassembly.json; it asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { FrameAssembler, HEADER_BYTES } from '@udpcam/protocol';
+import { type AssembledFrame, FrameAssembler, HEADER_BYTES } from '@udpcam/protocol';
 import { frameDatagrams, isFrameIntact, POOL_FRAMES, seededRandom, testFrames } from './lib/frames.js';
 import { startBench } from './lib/harness.js';
 import { count, fixed, median, table } from './lib/report.js';
@@ -97,25 +97,17 @@ function buildWorkload(frames: readonly Buffer[], scenario: Scenario): Workload 
   const byFrame = frames.map((frame, index) => frameDatagrams(frame, index % 100, scenario.packetSize));
   const laps = scenario.lossRate > 0 ? LOSS_LAPS : 1;
   const random = seededRandom(0x5eed + scenario.packetSize);
-  const streams: { datagram: Buffer; isLast: boolean; frame: number }[][] = [];
-  for (let sender = 0; sender < scenario.senders; sender++) {
-    const stream: { datagram: Buffer; isLast: boolean; frame: number }[] = [];
-    for (let lap = 0; lap < laps; lap++) {
-      for (let index = 0; index < frames.length; index++) {
-        // Senders start 100 frames apart (any multiple of 100 keeps each sender's ids cycling).
-        const chunks = byFrame[(index + sender * 100) % frames.length]!;
-        const frame = (lap * frames.length + index) * scenario.senders + sender;
-        chunks.forEach((datagram, chunkId) => {
-          stream.push({ datagram, isLast: chunkId === chunks.length - 1, frame });
-        });
-      }
-    }
-    streams.push(stream);
-  }
+  const streams = Array.from({ length: scenario.senders }, (_, sender) =>
+    Array.from({ length: laps * frames.length }, (_, index) => {
+      // Senders start 100 frames apart (any multiple of 100 keeps each sender's ids cycling).
+      const chunks = byFrame[(index + sender * 100) % frames.length]!;
+      const frame = index * scenario.senders + sender;
+      return chunks.map((datagram, chunkId) => ({ datagram, isLast: chunkId === chunks.length - 1, frame }));
+    }).flat(),
+  );
   const datagrams: Buffer[] = [];
   const senders: string[] = [];
-  const lastOf: boolean[] = [];
-  const frameOf: number[] = [];
+  const wholeFrameEnds: number[] = [];
   const lostFrames = new Set<number>();
   const keys = streams.map((_, sender) => `127.0.0.1:${50_000 + sender}`);
   for (let at = 0; at < streams[0]!.length; at++) {
@@ -127,31 +119,30 @@ function buildWorkload(frames: readonly Buffer[], scenario: Scenario): Workload 
       }
       datagrams.push(item.datagram);
       senders.push(keys[sender]!);
-      lastOf.push(item.isLast);
-      frameOf.push(item.frame);
+      // A frame's last datagram comes after all its others: whether one was lost is known here.
+      wholeFrameEnds.push(item.isLast && !lostFrames.has(item.frame) ? 1 : 0);
     }
   }
-  const wholeFrameEnds = new Uint8Array(datagrams.length);
-  let wholeFrames = 0;
-  for (let at = 0; at < datagrams.length; at++) {
-    if (lastOf[at] && !lostFrames.has(frameOf[at]!)) {
-      wholeFrameEnds[at] = 1;
-      wholeFrames++;
-    }
-  }
-  const totalFrames = frames.length * laps * scenario.senders;
   return {
     datagrams,
     senders,
-    wholeFrameEnds,
-    wholeFrames,
-    frames: totalFrames,
+    wholeFrameEnds: Uint8Array.from(wholeFrameEnds),
+    wholeFrames: wholeFrameEnds.reduce((sum, end) => sum + end, 0),
+    frames: frames.length * laps * scenario.senders,
     datagramsPerFrame: byFrame.reduce((sum, chunks) => sum + chunks.length, 0) / byFrame.length,
   };
 }
 
-/** Pushes `limit` datagrams (or until `maxMs` passed) into a fresh assembler; the timed loop. */
-function runOnce(workload: Workload, limit: number, maxMs: number): Run {
+/**
+ * Pushes `limit` datagrams (or until `maxMs` passed) into a fresh assembler, handing each frame
+ * that comes out to `onFrame`; the timed loop.
+ */
+function runOnce(
+  workload: Workload,
+  limit: number,
+  maxMs: number,
+  onFrame?: (frame: AssembledFrame) => void,
+): Run {
   const assembler = new FrameAssembler();
   const { datagrams, senders } = workload;
   const length = datagrams.length;
@@ -181,7 +172,11 @@ function runOnce(workload: Workload, limit: number, maxMs: number): Run {
         nextExpire = now + EXPIRE_INTERVAL_MS;
       }
       wireBytes += datagram.length;
-      if (assembler.push(datagram, sender, now) !== undefined) framesComplete++;
+      const frame = assembler.push(datagram, sender, now);
+      if (frame !== undefined) {
+        framesComplete++;
+        onFrame?.(frame);
+      }
     }
     if (performance.now() > deadline) {
       stoppedByTimeCap = pushed < limit;
@@ -214,24 +209,16 @@ function runOnce(workload: Workload, limit: number, maxMs: number): Run {
  * (isFrameIntact), so a fast assembler cannot hide a wrong one.
  */
 function verify(workload: Workload, pool: readonly Buffer[]): { frames: number; corrupt: number } {
-  const assembler = new FrameAssembler();
-  const msPerByte = 8 / (linkGbps * 1e6);
-  let now = 0;
-  let nextExpire = EXPIRE_INTERVAL_MS;
-  let frames = 0;
   let corrupt = 0;
-  workload.datagrams.forEach((datagram, index) => {
-    now += (datagram.length + IP_UDP_BYTES) * msPerByte;
-    if (now >= nextExpire) {
-      assembler.expire(now);
-      nextExpire = now + EXPIRE_INTERVAL_MS;
-    }
-    const frame = assembler.push(datagram, workload.senders[index]!, now);
-    if (frame === undefined) return;
-    frames++;
-    if (!isFrameIntact(frame.data, pool)) corrupt++;
-  });
-  return { frames, corrupt };
+  const { framesComplete } = runOnce(
+    workload,
+    workload.datagrams.length,
+    Number.POSITIVE_INFINITY,
+    (frame) => {
+      if (!isFrameIntact(frame.data, pool)) corrupt++;
+    },
+  );
+  return { frames: framesComplete, corrupt };
 }
 
 function describe(run: Run): string {

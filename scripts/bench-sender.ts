@@ -37,7 +37,7 @@ import {
   WebcamSource,
   WorkerWarp,
 } from '@udpcam/sender';
-import { encodeTestJpeg, insetArea } from './lib/frames.js';
+import { encodeTestJpeg, insetArea, writeFrameDir } from './lib/frames.js';
 import { startBench } from './lib/harness.js';
 import { fixed, table } from './lib/report.js';
 
@@ -83,21 +83,18 @@ async function fakeFswebcam(): Promise<string> {
 
 interface Path {
   name: string;
-  /** Sender fps: 1000 = as fast as the loop goes; 30 for a source that sets its own rate. */
+  /** Sender fps: 1000 = as fast as the loop goes; less for a source that sets its own rate. */
   fps: number;
   source: (width: number, height: number, jpegDir: string) => FrameSource;
   codec: 'jpeg-js' | 'sharp';
   warp: boolean;
 }
 
+const files = (_width: number, _height: number, jpegDir: string) => new DirectorySource(jpegDir);
+const pattern = (width: number, height: number) => new TestPatternSource({ width, height });
+
 const PATHS: Path[] = [
-  {
-    name: 'passthrough',
-    fps: 1000,
-    source: (_w, _h, dir) => new DirectorySource(dir),
-    codec: 'jpeg-js',
-    warp: false,
-  },
+  { name: 'passthrough', fps: 1000, source: files, codec: 'jpeg-js', warp: false },
   {
     // node-webcam runs the capture tool once per shot; here that tool is an instant fake
     // (a shell script copying a JPEG), so this is node-webcam's own ceiling, not a camera's.
@@ -114,41 +111,11 @@ const PATHS: Path[] = [
     codec: 'jpeg-js',
     warp: false,
   },
-  {
-    name: 'jpeg-js',
-    fps: 1000,
-    source: (width, height) => new TestPatternSource({ width, height }),
-    codec: 'jpeg-js',
-    warp: false,
-  },
-  {
-    name: 'sharp',
-    fps: 1000,
-    source: (width, height) => new TestPatternSource({ width, height }),
-    codec: 'sharp',
-    warp: false,
-  },
-  {
-    name: 'jpeg-js + warp',
-    fps: 1000,
-    source: (width, height) => new TestPatternSource({ width, height }),
-    codec: 'jpeg-js',
-    warp: true,
-  },
-  {
-    name: 'sharp + warp',
-    fps: 1000,
-    source: (width, height) => new TestPatternSource({ width, height }),
-    codec: 'sharp',
-    warp: true,
-  },
-  {
-    name: 'passthrough + warp (sharp)',
-    fps: 1000,
-    source: (_w, _h, dir) => new DirectorySource(dir),
-    codec: 'sharp',
-    warp: true,
-  },
+  { name: 'jpeg-js', fps: 1000, source: pattern, codec: 'jpeg-js', warp: false },
+  { name: 'sharp', fps: 1000, source: pattern, codec: 'sharp', warp: false },
+  { name: 'jpeg-js + warp', fps: 1000, source: pattern, codec: 'jpeg-js', warp: true },
+  { name: 'sharp + warp', fps: 1000, source: pattern, codec: 'sharp', warp: true },
+  { name: 'passthrough + warp (sharp)', fps: 1000, source: files, codec: 'sharp', warp: true },
 ];
 
 interface Row {
@@ -173,28 +140,27 @@ async function runPath(spec: Path, width: number, height: number, jpegDir: strin
   } catch (error) {
     return `${spec.codec} unavailable (${error instanceof Error ? error.message : error})`;
   }
+  // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in (1 s for
+  // a source that sets its own rate).
+  const warmUpMs = spec.fps < 1000 ? 1000 : 300;
   const sender = new Sender({
     source: spec.source(width, height, jpegDir),
     encoder: codec,
     transmitter: new Transmitter({ host: '127.0.0.1', port: sinkPort, packetSize: PACKET_SIZE }),
     fps: spec.fps,
     quality: QUALITY,
-    durationMs: seconds * 1000 + (spec.fps < 1000 ? 1000 : 300),
+    durationMs: seconds * 1000 + warmUpMs,
     ...(spec.warp ? { transform: new WorkerWarp(insetArea(width, height)) } : {}),
   });
-  // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in.
   const events: FrameEvent[] = [];
   let counting = false;
   let cpu0 = process.cpuUsage();
   let t0 = 0;
-  const warmUp = setTimeout(
-    () => {
-      counting = true;
-      cpu0 = process.cpuUsage();
-      t0 = performance.now();
-    },
-    spec.fps < 1000 ? 1000 : 300,
-  );
+  const warmUp = setTimeout(() => {
+    counting = true;
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+  }, warmUpMs);
   sender.on('frame', (event) => {
     if (counting) events.push(event);
   });
@@ -231,11 +197,9 @@ try {
   for (const [width, height] of SIZES) {
     const jpegDir = await mkdtemp(path.join(tmpdir(), 'udpcam-bench-sender-'));
     try {
-      for (let i = 0; i < 3; i++) {
-        const jpeg = encodeTestJpeg({ width, height, quality: FILE_QUALITY, seed: i + 1 });
-        await writeFile(path.join(jpegDir, `frame-${i}.jpg`), jpeg);
-      }
-      process.env.UDPCAM_BENCH_JPEG = path.join(jpegDir, 'frame-0.jpg');
+      const images = [1, 2, 3].map((seed) => encodeTestJpeg({ width, height, quality: FILE_QUALITY, seed }));
+      writeFrameDir(jpegDir, images, images.length);
+      process.env.UDPCAM_BENCH_JPEG = path.join(jpegDir, 'frame-0000.jpg');
       for (const spec of PATHS) {
         process.stdout.write(`[${++step}/${total}] ${spec.name} at ${width}x${height} … `);
         const row = await runPath(spec, width, height, jpegDir, sink.port);

@@ -166,42 +166,24 @@ export interface SendDirOptions {
   fec?: number;
   /** false: --no-nack (no resending on request); undefined: the CLI's default (on). */
   nack?: boolean;
-  /** Receiver address (default 127.0.0.1). */
-  ip?: string;
 }
 
 /** `udpcam send` argv for the benches: the files of `dir` to 127.0.0.1:port, JSON logs, no status lines. */
-export function sendDirArgs({
-  dir,
-  fps,
-  port,
-  frames,
-  packetSize,
-  meta = true,
-  fec,
-  nack,
-  ip = '127.0.0.1',
-}: SendDirOptions): string[] {
-  const args = ['send', '--source', `dir:${dir}`, '--fps', String(fps), '--ip', ip, '--port', String(port)];
+export function sendDirArgs(options: SendDirOptions): string[] {
+  const { dir, fps, port, frames, packetSize, meta = true, fec, nack } = options;
+  const args = ['send', '--source', `dir:${dir}`, '--fps', String(fps)];
+  args.push('--ip', '127.0.0.1', '--port', String(port), '--frames', String(frames));
   if (fec !== undefined) args.push('--fec', String(fec));
   if (packetSize !== undefined) args.push('--packet_size', String(packetSize));
   if (!meta) args.push('--no-meta');
   if (nack === false) args.push('--no-nack');
-  return [...args, '--frames', String(frames), '--json', '--status-interval', '3600'];
+  return [...args, '--json', '--status-interval', '3600'];
 }
 
 /** `udpcam receive` argv for the benches: on 127.0.0.1:`port`, JSON logs, status lines every `statusInterval` s. */
 export function receiveArgs(port: number, statusInterval = '3600'): string[] {
-  return [
-    'receive',
-    '--bind',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--json',
-    '--status-interval',
-    statusInterval,
-  ];
+  const json = ['--json', '--status-interval', statusInterval];
+  return ['receive', '--bind', '127.0.0.1', '--port', String(port), ...json];
 }
 
 /** `node udpcam.js ...args` as a Child, pinned to `core` (undefined: unpinned). */

@@ -40,15 +40,11 @@ export interface ReceiverCounts {
   datagrams: number;
   bytes: number;
   frames: number;
-  frameBytes: number;
   /** Frames emitted whose bytes are not the frame sent (stitched from two frames). */
   framesCorrupt: number;
   framesDropped: number;
   /** CPU time of the whole receiver process (all threads), µs. */
-  cpuUserUs: number;
-  cpuSystemUs: number;
-  /** Wall time since the reset, ms. */
-  wallMs: number;
+  cpuUs: number;
   /** Garbage collection: pauses and their total, ms. */
   gcCount: number;
   gcMs: number;
@@ -60,7 +56,6 @@ export interface ReceiverCounts {
 export interface LoadReport {
   type: 'report';
   sent: number;
-  bytes: number;
   frames: number;
   /** From the first send to the last, ms. */
   elapsedMs: number;

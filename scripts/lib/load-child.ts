@@ -41,7 +41,7 @@ let sendErrors = 0;
 /** Where the next run goes on in the pool: image ids keep cycling from run to run. */
 let position = 0;
 
-async function connect(port: number): Promise<number> {
+async function connect(port: number): Promise<void> {
   if (socket) await new Promise<void>((resolve) => socket!.close(() => resolve()));
   const next = dgram.createSocket('udp4');
   next.on('error', () => {
@@ -49,7 +49,6 @@ async function connect(port: number): Promise<number> {
   });
   await new Promise<void>((resolve) => next.connect(port, '127.0.0.1', () => resolve()));
   socket = next;
-  return next.address().port;
 }
 
 /** Sends at `rate` datagrams/s for `durationMs` (then to the end of the frame in progress). */
@@ -61,7 +60,6 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
   const errorsBefore = sendErrors;
   const cpuBefore = process.cpuUsage();
   let sent = 0;
-  let bytes = 0;
   let framesSent = 0;
   let atFrameStart = true;
   let maxLagMs = 0;
@@ -73,7 +71,6 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
       resolve({
         type: 'report',
         sent,
-        bytes,
         frames: framesSent,
         elapsedMs,
         sendErrors: sendErrors - errorsBefore,
@@ -95,10 +92,8 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
           const lag = owed / perMs;
           if (lag > maxLagMs) maxLagMs = lag;
           for (let batch = Math.min(owed, MAX_BATCH); batch > 0; batch--) {
-            const datagram = datagrams[position]!;
-            target.send(datagram);
+            target.send(datagrams[position]!);
             sent++;
-            bytes += datagram.length;
             atFrameStart = frameEnds[position] === 1;
             if (atFrameStart) framesSent++;
             if (++position === length) position = 0;
@@ -117,7 +112,8 @@ process.on('message', async (command: LoadCommand & { id: number }) => {
   const { id } = command;
   switch (command.type) {
     case 'connect':
-      process.send!({ type: 'connected', localPort: await connect(command.port), id });
+      await connect(command.port);
+      process.send!({ type: 'connected', id });
       break;
     case 'run':
       process.send!({ ...(await run(command.rate, command.durationMs)), id });

@@ -14,22 +14,12 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { bindUdpSocket, DEFAULT_RECEIVER_OPTIONS, DiskSink, Receiver } from '@udpcam/receiver';
 import { isFrameIntact, POOL_FRAMES, testFrames } from './frames.js';
 import type { ReceiverCommand, ReceiverCounts, ReceiverReady } from './ipc.js';
-
-type Mode = 'bare' | 'udpcam' | 'disk';
+import { MODES, type Mode } from './receiver-step.js';
 
 const mode = process.argv[2] as Mode;
 const diskDir = process.argv[3];
-if (mode !== 'bare' && mode !== 'udpcam' && mode !== 'disk') throw new Error(`unknown mode ${mode}`);
+if (!MODES.includes(mode)) throw new Error(`unknown mode ${mode}`);
 if (mode === 'disk' && !diskDir) throw new Error('disk mode needs a folder');
-
-interface Totals {
-  datagrams: number;
-  bytes: number;
-  frames: number;
-  frameBytes: number;
-  framesCorrupt: number;
-  framesDropped: number;
-}
 
 let gcCount = 0;
 let gcMs = 0;
@@ -42,7 +32,10 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-let totals: () => Totals;
+let frames = 0;
+let framesCorrupt = 0;
+/** What the socket or the Receiver counted since the start. */
+let received: () => { datagrams: number; bytes: number; framesDropped: number };
 let ready: ReceiverReady;
 let close: () => Promise<void>;
 let sink: DiskSink | undefined;
@@ -59,7 +52,7 @@ if (mode === 'bare') {
     datagrams++;
     bytes += datagram.length;
   });
-  totals = () => ({ datagrams, bytes, frames: 0, frameBytes: 0, framesCorrupt: 0, framesDropped: 0 });
+  received = () => ({ datagrams, bytes, framesDropped: 0 });
   ready = {
     type: 'ready',
     port: bound.socket.address().port,
@@ -75,17 +68,13 @@ if (mode === 'bare') {
     sink = new DiskSink({ dir: diskDir! });
     receiver.addSink(sink);
   }
-  let frames = 0;
-  let frameBytes = 0;
-  let framesCorrupt = 0;
   receiver.on('frame', (frame) => {
     frames++;
-    frameBytes += frame.data.length;
     if (!isFrameIntact(frame.data, pool)) framesCorrupt++;
   });
-  totals = () => {
+  received = () => {
     const { datagrams, bytes, framesDropped } = receiver.stats().totals;
-    return { datagrams, bytes, frames, frameBytes, framesCorrupt, framesDropped };
+    return { datagrams, bytes, framesDropped };
   };
   ready = {
     type: 'ready',
@@ -96,49 +85,33 @@ if (mode === 'bare') {
   close = () => receiver.close();
 }
 
-let base = totals();
-let cpuBase = process.cpuUsage();
-let wallBase = performance.now();
-let gcBase = { gcCount, gcMs };
-let diskBase = { written: 0, skipped: 0, failed: 0 };
-
-function reset(): void {
-  base = totals();
-  cpuBase = process.cpuUsage();
-  wallBase = performance.now();
-  gcBase = { gcCount, gcMs };
-  gcMaxMs = 0;
-  if (sink)
-    diskBase = { written: sink.stats.written, skipped: sink.stats.skipped, failed: sink.stats.failed };
+/** Every counter since the start: a reset keeps a copy, and a report is the difference. */
+const totals = () => ({ ...received(), frames, framesCorrupt, gcCount, gcMs });
+const diskTotals = () => ({
+  written: sink?.stats.written ?? 0,
+  skipped: sink?.stats.skipped ?? 0,
+  failed: sink?.stats.failed ?? 0,
+});
+function minus<T extends Record<string, number>>(now: T, base: T): T {
+  return Object.fromEntries(Object.entries(now).map(([key, value]) => [key, value - base[key]!])) as T;
 }
+
+let base = totals();
+let diskBase = diskTotals();
+let cpuBase = process.cpuUsage();
 
 async function counts(final: boolean): Promise<ReceiverCounts> {
   let disk: ReceiverCounts['disk'];
   if (final && sink) {
     const flushStarted = performance.now();
     await sink.flush();
-    disk = {
-      written: sink.stats.written - diskBase.written,
-      skipped: sink.stats.skipped - diskBase.skipped,
-      failed: sink.stats.failed - diskBase.failed,
-      flushMs: performance.now() - flushStarted,
-    };
+    disk = { ...minus(diskTotals(), diskBase), flushMs: performance.now() - flushStarted };
   }
-  const now = totals();
   const cpu = process.cpuUsage(cpuBase);
   return {
     type: 'counts',
-    datagrams: now.datagrams - base.datagrams,
-    bytes: now.bytes - base.bytes,
-    frames: now.frames - base.frames,
-    frameBytes: now.frameBytes - base.frameBytes,
-    framesCorrupt: now.framesCorrupt - base.framesCorrupt,
-    framesDropped: now.framesDropped - base.framesDropped,
-    cpuUserUs: cpu.user,
-    cpuSystemUs: cpu.system,
-    wallMs: performance.now() - wallBase,
-    gcCount: gcCount - gcBase.gcCount,
-    gcMs: gcMs - gcBase.gcMs,
+    ...minus(totals(), base),
+    cpuUs: cpu.user + cpu.system,
     gcMaxMs,
     ...(disk ? { disk } : {}),
   };
@@ -148,7 +121,10 @@ process.on('message', async (command: ReceiverCommand & { id: number }) => {
   const { id } = command;
   switch (command.type) {
     case 'reset':
-      reset();
+      base = totals();
+      diskBase = diskTotals();
+      cpuBase = process.cpuUsage();
+      gcMaxMs = 0;
       process.send!({ type: 'reset', id });
       break;
     case 'poll':

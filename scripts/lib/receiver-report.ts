@@ -17,49 +17,45 @@ export type ModeResult = {
   steps: Step[];
 } & Omit<RateSearchResult<Step>, 'runs'>;
 
+/** `value` formatted, or '-' when there is none. */
+const orDash = (value: number | undefined, format: (value: number) => string) =>
+  value === undefined ? '-' : format(value);
+
+/** A table given as columns: each a header and how a row shows in it. */
+function columns<Row>(rows: readonly Row[], spec: readonly [string, (row: Row) => string][]): string {
+  return table(
+    spec.map(([header]) => header),
+    rows.map((row) => spec.map(([, cell]) => cell(row))),
+  );
+}
+
 /** Prints the tables for `results` (searched over `rates`); returns the figures to save. */
 export function reportModes(results: readonly ModeResult[], rates: readonly number[]) {
+  const framed = (step: Step, cell: string) => (step.mode === 'bare' ? '-' : cell);
   console.log('\nAll steps (rate in datagrams/s; cores = receiver CPU time / sending time)\n');
   console.log(
-    table(
+    columns<Step>(
+      results.flatMap((result) => result.steps),
       [
-        'mode',
-        'phase',
-        'target',
-        'achieved',
-        'received',
-        'frames',
-        'corrupt',
-        'frames/s',
-        'MB/s',
-        'cores',
-        'µs/dgram',
-        'gen cores',
-        'gc ms',
-        'peak KiB',
-        'result',
+        ['mode', (step) => step.mode],
+        ['phase', (step) => step.phase],
+        ['target', (step) => count(step.targetRate)],
+        ['achieved', (step) => count(step.achievedRate)],
+        ['received', (step) => `${fixed(step.receivedPercent, 2)}%`],
+        [
+          'frames',
+          (step) => framed(step, `${fixed((100 * step.framesComplete) / Math.max(1, step.framesSent), 2)}%`),
+        ],
+        ['corrupt', (step) => framed(step, count(step.framesCorrupt))],
+        ['frames/s', (step) => framed(step, count(step.framesPerSecond))],
+        ['MB/s', (step) => fixed(step.payloadMBPerSecond, 0)],
+        ['cores', (step) => fixed(step.receiverCpuCores, 2)],
+        ['µs/dgram', (step) => fixed(step.receiverCpuUsPerDatagram, 2)],
+        ['gen cores', (step) => fixed(step.generatorCpuCores, 2)],
+        ['gc ms', (step) => fixed(step.gcMs, 0)],
+        ['peak KiB', (step) => orDash(step.peakQueuedBytes, (bytes) => count(bytes / 1024))],
+        ['result', (step) => (step.lossless ? 'ok' : 'LOSS')],
       ],
-      results.flatMap((result) =>
-        result.steps.map((step) => [
-          step.mode,
-          step.phase,
-          count(step.targetRate),
-          count(step.achievedRate),
-          `${fixed(step.receivedPercent, 2)}%`,
-          step.mode === 'bare'
-            ? '-'
-            : `${fixed((100 * step.framesComplete) / Math.max(1, step.framesSent), 2)}%`,
-          step.mode === 'bare' ? '-' : count(step.framesCorrupt),
-          step.mode === 'bare' ? '-' : count(step.framesPerSecond),
-          fixed(step.payloadMBPerSecond, 0),
-          fixed(step.receiverCpuCores, 2),
-          fixed(step.receiverCpuUsPerDatagram, 2),
-          fixed(step.generatorCpuCores, 2),
-          fixed(step.gcMs, 0),
-          step.peakQueuedBytes === undefined ? '-' : count(step.peakQueuedBytes / 1024),
-          step.lossless ? 'ok' : 'LOSS',
-        ]),
-      ),
     ),
   );
 
@@ -86,30 +82,20 @@ export function reportModes(results: readonly ModeResult[], rates: readonly numb
   });
   console.log('\nHighest rate with no loss, per mode\n');
   console.log(
-    table(
+    columns(summary, [
+      ['mode', (row) => row.mode],
       [
-        'mode',
         'max no-loss',
-        'limited by',
-        'confirmed',
-        'cores',
-        'µs/dgram',
-        '1-core projection',
-        'frames/s',
-        '% of bare',
+        (row) => (row.maxLosslessRate === undefined ? 'none' : `${count(row.maxLosslessRate)}/s`),
       ],
-      summary.map((row) => [
-        row.mode,
-        row.maxLosslessRate === undefined ? 'none' : `${count(row.maxLosslessRate)}/s`,
-        row.limitedBy,
-        row.confirmed === undefined ? '-' : row.confirmed ? 'yes' : 'NO',
-        row.receiverCpuCores === undefined ? '-' : fixed(row.receiverCpuCores, 2),
-        row.receiverCpuUsPerDatagram === undefined ? '-' : fixed(row.receiverCpuUsPerDatagram, 2),
-        row.cpuProjectedRate === undefined ? '-' : `${count(row.cpuProjectedRate)}/s`,
-        row.mode === 'bare' || row.framesPerSecond === undefined ? '-' : count(row.framesPerSecond),
-        row.shareOfBare === undefined ? '-' : `${fixed(100 * row.shareOfBare, 0)}%`,
-      ]),
-    ),
+      ['limited by', (row) => row.limitedBy],
+      ['confirmed', (row) => (row.confirmed === undefined ? '-' : row.confirmed ? 'yes' : 'NO')],
+      ['cores', (row) => orDash(row.receiverCpuCores, (cores) => fixed(cores, 2))],
+      ['µs/dgram', (row) => orDash(row.receiverCpuUsPerDatagram, (us) => fixed(us, 2))],
+      ['1-core projection', (row) => orDash(row.cpuProjectedRate, (rate) => `${count(rate)}/s`)],
+      ['frames/s', (row) => (row.mode === 'bare' ? '-' : orDash(row.framesPerSecond, count))],
+      ['% of bare', (row) => orDash(row.shareOfBare, (share) => `${fixed(100 * share, 0)}%`)],
+    ]),
   );
   // CPU per datagram at rates the bare socket and another mode both took without loss (and the
   // generator kept up): the comparison that does not depend on where the generator tops out.
@@ -122,22 +108,16 @@ export function reportModes(results: readonly ModeResult[], rates: readonly numb
         each.achievedRate >= GENERATOR_SHORTFALL * rate,
     );
   const others = results.filter((result) => result.mode !== 'bare');
-  const comparison = bare
-    ? rates
-        .map((rate) => ({
-          rate,
-          cpuUsPerDatagram: Object.fromEntries(
-            results.flatMap((result) => {
-              const step = clean(result, rate);
-              return step ? [[result.mode, step.receiverCpuUsPerDatagram]] : [];
-            }),
-          ) as Partial<Record<Mode, number>>,
-        }))
-        .filter(
-          (row) =>
-            row.cpuUsPerDatagram.bare !== undefined && others.some((o) => row.cpuUsPerDatagram[o.mode]),
-        )
-    : [];
+  const comparison = rates
+    .map((rate) => ({
+      rate,
+      cpuUsPerDatagram: Object.fromEntries(
+        results.map((result) => [result.mode, clean(result, rate)?.receiverCpuUsPerDatagram]),
+      ) as Partial<Record<Mode, number>>,
+    }))
+    .filter(
+      (row) => row.cpuUsPerDatagram.bare !== undefined && others.some((o) => row.cpuUsPerDatagram[o.mode]),
+    );
   const overhead = (row: (typeof comparison)[number], mode: Mode) => {
     const cost = row.cpuUsPerDatagram[mode];
     return cost === undefined ? undefined : cost / row.cpuUsPerDatagram.bare! - 1;
@@ -153,14 +133,13 @@ export function reportModes(results: readonly ModeResult[], rates: readonly numb
         ],
         comparison.map((row) => [
           count(row.rate),
-          ...results.map((result) => {
-            const cost = row.cpuUsPerDatagram[result.mode];
-            return cost === undefined ? '-' : fixed(cost, 2);
-          }),
-          ...others.map((result) => {
-            const extra = overhead(row, result.mode);
-            return extra === undefined ? '-' : `${extra >= 0 ? '+' : ''}${fixed(100 * extra, 0)}%`;
-          }),
+          ...results.map((result) => orDash(row.cpuUsPerDatagram[result.mode], (cost) => fixed(cost, 2))),
+          ...others.map((result) =>
+            orDash(
+              overhead(row, result.mode),
+              (extra) => `${extra >= 0 ? '+' : ''}${fixed(100 * extra, 0)}%`,
+            ),
+          ),
         ]),
       ),
     );

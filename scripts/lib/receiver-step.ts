@@ -68,10 +68,8 @@ export interface Rig {
 
 /** Deletes the frames a disk-mode step wrote, keeping the folders (the sink remembers them). */
 async function deleteFrames(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await deleteFrames(full);
-    else await unlink(full).catch(() => {});
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isDirectory()) await unlink(path.join(entry.parentPath, entry.name)).catch(() => {});
   }
 }
 
@@ -130,7 +128,7 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
   if (diskDir) await deleteFrames(diskDir);
 
   const seconds = report.elapsedMs / 1000;
-  const cpuUs = counts.cpuUserUs + counts.cpuSystemUs;
+  const { cpuUs } = counts;
   const intact = counts.frames - counts.framesCorrupt;
   const lossless =
     counts.datagrams >= report.sent &&
@@ -144,7 +142,7 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
     received: counts.datagrams,
     receivedPercent: (100 * counts.datagrams) / report.sent,
     framesSent: report.frames,
-    framesComplete: counts.frames - counts.framesCorrupt,
+    framesComplete: intact,
     framesCorrupt: counts.framesCorrupt,
     framesDropped: counts.framesDropped,
     lossless,
