@@ -2,18 +2,12 @@
  * The real receiver over loopback: the highest datagram rate it takes with no loss on one core,
  * next to a bare dgram socket that only counts datagrams, measured in the same run.
  *
- * Two child processes, each pinned to its own core with `taskset` when it exists:
- *   core 1  the receiver (lib/receiver-child.ts), in mode bare, udpcam (Receiver, no sinks) or
- *           disk (Receiver + DiskSink into a scratch folder under os.tmpdir(), removed after);
- *   core 0  the load generator (lib/load-child.ts): ~60 kB JPEG frames as datagrams of 1400
- *           payload bytes + 5 header bytes, paced to a target datagram rate, for a fixed time.
- * Traffic goes to 127.0.0.1 only. For each mode, after a warm-up, the rate steps up until the
- * first loss: fewer datagrams received than sent, or for udpcam fewer frames intact than sent
- * (every frame is checked against the generator's bytes). A lossy run is retried once, as one
- * stall of the VM can lose a burst. A short binary search then narrows the gap, and the best
- * lossless rate is run once more to confirm it (if it loses then, the next lower one is tried).
- * The generator's achieved rate is measured every step: when it cannot reach the target, the
- * generator, not the receiver, is the limit, and the search stops there.
+ * Two child processes, each pinned to its own core with `taskset` when it exists: on core 1 the
+ * receiver (lib/receiver-child.ts) in mode bare, udpcam or disk (a scratch folder under
+ * os.tmpdir(), removed after); on core 0 the load generator (lib/load-child.ts), paced to a target
+ * datagram rate for a fixed time. Traffic goes to 127.0.0.1 only. Loss is fewer datagrams received
+ * than sent, or for udpcam fewer frames intact than sent (every frame is checked against the
+ * generator's bytes); lib/rate-search.ts steps the rate up to the first loss and narrows it.
  *
  *   node build/scripts/bench-receiver.js [--quick] [--duration-ms 3000] [--rates 50000,100000,...]
  *        [--modes bare,udpcam,disk] [--refine 2] [--packet-size 1400] [--max-total-s 600]
@@ -28,15 +22,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startBench } from './lib/harness.js';
-import {
-  ChildWorker,
-  type LoadCommand,
-  type LoadReady,
-  type ReceiverCommand,
-  type ReceiverReady,
-} from './lib/ipc.js';
+import { ChildWorker } from './lib/ipc.js';
+import type { LoadCommand, LoadReady } from './lib/load-child.js';
 import { pinSelf } from './lib/pin.js';
 import { searchLosslessRate } from './lib/rate-search.js';
+import type { ReceiverCommand, ReceiverReady } from './lib/receiver-child.js';
 import { type ModeResult, reportModes } from './lib/receiver-report.js';
 import { MODES, type Mode, type Rig, runStep } from './lib/receiver-step.js';
 import { count, fixed, sleep } from './lib/report.js';
@@ -74,9 +64,8 @@ const profileDir = flags['profile-dir'] === undefined ? undefined : path.resolve
 if (rates.some((rate) => !(rate > 0))) bench.fail('--rates takes positive numbers');
 for (const mode of modes) if (!MODES.includes(mode)) bench.fail(`unknown mode ${mode}`);
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const LOAD_SCRIPT = path.join(here, 'lib', 'load-child.js');
-const RECEIVER_SCRIPT = path.join(here, 'lib', 'receiver-child.js');
+const LOAD_SCRIPT = fileURLToPath(new URL('lib/load-child.js', import.meta.url));
+const RECEIVER_SCRIPT = fileURLToPath(new URL('lib/receiver-child.js', import.meta.url));
 const benchStarted = performance.now();
 
 const outOfTime = () => performance.now() - benchStarted > maxTotalMs;
@@ -102,21 +91,16 @@ async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<Mo
         `${diskDir ? `, frames to ${diskDir}` : ''}`,
     );
     const rig: Rig = { mode, receiver, load, port: ready.port, diskDir };
-    const search = await searchLosslessRate(
+    const { runs, ...outcome } = await searchLosslessRate(
       async (phase, rate) => {
         // The warm-up's JIT, heap and socket buffer pages need no more than 2 s.
-        const step = await runStep(
-          rig,
-          phase,
-          rate,
-          phase === 'warm-up' ? Math.min(durationMs, 2_000) : durationMs,
-        );
+        const ms = phase === 'warm-up' ? Math.min(durationMs, 2_000) : durationMs;
+        const step = await runStep(rig, phase, rate, ms);
         if (!step.lossless && mode !== 'bare') await sleep(SETTLE_AFTER_LOSS_MS);
         return step;
       },
       { rates, refineSteps, quick, outOfTime, label: `[${mode}]` },
     );
-    const { runs, ...outcome } = search;
     return {
       mode,
       recvBufferBytes: ready.recvBufferBytes,

@@ -1,69 +1,10 @@
 /**
- * Request/reply with a bench's node child processes over Node's IPC channel (ChildWorker), and
- * the messages of bench-receiver's two children (lib/receiver-child.ts, lib/load-child.ts).
- * Children echo each request's `id` in their reply.
+ * Request/reply with a bench's node child processes over Node's IPC channel. Children echo each
+ * request's `id` in their reply.
  */
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { spawnPinned } from './pin.js';
-
-/** Commands the receiver child understands. */
-export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
-
-/** Commands the load generator child understands. */
-export type LoadCommand =
-  | { type: 'connect'; port: number }
-  | { type: 'run'; rate: number; durationMs: number }
-  | { type: 'exit' };
-
-/** A child's first message, once it is ready. */
-export interface ReceiverReady {
-  type: 'ready';
-  port: number;
-  /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
-  recvBufferBytes: number;
-  recvBufferCappedBy: number | undefined;
-}
-
-export interface LoadReady {
-  type: 'ready';
-  frames: number;
-  frameBytes: number;
-  datagramsPerFrame: number;
-  datagramBytes: number;
-  encodeMs: number;
-}
-
-/** Counters the receiver child reports, since the last reset. */
-export interface ReceiverCounts {
-  type: 'counts';
-  datagrams: number;
-  bytes: number;
-  frames: number;
-  /** Frames emitted whose bytes are not the frame sent (stitched from two frames). */
-  framesCorrupt: number;
-  framesDropped: number;
-  /** CPU time of the whole receiver process (all threads), µs. */
-  cpuUs: number;
-  /** Garbage collection: pauses and their total, ms. */
-  gcCount: number;
-  gcMs: number;
-  gcMaxMs: number;
-  disk?: { written: number; skipped: number; failed: number; flushMs: number };
-}
-
-/** What one paced run of the load generator did. */
-export interface LoadReport {
-  type: 'report';
-  sent: number;
-  frames: number;
-  /** From the first send to the last, ms. */
-  elapsedMs: number;
-  sendErrors: number;
-  cpuUs: number;
-  /** Largest lag behind the schedule, ms (a generator that cannot keep up lags more and more). */
-  maxLagMs: number;
-}
 
 /** How a ChildWorker runs its child. */
 export interface ChildWorkerOptions {

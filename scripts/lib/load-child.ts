@@ -7,12 +7,11 @@
  * up to `rate x elapsed` on the high-resolution clock, and spins (yielding to the event loop every
  * SLICE_MS) when ahead. A run ends at a frame boundary, so it only ever sends whole frames.
  *
- *   node build/scripts/lib/load-child.js [packetSize]   (driven over IPC: see ipc.ts)
+ *   node build/scripts/lib/load-child.js [packetSize]   (a ChildWorker: see ipc.ts)
  */
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { frameDatagrams, POOL_FRAMES, testFrames } from './frames.js';
-import type { LoadCommand, LoadReport } from './ipc.js';
 
 /** Most datagrams sent back to back before the clock is read again. */
 const MAX_BATCH = 8;
@@ -52,7 +51,7 @@ async function connect(port: number): Promise<void> {
 }
 
 /** Sends at `rate` datagrams/s for `durationMs` (then to the end of the frame in progress). */
-function run(rate: number, durationMs: number): Promise<LoadReport> {
+async function run(rate: number, durationMs: number) {
   const target = socket!;
   const perMs = rate / 1000;
   const duration = Math.min(durationMs, MAX_DURATION_MS);
@@ -64,29 +63,13 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
   let atFrameStart = true;
   let maxLagMs = 0;
   const started = performance.now();
-  return new Promise((resolve) => {
-    const finish = () => {
-      const elapsedMs = performance.now() - started;
-      const cpu = process.cpuUsage(cpuBefore);
-      resolve({
-        type: 'report',
-        sent,
-        frames: framesSent,
-        elapsedMs,
-        sendErrors: sendErrors - errorsBefore,
-        cpuUs: cpu.user + cpu.system,
-        maxLagMs,
-      });
-    };
+  await new Promise<void>((resolve) => {
     const tick = () => {
       const sliceEnd = performance.now() + SLICE_MS;
       for (;;) {
         const now = performance.now();
         const elapsed = now - started;
-        if (atFrameStart && elapsed >= duration) {
-          finish();
-          return;
-        }
+        if (atFrameStart && elapsed >= duration) return resolve();
         const owed = Math.floor(elapsed * perMs) + 1 - sent;
         if (owed > 0) {
           const lag = owed / perMs;
@@ -106,7 +89,28 @@ function run(rate: number, durationMs: number): Promise<LoadReport> {
     };
     tick();
   });
+  const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    type: 'report' as const,
+    sent,
+    frames: framesSent,
+    /** From the start to the last send, ms. */
+    elapsedMs,
+    sendErrors: sendErrors - errorsBefore,
+    cpuUs: cpu.user + cpu.system,
+    /** Largest lag behind the schedule, ms (a generator that cannot keep up lags more and more). */
+    maxLagMs,
+  };
 }
+/** What one paced run did. */
+export type LoadReport = Awaited<ReturnType<typeof run>>;
+
+/** Commands this child understands. */
+export type LoadCommand =
+  | { type: 'connect'; port: number }
+  | { type: 'run'; rate: number; durationMs: number }
+  | { type: 'exit' };
 
 process.on('message', async (command: LoadCommand & { id: number }) => {
   const { id } = command;
@@ -125,11 +129,14 @@ process.on('message', async (command: LoadCommand & { id: number }) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-process.send!({
-  type: 'ready',
+const ready = {
+  type: 'ready' as const,
   frames: frames.length,
   frameBytes: frames.reduce((sum, frame) => sum + frame.length, 0) / frames.length,
   datagramsPerFrame: datagrams.length / frames.length,
   datagramBytes: packetSize + 5,
   encodeMs,
-});
+};
+/** This child's first message, once its frames are ready. */
+export type LoadReady = typeof ready;
+process.send!(ready);

@@ -13,7 +13,6 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { bindUdpSocket, DEFAULT_RECEIVER_OPTIONS, DiskSink, Receiver } from '@udpcam/receiver';
 import { isFrameIntact, POOL_FRAMES, testFrames } from './frames.js';
-import type { ReceiverCommand, ReceiverCounts, ReceiverReady } from './ipc.js';
 import { MODES, type Mode } from './receiver-step.js';
 
 const mode = process.argv[2] as Mode;
@@ -36,6 +35,17 @@ let frames = 0;
 let framesCorrupt = 0;
 /** What the socket or the Receiver counted since the start. */
 let received: () => { datagrams: number; bytes: number; framesDropped: number };
+/** This child's first message, once it is ready. */
+export interface ReceiverReady {
+  type: 'ready';
+  port: number;
+  /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
+  recvBufferBytes: number;
+  recvBufferCappedBy: number | undefined;
+}
+/** Commands this child understands. */
+export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
+
 let ready: ReceiverReady;
 let close: () => Promise<void>;
 let sink: DiskSink | undefined;
@@ -100,8 +110,9 @@ let base = totals();
 let diskBase = diskTotals();
 let cpuBase = process.cpuUsage();
 
-async function counts(final: boolean): Promise<ReceiverCounts> {
-  let disk: ReceiverCounts['disk'];
+/** Counts since the last reset (`final`: with the disk's, once its writes are flushed). */
+async function counts(final: boolean) {
+  let disk: { written: number; skipped: number; failed: number; flushMs: number } | undefined;
   if (final && sink) {
     const flushStarted = performance.now();
     await sink.flush();
@@ -109,13 +120,17 @@ async function counts(final: boolean): Promise<ReceiverCounts> {
   }
   const cpu = process.cpuUsage(cpuBase);
   return {
-    type: 'counts',
+    type: 'counts' as const,
+    // framesCorrupt: frames emitted whose bytes are not the frame sent (stitched from two frames).
     ...minus(totals(), base),
+    /** CPU time of the whole receiver process (all threads), µs. */
     cpuUs: cpu.user + cpu.system,
     gcMaxMs,
     ...(disk ? { disk } : {}),
   };
 }
+
+export type ReceiverCounts = Awaited<ReturnType<typeof counts>>;
 
 process.on('message', async (command: ReceiverCommand & { id: number }) => {
   const { id } = command;

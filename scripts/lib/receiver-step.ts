@@ -6,9 +6,11 @@
 import { readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ChildWorker, LoadCommand, LoadReport, ReceiverCommand, ReceiverCounts } from './ipc.js';
+import type { ChildWorker } from './ipc.js';
+import type { LoadCommand, LoadReport } from './load-child.js';
 import { snmpDelta, socketQueue, udpSnmp } from './proc.js';
 import type { Phase } from './rate-search.js';
+import type { ReceiverCommand, ReceiverCounts } from './receiver-child.js';
 import { count, fixed, sleep } from './report.js';
 
 /** What the receiver child runs: a bare dgram socket, udpcam's Receiver, or Receiver + DiskSink. */
