@@ -63,34 +63,8 @@ const PLOT = VARIANT ? `gstreamer-${VARIANT}` : 'gstreamer';
 const RECEIVER_CORE = bench.core(1);
 const SENDER_CORE = bench.core(0);
 
-/** One stack at one size: what it delivered, its CPU per frame and its latency. */
-interface PerfRun {
-  stack: Stack;
-  size: string;
-  frameBytes: number;
-  sent: number;
-  delivered: number;
-  windowSeconds: number;
-  windowFramesDelivered: number;
-  windowFramesSent: number;
-  /** CPU per frame, µs (process CPU over the window ÷ frames in the window). */
-  receiverCpuUsPerFrame: number;
-  senderCpuUsPerFrame: number;
-  /** Share of one core over the window. */
-  receiverCores: number;
-  senderCores: number;
-  latencyMs: { p50: number; p99: number; max: number; frames: number } | null;
-  latencyNote?: string;
-}
-
 /** One stack, one size: FRAMES frames at FPS through a lossless relay (see the file comment). */
-async function runPerf(
-  stack: Stack,
-  dir: string,
-  size: string,
-  frameBytes: number,
-  work: string,
-): Promise<PerfRun> {
+async function runPerf(stack: Stack, dir: string, size: string, frameBytes: number, work: string) {
   const receiver = await startReceiver(
     stack,
     path.join(work, `perf-out-${stack}-${size}`),
@@ -139,7 +113,7 @@ async function runPerf(
     const senderUs = end.senderUs - start.senderUs;
     const windowFramesDelivered = FRAMES - TAIL_FRAMES - WARMUP_FRAMES;
     const windowFramesSent = relayStats.frameEndsUs.filter((at) => at > start.atUs && at <= end.atUs).length;
-    let latencyMs: PerfRun['latencyMs'] = null;
+    let latencyMs: { p50: number; p99: number; max: number; frames: number } | null = null;
     let latencyNote: string | undefined;
     if (files.length === relayStats.frameEndsUs.length) {
       const latencies = files
@@ -164,6 +138,7 @@ async function runPerf(
       windowSeconds: seconds,
       windowFramesDelivered,
       windowFramesSent,
+      // CPU per frame, µs (process CPU over the window ÷ frames in the window), and share of a core.
       receiverCpuUsPerFrame: receiverUs / windowFramesDelivered,
       senderCpuUsPerFrame: senderUs / Math.max(1, windowFramesSent),
       receiverCores: receiverUs / 1e6 / seconds,
@@ -177,6 +152,9 @@ async function runPerf(
     await relay?.close();
   }
 }
+
+/** One stack at one size: what it delivered, its CPU per frame and its latency. */
+type PerfRun = Awaited<ReturnType<typeof runPerf>>;
 
 async function main(): Promise<void> {
   const work = path.join(os.tmpdir(), `udpcam-bench-gstreamer-${process.pid}`);

@@ -49,20 +49,6 @@ interface Workload {
   datagramsPerFrame: number;
 }
 
-interface Run {
-  datagrams: number;
-  ms: number;
-  datagramsPerSecond: number;
-  payloadMBPerSecond: number;
-  framesPerSecond: number;
-  nsPerDatagram: number;
-  framesComplete: number;
-  /** Frames whose every datagram was pushed in this run (what a perfect assembler emits). */
-  framesExpected: number;
-  framesDropped: number;
-  stoppedByTimeCap: boolean;
-}
-
 const bench = startBench('reassembly', {
   datagrams: { type: 'string' },
   'max-run-ms': { type: 'string' },
@@ -142,7 +128,7 @@ function runOnce(
   limit: number,
   maxMs: number,
   onFrame?: (frame: AssembledFrame) => void,
-): Run {
+) {
   const assembler = new FrameAssembler();
   const { datagrams, senders } = workload;
   const length = datagrams.length;
@@ -198,11 +184,13 @@ function runOnce(
     framesPerSecond: framesComplete / seconds,
     nsPerDatagram: (ms * 1e6) / pushed,
     framesComplete,
+    /** Frames whose every datagram was pushed in this run (what a perfect assembler emits). */
     framesExpected,
     framesDropped,
     stoppedByTimeCap,
   };
 }
+type Run = ReturnType<typeof runOnce>;
 
 /**
  * Untimed: pushes one lap of the workload and checks every frame that comes out against the pool

@@ -20,7 +20,6 @@
  *   node build/scripts/bench-sender.js [--quick] [--seconds 3]
  * Writes bench-results/sender.json. Asserts nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +39,7 @@ import {
 import { encodeTestJpeg, insetArea, writeFrameDir } from './lib/frames.js';
 import { startBench } from './lib/harness.js';
 import { fixed, table } from './lib/report.js';
+import { startServerChild } from './lib/server-child.js';
 
 const bench = startBench('sender', { seconds: { type: 'string' } });
 const quick = bench.quick;
@@ -59,16 +59,6 @@ const QUALITY = 80;
  * re-encode every frame instead of passing it through.
  */
 const FILE_QUALITY = 70;
-
-/** A UDP sink in its own process, so draining the socket costs this process nothing. */
-async function startSink(): Promise<{ port: number; stop: () => void }> {
-  const code =
-    "const s=require('dgram').createSocket('udp4');s.on('message',()=>{});" +
-    "s.bind(0,'127.0.0.1',()=>{console.log(s.address().port)});process.stdin.on('end',()=>process.exit(0));process.stdin.resume()";
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(d))));
-  return { port, stop: () => child.stdin!.end() };
-}
 
 /**
  * An instant `fswebcam` on PATH: copies $UDPCAM_BENCH_JPEG to its last argument (the output
@@ -117,19 +107,6 @@ const PATHS: Path[] = [
   { name: 'sharp + warp', fps: 1000, source: pattern, codec: 'sharp', warp: true },
   { name: 'passthrough + warp (sharp)', fps: 1000, source: files, codec: 'sharp', warp: true },
 ];
-
-interface Row {
-  path: string;
-  size: string;
-  frames: number;
-  fps: number;
-  jpegBytes: number;
-  datagrams: number;
-  captureMs: number;
-  processMs: number;
-  sendMs: number;
-  cpuMsPerFrame: number;
-}
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
@@ -183,10 +160,13 @@ async function runPath(spec: Path, width: number, height: number, jpegDir: strin
     processMs: mean(events.map((e) => e.encodeMs)),
     sendMs: mean(events.map((e) => e.sendMs)),
     cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / events.length,
-  } satisfies Row;
+  };
 }
+/** One path at one size; runPath says why instead when it could not run. */
+type Row = Exclude<Awaited<ReturnType<typeof runPath>>, string>;
 
-const sink = await startSink();
+// A UDP sink in its own process, so draining the socket costs this process nothing.
+const sink = await startServerChild('latency-bare-socket', { core: undefined });
 const fakeBin = await fakeFswebcam();
 process.env.PATH = `${fakeBin}${path.delimiter}${process.env.PATH ?? ''}`;
 const rows: Row[] = [];
@@ -202,7 +182,7 @@ try {
       process.env.UDPCAM_BENCH_JPEG = path.join(jpegDir, 'frame-0000.jpg');
       for (const spec of PATHS) {
         process.stdout.write(`[${++step}/${total}] ${spec.name} at ${width}x${height} … `);
-        const row = await runPath(spec, width, height, jpegDir, sink.port);
+        const row = await runPath(spec, width, height, jpegDir, sink.udpPort);
         if (typeof row === 'string') {
           skipped.push(`${spec.name} ${width}x${height}: ${row}`);
           console.log(`skipped: ${row}`);
@@ -216,7 +196,7 @@ try {
     }
   }
 } finally {
-  sink.stop();
+  await sink.stop();
   await rm(fakeBin, { recursive: true, force: true });
 }
 

@@ -3,7 +3,7 @@
  * GStreamer's RTP/JPEG pipelines (and whether they can run here) and the udpcam CLI's argv, as
  * pinned child processes whose output lines a bench can wait for.
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -90,19 +90,8 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** A running child with its output lines. */
-export interface Child {
-  process: ChildProcess;
-  lines: string[];
-  /** The first output line matching `pattern` (rejects after `timeoutMs` or at exit). */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  exited: Promise<number | null>;
-  /** Sends `signal` (SIGTERM) and waits, SIGKILL after 3 s. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-/** Starts `command args`, pinned to `core` (undefined: unpinned). */
-export function startChild(command: string, args: readonly string[], core: number | undefined): Child {
+/** Starts `command args`, pinned to `core` (undefined: unpinned), and keeps its output lines. */
+export function startChild(command: string, args: readonly string[], core: number | undefined) {
   const child = spawnPinned(core, [command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
@@ -123,7 +112,8 @@ export function startChild(command: string, args: readonly string[], core: numbe
     process: child,
     lines,
     exited,
-    waitFor(pattern, timeoutMs = 10_000) {
+    /** The first output line matching `pattern` (rejects after `timeoutMs` or at exit). */
+    waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
       const found = lines.map((line) => line.match(pattern)).find((match) => match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
@@ -143,7 +133,8 @@ export function startChild(command: string, args: readonly string[], core: numbe
         });
       });
     },
-    async stop(signal = 'SIGTERM') {
+    /** Sends `signal` and waits, SIGKILL after 3 s. */
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
@@ -167,6 +158,9 @@ export interface SendDirOptions {
   /** false: --no-nack (no resending on request); undefined: the CLI's default (on). */
   nack?: boolean;
 }
+
+/** A running child with its output lines. */
+export type Child = ReturnType<typeof startChild>;
 
 /** `udpcam send` argv for the benches: the files of `dir` to 127.0.0.1:port, JSON logs, no status lines. */
 export function sendDirArgs(options: SendDirOptions): string[] {

@@ -24,16 +24,12 @@ const packetSize = Number(process.argv[2] ?? 1400);
 const encodeStarted = performance.now();
 const frames = testFrames(POOL_FRAMES);
 const encodeMs = performance.now() - encodeStarted;
-const datagrams: Buffer[] = [];
+const byFrame = frames.map((frame, index) => frameDatagrams(frame, index % 100, packetSize));
+const datagrams = byFrame.flat();
 /** 1 at the last datagram of a frame. */
-const frameEnds: number[] = [];
-frames.forEach((frame, index) => {
-  const chunks = frameDatagrams(frame, index % 100, packetSize);
-  chunks.forEach((datagram, chunkId) => {
-    datagrams.push(datagram);
-    frameEnds.push(chunkId === chunks.length - 1 ? 1 : 0);
-  });
-});
+const frameEnds = byFrame.flatMap((chunks) =>
+  chunks.map((_, chunkId) => (chunkId === chunks.length - 1 ? 1 : 0)),
+);
 
 let socket: dgram.Socket | undefined;
 let sendErrors = 0;

@@ -33,44 +33,30 @@ new PerformanceObserver((list) => {
 
 let frames = 0;
 let framesCorrupt = 0;
-/** What the socket or the Receiver counted since the start. */
-let received: () => { datagrams: number; bytes: number; framesDropped: number };
-/** This child's first message, once it is ready. */
-export interface ReceiverReady {
-  type: 'ready';
-  port: number;
-  /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
-  recvBufferBytes: number;
-  recvBufferCappedBy: number | undefined;
-}
-/** Commands this child understands. */
-export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
-
-let ready: ReceiverReady;
-let close: () => Promise<void>;
 let sink: DiskSink | undefined;
 
-if (mode === 'bare') {
-  const bound = await bindUdpSocket({
-    port: 0,
-    host: '127.0.0.1',
-    recvBufferBytes: DEFAULT_RECEIVER_OPTIONS.recvBufferBytes,
-  });
-  let datagrams = 0;
-  let bytes = 0;
-  bound.socket.on('message', (datagram) => {
-    datagrams++;
-    bytes += datagram.length;
-  });
-  received = () => ({ datagrams, bytes, framesDropped: 0 });
-  ready = {
-    type: 'ready',
-    port: bound.socket.address().port,
-    recvBufferBytes: bound.recvBufferBytes,
-    recvBufferCappedBy: bound.cappedBy,
-  };
-  close = () => new Promise((resolve) => bound.socket.close(() => resolve()));
-} else {
+/** Opens the receiving end: its port and buffer, what it counted since the start, how to close it. */
+async function open() {
+  if (mode === 'bare') {
+    const bound = await bindUdpSocket({
+      port: 0,
+      host: '127.0.0.1',
+      recvBufferBytes: DEFAULT_RECEIVER_OPTIONS.recvBufferBytes,
+    });
+    let datagrams = 0;
+    let bytes = 0;
+    bound.socket.on('message', (datagram) => {
+      datagrams++;
+      bytes += datagram.length;
+    });
+    return {
+      port: bound.socket.address().port,
+      recvBufferBytes: bound.recvBufferBytes,
+      recvBufferCappedBy: bound.cappedBy,
+      received: () => ({ datagrams, bytes, framesDropped: 0 }),
+      close: () => new Promise<void>((resolve) => bound.socket.close(() => resolve())),
+    };
+  }
   // The generator's frames, to check every reassembled frame against (same seeds, same bytes).
   const pool = testFrames(POOL_FRAMES);
   const receiver = await Receiver.open({ port: 0, host: '127.0.0.1' });
@@ -82,18 +68,30 @@ if (mode === 'bare') {
     frames++;
     if (!isFrameIntact(frame.data, pool)) framesCorrupt++;
   });
-  received = () => {
-    const { datagrams, bytes, framesDropped } = receiver.stats().totals;
-    return { datagrams, bytes, framesDropped };
-  };
-  ready = {
-    type: 'ready',
+  return {
     port: receiver.address.port,
     recvBufferBytes: receiver.recvBufferBytes,
     recvBufferCappedBy: receiver.recvBufferCappedBy,
+    received: () => {
+      const { datagrams, bytes, framesDropped } = receiver.stats().totals;
+      return { datagrams, bytes, framesDropped };
+    },
+    close: () => receiver.close(),
   };
-  close = () => receiver.close();
 }
+
+const { port, recvBufferBytes, recvBufferCappedBy, received, close } = await open();
+const ready = {
+  type: 'ready' as const,
+  port,
+  /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
+  recvBufferBytes,
+  recvBufferCappedBy,
+};
+/** This child's first message, once it is ready. */
+export type ReceiverReady = typeof ready;
+/** Commands this child understands. */
+export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
 
 /** Every counter since the start: a reset keeps a copy, and a report is the difference. */
 const totals = () => ({ ...received(), frames, framesCorrupt, gcCount, gcMs });
