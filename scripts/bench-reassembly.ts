@@ -38,17 +38,6 @@ interface Scenario {
   lossRate: number;
 }
 
-/** The datagrams of one scenario in push order, with who sent each. */
-interface Workload {
-  datagrams: Buffer[];
-  senders: string[];
-  /** 1 at the last datagram of each frame whose datagrams all survived the loss draw. */
-  wholeFrameEnds: Uint8Array;
-  wholeFrames: number;
-  frames: number;
-  datagramsPerFrame: number;
-}
-
 const bench = startBench('reassembly', {
   datagrams: { type: 'string' },
   'max-run-ms': { type: 'string' },
@@ -79,7 +68,7 @@ if (SCENARIOS.length === 0) bench.fail(`--only ${flags.only} matches no scenario
  * cycle, starting at a different frame), the senders' datagrams interleave one by one, and with
  * loss each datagram is left out with probability `lossRate`.
  */
-function buildWorkload(frames: readonly Buffer[], scenario: Scenario): Workload {
+function buildWorkload(frames: readonly Buffer[], scenario: Scenario) {
   const byFrame = frames.map((frame, index) => frameDatagrams(frame, index % 100, scenario.packetSize));
   const laps = scenario.lossRate > 0 ? LOSS_LAPS : 1;
   const random = seededRandom(0x5eed + scenario.packetSize);
@@ -112,12 +101,16 @@ function buildWorkload(frames: readonly Buffer[], scenario: Scenario): Workload 
   return {
     datagrams,
     senders,
+    /** 1 at the last datagram of each frame whose datagrams all survived the loss draw. */
     wholeFrameEnds: Uint8Array.from(wholeFrameEnds),
     wholeFrames: wholeFrameEnds.reduce((sum, end) => sum + end, 0),
     frames: frames.length * laps * scenario.senders,
     datagramsPerFrame: byFrame.reduce((sum, chunks) => sum + chunks.length, 0) / byFrame.length,
   };
 }
+
+/** The datagrams of one scenario in push order, with who sent each. */
+type Workload = ReturnType<typeof buildWorkload>;
 
 /**
  * Pushes `limit` datagrams (or until `maxMs` passed) into a fresh assembler, handing each frame

@@ -25,21 +25,17 @@ export const FPS = 30;
 /** Payload bytes per datagram (udpcam) and the same datagram size for RTP (mtu = RTP packet). */
 export const PACKET_SIZE = 1400;
 
-/** A receiver ready for datagrams: where to send them and where its files appear. */
-export interface ReceiverHandle {
-  child: Child;
-  port: number;
-  /** The folder the frames of a sender relayed from `relayPort` are written to. */
-  outputDir(relayPort: number): string;
-}
-
-/** Starts a receiver writing into a fresh `outDir`; `nodeFlags` go to a udpcam receiver's node. */
+/**
+ * Starts a receiver writing into a fresh `outDir`; `nodeFlags` go to a udpcam receiver's node.
+ * Resolves once it is ready for datagrams, with its port and outputDir(relayPort): the folder the
+ * frames of a sender relayed from `relayPort` are written to.
+ */
 export async function startReceiver(
   stack: Stack,
   outDir: string,
   core: number | undefined,
   nodeFlags: readonly string[] = [],
-): Promise<ReceiverHandle> {
+) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   if (stack === 'udpcam') {
@@ -50,7 +46,7 @@ export async function startReceiver(
     );
     const port = Number((await child.waitFor(/receiving on udp 127\.0\.0\.1:(\d+)/))[1]);
     // The camera folder is named after the sender's address: the relay's port.
-    return { child, port, outputDir: (relayPort) => path.join(outDir, `127.0.0.1_${relayPort}`) };
+    return { child, port, outputDir: (relayPort: number) => path.join(outDir, `127.0.0.1_${relayPort}`) };
   }
   const port = await freeUdpPort();
   const child = startChild(

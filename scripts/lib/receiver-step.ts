@@ -23,42 +23,6 @@ const SETTLED_MS = 60;
 /** How often the receiving socket's queue is sampled during a step, ms. */
 const QUEUE_SAMPLE_MS = 10;
 
-/** One paced run at one target rate and what the receiver made of it. */
-export interface Step {
-  mode: Mode;
-  phase: Phase;
-  targetRate: number;
-  achievedRate: number;
-  sent: number;
-  received: number;
-  receivedPercent: number;
-  framesSent: number;
-  /** Frames emitted intact (checked against the generator's bytes). */
-  framesComplete: number;
-  /** Frames emitted with the wrong bytes (stitched from two frames). */
-  framesCorrupt: number;
-  framesDropped: number;
-  lossless: boolean;
-  /** Receiver CPU time / generator's sending time: 1.0 = one core fully busy. */
-  receiverCpuCores: number;
-  receiverCpuUsPerDatagram: number;
-  framesPerSecond: number;
-  payloadMBPerSecond: number;
-  generatorCpuCores: number;
-  generatorMaxLagMs: number;
-  sendErrors: number;
-  /** The kernel's UDP RcvbufErrors and InErrors over the step (whole machine, /proc/net/snmp). */
-  kernelRcvbufErrors: number | undefined;
-  kernelInErrors: number | undefined;
-  /** Most bytes seen waiting in the receiving socket (sampled every QUEUE_SAMPLE_MS), and its drops. */
-  peakQueuedBytes: number | undefined;
-  socketDrops: number | undefined;
-  gcCount: number;
-  gcMs: number;
-  gcMaxMs: number;
-  disk: ReceiverCounts['disk'];
-}
-
 /** The two children and what a step needs to know of them. */
 export interface Rig {
   mode: Mode;
@@ -96,7 +60,7 @@ function describe(step: Step): string {
 }
 
 /** Runs one step of `ms` at `rate` datagrams/s and prints its figures. */
-export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number): Promise<Step> {
+export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number) {
   const { mode, receiver, load, diskDir } = rig;
   process.stdout.write(`[${mode}] ${phase} ${count(rate)} datagrams/s for ${ms} ms ... `);
   const snmpBefore = udpSnmp();
@@ -135,7 +99,7 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
   const lossless =
     counts.datagrams >= report.sent &&
     (mode === 'bare' || (intact >= report.frames && counts.framesCorrupt === 0));
-  const step: Step = {
+  const step = {
     mode,
     phase,
     targetRate: rate,
@@ -144,10 +108,12 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
     received: counts.datagrams,
     receivedPercent: (100 * counts.datagrams) / report.sent,
     framesSent: report.frames,
+    /** Frames emitted intact (checked against the generator's bytes), and with the wrong bytes. */
     framesComplete: intact,
     framesCorrupt: counts.framesCorrupt,
     framesDropped: counts.framesDropped,
     lossless,
+    /** Receiver CPU time / generator's sending time: 1.0 = one core fully busy. */
     receiverCpuCores: cpuUs / 1e6 / seconds,
     receiverCpuUsPerDatagram: cpuUs / Math.max(1, counts.datagrams),
     framesPerSecond: counts.frames / seconds,
@@ -155,8 +121,10 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
     generatorCpuCores: report.cpuUs / 1e6 / seconds,
     generatorMaxLagMs: report.maxLagMs,
     sendErrors: report.sendErrors,
+    /** The kernel's UDP RcvbufErrors and InErrors over the step (whole machine, /proc/net/snmp). */
     kernelRcvbufErrors: snmpDelta(snmpBefore, snmpAfter, 'RcvbufErrors'),
     kernelInErrors: snmpDelta(snmpBefore, snmpAfter, 'InErrors'),
+    /** Most bytes seen waiting in the receiving socket (sampled every QUEUE_SAMPLE_MS), and its drops. */
     peakQueuedBytes,
     socketDrops: queueBefore && queueAfter ? queueAfter.drops - queueBefore.drops : undefined,
     gcCount: counts.gcCount,
@@ -167,3 +135,5 @@ export async function runStep(rig: Rig, phase: Phase, rate: number, ms: number):
   console.log(describe(step));
   return step;
 }
+/** One paced run at one target rate and what the receiver made of it. */
+export type Step = Awaited<ReturnType<typeof runStep>>;
