@@ -23,8 +23,9 @@ export interface ChildWorkerOptions {
  */
 export class ChildWorker<Command extends { type: string }> {
   readonly process: ChildProcess;
+  /** Who waits: a request under its id; next() callers under negative keys, in arrival order. */
   readonly #waiting = new Map<number, (message: unknown) => void>();
-  readonly #queue: ((message: unknown) => void)[] = [];
+  /** Messages that answer no request and came before anyone waited for them. */
   readonly #early: unknown[] = [];
   #nextId = 1;
   #exited = false;
@@ -41,58 +42,50 @@ export class ChildWorker<Command extends { type: string }> {
       stdio: ['ignore', stdio, stdio, 'ipc'],
     });
     this.process.on('message', (message: { id?: unknown }) => {
-      const waiter = typeof message?.id === 'number' ? this.#waiting.get(message.id) : undefined;
-      if (waiter) this.#waiting.delete(message.id as number);
-      const take = waiter ?? this.#queue.shift() ?? onMessage;
-      if (take) take(message);
+      const id = message?.id;
+      const key =
+        typeof id === 'number' && this.#waiting.has(id)
+          ? id
+          : [...this.#waiting.keys()].find((key) => key < 0);
+      const waiter = key === undefined ? onMessage : this.#waiting.get(key);
+      if (key !== undefined) this.#waiting.delete(key);
+      if (waiter) waiter(message);
       else this.#early.push(message);
     });
     this.process.on('exit', (code, signal) => {
       this.#exited = true;
       const error = new Error(`${path.basename(script)} exited (${signal ?? code}) before replying`);
-      for (const waiter of [...this.#waiting.values(), ...this.#queue.splice(0)]) waiter(error);
+      for (const waiter of this.#waiting.values()) waiter(error);
       this.#waiting.clear();
     });
   }
 
-  /** Waits for `register`'s reply (an Error rejects), or rejects after `timeoutMs`. */
-  #wait<Reply>(
-    timeoutMs: number,
-    register: (waiter: (message: unknown) => void) => () => void,
-  ): Promise<Reply> {
+  /** Waits for the message handed to `key`'s waiter (an Error rejects), or rejects after `timeoutMs`. */
+  #wait<Reply>(key: number, timeoutMs: number): Promise<Reply> {
     if (this.#exited) return Promise.reject(new Error('child process has exited'));
     return new Promise<Reply>((resolve, reject) => {
-      const unregister = register((message) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(key);
+        reject(new Error(`no reply from child process within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiting.set(key, (message) => {
         clearTimeout(timer);
         if (message instanceof Error) reject(message);
         else resolve(message as Reply);
       });
-      const timer = setTimeout(() => {
-        unregister();
-        reject(new Error(`no reply from child process within ${timeoutMs} ms`));
-      }, timeoutMs);
     });
   }
 
   /** The next message that answers no request (e.g. 'ready'), or a rejection after `timeoutMs`. */
   next<Reply>(timeoutMs: number): Promise<Reply> {
     if (this.#early.length > 0) return Promise.resolve(this.#early.shift() as Reply);
-    return this.#wait(timeoutMs, (waiter) => {
-      this.#queue.push(waiter);
-      return () => {
-        const at = this.#queue.indexOf(waiter);
-        if (at >= 0) this.#queue.splice(at, 1);
-      };
-    });
+    return this.#wait(-this.#nextId++, timeoutMs);
   }
 
   /** Sends a command and waits for the reply that carries its id. */
   request<Reply>(command: Command, timeoutMs = 10_000): Promise<Reply> {
     const id = this.#nextId++;
-    const reply = this.#wait<Reply>(timeoutMs, (waiter) => {
-      this.#waiting.set(id, waiter);
-      return () => this.#waiting.delete(id);
-    });
+    const reply = this.#wait<Reply>(id, timeoutMs);
     if (!this.#exited) this.process.send({ ...command, id });
     return reply;
   }

@@ -145,8 +145,7 @@ export function reportModes(results: readonly ModeResult[], rates: readonly numb
     );
   }
   const udpcam = summary.find((row) => row.mode === 'udpcam');
-  const udpcamRows = comparison.filter((row) => row.cpuUsPerDatagram.udpcam !== undefined);
-  const highestShared = udpcamRows.at(-1);
+  const highestShared = comparison.filter((row) => row.cpuUsPerDatagram.udpcam !== undefined).at(-1);
   const udpcamOverhead = highestShared ? overhead(highestShared, 'udpcam') : undefined;
   if (udpcam?.shareOfBare !== undefined) {
     console.log(
