@@ -59,7 +59,6 @@ export * from './sources/ffmpeg.js';
 export * from './sources/file.js';
 export * from './sources/http-camera.js';
 export { jpegSize } from './sources/jpeg-info.js';
-export * from './sources/jpeg-stream.js';
 export type { CapturedFrame, FrameSource, JpegFrame, RgbaFrame } from './sources/source.js';
 export {
   type TestPatternLayout,

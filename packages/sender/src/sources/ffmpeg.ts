@@ -2,10 +2,12 @@
  * Capture through one persistent ffmpeg process whose stdout is a stream of JPEGs:
  *
  *   ffmpeg:ARGS         ARGS are ffmpeg input arguments, e.g. `-f lavfi -i testsrc2=size=1280x720:rate=30`;
- *                       output `-f image2pipe -c:v mjpeg -q:v 3 -` (or `-c:v copy` when the input
- *                       is already MJPEG)
+ *                       encoded with `-c:v mjpeg -q:v 3` (or `-c:v copy` when the input is already MJPEG)
  *   v4l2:/dev/videoN    `-f v4l2 -input_format mjpeg [-video_size WxH] [-framerate F] -i /dev/videoN`
  *                       with `-c:v copy`: the camera's JPEG bytes pass through with no re-encode
+ *
+ * ffmpeg writes them as `-f mpjpeg` (each JPEG a multipart part with its Content-Length), which
+ * @udpcam/common's MultipartParser splits, as it does an IP camera's MJPEG stream.
  *
  * ARGS are split into argv by `splitArgs` (quote-aware, no expansion) and ffmpeg is started with
  * child_process.spawn and an argv array: nothing goes through a shell.
@@ -16,11 +18,10 @@
  * error `start` reports is that ffmpeg cannot be run at all, which no retry fixes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Backoff, wallClockUs } from '@udpcam/common';
-import { UdpcamError } from '@udpcam/protocol';
+import { Backoff, MultipartParser, wallClockUs } from '@udpcam/common';
+import { isWellFormedJpeg, UdpcamError } from '@udpcam/protocol';
 import { LatestFrame } from '../latest-frame.js';
 import { jpegSize } from './jpeg-info.js';
-import { JpegStreamSplitter } from './jpeg-stream.js';
 import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 export const DEFAULT_GRAB_TIMEOUT_MS = 10_000;
@@ -51,8 +52,6 @@ export interface FfmpegSourceOptions {
   config?: CameraConfig;
   /** How long grab() waits for a new frame before rejecting; default 10 s. */
   grabTimeoutMs?: number;
-  /** Frames longer than this are dropped; default 16 MiB. */
-  maxFrameBytes?: number;
   /** Called on each state change; `detail` says why (with ffmpeg's last stderr line on exit). */
   onState?: (state: FfmpegState, detail: string) => void;
 }
@@ -65,7 +64,7 @@ export interface FfmpegSourceStats {
   skipped: number;
   /** Times ffmpeg was started again after it exited. */
   restarts: number;
-  /** Frames the splitter dropped (too large or broken). */
+  /** Frames dropped: larger than 16 MiB, or not a whole JPEG. */
   dropped: number;
 }
 
@@ -112,22 +111,13 @@ export function splitArgs(text: string): string[] {
 
 const V4L2_DEVICE = /^\/dev\/[A-Za-z0-9._/-]+$/;
 
+const MJPEG_FLAGS = new Set(['-input_format', '-f', '-c:v', '-vcodec', '-codec:v']);
+
 /** True when the input arguments already ask for MJPEG (so the output can copy the JPEG bytes). */
 function inputIsMjpeg(input: readonly string[]): boolean {
-  for (let i = 0; i + 1 < input.length; i++) {
-    const [flag, value] = [input[i], input[i + 1]];
-    if (flag === '-i') return false; // options after the (first) input belong to nothing we read
-    if (value !== 'mjpeg') continue;
-    if (
-      flag === '-input_format' ||
-      flag === '-f' ||
-      flag === '-c:v' ||
-      flag === '-vcodec' ||
-      flag === '-codec:v'
-    )
-      return true;
-  }
-  return false;
+  // Options after the (first) input belong to nothing we read.
+  const options = input.slice(0, input.indexOf('-i'));
+  return options.some((flag, i) => MJPEG_FLAGS.has(flag) && input[i + 1] === 'mjpeg');
 }
 
 /**
@@ -167,10 +157,8 @@ export function ffmpegArgv(spec: string, config?: CameraConfig): string[] {
       `not an ffmpeg source spec: "${spec}" (use ffmpeg:ARGS or v4l2:DEVICE)`,
     );
   }
-  const output = copy
-    ? ['-an', '-c:v', 'copy', '-f', 'mjpeg', '-']
-    : ['-an', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '3', '-'];
-  return [...common, ...input, ...output];
+  const codec = copy ? ['copy'] : ['mjpeg', '-q:v', '3'];
+  return [...common, ...input, '-an', '-c:v', ...codec, '-f', 'mpjpeg', '-'];
 }
 
 /** A FrameSource reading JPEGs from one persistent ffmpeg process (see the file comment). */
@@ -182,7 +170,6 @@ export class FfmpegSource implements FrameSource {
   readonly grabTimeoutMs: number;
   readonly #stats = { restarts: 0, dropped: 0 };
   readonly #onState: ((state: FfmpegState, detail: string) => void) | undefined;
-  readonly #splitter: JpegStreamSplitter;
   #child: ChildProcess | undefined;
   #running = false;
   #state: FfmpegState | undefined;
@@ -204,9 +191,6 @@ export class FfmpegSource implements FrameSource {
       );
     }
     this.#onState = options.onState;
-    this.#splitter = new JpegStreamSplitter(
-      options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes },
-    );
   }
 
   /** Process id of the running ffmpeg, if one runs. */
@@ -281,16 +265,22 @@ export class FfmpegSource implements FrameSource {
   /** Starts one ffmpeg; resolves once it runs, rejects when the executable cannot be run. */
   #spawn(): Promise<void> {
     this.#report('starting', `${this.ffmpegPath} ${this.argv.join(' ')}`);
-    this.#splitter.reset();
     this.#stderrLine = '';
     this.#lastStderrLine = '';
     let streaming = false;
     const child = spawn(this.ffmpegPath, this.argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    const parser = new MultipartParser('ffmpeg');
+    let dropped = 0;
     child.stdout.on('data', (chunk: Buffer) => {
-      const data = this.#splitter.feedLatest(chunk);
-      this.#stats.dropped = this.#splitter.stats.oversize + this.#splitter.stats.malformed;
+      const data = parser.feed(chunk).at(-1)?.body; // only the newest frame matters
+      this.#stats.dropped += parser.droppedParts - dropped;
+      dropped = parser.droppedParts;
       if (!data || child !== this.#child) return;
+      if (!isWellFormedJpeg(data)) {
+        this.#stats.dropped++;
+        return;
+      }
       if (!streaming) {
         streaming = true;
         this.#backoff.succeed();
@@ -329,13 +319,11 @@ export class FfmpegSource implements FrameSource {
   #takeStderr(text: string): void {
     const lines = (this.#stderrLine + text).split(/\r?\n|\r/);
     this.#stderrLine = (lines.pop() ?? '').slice(-MAX_STDERR_LINE);
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const line = lines[i]!.trim();
-      if (line) {
-        this.#lastStderrLine = line.slice(0, MAX_STDERR_LINE);
-        break;
-      }
-    }
+    const last = lines
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .pop();
+    if (last) this.#lastStderrLine = last.slice(0, MAX_STDERR_LINE);
   }
 
   /** Reports why ffmpeg stopped (`how`, e.g. "exited with code 1") and schedules the restart. */
