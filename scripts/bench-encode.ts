@@ -17,8 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import { percentile, sortedAscending } from '@udpcam/common';
 import { chunkFrame, withFrameMeta } from '@udpcam/protocol';
-import { AreaWarp } from '@udpcam/sender';
-import { type JpegCodec, loadCodec } from '@udpcam/sender/encoders';
+import { AreaWarp, type JpegCodec, loadCodec } from '@udpcam/sender';
 import { encodeTestJpeg, insetArea, testPixels } from './lib/frames.js';
 import { startBench } from './lib/harness.js';
 import { fixed, median, table } from './lib/report.js';

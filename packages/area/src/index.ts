@@ -8,22 +8,8 @@
  *   area-file.ts    writing capture_area.json atomically
  *   server.ts       HTTP routes (+ respond.ts helpers); ../page/ is the page it serves
  */
-export { checkAreaTarget, formatCaptureArea, writeCaptureArea } from './area-file.js';
+export { checkAreaTarget, writeCaptureArea } from './area-file.js';
 export { type LiveFrame, LiveFrames, type LiveFramesOptions } from './live-frames.js';
-export {
-  CORNER_NAMES,
-  type Corner,
-  captureArea,
-  formatPoints,
-  parsePoints,
-  roundCorners,
-  type Size,
-} from './points.js';
+export { type Corner, captureArea, parsePoints, type Size } from './points.js';
 export { type AreaCheck, type PreviewOptions, PreviewRenderer } from './preview.js';
-export {
-  AreaServer,
-  type AreaServerOptions,
-  MAX_PREVIEW_RENDER_SIDE,
-  MAX_PREVIEW_SIDE,
-  previewRenderSize,
-} from './server.js';
+export { AreaServer, type AreaServerOptions } from './server.js';

@@ -8,7 +8,7 @@ import { UdpcamError } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 
 /** The corners in the order they are picked and stored. */
-export const CORNER_NAMES = ['top-left', 'top-right', 'bottom-right', 'bottom-left'] as const;
+const CORNER_NAMES = ['top-left', 'top-right', 'bottom-right', 'bottom-left'] as const;
 
 /** [x, y] in source pixels. */
 export type Corner = [number, number];
@@ -40,11 +40,6 @@ export function parsePoints(text: string): Corner[] {
     }
     return [Number(match[1]), Number(match[2])];
   });
-}
-
-/** Corners as `parsePoints` reads them, with ';' between points (fits a URL query). */
-export function formatPoints(corners: readonly (readonly number[])[]): string {
-  return corners.map(([x, y]) => `${x},${y}`).join(';');
 }
 
 /** The capture_area.json for these corners and output size, corners rounded to whole pixels. */

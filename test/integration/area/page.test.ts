@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AreaWarp, type CaptureArea, testPatternMarkers } from '@udpcam/sender';
+import { AreaWarp, type CaptureArea, TestPatternSource } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { assertSchemaValid, EXISTING_AREA, startArea } from '../../helpers/area.js';
@@ -155,7 +155,7 @@ describe('area page', { skip: CHROMIUM_MISSING }, () => {
       ...image.data.subarray((y * image.width + x) * 4, (y * image.width + x) * 4 + 3),
     ];
     const warp = new AreaWarp(saved);
-    const { white, red } = testPatternMarkers(640, 360);
+    const { whiteMarker: white, redMarker: red } = new TestPatternSource().layout;
     const centre = (r: { x: number; y: number; width: number }) =>
       warp.outputPoint(r.x + r.width / 2, r.y + r.width / 2).map(Math.floor) as Point;
     const [whiteX, whiteY] = centre(white);

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { isUdpcamError, isWellFormedJpeg } from '@udpcam/protocol';
 // Not exported from @udpcam/sender's index yet: load it from its dist folder.
-import { HttpCameraSource, type HttpCameraState } from '@udpcam/sender';
+import { HttpCameraSource } from '@udpcam/sender';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
 import { settle, turns } from '../../helpers/settle.js';
 
-type State = HttpCameraState;
+type State = NonNullable<HttpCameraSource['state']>;
 
 const frames = [makeJpeg(32, 24, 1), padJpegTo(makeJpeg(16, 16, 2), 70_000), makeJpeg(40, 30, 3)];
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
-import { DEFAULT_QUALITY, JpegJsEncoder, TestPatternSource } from '@udpcam/sender';
+import { TestPatternSource } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
+import { internal } from '../../helpers/internal.js';
 
-describe('JpegJsEncoder', () => {
-  const encoder = new JpegJsEncoder();
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
+const { DEFAULT_QUALITY } = (await import(
+  internal('sender', 'encoders/encoder.js')
+)) as typeof import('../../../packages/sender/src/encoders/encoder.js');
+
+describe('JpegJsCodec', () => {
+  const encoder = new JpegJsCodec();
   const pattern = new TestPatternSource({ width: 320, height: 180 });
   const rgba = Buffer.from(pattern.render(3, 1_700_000_000_000));
 

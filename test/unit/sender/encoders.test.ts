@@ -2,16 +2,21 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import { isWellFormedJpeg } from '@udpcam/protocol';
-import { TestPatternSource } from '@udpcam/sender';
-import {
-  availableCodecs,
-  type JpegCodec,
-  JpegJsCodec,
-  loadCodec,
-  SharpCodec,
-  sharpMissingMessage,
-  WorkerCodec,
-} from '@udpcam/sender/encoders';
+import { type JpegCodec, loadCodec, TestPatternSource } from '@udpcam/sender';
+import { internal } from '../../helpers/internal.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
+const { availableCodecs, sharpMissingMessage } = (await import(
+  internal('sender', 'encoders/load.js')
+)) as typeof import('../../../packages/sender/src/encoders/load.js');
+const { SharpCodec } = (await import(
+  internal('sender', 'encoders/sharp.js')
+)) as typeof import('../../../packages/sender/src/encoders/sharp.js');
+const { WorkerCodec } = (await import(
+  internal('sender', 'encoders/worker-codec.js')
+)) as typeof import('../../../packages/sender/src/encoders/worker-codec.js');
 
 const WIDTH = 320;
 const HEIGHT = 180;

@@ -16,8 +16,12 @@ import {
   SECURE_OVERHEAD_BYTES,
   StreamKey,
 } from '@udpcam/protocol';
-import { NackResponder, ResendBudget, ResendRing } from '@udpcam/sender';
 import fc from 'fast-check';
+import { internal } from '../../helpers/internal.js';
+
+const { NackResponder, ResendBudget, ResendRing } = (await import(
+  internal('sender', 'nack/index.js')
+)) as typeof import('../../../packages/sender/src/nack/index.js');
 
 const RECEIVER = { address: '127.0.0.1', port: 5000 };
 const PACKET = 1400;

@@ -5,6 +5,9 @@ import {
   type CapturedFrame,
   type FrameEvent,
   type FrameSource,
+  type JpegCodec,
+  loadCodec,
+  type RgbaImage,
   Sender,
   type SenderOptions,
   type SenderWarning,
@@ -12,8 +15,12 @@ import {
   Transmitter,
   WorkerWarp,
 } from '@udpcam/sender';
-import { type JpegCodec, JpegJsCodec, loadCodec, type RgbaImage } from '@udpcam/sender/encoders';
+import { internal } from '../../helpers/internal.js';
 import { UdpCollector } from './helpers/udp-collector.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 const WIDTH = 320;
 const HEIGHT = 180;

@@ -6,14 +6,18 @@ import { FrameAssembler, UdpcamError } from '@udpcam/protocol';
 import {
   type CapturedFrame,
   type FrameSource,
-  JpegJsEncoder,
   Sender,
   type SenderWarning,
   Transmitter,
 } from '@udpcam/sender';
 import { FakeClock } from '../../helpers/clock.js';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
+import { internal } from '../../helpers/internal.js';
 import { settle, turns } from '../../helpers/settle.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A source whose grabs fail as scripted: `true` fails with UDPCAM_ERR_SOURCE, `false` delivers. */
 class ScriptedSource implements FrameSource {
@@ -51,7 +55,7 @@ test('grab failures are reported with their backoff, waited on the clock, and fr
   const source = new ScriptedSource([false, true, true, false, false], makeJpeg(64, 48, 1));
   const sender = new Sender({
     source,
-    encoder: new JpegJsEncoder(),
+    encoder: new JpegJsCodec(),
     transmitter: new Transmitter({ host: '127.0.0.1', port: receiver.address().port, packetSize: 1000 }),
     fps: 50,
     frames: 3,
@@ -104,7 +108,7 @@ test('errors the table does not call retryable end the run: a source used out of
   const source = new StoppedSource([], makeJpeg(64, 48, 1));
   const sender = new Sender({
     source,
-    encoder: new JpegJsEncoder(),
+    encoder: new JpegJsCodec(),
     transmitter: new Transmitter({ host: '127.0.0.1', port: 9, packetSize: 1000 }),
     fps: 50,
     frames: 3,
@@ -121,7 +125,7 @@ test('an error no retry can fix ends the run', async () => {
   const big = padJpegTo(makeJpeg(64, 48, 2), 5000);
   const sender = new Sender({
     source: new ScriptedSource([], big),
-    encoder: new JpegJsEncoder(),
+    encoder: new JpegJsCodec(),
     // 16-byte packets: 100 chunks hold 1600 bytes, less than this JPEG.
     transmitter: new Transmitter({ host: '127.0.0.1', port: 9, packetSize: 16 }),
     fps: 50,

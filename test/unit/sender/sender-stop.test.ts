@@ -7,20 +7,18 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
-import {
-  type JpegCodec,
-  JpegJsEncoder,
-  type RgbaImage,
-  Sender,
-  TestPatternSource,
-  Transmitter,
-} from '@udpcam/sender';
+import { type JpegCodec, type RgbaImage, Sender, TestPatternSource, Transmitter } from '@udpcam/sender';
+import { internal } from '../../helpers/internal.js';
 import { settle, turns } from '../../helpers/settle.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A real codec whose encodes wait until the test releases them; counts calls. */
 class HeldCodec implements JpegCodec {
   readonly name = 'held';
-  readonly #real = new JpegJsEncoder();
+  readonly #real = new JpegJsCodec();
   encodes = 0;
   decodes = 0;
   finished = 0;
@@ -91,7 +89,7 @@ describe('Sender stop while encoding', () => {
       message: /640x480 frame .*any quality/,
     });
     const pattern = new TestPatternSource({ width: 640, height: 480 });
-    const jpeg = await new JpegJsEncoder().encode(pattern.render(0, 1_700_000_000_000), 640, 480, 80);
+    const jpeg = await new JpegJsCodec().encode(pattern.render(0, 1_700_000_000_000), 640, 480, 80);
     const passthrough = new Sender({
       fps: 30,
       source: {

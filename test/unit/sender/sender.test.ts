@@ -6,7 +6,6 @@ import {
   type CapturedFrame,
   type FrameEvent,
   type FrameSource,
-  JpegJsEncoder,
   Sender,
   type SenderOptions,
   type SenderWarning,
@@ -15,8 +14,13 @@ import {
   type TransmitterOptions,
 } from '@udpcam/sender';
 import { FakeClock } from '../../helpers/clock.js';
+import { internal } from '../../helpers/internal.js';
 import { settle } from '../../helpers/settle.js';
 import { UdpCollector } from './helpers/udp-collector.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A source that wraps the test pattern and can be slowed down or inspected. */
 class InstrumentedSource implements FrameSource {
@@ -71,7 +75,7 @@ class JpegSource implements FrameSource {
 async function smallJpeg(quality = 80): Promise<Buffer> {
   const pattern = new TestPatternSource({ width: 320, height: 180 });
   const rgba = pattern.render(0, 1_700_000_000_000);
-  return new JpegJsEncoder().encode(rgba, 320, 180, quality);
+  return new JpegJsCodec().encode(rgba, 320, 180, quality);
 }
 
 describe('Sender', () => {
@@ -96,7 +100,7 @@ describe('Sender', () => {
       ...transmitterOptions,
     });
     const source = options.source ?? new InstrumentedSource();
-    const sender = new Sender({ encoder: new JpegJsEncoder(), transmitter, ...options, source });
+    const sender = new Sender({ encoder: new JpegJsCodec(), transmitter, ...options, source });
     const events: FrameEvent[] = [];
     const warnings: SenderWarning[] = [];
     sender.on('frame', (event) => events.push(event));
@@ -305,7 +309,7 @@ describe('Sender', () => {
     const pattern = new TestPatternSource();
     await pattern.start();
     const frame = await pattern.grab();
-    const big = await new JpegJsEncoder().encode(frame.data, frame.width, frame.height, 95);
+    const big = await new JpegJsCodec().encode(frame.data, frame.width, frame.height, 95);
     const source = new JpegSource(big);
     // Re-encoding may not go below quality 95 here, which is still too large.
     const { sender } = setup(
@@ -367,7 +371,7 @@ describe('Sender', () => {
   it('rejects bad options with UDPCAM_ERR_INVALID_OPTION', () => {
     const base = {
       source: new TestPatternSource(),
-      encoder: new JpegJsEncoder(),
+      encoder: new JpegJsCodec(),
       transmitter: {
         maxFrameBytes: 1000,
         send: async () => ({ imageId: 0, datagrams: 0, bytes: 0 }),

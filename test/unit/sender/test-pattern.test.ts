@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
-import { JpegJsEncoder, type Rect, TestPatternSource, testPatternMarkers } from '@udpcam/sender';
+import { TestPatternSource } from '@udpcam/sender';
+
+type Rect = TestPatternSource['layout']['panel'];
+
 import jpeg from 'jpeg-js';
+import { internal } from '../../helpers/internal.js';
+
+const { JpegJsCodec } = (await import(
+  internal('sender', 'encoders/jpeg-js.js')
+)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 function pixel(data: Uint8Array, width: number, x: number, y: number): [number, number, number, number] {
   const at = (y * width + x) * 4;
@@ -70,7 +78,7 @@ describe('TestPatternSource', () => {
     it(`puts the white and red markers where documented at ${width}x${height}`, async () => {
       const source = await started({ width, height });
       const { data } = await source.grab();
-      const { red } = testPatternMarkers(width, height);
+      const red = source.layout.redMarker;
       const MARKER_SIZE = red.width;
       const MARKER_BORDER = 4; // the black border, in pixels (test-pattern.ts's file comment)
       assert.deepEqual(source.layout.whiteMarker, { x: 16, y: 16, width: 24, height: 24 });
@@ -199,7 +207,7 @@ describe('TestPatternSource', () => {
   it('encodes to a well-formed JPEG of the right size', async () => {
     const source = await started();
     const frame = await source.grab();
-    const encoded = await new JpegJsEncoder().encode(frame.data, frame.width, frame.height, 80);
+    const encoded = await new JpegJsCodec().encode(frame.data, frame.width, frame.height, 80);
     assert.ok(isWellFormedJpeg(encoded));
     const decoded = jpeg.decode(encoded, { useTArray: true });
     assert.equal(decoded.width, 640);

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sendError, Transmitter } from '@udpcam/sender';
+import { Transmitter } from '@udpcam/sender';
+import { internal } from '../../helpers/internal.js';
+
+const { sendError } = (await import(
+  internal('sender', 'transmitter.js')
+)) as typeof import('../../../packages/sender/src/transmitter.js');
 
 // Option checks and error mapping, no datagrams; sending is tested in test/integration/sender.
 describe('Transmitter options', () => {

@@ -3,20 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  AreaWarp,
-  apply,
-  type CaptureArea,
-  invert,
-  multiply,
-  perspectiveTransform,
-  type RgbaFrame,
-  TestPatternSource,
-  testPatternMarkers,
-} from '@udpcam/sender';
+import { AreaWarp, type CaptureArea, type RgbaFrame, TestPatternSource } from '@udpcam/sender';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
+import { internal } from '../../helpers/internal.js';
+
+const { apply, invert, multiply, perspectiveTransform } = (await import(
+  internal('sender', 'transforms/homography.js')
+)) as typeof import('../../../packages/sender/src/transforms/homography.js');
 
 type Pt = [number, number];
 type Quad4 = [Pt, Pt, Pt, Pt];
@@ -208,7 +203,7 @@ describe('AreaWarp', () => {
 
   it('zooms the top-left quarter 2x: the white marker lands at 32..80', async () => {
     const frame = await patternFrame();
-    const white = testPatternMarkers(640, 360).white;
+    const white = new TestPatternSource().layout.whiteMarker;
     assert.deepEqual([white.x, white.y, white.width], [16, 16, 24]);
     const warp = new AreaWarp({ selected_rect: rect(320, 180), visible_rect: rect(640, 360) }, 640, 360);
     const out = warp.warp(frame);
@@ -257,7 +252,8 @@ describe('AreaWarp', () => {
 
   it('puts the markers where the forward homography sends them (perspective and rotated quads)', async () => {
     const frame = await patternFrame();
-    const markers = testPatternMarkers(640, 360);
+    const { whiteMarker, redMarker } = new TestPatternSource().layout;
+    const markers = { white: whiteMarker, red: redMarker };
     const whiteCentre: Pt = [
       markers.white.x + markers.white.width / 2,
       markers.white.y + markers.white.height / 2,

@@ -62,7 +62,3 @@ export class JpegJsCodec implements JpegCodec {
 
   async close(): Promise<void> {}
 }
-
-/** The former name of JpegJsCodec (its encode is now async). */
-export const JpegJsEncoder = JpegJsCodec;
-export type JpegJsEncoder = JpegJsCodec;
