@@ -162,10 +162,7 @@ export class LiveFrames {
       this.#pixels = { seq, image: Promise.resolve({ data: rgba, width, height }) };
     } else {
       const jpeg = Buffer.from(captured.data);
-      const size =
-        captured.width !== undefined && captured.height !== undefined
-          ? { width: captured.width, height: captured.height }
-          : jpegSize(jpeg);
+      const size = jpegSize(jpeg);
       if (size === undefined) {
         throw new UdpcamError(
           'UDPCAM_ERR_SOURCE',

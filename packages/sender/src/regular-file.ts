@@ -4,7 +4,6 @@
  * without end or block a read forever (issue 11, finding 11).
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 
 /** Largest JPEG a `file:` or `dir:` source reads (bytes). */
 export const MAX_JPEG_FILE_BYTES = 64 * 1024 * 1024;
@@ -18,17 +17,13 @@ function refuse(file: string, code: string, reason: string): NodeJS.ErrnoExcepti
   return Object.assign(new Error(`${file}: ${reason}`), { code });
 }
 
-function checkStat(file: string, stat: { isFile(): boolean; size: number }, maxBytes: number): void {
-  if (!stat.isFile()) throw refuse(file, 'ENOTREG', 'not a regular file');
-  if (stat.size > maxBytes) throw refuse(file, 'EFBIG', `larger than ${maxBytes} bytes`);
-}
-
 /** Reads a regular file of at most `maxBytes`; throws (code ENOTREG, EFBIG, or the system's). */
 export function readRegularFileSync(file: string, maxBytes: number): Buffer {
   const fd = openSync(file, FLAGS);
   try {
     const stat = fstatSync(fd);
-    checkStat(file, stat, maxBytes);
+    if (!stat.isFile()) throw refuse(file, 'ENOTREG', 'not a regular file');
+    if (stat.size > maxBytes) throw refuse(file, 'EFBIG', `larger than ${maxBytes} bytes`);
     // Sized from stat (the dir: source reads a file per frame: it must not allocate the cap each
     // time), but read to the cap, not to that size: the file may grow meanwhile.
     let buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
@@ -47,25 +42,5 @@ export function readRegularFileSync(file: string, maxBytes: number): Buffer {
     return buffer.subarray(0, length);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Async `readRegularFileSync`. */
-export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(file, FLAGS);
-  try {
-    const stat = await handle.stat();
-    checkStat(file, stat, maxBytes);
-    const buffer = Buffer.allocUnsafe(Math.min(maxBytes, stat.size) + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > stat.size) throw refuse(file, 'EFBIG', 'grew while being read');
-    }
-    return buffer.subarray(0, length);
-  } finally {
-    await handle.close();
   }
 }

@@ -247,12 +247,7 @@ export class Sender extends EventEmitter<SenderEvents> {
     });
     if (options.name !== undefined) {
       checkCameraName(options.name, '--name');
-      if (!this.#meta) {
-        throw new UdpcamError(
-          'UDPCAM_ERR_INVALID_OPTION',
-          '--name travels in the frame metadata: it cannot go with --no-meta',
-        );
-      }
+      if (!this.#meta) throw invalid('--name travels in the frame metadata: it cannot go with --no-meta');
     }
     this.#name = options.name;
   }

@@ -102,6 +102,10 @@ interface NackState {
 /** A resend's callback: a lost resend is asked for again by the receiver. */
 function ignore(): void {}
 
+function invalid(message: string): UdpcamError {
+  return new UdpcamError('UDPCAM_ERR_INVALID_OPTION', message);
+}
+
 /** True for IPv4 224.0.0.0/4 and IPv6 ff00::/8 literals. */
 export function isMulticast(host: string): boolean {
   const family = net.isIP(host);
@@ -159,8 +163,7 @@ function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | '
   if (family === 0) return type ?? 'udp4';
   const derived = family === 6 ? 'udp6' : 'udp4';
   if (type !== undefined && type !== derived) {
-    throw new UdpcamError(
-      'UDPCAM_ERR_INVALID_OPTION',
+    throw invalid(
       `host ${host} is an IPv${family} address but type is ${type}; leave type out to derive it from the host`,
     );
   }
@@ -169,12 +172,9 @@ function resolveType(host: string, type: TransmitterOptions['type']): 'udp4' | '
 
 /** Checks the parity ratio: 0..1, and 0 with the Python sender's framing. */
 function checkFec(fec: number, legacy: boolean): number {
-  if (!Number.isFinite(fec) || fec < 0 || fec > 1) {
-    throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', `fec must be a ratio 0..1, got ${fec}`);
-  }
+  if (!Number.isFinite(fec) || fec < 0 || fec > 1) throw invalid(`fec must be a ratio 0..1, got ${fec}`);
   if (legacy && fec > 0) {
-    throw new UdpcamError(
-      'UDPCAM_ERR_INVALID_OPTION',
+    throw invalid(
       'parity (fec) cannot go with the legacy framing: the Python receiver does not know it; use fec 0',
     );
   }
@@ -210,13 +210,10 @@ export class Transmitter implements FrameTransmitter {
 
   constructor(options: TransmitterOptions) {
     if (typeof options.host !== 'string' || options.host.length === 0) {
-      throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'host must be a non-empty address or host name');
+      throw invalid('host must be a non-empty address or host name');
     }
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_INVALID_OPTION',
-        `port must be an integer 1..65535, got ${options.port}`,
-      );
+      throw invalid(`port must be an integer 1..65535, got ${options.port}`);
     }
     assertPacketSize(options.packetSize);
     if (options.key !== undefined && options.packetSize > MAX_PACKET_SIZE - SECURE_OVERHEAD_BYTES) {
@@ -245,16 +242,10 @@ export class Transmitter implements FrameTransmitter {
     const ttl = options.multicastTtl;
     const spread = options.spreadMs;
     if (spread !== undefined && (!Number.isFinite(spread) || spread < 0 || spread > 10_000)) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_INVALID_OPTION',
-        `spreadMs must be a number of ms 0..10000, got ${spread}`,
-      );
+      throw invalid(`spreadMs must be a number of ms 0..10000, got ${spread}`);
     }
     if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 0 || ttl > 255)) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_INVALID_OPTION',
-        `multicast TTL must be an integer 0..255, got ${ttl}`,
-      );
+      throw invalid(`multicast TTL must be an integer 0..255, got ${ttl}`);
     }
     // The Python sender counts 112 bytes more than the JPEG when it works out its chunks.
     this.maxFrameBytes = MAX_CHUNKS * this.packetSize - (this.legacy ? LEGACY_SIZE_OVERHEAD : 0);

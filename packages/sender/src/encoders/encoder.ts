@@ -75,11 +75,6 @@ export function assertRgbaSize(rgba: Buffer, width: number, height: number): voi
 /** The coded error for a JPEG a codec could not decode. */
 export function decodeError(codec: string, jpeg: Buffer, cause: unknown): UdpcamError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new UdpcamError(
-    'UDPCAM_ERR_SOURCE',
-    `${codec} could not decode a JPEG of ${jpeg.length} bytes: ${reason}`,
-    {
-      cause,
-    },
-  );
+  const message = `${codec} could not decode a JPEG of ${jpeg.length} bytes: ${reason}`;
+  return new UdpcamError('UDPCAM_ERR_SOURCE', message, { cause });
 }

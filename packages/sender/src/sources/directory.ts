@@ -21,22 +21,6 @@ export interface DirectorySourceOptions {
 const JPEG_NAME = /\.jpe?g$/i;
 const collator = new Intl.Collator('en', { numeric: true });
 
-/** The .jpg/.jpeg file names of `dir` in natural order; rejects with UDPCAM_ERR_SOURCE. */
-export async function listJpegFiles(dir: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    throw new UdpcamError('UDPCAM_ERR_SOURCE', `${dir}: cannot list the folder: ${errnoReason(error)}`, {
-      cause: error,
-    });
-  }
-  return entries
-    .filter((entry) => !entry.isDirectory() && JPEG_NAME.test(entry.name))
-    .map((entry) => entry.name)
-    .sort(collator.compare);
-}
-
 /** A FrameSource that loops over the JPEG files of a folder (see the file comment). */
 export class DirectorySource implements FrameSource {
   readonly name: string;
@@ -103,8 +87,24 @@ export class DirectorySource implements FrameSource {
     }
   }
 
+  /** Lists the folder's .jpg/.jpeg files in natural order; rejects with UDPCAM_ERR_SOURCE. */
   async #list(): Promise<void> {
-    const files = await listJpegFiles(this.dir);
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (error) {
+      throw new UdpcamError(
+        'UDPCAM_ERR_SOURCE',
+        `${this.dir}: cannot list the folder: ${errnoReason(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const files = entries
+      .filter((entry) => !entry.isDirectory() && JPEG_NAME.test(entry.name))
+      .map((entry) => entry.name)
+      .sort(collator.compare);
     if (files.length === 0) {
       throw new UdpcamError('UDPCAM_ERR_SOURCE', `${this.dir}: no .jpg or .jpeg files in the folder`);
     }

@@ -1,5 +1,6 @@
 /**
- * A tiny built-in 5x7 bitmap font, so the test pattern needs no font files or canvas library.
+ * A tiny built-in 5x7 bitmap font, so the test pattern needs no font files or canvas library: the
+ * glyphs of "FRAME 0123456789" and "HH:MM:SS.mmm", and a hollow box for anything else.
  * Glyphs are drawn as `#` (ink) and `.` (paper), one string per row, top to bottom; they are
  * parsed once into bit masks (bit 4 = leftmost column).
  */
@@ -20,19 +21,12 @@ const GLYPH_ROWS: Readonly<Record<string, readonly string[]>> = {
   '9': ['.###.', '#...#', '#...#', '.####', '....#', '...#.', '.##..'],
   ':': ['.....', '.##..', '.##..', '.....', '.##..', '.##..', '.....'],
   '.': ['.....', '.....', '.....', '.....', '.....', '.##..', '.##..'],
-  '-': ['.....', '.....', '.....', '#####', '.....', '.....', '.....'],
   ' ': ['.....', '.....', '.....', '.....', '.....', '.....', '.....'],
   A: ['.###.', '#...#', '#...#', '#####', '#...#', '#...#', '#...#'],
-  C: ['.###.', '#...#', '#....', '#....', '#....', '#...#', '.###.'],
-  D: ['###..', '#..#.', '#...#', '#...#', '#...#', '#..#.', '###..'],
   E: ['#####', '#....', '#....', '####.', '#....', '#....', '#####'],
   F: ['#####', '#....', '#....', '####.', '#....', '#....', '#....'],
   M: ['#...#', '##.##', '#.#.#', '#.#.#', '#...#', '#...#', '#...#'],
-  P: ['####.', '#...#', '#...#', '####.', '#....', '#....', '#....'],
   R: ['####.', '#...#', '#...#', '####.', '#.#..', '#..#.', '#...#'],
-  T: ['#####', '..#..', '..#..', '..#..', '..#..', '..#..', '..#..'],
-  U: ['#...#', '#...#', '#...#', '#...#', '#...#', '#...#', '.###.'],
-  X: ['#...#', '#...#', '.#.#.', '..#..', '.#.#.', '#...#', '#...#'],
 };
 
 function parseGlyph(rows: readonly string[]): Uint8Array {
@@ -50,9 +44,9 @@ const GLYPHS = new Map<string, Uint8Array>(
 // A hollow box ("tofu") for characters the font lacks, so a missing glyph is visible, not blank.
 const MISSING = parseGlyph(['#####', '#...#', '#...#', '#...#', '#...#', '#...#', '#####']);
 
-/** Row bit masks (7 rows, bit 4 = leftmost pixel) of a character; lower-case is drawn as upper-case. */
+/** Row bit masks (7 rows, bit 4 = leftmost pixel) of a character. */
 export function glyph(char: string): Uint8Array {
-  return GLYPHS.get(char) ?? GLYPHS.get(char.toUpperCase()) ?? MISSING;
+  return GLYPHS.get(char) ?? MISSING;
 }
 
 /** Width in pixels of `text` drawn at `scale` with one scaled pixel column between glyphs. */

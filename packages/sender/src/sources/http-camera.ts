@@ -8,10 +8,11 @@
  *   starting with 0xFF is a snapshot, one starting with "--" is multipart.
  *
  * When the camera drops (connection error, end of stream, non-2xx status, no data for
- * `stallTimeoutMs`) the source reconnects by itself with exponential backoff (250 ms doubling to
+ * STALL_TIMEOUT_MS) the source reconnects by itself with exponential backoff (250 ms doubling to
  * 5 s, back to 250 ms after a good frame); `grab` waits meanwhile, up to `grabTimeoutMs`, then
  * rejects with UDPCAM_ERR_SOURCE saying what went wrong. Basic auth comes from `user:pass@` in
- * the URL or the `auth` option; the password never appears in names, states or errors.
+ * the URL or the `auth` option; the password never appears in names, states or errors. Cameras
+ * rarely have real certificates, so a self-signed one is accepted. Parts past 16 MiB are dropped.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -30,24 +31,19 @@ import { type FrameSource, type JpegFrame, notStarted } from './source.js';
 
 export type HttpCameraState = 'connecting' | 'streaming' | 'retrying';
 
+/** A connection that sends nothing for this long (ms) is dropped and retried. */
+const STALL_TIMEOUT_MS = 10_000;
+
 /** Options of HttpCameraSource. */
 export interface HttpCameraOptions {
   /** Basic auth as "user:pass"; overrides credentials in the URL. */
   auth?: string;
   /** How long a grab waits for a frame before rejecting, in ms; default 10000. */
   grabTimeoutMs?: number;
-  /** A connection that sends nothing for this long is dropped and retried, in ms; default 10000. */
-  stallTimeoutMs?: number;
   /** First reconnect delay, in ms; default 250. It doubles on each failure. */
   minRetryMs?: number;
   /** Longest reconnect delay, in ms; default 5000. */
   maxRetryMs?: number;
-  /** Largest JPEG accepted, in bytes; default 16 MiB. Larger parts are dropped. */
-  maxFrameBytes?: number;
-  /** Extra request headers. */
-  headers?: Record<string, string>;
-  /** Accept self-signed HTTPS certificates; default true (cameras rarely have real ones). */
-  allowSelfSigned?: boolean;
   /** Called on each state change with a one-line detail (never containing the password). */
   onState?: (state: HttpCameraState, detail: string) => void;
   /** Called for dropped parts that are not JPEGs, oversize parts and the like. */
@@ -92,9 +88,7 @@ export class HttpCameraSource implements FrameSource {
   readonly #user: string | undefined;
   readonly #options: HttpCameraOptions;
   readonly #grabTimeoutMs: number;
-  readonly #stallTimeoutMs: number;
   readonly #backoff: Backoff;
-  readonly #maxFrameBytes: number;
   readonly #agent: http.Agent;
 
   #running = false;
@@ -114,17 +108,12 @@ export class HttpCameraSource implements FrameSource {
     this.#user = auth?.split(':')[0];
     this.#options = options;
     this.#grabTimeoutMs = options.grabTimeoutMs ?? 10_000;
-    this.#stallTimeoutMs = options.stallTimeoutMs ?? 10_000;
     this.#backoff = new Backoff(options.minRetryMs, options.maxRetryMs);
-    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_PART_BYTES;
+    const agent = { keepAlive: true, maxSockets: 1 };
     this.#agent =
       split.url.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            maxSockets: 1,
-            rejectUnauthorized: !(options.allowSelfSigned ?? true),
-          })
-        : new http.Agent({ keepAlive: true, maxSockets: 1 });
+        ? new https.Agent({ ...agent, rejectUnauthorized: false })
+        : new http.Agent(agent);
   }
 
   /** 'stream' or 'snapshot' once the camera answered, 'unknown' before. */
@@ -135,11 +124,6 @@ export class HttpCameraSource implements FrameSource {
   /** The current connection state (undefined before start). */
   get state(): HttpCameraState | undefined {
     return this.#state;
-  }
-
-  /** Good frames received so far. */
-  get framesReceived(): number {
-    return this.#latest.seq;
   }
 
   /** Starts connecting; frames and failures are then handled in the background. */
@@ -198,8 +182,7 @@ export class HttpCameraSource implements FrameSource {
       this.#setState('connecting', this.#user === undefined ? 'connecting' : `connecting as ${this.#user}`);
     }
     const get = this.url.protocol === 'https:' ? https.get : http.get;
-    const headers: Record<string, string> = { ...this.#options.headers };
-    if (this.#authHeader !== undefined) headers.Authorization = this.#authHeader;
+    const headers = this.#authHeader === undefined ? {} : { Authorization: this.#authHeader };
     let failed = false;
     const request = get(this.url, { agent: this.#agent, headers });
     this.#request = request;
@@ -210,7 +193,7 @@ export class HttpCameraSource implements FrameSource {
       request.destroy();
       this.#retry(problem);
     };
-    request.setTimeout(this.#stallTimeoutMs, () => fail(`no data for ${this.#stallTimeoutMs} ms`));
+    request.setTimeout(STALL_TIMEOUT_MS, () => fail(`no data for ${STALL_TIMEOUT_MS} ms`));
     request.on('error', (error) => fail(errnoReason(error)));
     request.on('response', (response) => {
       response.on('error', (error) => fail(errnoReason(error)));
@@ -249,13 +232,13 @@ export class HttpCameraSource implements FrameSource {
   #stream(response: http.IncomingMessage, boundary: string | undefined, first?: Buffer): void {
     this.#mode = 'stream';
     let good = this.#latest.seq;
-    const parser = new MultipartParser(boundary, { maxPartBytes: this.#maxFrameBytes });
+    const parser = new MultipartParser(boundary);
     let dropped = 0;
     const onData = (chunk: Buffer): void => {
       const parts = parser.feed(chunk);
       if (parser.droppedParts > dropped) {
         dropped = parser.droppedParts;
-        this.#options.onWarning?.(`${this.name}: dropped a part larger than ${this.#maxFrameBytes} bytes`);
+        this.#options.onWarning?.(`${this.name}: dropped a part larger than ${DEFAULT_MAX_PART_BYTES} bytes`);
       }
       // Only the newest complete part matters.
       const last = parts[parts.length - 1];
@@ -281,7 +264,7 @@ export class HttpCameraSource implements FrameSource {
     let size = first?.length ?? 0;
     response.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > this.#maxFrameBytes) fail(`snapshot larger than ${this.#maxFrameBytes} bytes`);
+      if (size > DEFAULT_MAX_PART_BYTES) fail(`snapshot larger than ${DEFAULT_MAX_PART_BYTES} bytes`);
       else chunks.push(chunk);
     });
     response.prependListener('end', () => {

@@ -35,9 +35,6 @@ export const MARKER_INSET = 16;
 /** Width of the black border around each marker, in pixels. */
 export const MARKER_BORDER = 4;
 
-export const MARKER_WHITE: readonly [number, number, number] = [255, 255, 255];
-export const MARKER_RED: readonly [number, number, number] = [255, 0, 0];
-
 /** Scroll speed of the colour bars and of the box, in pixels per frame. */
 const BAR_SCROLL = 4;
 const BOX_SPEED = 6;
@@ -48,8 +45,8 @@ const LINE_CHARS = 6 + COUNTER_DIGITS;
 const BLACK = rgb(0, 0, 0);
 const TEXT = rgb(235, 235, 235);
 const BOX = rgb(255, 140, 0);
-const WHITE = rgb(...MARKER_WHITE);
-const RED = rgb(...MARKER_RED);
+const WHITE = rgb(255, 255, 255);
+const RED = rgb(255, 0, 0);
 const BARS = [
   rgb(191, 191, 191),
   rgb(191, 191, 0),
@@ -61,38 +58,12 @@ const BARS = [
   rgb(16, 16, 16),
 ];
 
-/** Where the parts of the pattern are, for tests and detectors; all in pixels. */
-export interface TestPatternLayout {
-  /** Size of one font pixel. */
-  textScale: number;
-  /** Black panel behind the text. */
-  panel: Rect;
-  /** The frame counter line ("FRAME 0000042"). */
-  counter: Rect;
-  /** The wall-clock line ("12:34:56.789"). */
-  clock: Rect;
-  whiteMarker: Rect;
-  redMarker: Rect;
-  /** Side of the moving box and the y of its track. */
-  boxSize: number;
-  boxY: number;
-}
-
-/** The marker squares of a width x height pattern (see the file comment). */
-export function testPatternMarkers(width: number, height: number): { white: Rect; red: Rect } {
-  return {
-    white: { x: MARKER_INSET, y: MARKER_INSET, width: MARKER_SIZE, height: MARKER_SIZE },
-    red: {
-      x: width - MARKER_INSET - MARKER_SIZE,
-      y: height - MARKER_INSET - MARKER_SIZE,
-      width: MARKER_SIZE,
-      height: MARKER_SIZE,
-    },
-  };
-}
-
-/** Lays out a width x height pattern: text as large as fits 85% of the width and 40% of the height. */
-export function testPatternLayout(width: number, height: number): TestPatternLayout {
+/**
+ * Where the parts of a width x height pattern are, for tests and detectors, in pixels: the text
+ * (font pixel `textScale`; the black `panel` behind the `counter` and `clock` lines) as large as
+ * fits 85% of the width and 40% of the height, the markers, the moving box's side and track.
+ */
+function testPatternLayout(width: number, height: number) {
   const glyphsWide = LINE_CHARS * 6;
   const textScale = Math.max(
     1,
@@ -119,26 +90,16 @@ export function testPatternLayout(width: number, height: number): TestPatternLay
   const boxSize = Math.max(8, Math.round(Math.min(width, height) / 8));
   // Centre the box's track between the panel and the red marker's row.
   const boxY = Math.floor((panel.y + panel.height + (height - markerZone) - boxSize) / 2);
-  const markers = testPatternMarkers(width, height);
-  return {
-    textScale,
-    panel,
-    counter,
-    clock,
-    whiteMarker: markers.white,
-    redMarker: markers.red,
-    boxSize,
-    boxY,
-  };
+  const marker = (x: number, y: number): Rect => ({ x, y, width: MARKER_SIZE, height: MARKER_SIZE });
+  const whiteMarker = marker(MARKER_INSET, MARKER_INSET);
+  const redMarker = marker(width - MARKER_INSET - MARKER_SIZE, height - MARKER_INSET - MARKER_SIZE);
+  return { textScale, panel, counter, clock, whiteMarker, redMarker, boxSize, boxY };
 }
 
 /** "HH:MM:SS.mmm" in local time for a wall-clock time in ms since the epoch. */
-export function formatClock(wallClockMs: number): string {
+function formatClock(wallClockMs: number): string {
   const date = new Date(wallClockMs);
-  const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-  const ms = date.getMilliseconds();
-  const three = ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`;
-  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${three}`;
+  return `${date.toTimeString().slice(0, 8)}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
 /** Options of TestPatternSource. */
@@ -163,7 +124,7 @@ export class TestPatternSource implements FrameSource {
   readonly name = 'test-pattern';
   readonly width: number;
   readonly height: number;
-  readonly layout: TestPatternLayout;
+  readonly layout: ReturnType<typeof testPatternLayout>;
   readonly #canvas: RgbaCanvas;
   #frameNumber = 0;
   #running = false;

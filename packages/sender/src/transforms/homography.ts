@@ -164,17 +164,7 @@ export function perspectiveTransform(from: readonly Point[], to: readonly Point[
   if (m === undefined) {
     throw invalid(`no perspective transform maps ${formatQuad(from)} onto ${formatQuad(to)}`);
   }
-  const normalised: Matrix3 = [
-    m[0] as number,
-    m[1] as number,
-    m[2] as number,
-    m[3] as number,
-    m[4] as number,
-    m[5] as number,
-    m[6] as number,
-    m[7] as number,
-    1,
-  ];
+  const normalised = [...m, 1] as unknown as Matrix3;
   const full = multiply(invertSimilarity(toNorm), multiply(normalised, fromNorm));
   const scale = full[8];
   if (!Number.isFinite(scale) || scale === 0) {
