@@ -4,7 +4,7 @@
  * caller decides what to copy. The worker starts on first use, holds the process open only while
  * a request is pending, and is restarted if it dies; close() ends it and fails what is pending.
  */
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker } from 'node:worker_threads';
 import { ERRORS, type ErrorCode, UdpcamError } from '@udpcam/protocol';
 
 /** What every reply carries: the request's id, and on failure the error's message and code. */
@@ -116,15 +116,26 @@ export function transferable(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** A worker's answer to a request that threw: the message, and the code of a UdpcamError. */
-export function failedReply(
-  id: number,
-  error: unknown,
-): { id: number; ok: false; message: string; code: string | undefined } {
-  return {
-    id,
-    ok: false,
-    message: error instanceof Error ? error.message : String(error),
-    code: error instanceof UdpcamError ? error.code : undefined,
-  };
+/**
+ * The worker's side: answers each request with what `handle` returns (its `data` transferred),
+ * or with the message and UdpcamError code of what it threw.
+ */
+export function serveRequests<Request extends { id: number }, Result extends { data: Uint8Array }>(
+  handle: (request: Request) => Result,
+): void {
+  parentPort?.on('message', (request: Request) => {
+    let reply: WorkerReply<Result>;
+    try {
+      reply = { id: request.id, ok: true, ...handle(request) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      reply = {
+        id: request.id,
+        ok: false,
+        message,
+        code: error instanceof UdpcamError ? error.code : undefined,
+      };
+    }
+    parentPort?.postMessage(reply, reply.ok ? [reply.data.buffer as ArrayBuffer] : []);
+  });
 }

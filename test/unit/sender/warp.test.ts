@@ -307,7 +307,7 @@ describe('AreaWarp', () => {
           colour,
           `${name} at ${x}, ${y}`,
         );
-        const [sx, sy] = warp.sourcePoint(x, y);
+        const [sx, sy] = apply(warp.inverse, x, y);
         assert.ok(Math.abs(sx - centre[0]) < 1e-9 && Math.abs(sy - centre[1]) < 1e-9);
       }
     }

@@ -2,8 +2,7 @@
  * The worker side of WorkerCodec: runs jpeg-js off the main thread. One request at a time, in
  * order; input bytes arrive transferred, results leave transferred (a fresh ArrayBuffer each).
  */
-import { parentPort } from 'node:worker_threads';
-import { failedReply, transferable, type WorkerReply } from '../worker-client.js';
+import { serveRequests, transferable } from '../worker-client.js';
 import { jpegJsDecode, jpegJsEncode } from './jpeg-js.js';
 
 /** A request from WorkerCodec. */
@@ -18,32 +17,11 @@ export interface CodecResult {
   height: number;
 }
 
-function handle(request: CodecRequest): WorkerReply<CodecResult> {
-  try {
-    if (request.op === 'encode') {
-      const jpeg = jpegJsEncode(request.data, request.width, request.height, request.quality);
-      return {
-        id: request.id,
-        ok: true,
-        data: transferable(jpeg),
-        width: request.width,
-        height: request.height,
-      };
-    }
-    const image = jpegJsDecode(request.data);
-    return {
-      id: request.id,
-      ok: true,
-      data: transferable(image.data),
-      width: image.width,
-      height: image.height,
-    };
-  } catch (error) {
-    return failedReply(request.id, error);
+serveRequests<CodecRequest, CodecResult>((request) => {
+  if (request.op === 'encode') {
+    const { data, width, height, quality } = request;
+    return { data: transferable(jpegJsEncode(data, width, height, quality)), width, height };
   }
-}
-
-parentPort?.on('message', (request: CodecRequest) => {
-  const reply = handle(request);
-  parentPort?.postMessage(reply, reply.ok ? [reply.data.buffer as ArrayBuffer] : []);
+  const image = jpegJsDecode(request.data);
+  return { ...image, data: transferable(image.data) };
 });

@@ -31,7 +31,6 @@ interface SharpPipeline {
 export interface SharpModule {
   (input: Buffer, options?: { raw?: { width: number; height: number; channels: 4 } }): SharpPipeline;
   cache(options: boolean): unknown;
-  versions: Record<string, string | undefined>;
 }
 
 export class SharpCodec implements JpegCodec {
@@ -43,11 +42,6 @@ export class SharpCodec implements JpegCodec {
     this.#sharp = sharp;
     // Every frame is new input: libvips' operation cache would only hold memory.
     sharp.cache(false);
-  }
-
-  /** libvips and sharp versions, for logs. */
-  get versions(): Record<string, string | undefined> {
-    return this.#sharp.versions;
   }
 
   async encode(

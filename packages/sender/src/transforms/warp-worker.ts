@@ -2,8 +2,8 @@
  * The worker side of WorkerWarp: one AreaWarp built from the capture area in workerData, applied
  * to each frame that arrives (transferred) into a fresh output buffer that leaves transferred.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { failedReply, type WorkerReply } from '../worker-client.js';
+import { workerData } from 'node:worker_threads';
+import { serveRequests } from '../worker-client.js';
 import { AreaWarp, type CaptureArea } from './warp.js';
 
 /** A frame to warp: RGBA, rows packed. */
@@ -32,17 +32,7 @@ function warpFor(area: CaptureArea | undefined): AreaWarp {
   return other.warp;
 }
 
-function handle(request: WarpRequest): WorkerReply<WarpResult> {
-  try {
-    const warp = warpFor(request.area);
-    const data = warp.warp(request, new Uint8Array(warp.width * warp.height * 4));
-    return { id: request.id, ok: true, data };
-  } catch (error) {
-    return failedReply(request.id, error);
-  }
-}
-
-parentPort?.on('message', (request: WarpRequest) => {
-  const reply = handle(request);
-  parentPort?.postMessage(reply, reply.ok ? [reply.data.buffer as ArrayBuffer] : []);
+serveRequests<WarpRequest, WarpResult>((request) => {
+  const warp = warpFor(request.area);
+  return { data: warp.warp(request, new Uint8Array(warp.width * warp.height * 4)) };
 });

@@ -123,11 +123,6 @@ export class AreaWarp {
     this.#output = Buffer.alloc(width * height * 4);
   }
 
-  /** Where an output point (pixels) comes from in the source (pixels). */
-  sourcePoint(x: number, y: number): [number, number] {
-    return apply(this.inverse, x, y);
-  }
-
   /** Where a source point (pixels) lands in the output (pixels). */
   outputPoint(x: number, y: number): [number, number] {
     return apply(this.forward, x, y);
