@@ -20,14 +20,9 @@ export function checkAreaTarget(file: string): void {
   try {
     stat = lstatSync(file);
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UdpcamError(
-      'UDPCAM_ERR_OUT_DIR',
-      `cannot use ${file} (${(cause as NodeJS.ErrnoException).code})`,
-      {
-        cause,
-      },
-    );
+    const { code } = cause as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return;
+    throw new UdpcamError('UDPCAM_ERR_OUT_DIR', `cannot use ${file} (${code})`, { cause });
   }
   if (!stat.isFile()) {
     throw new UdpcamError(

@@ -242,18 +242,12 @@ export class FfmpegSource implements FrameSource {
     // Ours to end now: its 'close' (which comes after 'exit', once stdio is drained) must not
     // report an exit or leave a pid behind.
     this.#child = undefined;
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        resolve();
-        return;
-      }
-      const kill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const kill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    clearTimeout(kill);
   }
 
   #report(state: FfmpegState, detail: string): void {
