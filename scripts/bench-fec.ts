@@ -28,14 +28,6 @@ const RATIOS = [0.1, 0.2];
 const RUNS = bench.rounds(9, 3);
 const ITERATIONS = quick ? 50 : 1000;
 
-/** Random bytes as a frame (the assembler's JPEG check is off: parity does not look inside). */
-function randomFrame(bytes: number, seed: number): Buffer {
-  const random = seededRandom(seed);
-  const frame = Buffer.alloc(bytes);
-  for (let i = 0; i < bytes; i++) frame[i] = Math.floor(random() * 256);
-  return frame;
-}
-
 /** Median over RUNS of the mean ms of `iterations` calls of `work`. */
 function time(work: (i: number) => void): number {
   for (let i = 0; i < ITERATIONS; i++) work(i); // warm-up
@@ -48,21 +40,15 @@ function time(work: (i: number) => void): number {
   return median(runs);
 }
 
-interface Row {
-  size: string;
-  frameBytes: number;
-  k: number;
-  ratio: number;
-  m: number;
-  /** ms to build the m parity datagrams of one frame. */
-  encodeMs: number;
-  /** ms to reassemble one frame with `missing` data chunks lost (0: no parity work). */
-  rebuildMs: { missing: number; ms: number }[];
-}
-
-const rows: Row[] = [];
+/**
+ * Per size and ratio: ms to build a frame's m parity datagrams (encodeMs), and to reassemble one
+ * frame with `missing` data chunks lost (rebuildMs; 0 lost: no parity work).
+ */
+const rows = [];
 for (const { size, bytes } of SIZES) {
-  const frame = randomFrame(bytes, 1);
+  // Random bytes (the assembler's JPEG check is off: parity does not look inside).
+  const random = seededRandom(1);
+  const frame = Buffer.from(Array.from({ length: bytes }, () => Math.floor(random() * 256)));
   const chunks = chunkFrame(frame, 0, PACKET_SIZE);
   const k = chunks.length;
   for (const ratio of RATIOS) {
@@ -71,7 +57,7 @@ for (const { size, bytes } of SIZES) {
     const datagrams = [...chunks, ...parityDatagrams(chunks, 0, bytes, m)].map((parts) =>
       Buffer.concat(parts),
     );
-    const rebuildMs: Row['rebuildMs'] = [];
+    const rebuildMs = [];
     for (const missing of [...new Set([0, 1, Math.ceil(m / 2), m])]) {
       // Drop `missing` data chunks spread over the frame, keep enough parity to rebuild.
       const lost = new Set(Array.from({ length: missing }, (_, i) => Math.floor(((i + 0.5) * k) / missing)));

@@ -5,11 +5,10 @@
  * `udpcam send --source dir:` → `udpcam receive --out`, `gst-launch-1.0 … rtpjpegpay` →
  * `… rtpjpegdepay ! multifilesink`.
  *
- * The loss is the kernel's: everything runs in a private network namespace (lib/netns.ts; MTU
- * 1500 on its loopback) whose nftables rule drops datagrams to the stream's ports — at random
- * (`numgen random`, independent loss), or in bursts of 4 consecutive datagrams every 100
- * (`numgen inc`). Without root or nftables the bench falls back to the userspace relay
- * (lib/relay.ts; random loss only, no multi-port GStreamer FEC).
+ * The loss is the kernel's: everything runs in a private network namespace (lib/netns.ts) whose
+ * nftables rule drops datagrams to the stream's ports, at random or in bursts of 4 every 100.
+ * Without root or nftables the userspace relay (lib/relay.ts) drops them: random loss only, and
+ * no multi-port GStreamer FEC.
  *
  * A frame counts as delivered when an output file is byte-identical to what a lossless run
  * delivers for it (udpcam: the input JPEG, --no-meta; GStreamer: the same arm's 0%-loss output),
@@ -25,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { NackCounters, ReceiverTotals } from '@udpcam/receiver';
 import { encodeWebcamJpeg, writeFrameDir } from './lib/frames.js';
 import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
 import {
@@ -38,7 +38,7 @@ import {
 import { startBench } from './lib/harness.js';
 import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';
 import { finish, outputFiles, settle } from './lib/outputs.js';
-import { startRelayChild } from './lib/relay.js';
+import { type RelayChild, startRelayChild } from './lib/relay.js';
 import { fixed, sleep, table } from './lib/report.js';
 
 const bench = startBench('loss', {
@@ -68,51 +68,31 @@ const LOSSES: LossSpec[] = quick
   ? [random(0), random(5), BURST]
   : [random(0), random(1), random(2), random(5), random(10), BURST];
 
-/** One sender/receiver pair under test. */
-interface Arm {
-  name: string;
-  stack: 'udpcam' | 'gstreamer';
-  /** udpcam: --fec ratio; GStreamer: its FEC element and settings. */
-  fec: number | GstFec;
-  /** The arm without FEC whose wire bytes are the 0 % of overhead. */
-  baseline: string;
-  /** udpcam: resend on request (docs/protocol.md#nack) on both ends; false: --no-nack. */
-  nack?: boolean;
-}
+/**
+ * One sender/receiver pair under test: udpcam with its --fec ratio, and nack: resend on request
+ * (docs/protocol.md#nack) on both ends (else --no-nack); or GStreamer with its FEC element.
+ */
+type Arm =
+  | { name: string; stack: 'udpcam'; fec: number; nack?: boolean }
+  | { name: string; stack: 'gstreamer'; fec: GstFec; nack?: undefined };
 const ARMS: Arm[] = [
-  { name: 'udpcam', stack: 'udpcam', fec: 0, baseline: 'udpcam' },
-  { name: 'udpcam fec 0.1', stack: 'udpcam', fec: 0.1, baseline: 'udpcam' },
-  { name: 'udpcam fec 0.2', stack: 'udpcam', fec: 0.2, baseline: 'udpcam' },
-  { name: 'udpcam nack', stack: 'udpcam', fec: 0, baseline: 'udpcam', nack: true },
-  { name: 'udpcam fec 0.1 + nack', stack: 'udpcam', fec: 0.1, baseline: 'udpcam', nack: true },
-  { name: 'gstreamer', stack: 'gstreamer', fec: { kind: 'none' }, baseline: 'gstreamer' },
-  { name: 'ulpfec 10%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 10 }, baseline: 'gstreamer' },
-  { name: 'ulpfec 20%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 20 }, baseline: 'gstreamer' },
+  { name: 'udpcam', stack: 'udpcam', fec: 0 },
+  { name: 'udpcam fec 0.1', stack: 'udpcam', fec: 0.1 },
+  { name: 'udpcam fec 0.2', stack: 'udpcam', fec: 0.2 },
+  { name: 'udpcam nack', stack: 'udpcam', fec: 0, nack: true },
+  { name: 'udpcam fec 0.1 + nack', stack: 'udpcam', fec: 0.1, nack: true },
+  { name: 'gstreamer', stack: 'gstreamer', fec: { kind: 'none' } },
+  { name: 'ulpfec 10%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 10 } },
+  { name: 'ulpfec 20%', stack: 'gstreamer', fec: { kind: 'ulpfec', percentage: 20 } },
   // ST 2022-1 row FEC over 10 packets (+10 %), and row + column over 10 × 10 (+20 %).
-  {
-    name: 'st2022-1 10',
-    stack: 'gstreamer',
-    fec: { kind: 'st2022-1', columns: 10, rows: 0 },
-    baseline: 'gstreamer',
-  },
-  {
-    name: 'st2022-1 10x10',
-    stack: 'gstreamer',
-    fec: { kind: 'st2022-1', columns: 10, rows: 10 },
-    baseline: 'gstreamer',
-  },
+  { name: 'st2022-1 10', stack: 'gstreamer', fec: { kind: 'st2022-1', columns: 10, rows: 0 } },
+  { name: 'st2022-1 10x10', stack: 'gstreamer', fec: { kind: 'st2022-1', columns: 10, rows: 10 } },
 ];
 const QUICK_ARMS = ['udpcam', 'udpcam fec 0.1', 'udpcam nack', 'gstreamer', 'ulpfec 10%', 'st2022-1 10'];
 
-const SIZES = (
-  quick
-    ? [{ width: 640, height: 360 }]
-    : [
-        { width: 640, height: 360 },
-        { width: 1280, height: 720 },
-        { width: 1920, height: 1080 },
-      ]
-).filter(({ width, height }) => onlySizes?.has(`${width}x${height}`) ?? true);
+const SIZES = (quick ? ['640x360'] : ['640x360', '1280x720', '1920x1080']).filter(
+  (size) => onlySizes?.has(size) ?? true,
+);
 /** Frames sent per point; at 60 fps 300 frames take 5 s. */
 const FRAMES = bench.number('frames', 300, 40);
 /** Faster than a camera to keep the bench short; loss comes from the rule, not from the rate. */
@@ -166,6 +146,30 @@ interface Point {
   savedDelayMsMax?: number;
 }
 
+/** The results table: each column's header and its cell of a point. */
+const optional = (value: number | undefined, text = (v: number) => String(v)) =>
+  value === undefined ? '' : text(value);
+const COLUMNS: [string, (point: Point) => string][] = [
+  ['arm', (point) => point.arm],
+  ['size', (point) => point.size],
+  ['frame kB', (point) => fixed(point.frameBytes / 1000)],
+  ['dgrams/frame', (point) => fixed(point.chunks)],
+  ['overhead %', (point) => optional(point.overheadPct, fixed)],
+  ['loss', (point) => point.loss],
+  ['drawn %', (point) => fixed(point.realizedLossPct, 2)],
+  ['delivered', (point) => `${point.delivered}/${point.sent}`],
+  ['ratio', (point) => fixed(point.ratio, 3)],
+  ['model', (point) => fixed(point.expected, 3)],
+  ['corrupt', (point) => String(point.corrupt)],
+  ['recovered', (point) => optional(point.framesRecovered)],
+  ['wire ±%', (point) => optional(point.totalOverheadPct, fixed)],
+  ['saved (nack)', (point) => optional(point.framesSaved)],
+  [
+    'added ms',
+    (p) => optional(p.savedDelayMsMean, (mean) => `${fixed(mean, 2)} / ${fixed(p.savedDelayMsMax ?? 0, 2)}`),
+  ],
+];
+
 const sha1 = (data: Buffer) => createHash('sha1').update(data).digest('hex');
 
 function tally(dir: string, reference: ReadonlySet<string>) {
@@ -185,21 +189,17 @@ function atMost(m: number, n: number, p: number): number {
   return Math.min(1, sum);
 }
 
+/** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`; back: the reverse way. */
+type Counters = Pick<Point, 'datagrams' | 'wireBytes' | 'dropped' | 'backDatagrams' | 'backBytes'>;
+
 /** Where the loss happens: nft in a namespace (kernel), or the userspace relay. */
 interface LossyPath {
-  kind: 'netns' | 'relay';
+  kind: Point['path'];
   /** Starts `command args` where the stream runs. */
   start(command: string, args: readonly string[]): Child;
-  /** Arms the loss for `ports`; returns the port the sender must send to. */
-  arm(ports: readonly number[], loss: LossSpec, targetPort: number): Promise<number>;
-  /** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`; back: the reverse way. */
-  counters(): Promise<{
-    datagrams: number;
-    bytes: number;
-    dropped: number;
-    backDatagrams?: number;
-    backBytes?: number;
-  }>;
+  /** Arms the loss for `ports` (the media port first); returns the port the sender must send to. */
+  arm(ports: readonly number[], loss: LossSpec): Promise<number>;
+  counters(): Promise<Counters>;
   disarm(): Promise<void>;
 }
 
@@ -226,7 +226,7 @@ function netnsPath(namespace: NetNamespace): LossyPath {
       const [all, dropped, back] = namespace.counters() as [RuleCounter, RuleCounter, RuleCounter];
       return {
         datagrams: all.packets,
-        bytes: all.bytes,
+        wireBytes: all.bytes,
         dropped: dropped.packets,
         backDatagrams: back.packets,
         backBytes: back.bytes,
@@ -237,13 +237,13 @@ function netnsPath(namespace: NetNamespace): LossyPath {
 }
 
 function relayPath(): LossyPath {
-  let relay: Awaited<ReturnType<typeof startRelayChild>> | undefined;
+  let relay: RelayChild | undefined;
   return {
     kind: 'relay',
     start: (command, args) => startChild(command, args, undefined),
-    async arm(_ports, loss, targetPort) {
+    async arm(ports, loss) {
       relay = await startRelayChild({
-        targetPort,
+        targetPort: ports[0]!,
         lossRate: loss.lossPct / 100,
         seed: SEED,
         frameEnd: 'none',
@@ -252,7 +252,7 @@ function relayPath(): LossyPath {
     },
     async counters() {
       const stats = await relay!.stats();
-      return { datagrams: stats.received, bytes: Number.NaN, dropped: stats.dropped };
+      return { datagrams: stats.received, wireBytes: Number.NaN, dropped: stats.dropped };
     },
     async disarm() {
       await relay?.close();
@@ -261,239 +261,203 @@ function relayPath(): LossyPath {
   };
 }
 
-async function main(): Promise<void> {
-  const work = path.join(os.tmpdir(), `udpcam-bench-loss-${process.pid}`);
-  mkdirSync(work, { recursive: true });
-  const gst = gstreamerStatus();
-  if (!gst.available) console.log(`GStreamer arms skipped: ${gst.reason}`);
-  const netns = netnsStatus();
-  const useNetns = netns.available && !values.relay;
-  if (!useNetns)
-    console.log(`userspace relay (${netns.available ? '--relay' : netns.reason}): random loss only`);
-  const namespace = useNetns ? await NetNamespace.create() : undefined;
-  const lossyPath = namespace ? netnsPath(namespace) : relayPath();
-  const arms = ARMS.filter(
-    (arm) =>
-      (onlyArms ? onlyArms.has(arm.name) : !quick || QUICK_ARMS.includes(arm.name)) &&
-      (arm.stack === 'udpcam' || gst.available) &&
-      (useNetns || arm.stack === 'udpcam' || (arm.fec as GstFec).kind === 'none'),
-  );
-  const losses = LOSSES.filter((loss) => (useNetns || !loss.burst) && (onlyLosses?.has(loss.name) ?? true));
-  console.log(
-    `loss: ${FRAMES} frames per point at ${FPS} fps; ${arms.map((arm) => arm.name).join(', ')}; ${losses.map((l) => l.name).join(', ')}`,
-  );
+/** The fields of `udpcam receive`'s JSON status line this bench reads. */
+type FinalStatus = Partial<Pick<ReceiverTotals, 'framesRecovered' | 'datagramsLost'>> & {
+  nack?: NackCounters;
+};
 
-  const points: Point[] = [];
-  const started = performance.now();
-  try {
-    for (const { width, height } of SIZES) {
-      const size = `${width}x${height}`;
-      const images = await Promise.all(
-        Array.from({ length: DISTINCT_IMAGES }, (_, index) => encodeWebcamJpeg(width, height, SEED + index)),
-      );
-      const sentImages = Array.from({ length: FRAMES }, (_, k) => images[k % images.length]!);
-      const frameBytes = sentImages.reduce((sum, image) => sum + image.length, 0) / FRAMES;
-      const largest = Math.max(...images.map((image) => image.length));
-      const packetSize = Math.max(DEFAULT_PACKET_SIZE, Math.ceil(largest / 100));
-      const dataChunks = sentImages.map((image) => Math.max(2, Math.ceil(image.length / packetSize)));
-      const inputHashes = new Set(images.map(sha1));
-      const udpcamIn = path.join(work, `in-${size}`);
-      writeFrameDir(udpcamIn, images, images.length);
-      const gstPattern = writeFrameDir(path.join(work, `gst-in-${size}`), images, FRAMES);
+/** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
+function finalStatus(receiver: Child): FinalStatus | undefined {
+  const line = [...receiver.lines].reverse().find((line) => line.includes('"stopped"'));
+  return line === undefined ? undefined : (JSON.parse(line) as FinalStatus);
+}
 
-      for (const arm of arms) {
-        let reference: Set<string> | undefined;
-        for (const loss of losses) {
-          const p = loss.lossPct / 100;
-          process.stdout.write(`[${size} ${arm.name} ${loss.name}] `);
-          const outDir = path.join(work, `out-${size}-${arm.name}-${loss.name}`.replace(/[^\w.-]+/g, '_'));
-          rmSync(outDir, { recursive: true, force: true });
-          mkdirSync(outDir, { recursive: true });
-          const udpcam = arm.stack === 'udpcam';
-          const fec = arm.fec;
-          const ports = udpcam ? [PORT] : gstPorts(PORT, fec as GstFec);
-          // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
-          const receiver = udpcam
+const work = path.join(os.tmpdir(), `udpcam-bench-loss-${process.pid}`);
+mkdirSync(work, { recursive: true });
+const gst = gstreamerStatus();
+if (!gst.available) console.log(`GStreamer arms skipped: ${gst.reason}`);
+const netns = netnsStatus();
+const useNetns = netns.available && !values.relay;
+if (!useNetns)
+  console.log(`userspace relay (${netns.available ? '--relay' : netns.reason}): random loss only`);
+const namespace = useNetns ? await NetNamespace.create() : undefined;
+const lossyPath = namespace ? netnsPath(namespace) : relayPath();
+const arms = ARMS.filter(
+  (arm) =>
+    (onlyArms ? onlyArms.has(arm.name) : !quick || QUICK_ARMS.includes(arm.name)) &&
+    (arm.stack === 'udpcam' || gst.available) &&
+    (useNetns || arm.stack === 'udpcam' || arm.fec.kind === 'none'),
+);
+const losses = LOSSES.filter((loss) => (useNetns || !loss.burst) && (onlyLosses?.has(loss.name) ?? true));
+console.log(
+  `loss: ${FRAMES} frames per point at ${FPS} fps; ${arms.map((arm) => arm.name).join(', ')}; ${losses.map((l) => l.name).join(', ')}`,
+);
+
+const points: Point[] = [];
+const started = performance.now();
+try {
+  for (const size of SIZES) {
+    const [width, height] = size.split('x').map(Number) as [number, number];
+    const images = await Promise.all(
+      Array.from({ length: DISTINCT_IMAGES }, (_, index) => encodeWebcamJpeg(width, height, SEED + index)),
+    );
+    const sentImages = Array.from({ length: FRAMES }, (_, k) => images[k % images.length]!);
+    const frameBytes = sentImages.reduce((sum, image) => sum + image.length, 0) / FRAMES;
+    const largest = Math.max(...images.map((image) => image.length));
+    const packetSize = Math.max(DEFAULT_PACKET_SIZE, Math.ceil(largest / 100));
+    const dataChunks = sentImages.map((image) => Math.max(2, Math.ceil(image.length / packetSize)));
+    const inputHashes = new Set(images.map(sha1));
+    const udpcamIn = path.join(work, `in-${size}`);
+    writeFrameDir(udpcamIn, images, images.length);
+    const gstPattern = writeFrameDir(path.join(work, `gst-in-${size}`), images, FRAMES);
+
+    for (const arm of arms) {
+      let reference: Set<string> | undefined;
+      for (const loss of losses) {
+        const p = loss.lossPct / 100;
+        process.stdout.write(`[${size} ${arm.name} ${loss.name}] `);
+        const outDir = path.join(work, `out-${size}-${arm.name}-${loss.name}`.replace(/[^\w.-]+/g, '_'));
+        rmSync(outDir, { recursive: true, force: true });
+        mkdirSync(outDir, { recursive: true });
+        const udpcam = arm.stack === 'udpcam';
+        const ports = udpcam ? [PORT] : gstPorts(PORT, arm.fec);
+        // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
+        const receiver = udpcam
+          ? lossyPath.start(process.execPath, [
+              UDPCAM_CLI,
+              ...receiveArgs(PORT),
+              '--out',
+              outDir,
+              ...(arm.nack ? [] : ['--no-nack']),
+            ])
+          : lossyPath.start(
+              'gst-launch-1.0',
+              gstFecReceiverArgs(arm.fec, PORT, path.join(outDir, 'frame-%05d.jpg')),
+            );
+        let counters: Counters;
+        try {
+          if (udpcam) await receiver.waitFor(/receiving on udp/);
+          else {
+            await receiver.waitFor(/Setting pipeline to PLAYING/);
+            await sleep(300);
+          }
+          const sendPort = await lossyPath.arm(ports, loss);
+          const sender = udpcam
             ? lossyPath.start(process.execPath, [
                 UDPCAM_CLI,
-                ...receiveArgs(PORT),
-                '--out',
-                outDir,
-                ...(arm.nack ? [] : ['--no-nack']),
+                ...sendDirArgs({
+                  dir: udpcamIn,
+                  fps: FPS,
+                  port: sendPort,
+                  frames: FRAMES,
+                  packetSize,
+                  meta: false,
+                  fec: arm.fec,
+                  nack: arm.nack === true,
+                }),
               ])
             : lossyPath.start(
                 'gst-launch-1.0',
-                gstFecReceiverArgs(fec as GstFec, PORT, path.join(outDir, 'frame-%05d.jpg')),
+                gstFecSenderArgs(arm.fec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
               );
-          let counters: Awaited<ReturnType<LossyPath['counters']>>;
-          try {
-            if (udpcam) await receiver.waitFor(/receiving on udp/);
-            else {
-              await receiver.waitFor(/Setting pipeline to PLAYING/);
-              await sleep(300);
-            }
-            const sendPort = await lossyPath.arm(ports, loss, PORT);
-            const sender = udpcam
-              ? lossyPath.start(process.execPath, [
-                  UDPCAM_CLI,
-                  ...sendDirArgs({
-                    dir: udpcamIn,
-                    fps: FPS,
-                    port: sendPort,
-                    frames: FRAMES,
-                    packetSize,
-                    meta: false,
-                    fec: fec as number,
-                    nack: arm.nack === true,
-                  }),
-                ])
-              : lossyPath.start(
-                  'gst-launch-1.0',
-                  gstFecSenderArgs(fec as GstFec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
-                );
-            await finish(sender, FRAMES, FPS, 20_000);
-            if (process.env.UDPCAM_BENCH_DEBUG) console.log(sender.lines.at(-1));
-            counters = await lossyPath.counters();
-            await settle(
-              () => outputFiles(outDir).length,
-              loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999),
-            );
-            await lossyPath.disarm();
-          } finally {
-            await receiver.stop('SIGINT');
-          }
-          if (loss.lossPct === 0 && !udpcam) reference = new Set(tally(outDir, new Set()).hashes);
-          const { delivered, corrupt } = tally(outDir, udpcam ? inputHashes : (reference ?? new Set()));
-          const chunks = counters.datagrams / FRAMES;
-          const realized = counters.dropped / Math.max(1, counters.datagrams);
-          const parity = udpcam && (fec as number) > 0;
-          const expected = parity
+          await finish(sender, FRAMES, FPS, 20_000);
+          counters = await lossyPath.counters();
+          await settle(
+            () => outputFiles(outDir).length,
+            loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999),
+          );
+          await lossyPath.disarm();
+        } finally {
+          await receiver.stop('SIGINT');
+        }
+        if (loss.lossPct === 0 && !udpcam) reference = new Set(tally(outDir, new Set()).hashes);
+        const { delivered, corrupt } = tally(outDir, udpcam ? inputHashes : (reference ?? new Set()));
+        const chunks = counters.datagrams / FRAMES;
+        const expected =
+          udpcam && arm.fec > 0
             ? dataChunks.reduce((sum, k) => {
-                const m = Math.min(100, Math.max(1, Math.round(k * (fec as number))));
+                const m = Math.min(100, Math.max(1, Math.round(k * arm.fec)));
                 return sum + atMost(m, k + m, p);
               }, 0) / FRAMES
             : udpcam
               ? dataChunks.reduce((sum, k) => sum + (1 - p) ** k, 0) / FRAMES
               : (1 - p) ** chunks;
-          const status = udpcam ? finalStatus(receiver) : undefined;
-          if (process.env.UDPCAM_BENCH_DEBUG) console.log(JSON.stringify(status));
-          const nack = arm.nack ? status?.nack : undefined;
-          const point: Point = {
-            arm: arm.name,
-            stack: arm.stack,
-            size,
-            loss: loss.name,
-            lossPct: loss.lossPct,
-            burst: loss.burst !== undefined,
-            path: lossyPath.kind,
-            frameBytes,
-            packetSize,
-            chunks,
-            sent: FRAMES,
-            delivered,
-            corrupt,
-            ratio: delivered / FRAMES,
-            expected,
-            datagrams: counters.datagrams,
-            wireBytes: counters.bytes,
-            dropped: counters.dropped,
-            realizedLossPct: 100 * realized,
-            framesRecovered: status?.framesRecovered,
-            datagramsLost: status?.datagramsLost,
-            backDatagrams: counters.backDatagrams,
-            backBytes: counters.backBytes,
-            nacksSent: nack?.nacksSent,
-            retransmitsReceived: nack?.retransmitsReceived,
-            framesSaved: nack?.framesSaved,
-            savedDelayMsMean:
-              nack && nack.framesSaved > 0 ? nack.savedDelayMsTotal / nack.framesSaved : undefined,
-            savedDelayMsMax: nack?.savedDelayMsMax,
-          };
-          const base = points.find(
-            (other) =>
-              other.arm === arm.baseline && other.size === size && other.lossPct === 0 && !other.burst,
-          );
-          if (base && loss.lossPct === 0 && !loss.burst)
-            point.overheadPct = 100 * (point.wireBytes / base.wireBytes - 1);
-          if (base)
-            point.totalOverheadPct = 100 * ((point.wireBytes + (point.backBytes ?? 0)) / base.wireBytes - 1);
-          points.push(point);
-          console.log(
-            `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, model ${fixed(expected * 100)}%), drawn ${fixed(point.realizedLossPct, 2)}%, ${corrupt} corrupt${point.overheadPct === undefined ? '' : `, overhead ${fixed(point.overheadPct)}%`}${point.totalOverheadPct === undefined ? '' : `, wire both ways +${fixed(point.totalOverheadPct)}%`}${nack ? `, nacks ${nack.nacksSent} resent ${nack.retransmitsReceived} saved ${nack.framesSaved} (+${fixed(point.savedDelayMsMean ?? 0, 2)} ms mean, ${fixed(nack.savedDelayMsMax, 2)} max)` : ''}`,
-          );
-        }
+        const status = udpcam ? finalStatus(receiver) : undefined;
+        const nack = arm.nack ? status?.nack : undefined;
+        const point: Point = {
+          arm: arm.name,
+          stack: arm.stack,
+          size,
+          loss: loss.name,
+          lossPct: loss.lossPct,
+          burst: loss.burst !== undefined,
+          path: lossyPath.kind,
+          frameBytes,
+          packetSize,
+          chunks,
+          sent: FRAMES,
+          delivered,
+          corrupt,
+          ratio: delivered / FRAMES,
+          expected,
+          ...counters,
+          realizedLossPct: (100 * counters.dropped) / Math.max(1, counters.datagrams),
+          framesRecovered: status?.framesRecovered,
+          datagramsLost: status?.datagramsLost,
+          nacksSent: nack?.nacksSent,
+          retransmitsReceived: nack?.retransmitsReceived,
+          framesSaved: nack?.framesSaved,
+          savedDelayMsMean:
+            nack && nack.framesSaved > 0 ? nack.savedDelayMsTotal / nack.framesSaved : undefined,
+          savedDelayMsMax: nack?.savedDelayMsMax,
+        };
+        // The same stack without FEC at 0 % is the 0 of overhead.
+        const base = points.find(
+          (other) => other.arm === arm.stack && other.size === size && other.lossPct === 0 && !other.burst,
+        );
+        if (base && loss.lossPct === 0 && !loss.burst)
+          point.overheadPct = 100 * (point.wireBytes / base.wireBytes - 1);
+        if (base)
+          point.totalOverheadPct = 100 * ((point.wireBytes + (point.backBytes ?? 0)) / base.wireBytes - 1);
+        points.push(point);
+        console.log(
+          `${delivered}/${FRAMES} whole (${fixed(point.ratio * 100)}%, model ${fixed(expected * 100)}%), drawn ${fixed(point.realizedLossPct, 2)}%, ${corrupt} corrupt${point.overheadPct === undefined ? '' : `, overhead ${fixed(point.overheadPct)}%`}${point.totalOverheadPct === undefined ? '' : `, wire both ways +${fixed(point.totalOverheadPct)}%`}${nack ? `, nacks ${nack.nacksSent} resent ${nack.retransmitsReceived} saved ${nack.framesSaved} (+${fixed(point.savedDelayMsMean ?? 0, 2)} ms mean, ${fixed(nack.savedDelayMsMax, 2)} max)` : ''}`,
+        );
       }
     }
-  } finally {
-    namespace?.close();
-    rmSync(work, { recursive: true, force: true });
   }
-  for (const point of points) {
-    point.overheadPct ??= points.find(
-      (other) => other.arm === point.arm && other.size === point.size && other.overheadPct !== undefined,
-    )?.overheadPct;
-  }
+} finally {
+  namespace?.close();
+  rmSync(work, { recursive: true, force: true });
+}
+for (const point of points) {
+  point.overheadPct ??= points.find(
+    (other) => other.arm === point.arm && other.size === point.size && other.overheadPct !== undefined,
+  )?.overheadPct;
+}
 
-  console.log(
-    `\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps, ${lossyPath.kind})`,
-  );
-  console.log(
-    table(
-      [
-        'arm',
-        'size',
-        'frame kB',
-        'dgrams/frame',
-        'overhead %',
-        'loss',
-        'drawn %',
-        'delivered',
-        'ratio',
-        'model',
-        'corrupt',
-        'recovered',
-        'wire ±%',
-        'saved (nack)',
-        'added ms',
-      ],
-      points.map((point) => [
-        point.arm,
-        point.size,
-        fixed(point.frameBytes / 1000),
-        fixed(point.chunks),
-        point.overheadPct === undefined ? '' : fixed(point.overheadPct),
-        point.loss,
-        fixed(point.realizedLossPct, 2),
-        `${point.delivered}/${point.sent}`,
-        fixed(point.ratio, 3),
-        fixed(point.expected, 3),
-        String(point.corrupt),
-        point.framesRecovered === undefined ? '' : String(point.framesRecovered),
-        point.totalOverheadPct === undefined ? '' : fixed(point.totalOverheadPct),
-        point.framesSaved === undefined ? '' : String(point.framesSaved),
-        point.savedDelayMsMean === undefined
-          ? ''
-          : `${fixed(point.savedDelayMsMean, 2)} / ${fixed(point.savedDelayMsMax ?? 0, 2)}`,
-      ]),
-    ),
-  );
-  console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
+console.log(
+  `\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps, ${lossyPath.kind})`,
+);
+console.log(
+  table(
+    COLUMNS.map(([header]) => header),
+    points.map((point) => COLUMNS.map(([, cell]) => cell(point))),
+  ),
+);
+console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
 
-  // A run limited by --arms/--sizes/--losses keeps the full run's results and plot.
-  const partial = onlyArms !== undefined || onlySizes !== undefined || onlyLosses !== undefined;
-  await bench.save(
-    { fps: FPS, framesPerPoint: FRAMES, seed: SEED, path: lossyPath.kind, gstreamer: gst, points },
-    !quick && partial && 'partial',
-  );
-  if (partial && !quick) return;
-
-  const rows = points
-    .filter((point) => !point.burst)
-    .map((point) => ({ arm: point.arm, size: point.size, lossPct: point.lossPct, ratio: point.ratio }));
+// A run limited by --arms/--sizes/--losses keeps the full run's results and plot.
+const partial = onlyArms !== undefined || onlySizes !== undefined || onlyLosses !== undefined;
+await bench.save(
+  { fps: FPS, framesPerPoint: FRAMES, seed: SEED, path: lossyPath.kind, gstreamer: gst, points },
+  !quick && partial && 'partial',
+);
+if (!partial || quick) {
   await bench.plot('loss', {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `Whole frames delivered vs random datagram loss in the kernel (${FRAMES} frames per point)`,
-    data: { values: rows },
+    data: { values: points.filter((point) => !point.burst) },
     facet: { column: { field: 'size', type: 'nominal', title: null } },
     spec: {
       width: 260,
@@ -512,26 +476,3 @@ async function main(): Promise<void> {
     },
   });
 }
-
-interface FinalStatus {
-  framesRecovered?: number;
-  datagramsLost?: number;
-  nack?: {
-    nacksSent: number;
-    retransmitsReceived: number;
-    framesSaved: number;
-    savedDelayMsTotal: number;
-    savedDelayMsMax: number;
-  };
-}
-
-/** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
-function finalStatus(receiver: Child): FinalStatus | undefined {
-  for (const line of [...receiver.lines].reverse()) {
-    if (!line.includes('"stopped"')) continue;
-    return JSON.parse(line) as FinalStatus;
-  }
-  return undefined;
-}
-
-await main();

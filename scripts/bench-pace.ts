@@ -63,13 +63,7 @@ async function oneFrame(chunks: number, raised: boolean, spreadMs: number) {
   return { sent: sent.datagrams, arrivals, rcvbuf };
 }
 
-const bursts: {
-  datagrams: number;
-  buffer: string;
-  rcvbufBytes: number;
-  lostMedian: number;
-  lostMax: number;
-}[] = [];
+const bursts = [];
 for (const raised of [false, true]) {
   for (const datagrams of [20, 40, 60, 80, 90, 95, MAX_CHUNKS]) {
     const lost: number[] = [];
@@ -94,24 +88,11 @@ console.log(
 console.log(
   table(
     ['datagrams', 'buffer', 'SO_RCVBUF', 'lost (median)', 'lost (max)'],
-    bursts.map((b) => [
-      String(b.datagrams),
-      b.buffer,
-      String(b.rcvbufBytes),
-      String(b.lostMedian),
-      String(b.lostMax),
-    ]),
+    bursts.map((b) => [b.datagrams, b.buffer, b.rcvbufBytes, b.lostMedian, b.lostMax].map(String)),
   ),
 );
 
-const spreads: {
-  case: string;
-  spreadMs: number;
-  datagrams: number;
-  spanMs: number[];
-  maxGapMs: number[];
-  distinctMs: number[];
-}[] = [];
+const spreads = [];
 for (const [name, chunks, spreadMs] of [
   ['40 datagrams over 60 ms', 40, 60],
   [`2 datagrams, 500 ms asked (cap ${MAX_SPREAD_GAP_MS} ms)`, 2, 500],

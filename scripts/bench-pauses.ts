@@ -10,13 +10,14 @@
  * bench-results/pauses.json. Traffic stays on 127.0.0.1.
  */
 import dgram from 'node:dgram';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { legacyChunkFrame, legacyImageId } from '@udpcam/protocol';
 import { encodeTestJpeg, seededRandom } from './lib/frames.js';
 import { startChild, UDPCAM_CLI } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
+import { outputFiles } from './lib/outputs.js';
 import { sleep, table } from './lib/report.js';
 
 const bench = startBench('pauses', {
@@ -29,16 +30,11 @@ const FPS = 10;
 const PAUSE_MS = 30;
 const PACKET_SIZES = [1400, 8000];
 
-interface Point {
-  packetSize: number;
-  sent: number;
-  written: number;
-  dropped: number;
-  droppedByReason: Record<string, number>;
-}
+/** The fields of `udpcam receive --json`'s status lines this bench reads. */
+type Status = { dropped: number; droppedByReason: Record<string, number> };
 
 /** Runs one receiver, sends FRAMES frames into it, and reads its last status line. */
-async function measure(packetSize: number, images: readonly Buffer[]): Promise<Point> {
+async function measure(packetSize: number, images: readonly Buffer[]) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'udpcam-pauses-'));
   const child = startChild(
     process.execPath,
@@ -61,11 +57,8 @@ async function measure(packetSize: number, images: readonly Buffer[]): Promise<P
   socket.close();
   await sleep(1000);
   await child.stop('SIGINT');
-  const last = JSON.parse(child.lines.filter((line) => line.startsWith('{')).at(-1)!);
-  const written = readdirSync(dir).reduce(
-    (sum, camera) => sum + readdirSync(path.join(dir, camera)).filter((f) => f.endsWith('.jpg')).length,
-    0,
-  );
+  const last: Status = JSON.parse(child.lines.filter((line) => line.startsWith('{')).at(-1)!);
+  const written = outputFiles(dir).length;
   rmSync(dir, { recursive: true, force: true });
   return { packetSize, sent: FRAMES, written, dropped: last.dropped, droppedByReason: last.droppedByReason };
 }
@@ -74,7 +67,7 @@ async function measure(packetSize: number, images: readonly Buffer[]): Promise<P
 const images = Array.from({ length: 6 }, (_, seed) =>
   encodeTestJpeg({ width: 640, height: 360, seed: seed + 1 }),
 );
-const points: Point[] = [];
+const points = [];
 for (const packetSize of PACKET_SIZES) points.push(await measure(packetSize, images));
 console.log(
   `Original framing, ${FPS} fps, ${PAUSE_MS} ms pause halfway through every 3rd frame (receiver: ${values.cli})`,

@@ -21,15 +21,8 @@ export interface CamerasOptions {
   alsoTo?: ReadonlySet<number>;
 }
 
-/** Running cameras: their source ports, frames sent so far, and stop. */
-export interface Cameras {
-  ports: number[];
-  framesSent(): number;
-  stop(): void;
-}
-
-/** Starts `count` cameras (see the file comment). */
-export async function startCameras(options: CamerasOptions): Promise<Cameras> {
+/** Starts `count` cameras (see the file comment): their source ports, frames sent so far, and stop. */
+export async function startCameras(options: CamerasOptions) {
   const { count, fps, port, packetSize = 1400, frame, alsoTo = new Set() } = options;
   const sockets = await Promise.all(
     Array.from({ length: count }, async () => {

@@ -1,12 +1,11 @@
 /**
  * A private network namespace for real kernel packet loss: this kernel has no netem, but
- * `unshare -n` and nftables work as root. A holder process (`unshare -n sleep`) keeps the
+ * `unshare -n` and nftables work as root. A holder process (`unshare -n … sleep`) keeps the
  * namespace alive; commands enter it with `nsenter -t PID -n`. Inside, only a loopback exists,
  * brought up with a 1500-byte MTU so large datagrams are IP-fragmented as on Ethernet.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { once } from 'node:events';
 
 /** Whether this machine can make namespaces with nftables loss, and if not why. */
 export type NetnsStatus = { available: true } | { available: false; reason: string };
@@ -40,20 +39,15 @@ export class NetNamespace {
 
   /** Creates the namespace and brings its loopback up at MTU 1500. */
   static async create(): Promise<NetNamespace> {
-    const holder = spawn('unshare', ['-n', '--', 'sleep', '3600'], { stdio: 'ignore' });
-    const own = readlinkSync('/proc/self/ns/net');
-    // unshare switches namespace, then execs sleep: wait until the pid is in another one.
-    for (let waited = 0; ; waited += 10) {
-      let theirs: string | undefined;
-      try {
-        theirs = readlinkSync(`/proc/${holder.pid}/ns/net`);
-      } catch {}
-      if (theirs !== undefined && theirs !== own) break;
-      if (waited > 5_000 || holder.exitCode !== null) {
-        holder.kill('SIGKILL');
-        throw new Error('unshare -n did not start');
-      }
-      await sleep(10);
+    const holder = spawn('unshare', ['-n', '--', 'sh', '-c', 'echo; exec sleep 3600'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      // sh runs once unshare has switched namespace: its echo says the namespace is there.
+      await once(holder.stdout!, 'data', { signal: AbortSignal.timeout(5_000) });
+    } catch {
+      holder.kill('SIGKILL');
+      throw new Error('unshare -n did not start');
     }
     const namespace = new NetNamespace(holder);
     namespace.run('ip', ['link', 'set', 'lo', 'up']);
@@ -108,12 +102,4 @@ export class NetNamespace {
   close(): void {
     this.holder.kill('SIGKILL');
   }
-}
-
-/**
- * An nft rule that drops `pct` % of the UDP datagrams to `port` at random, with a counter.
- * numgen draws per packet in the kernel, so the loss is independent, as on a noisy link.
- */
-export function randomLossRule(port: number, pct: number): string {
-  return `udp dport ${port} numgen random mod 10000 < ${Math.round(pct * 100)} counter drop`;
 }
