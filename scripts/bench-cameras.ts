@@ -74,18 +74,12 @@ console.log(
     ]),
   ),
 );
-const cameras = {
-  field: 'cameras',
-  title: 'cameras',
-  scale: { type: 'log', base: 2 },
-  axis: { values: counts },
-};
 await bench.plot(
   'cameras',
   twoLines(
     `Receiver CPU vs cameras (720p, ${FPS} fps each, ~${Math.round(frames[0]!.length / 1000)} kB frames)`,
     results,
-    cameras,
+    { field: 'cameras', title: 'cameras', scale: { type: 'log', base: 2 }, axis: { values: counts } },
     { field: 'receiverCores', title: 'receiver CPU (cores)' },
     {
       field: 'deliveredRatio',

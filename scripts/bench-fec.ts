@@ -8,7 +8,6 @@
  *   node build/scripts/bench-fec.js [--quick] [--rounds 9]
  * Prints figures and writes bench-results/fec.json; asserts nothing.
  */
-import { performance } from 'node:perf_hooks';
 import { chunkFrame, FrameAssembler, parityCount, parityDatagrams } from '@udpcam/protocol';
 import { seededRandom } from './lib/frames.js';
 import { startBench } from './lib/harness.js';
@@ -28,16 +27,15 @@ const RATIOS = [0.1, 0.2];
 const RUNS = bench.rounds(9, 3);
 const ITERATIONS = quick ? 50 : 1000;
 
-/** Median over RUNS of the mean ms of `iterations` calls of `work`. */
-function time(work: (i: number) => void): number {
-  for (let i = 0; i < ITERATIONS; i++) work(i); // warm-up
-  const runs: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
+/** Median over RUNS of the mean ms of ITERATIONS calls of `work`, after one run to warm up. */
+function time(work: () => void): number {
+  const run = () => {
     const start = performance.now();
-    for (let i = 0; i < ITERATIONS; i++) work(i);
-    runs.push((performance.now() - start) / ITERATIONS);
-  }
-  return median(runs);
+    for (let i = 0; i < ITERATIONS; i++) work();
+    return (performance.now() - start) / ITERATIONS;
+  };
+  run();
+  return median(Array.from({ length: RUNS }, run));
 }
 
 /**

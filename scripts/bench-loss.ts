@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parityCount } from '@udpcam/protocol';
 import type { NackCounters, ReceiverTotals } from '@udpcam/receiver';
 import { encodeWebcamJpeg, writeFrameDir } from './lib/frames.js';
 import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
@@ -49,11 +50,10 @@ const bench = startBench('loss', {
   sizes: { type: 'string' },
   losses: { type: 'string' },
 });
-const values = bench.flags;
 const only = (list: string | undefined) => (list === undefined ? undefined : new Set(list.split(',')));
-const onlyArms = only(values.arms);
-const onlySizes = only(values.sizes);
-const onlyLosses = only(values.losses);
+const onlyArms = only(bench.flags.arms);
+const onlySizes = only(bench.flags.sizes);
+const onlyLosses = only(bench.flags.losses);
 const quick = bench.quick;
 
 /** A loss pattern: random with probability lossPct, or bursts of `burst` datagrams every `period`. */
@@ -103,7 +103,23 @@ const SEED = 7;
 /** The media port inside the namespace (GStreamer ST 2022-1 also uses +2 and +4). */
 const PORT = 5000;
 
-interface Point {
+/** Datagrams and IP bytes that reached the rule and datagrams it dropped; back: receiver → sender (NACKs). */
+type Counters = {
+  datagrams: number;
+  wireBytes: number;
+  dropped: number;
+  backDatagrams?: number;
+  backBytes?: number;
+};
+/** The receiver's counters (udpcam), and what NACK did (NACK arms). */
+type FinalStatus = Partial<Pick<ReceiverTotals, 'framesRecovered' | 'datagramsLost'>> & {
+  nack?: NackCounters;
+};
+
+interface Point
+  extends Counters,
+    Omit<FinalStatus, 'nack'>,
+    Partial<Pick<NackCounters, 'nacksSent' | 'retransmitsReceived' | 'framesSaved' | 'savedDelayMsMax'>> {
   arm: string;
   stack: Arm['stack'];
   size: string;
@@ -122,28 +138,13 @@ interface Point {
   ratio: number;
   /** Model: (1 − p)^n without FEC; for udpcam with parity P(at most m of k + m lost). */
   expected: number;
-  /** Datagrams and their IP bytes that reached the rule, and datagrams it dropped. */
-  datagrams: number;
-  wireBytes: number;
-  dropped: number;
   realizedLossPct: number;
   /** Wire bytes over the same stack's without FEC, %, at 0 % loss of the same size. */
   overheadPct?: number;
-  /** udpcam: the receiver's counters. */
-  framesRecovered?: number;
-  datagramsLost?: number;
-  /** Back channel (receiver → sender: NACKs): datagrams and IP bytes that reached the rule. */
-  backDatagrams?: number;
-  backBytes?: number;
   /** Wire bytes both ways over the same stack's without FEC at 0 % loss, %, at this loss. */
   totalOverheadPct?: number;
-  /** NACK arms: the receiver's NACKs sent, chunks resent that arrived, frames they saved. */
-  nacksSent?: number;
-  retransmitsReceived?: number;
-  framesSaved?: number;
-  /** Delay a saved frame took over one that lost nothing, ms: mean and largest (receiver's clock). */
+  /** Delay a saved frame took over one that lost nothing, mean ms (receiver's clock). */
   savedDelayMsMean?: number;
-  savedDelayMsMax?: number;
 }
 
 /** The results table: each column's header and its cell of a point. */
@@ -178,8 +179,9 @@ function tally(dir: string, reference: ReadonlySet<string>) {
   return { delivered, corrupt: hashes.length - delivered, hashes };
 }
 
-/** P(X <= m) for X ~ Binomial(n, p). */
-function atMost(m: number, n: number, p: number): number {
+/** The chance a frame of k data and m parity datagrams is whole: at most m of them lost (binomial). */
+function wholeChance(k: number, m: number, p: number): number {
+  const n = k + m;
   let term = (1 - p) ** n;
   let sum = term;
   for (let i = 1; i <= m; i++) {
@@ -189,9 +191,6 @@ function atMost(m: number, n: number, p: number): number {
   return Math.min(1, sum);
 }
 
-/** Datagrams and bytes that arrived at the rule, and those it dropped, since `arm`; back: the reverse way. */
-type Counters = Pick<Point, 'datagrams' | 'wireBytes' | 'dropped' | 'backDatagrams' | 'backBytes'>;
-
 /** Where the loss happens: nft in a namespace (kernel), or the userspace relay. */
 interface LossyPath {
   kind: Point['path'];
@@ -199,6 +198,7 @@ interface LossyPath {
   start(command: string, args: readonly string[]): Child;
   /** Arms the loss for `ports` (the media port first); returns the port the sender must send to. */
   arm(ports: readonly number[], loss: LossSpec): Promise<number>;
+  /** The counters since `arm`. */
   counters(): Promise<Counters>;
   disarm(): Promise<void>;
 }
@@ -256,15 +256,9 @@ function relayPath(): LossyPath {
     },
     async disarm() {
       await relay?.close();
-      relay = undefined;
     },
   };
 }
-
-/** The fields of `udpcam receive`'s JSON status line this bench reads. */
-type FinalStatus = Partial<Pick<ReceiverTotals, 'framesRecovered' | 'datagramsLost'>> & {
-  nack?: NackCounters;
-};
 
 /** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
 function finalStatus(receiver: Child): FinalStatus | undefined {
@@ -277,7 +271,7 @@ mkdirSync(work, { recursive: true });
 const gst = gstreamerStatus();
 if (!gst.available) console.log(`GStreamer arms skipped: ${gst.reason}`);
 const netns = netnsStatus();
-const useNetns = netns.available && !values.relay;
+const useNetns = netns.available && !bench.flags.relay;
 if (!useNetns)
   console.log(`userspace relay (${netns.available ? '--relay' : netns.reason}): random loss only`);
 const namespace = useNetns ? await NetNamespace.create() : undefined;
@@ -373,15 +367,9 @@ try {
         if (loss.lossPct === 0 && !udpcam) reference = new Set(tally(outDir, new Set()).hashes);
         const { delivered, corrupt } = tally(outDir, udpcam ? inputHashes : (reference ?? new Set()));
         const chunks = counters.datagrams / FRAMES;
-        const expected =
-          udpcam && arm.fec > 0
-            ? dataChunks.reduce((sum, k) => {
-                const m = Math.min(100, Math.max(1, Math.round(k * arm.fec)));
-                return sum + atMost(m, k + m, p);
-              }, 0) / FRAMES
-            : udpcam
-              ? dataChunks.reduce((sum, k) => sum + (1 - p) ** k, 0) / FRAMES
-              : (1 - p) ** chunks;
+        const expected = udpcam
+          ? dataChunks.reduce((sum, k) => sum + wholeChance(k, parityCount(k, arm.fec), p), 0) / FRAMES
+          : (1 - p) ** chunks;
         const status = udpcam ? finalStatus(receiver) : undefined;
         const nack = arm.nack ? status?.nack : undefined;
         const point: Point = {

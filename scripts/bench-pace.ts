@@ -25,37 +25,25 @@ const quick = bench.quick;
 const trials = bench.rounds(10, 2);
 const PACKET = 1400;
 
-/** A receiving socket: the OS default buffer, or the receiver's (SO_RCVBUF raised). */
-async function receiving(raised: boolean): Promise<{ socket: dgram.Socket; rcvbuf: number }> {
-  if (raised) {
-    const bound = await bindUdpSocket({ port: 0, host: '127.0.0.1', recvBufferBytes: 32 * 1024 * 1024 });
-    return { socket: bound.socket, rcvbuf: bound.recvBufferBytes };
-  }
+/** A receiving socket: the receiver's (bindUdpSocket raises SO_RCVBUF), or one with the OS default buffer. */
+async function receiving(raised: boolean): Promise<dgram.Socket> {
+  const recvBufferBytes = 32 * 1024 * 1024;
+  if (raised) return (await bindUdpSocket({ port: 0, host: '127.0.0.1', recvBufferBytes })).socket;
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { socket, rcvbuf: socket.getRecvBufferSize() };
-}
-
-/** A JPEG-looking frame of exactly `chunks` datagrams. */
-function frameOf(chunks: number): Buffer {
-  const frame = Buffer.alloc(chunks * PACKET, 0x20);
-  frame.set([0xff, 0xd8], 0);
-  frame.set([0xff, 0xd9], frame.length - 2);
-  return frame;
+  return socket;
 }
 
 /** Sends one frame to a fresh socket; the arrival times (ms) of what arrived. */
 async function oneFrame(chunks: number, raised: boolean, spreadMs: number) {
-  const { socket, rcvbuf } = await receiving(raised);
+  const socket = await receiving(raised);
+  const rcvbuf = socket.getRecvBufferSize();
   const arrivals: number[] = [];
   socket.on('message', () => arrivals.push(performance.now()));
-  const transmitter = new Transmitter({
-    host: '127.0.0.1',
-    port: socket.address().port,
-    packetSize: PACKET,
-    spreadMs,
-  });
-  const sent = await transmitter.send(frameOf(chunks));
+  const port = socket.address().port;
+  const transmitter = new Transmitter({ host: '127.0.0.1', port, packetSize: PACKET, spreadMs });
+  // A frame of exactly `chunks` datagrams; the socket reads them raw, so only its size matters.
+  const sent = await transmitter.send(Buffer.alloc(chunks * PACKET));
   // Whatever is still in the kernel buffer is read within a few ms; 100 ms is plenty.
   await sleep(100);
   await transmitter.close();
@@ -63,20 +51,22 @@ async function oneFrame(chunks: number, raised: boolean, spreadMs: number) {
   return { sent: sent.datagrams, arrivals, rcvbuf };
 }
 
+/** `trials` frames, one after the other. */
+async function frames(chunks: number, raised: boolean, spreadMs: number) {
+  const runs = [];
+  for (let t = 0; t < trials; t++) runs.push(await oneFrame(chunks, raised, spreadMs));
+  return runs;
+}
+
 const bursts = [];
 for (const raised of [false, true]) {
   for (const datagrams of [20, 40, 60, 80, 90, 95, MAX_CHUNKS]) {
-    const lost: number[] = [];
-    let rcvbufBytes = 0;
-    for (let t = 0; t < trials; t++) {
-      const run = await oneFrame(datagrams, raised, 0);
-      lost.push(run.sent - run.arrivals.length);
-      rcvbufBytes = run.rcvbuf;
-    }
+    const runs = await frames(datagrams, raised, 0);
+    const lost = runs.map((run) => run.sent - run.arrivals.length);
     bursts.push({
       datagrams,
       buffer: raised ? 'receiver (raised)' : 'OS default',
-      rcvbufBytes,
+      rcvbufBytes: runs.at(-1)!.rcvbuf,
       lostMedian: median(lost),
       lostMax: Math.max(...lost),
     });
@@ -98,21 +88,15 @@ for (const [name, chunks, spreadMs] of [
   [`2 datagrams, 500 ms asked (cap ${MAX_SPREAD_GAP_MS} ms)`, 2, 500],
   ['40 datagrams, no spread', 40, 0],
 ] as const) {
-  const row = {
+  const runs = (await frames(chunks, true, spreadMs)).map((run) => run.arrivals);
+  spreads.push({
     case: name,
     spreadMs,
     datagrams: chunks,
-    spanMs: [] as number[],
-    maxGapMs: [] as number[],
-    distinctMs: [] as number[],
-  };
-  for (let t = 0; t < trials; t++) {
-    const { arrivals } = await oneFrame(chunks, true, spreadMs);
-    row.spanMs.push(arrivals.at(-1)! - arrivals[0]!);
-    row.maxGapMs.push(Math.max(0, ...arrivals.slice(1).map((at, i) => at - arrivals[i]!)));
-    row.distinctMs.push(new Set(arrivals.map((at) => Math.round(at))).size);
-  }
-  spreads.push(row);
+    spanMs: runs.map((arrivals) => arrivals.at(-1)! - arrivals[0]!),
+    maxGapMs: runs.map((arrivals) => Math.max(0, ...arrivals.slice(1).map((at, i) => at - arrivals[i]!))),
+    distinctMs: runs.map((arrivals) => new Set(arrivals.map(Math.round)).size),
+  });
 }
 console.log(
   'spread: arrival span, largest gap between datagrams, distinct ms (median and max of the frames)',

@@ -20,9 +20,8 @@ export function netnsStatus(): NetnsStatus {
     ['nft', ['--version']],
   ] as const) {
     const run = spawnSync(command, args, { stdio: 'ignore' });
-    if (run.error || run.status !== 0) {
+    if (run.error || run.status !== 0)
       return { available: false, reason: `${command} ${args.join(' ')} failed (apt-get install nftables)` };
-    }
   }
   return { available: true };
 }
@@ -50,8 +49,7 @@ export class NetNamespace {
       throw new Error('unshare -n did not start');
     }
     const namespace = new NetNamespace(holder);
-    namespace.run('ip', ['link', 'set', 'lo', 'up']);
-    namespace.run('ip', ['link', 'set', 'lo', 'mtu', '1500']);
+    namespace.run('ip', ['link', 'set', 'lo', 'up', 'mtu', '1500']);
     return namespace;
   }
 
