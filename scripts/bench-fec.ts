@@ -80,13 +80,10 @@ console.log(`Parity cost per frame (${PACKET_SIZE}-byte chunks; median of ${RUNS
 console.log(
   table(
     ['size', 'k', 'fec', 'm', 'encode ms', 'reassemble ms, data chunks lost: 0 / 1 / m/2 / m'],
-    rows.map((row) => [
-      row.size,
-      String(row.k),
-      String(row.ratio),
-      String(row.m),
-      fixed(row.encodeMs, 3),
-      row.rebuildMs.map((entry) => `${fixed(entry.ms, 3)} (${entry.missing})`).join(' / '),
+    rows.map(({ size, k, ratio, m, encodeMs, rebuildMs }) => [
+      ...[size, k, ratio, m].map(String),
+      fixed(encodeMs, 3),
+      rebuildMs.map((entry) => `${fixed(entry.ms, 3)} (${entry.missing})`).join(' / '),
     ]),
   ),
 );

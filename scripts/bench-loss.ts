@@ -1,14 +1,11 @@
 /**
- * Loss resilience: the share of frames delivered whole vs datagram loss, for udpcam without and
- * with parity (docs/protocol.md#parity) and GStreamer's RTP/JPEG without and with its own FEC
- * (ULPFEC, SMPTE ST 2022-1) at the same overhead, at 360p/720p/1080p. Real processes end to end:
- * `udpcam send --source dir:` → `udpcam receive --out`, `gst-launch-1.0 … rtpjpegpay` →
- * `… rtpjpegdepay ! multifilesink`.
- *
- * The loss is the kernel's: everything runs in a private network namespace (lib/netns.ts) whose
- * nftables rule drops datagrams to the stream's ports, at random or in bursts of 4 every 100.
- * Without root or nftables the userspace relay (lib/relay.ts) drops them: random loss only, and
- * no multi-port GStreamer FEC.
+ * Loss resilience: the share of frames delivered whole vs datagram loss, for udpcam with and
+ * without parity (docs/protocol.md#parity) and NACK, and GStreamer's RTP/JPEG with and without its
+ * own FEC (ULPFEC, SMPTE ST 2022-1) at the same overhead, at 360p/720p/1080p: real senders and
+ * receivers (`udpcam send|receive`, `gst-launch-1.0`) in a private network namespace
+ * (lib/netns.ts) whose nftables rule drops datagrams to the stream's ports, at random or in bursts
+ * of 4 every 100. Without root or nftables (or with --relay) the userspace relay (lib/relay.ts)
+ * drops them: random loss only, and no multi-port GStreamer FEC.
  *
  * A frame counts as delivered when an output file is byte-identical to what a lossless run
  * delivers for it (udpcam: the input JPEG, --no-meta; GStreamer: the same arm's 0%-loss output),
@@ -39,7 +36,7 @@ import {
 import { startBench } from './lib/harness.js';
 import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';
 import { finish, outputFiles, settle } from './lib/outputs.js';
-import { type RelayChild, startRelayChild } from './lib/relay.js';
+import { startRelayChild } from './lib/relay.js';
 import { fixed, sleep, table } from './lib/report.js';
 
 const bench = startBench('loss', {
@@ -191,75 +188,6 @@ function wholeChance(k: number, m: number, p: number): number {
   return Math.min(1, sum);
 }
 
-/** Where the loss happens: nft in a namespace (kernel), or the userspace relay. */
-interface LossyPath {
-  kind: Point['path'];
-  /** Starts `command args` where the stream runs. */
-  start(command: string, args: readonly string[]): Child;
-  /** Arms the loss for `ports` (the media port first); returns the port the sender must send to. */
-  arm(ports: readonly number[], loss: LossSpec): Promise<number>;
-  /** The counters since `arm`. */
-  counters(): Promise<Counters>;
-  disarm(): Promise<void>;
-}
-
-function netnsPath(namespace: NetNamespace): LossyPath {
-  return {
-    kind: 'netns',
-    start: (command, args) => startChild(...namespace.wrap(command, args), undefined),
-    async arm(ports, loss) {
-      const set = `{ ${ports.join(', ')} }`;
-      // The back channel (NACKs, from the receiver's port) loses datagrams alike.
-      const drop = (way: 'dport' | 'sport') =>
-        loss.burst
-          ? `udp ${way} ${set} numgen inc mod ${loss.burst.period} < ${loss.burst.length} counter drop`
-          : `udp ${way} ${set} numgen random mod 10000 < ${Math.round(loss.lossPct * 100)} counter drop`;
-      namespace.setInputRules([
-        `udp dport ${set} counter`,
-        drop('dport'),
-        `udp sport ${set} counter`,
-        drop('sport'),
-      ]);
-      return ports[0]!;
-    },
-    async counters() {
-      const [all, dropped, back] = namespace.counters() as [RuleCounter, RuleCounter, RuleCounter];
-      return {
-        datagrams: all.packets,
-        wireBytes: all.bytes,
-        dropped: dropped.packets,
-        backDatagrams: back.packets,
-        backBytes: back.bytes,
-      };
-    },
-    async disarm() {},
-  };
-}
-
-function relayPath(): LossyPath {
-  let relay: RelayChild | undefined;
-  return {
-    kind: 'relay',
-    start: (command, args) => startChild(command, args, undefined),
-    async arm(ports, loss) {
-      relay = await startRelayChild({
-        targetPort: ports[0]!,
-        lossRate: loss.lossPct / 100,
-        seed: SEED,
-        frameEnd: 'none',
-      });
-      return relay.port;
-    },
-    async counters() {
-      const stats = await relay!.stats();
-      return { datagrams: stats.received, wireBytes: Number.NaN, dropped: stats.dropped };
-    },
-    async disarm() {
-      await relay?.close();
-    },
-  };
-}
-
 /** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
 function finalStatus(receiver: Child): FinalStatus | undefined {
   const line = [...receiver.lines].reverse().find((line) => line.includes('"stopped"'));
@@ -275,7 +203,55 @@ const useNetns = netns.available && !bench.flags.relay;
 if (!useNetns)
   console.log(`userspace relay (${netns.available ? '--relay' : netns.reason}): random loss only`);
 const namespace = useNetns ? await NetNamespace.create() : undefined;
-const lossyPath = namespace ? netnsPath(namespace) : relayPath();
+
+/** Where the loss happens: nft in a namespace (the kernel's), or the userspace relay. */
+const lossPath = namespace ? 'netns' : 'relay';
+
+/** Starts `command args` where the stream runs; the receivers listen on PORT of 127.0.0.1 either way. */
+const start = (command: string, args: readonly string[]) =>
+  startChild(...(namespace?.wrap(command, args) ?? ([command, args] as const)), undefined);
+const udpcamCli = (args: readonly string[]) => start(process.execPath, [UDPCAM_CLI, ...args]);
+const gstLaunch = (args: readonly string[]) => start('gst-launch-1.0', args);
+
+/**
+ * Arms `loss` for `ports` (the media port first): the port the sender must send to, the counters
+ * since, and how to end it. In the namespace the back channel (NACKs, from the receiver's port)
+ * loses datagrams alike.
+ */
+async function armLoss(ports: readonly number[], loss: LossSpec) {
+  if (!namespace) {
+    const lossRate = loss.lossPct / 100;
+    const relay = await startRelayChild({ targetPort: ports[0]!, lossRate, seed: SEED, frameEnd: 'none' });
+    const counters = async (): Promise<Counters> => {
+      const { received, dropped } = await relay.stats();
+      return { datagrams: received, wireBytes: Number.NaN, dropped };
+    };
+    return { sendPort: relay.port, counters, disarm: () => relay.close() };
+  }
+  const set = `{ ${ports.join(', ')} }`;
+  const drop = (way: 'dport' | 'sport') =>
+    loss.burst
+      ? `udp ${way} ${set} numgen inc mod ${loss.burst.period} < ${loss.burst.length} counter drop`
+      : `udp ${way} ${set} numgen random mod 10000 < ${Math.round(loss.lossPct * 100)} counter drop`;
+  namespace.setInputRules([
+    `udp dport ${set} counter`,
+    drop('dport'),
+    `udp sport ${set} counter`,
+    drop('sport'),
+  ]);
+  const counters = async (): Promise<Counters> => {
+    const [all, dropped, back] = namespace.counters() as [RuleCounter, RuleCounter, RuleCounter];
+    return {
+      datagrams: all.packets,
+      wireBytes: all.bytes,
+      dropped: dropped.packets,
+      backDatagrams: back.packets,
+      backBytes: back.bytes,
+    };
+  };
+  return { sendPort: ports[0]!, counters, disarm: async () => {} };
+}
+
 const arms = ARMS.filter(
   (arm) =>
     (onlyArms ? onlyArms.has(arm.name) : !quick || QUICK_ARMS.includes(arm.name)) &&
@@ -303,6 +279,8 @@ try {
     const inputHashes = new Set(images.map(sha1));
     const udpcamIn = path.join(work, `in-${size}`);
     writeFrameDir(udpcamIn, images, images.length);
+    // Byte for byte (--no-meta): a frame delivered whole is its input JPEG.
+    const udpcamSend = { dir: udpcamIn, fps: FPS, frames: FRAMES, packetSize, meta: false };
     const gstPattern = writeFrameDir(path.join(work, `gst-in-${size}`), images, FRAMES);
 
     for (const arm of arms) {
@@ -315,19 +293,9 @@ try {
         mkdirSync(outDir, { recursive: true });
         const udpcam = arm.stack === 'udpcam';
         const ports = udpcam ? [PORT] : gstPorts(PORT, arm.fec);
-        // In the relay fallback the receivers listen on PORT of 127.0.0.1 like in the namespace.
         const receiver = udpcam
-          ? lossyPath.start(process.execPath, [
-              UDPCAM_CLI,
-              ...receiveArgs(PORT),
-              '--out',
-              outDir,
-              ...(arm.nack ? [] : ['--no-nack']),
-            ])
-          : lossyPath.start(
-              'gst-launch-1.0',
-              gstFecReceiverArgs(arm.fec, PORT, path.join(outDir, 'frame-%05d.jpg')),
-            );
+          ? udpcamCli([...receiveArgs(PORT), '--out', outDir, ...(arm.nack ? [] : ['--no-nack'])])
+          : gstLaunch(gstFecReceiverArgs(arm.fec, PORT, path.join(outDir, 'frame-%05d.jpg')));
         let counters: Counters;
         try {
           if (udpcam) await receiver.waitFor(/receiving on udp/);
@@ -335,32 +303,19 @@ try {
             await receiver.waitFor(/Setting pipeline to PLAYING/);
             await sleep(300);
           }
-          const sendPort = await lossyPath.arm(ports, loss);
+          const lossy = await armLoss(ports, loss);
           const sender = udpcam
-            ? lossyPath.start(process.execPath, [
-                UDPCAM_CLI,
-                ...sendDirArgs({
-                  dir: udpcamIn,
-                  fps: FPS,
-                  port: sendPort,
-                  frames: FRAMES,
-                  packetSize,
-                  meta: false,
-                  fec: arm.fec,
-                  nack: arm.nack === true,
-                }),
-              ])
-            : lossyPath.start(
-                'gst-launch-1.0',
-                gstFecSenderArgs(arm.fec, gstPattern, FRAMES, FPS, sendPort, packetSize + 5),
-              );
+            ? udpcamCli(
+                sendDirArgs({ ...udpcamSend, port: lossy.sendPort, fec: arm.fec, nack: arm.nack === true }),
+              )
+            : gstLaunch(gstFecSenderArgs(arm.fec, gstPattern, FRAMES, FPS, lossy.sendPort, packetSize + 5));
           await finish(sender, FRAMES, FPS, 20_000);
-          counters = await lossyPath.counters();
+          counters = await lossy.counters();
           await settle(
             () => outputFiles(outDir).length,
             loss.lossPct === 0 ? FRAMES : Math.round(FRAMES * 0.999),
           );
-          await lossyPath.disarm();
+          await lossy.disarm();
         } finally {
           await receiver.stop('SIGINT');
         }
@@ -379,7 +334,7 @@ try {
           loss: loss.name,
           lossPct: loss.lossPct,
           burst: loss.burst !== undefined,
-          path: lossyPath.kind,
+          path: lossPath,
           frameBytes,
           packetSize,
           chunks,
@@ -425,7 +380,7 @@ for (const point of points) {
 }
 
 console.log(
-  `\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps, ${lossyPath.kind})`,
+  `\nWhole frames delivered vs datagram loss (${FRAMES} frames per point, ${FPS} fps, ${lossPath})`,
 );
 console.log(
   table(
@@ -438,7 +393,7 @@ console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
 // A run limited by --arms/--sizes/--losses keeps the full run's results and plot.
 const partial = onlyArms !== undefined || onlySizes !== undefined || onlyLosses !== undefined;
 await bench.save(
-  { fps: FPS, framesPerPoint: FRAMES, seed: SEED, path: lossyPath.kind, gstreamer: gst, points },
+  { fps: FPS, framesPerPoint: FRAMES, seed: SEED, path: lossPath, gstreamer: gst, points },
   !quick && partial && 'partial',
 );
 if (!partial || quick) {

@@ -73,17 +73,9 @@ export class NetNamespace {
    * e.g. `udp dport 5000 numgen random mod 1000 < 20 counter drop`.
    */
   setInputRules(rules: readonly string[]): void {
-    const text = [
-      'flush ruleset',
-      'table inet loss {',
-      '  chain input {',
-      '    type filter hook input priority 0; policy accept;',
-      ...rules.map((rule) => `    ${rule}`),
-      '  }',
-      '}',
-      '',
-    ].join('\n');
-    this.run('nft', ['-f', '-'], text);
+    // nft takes `;` between statements as it takes newlines.
+    const chain = ['type filter hook input priority 0', 'policy accept', ...rules].join('; ');
+    this.run('nft', ['-f', '-'], `flush ruleset\ntable inet loss { chain input { ${chain}; }; }\n`);
   }
 
   /** The counters of the input rules, in rule order (rules without `counter` are left out). */

@@ -33,6 +33,8 @@ export interface RelayStats {
   frameEndsUs: number[];
 }
 
+const SCRIPT = fileURLToPath(import.meta.url);
+
 /** Monotonic time in µs (the same clock in every process). */
 export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
@@ -43,11 +45,7 @@ export type RelayChild = Awaited<ReturnType<typeof startRelayChild>>;
 
 /** Starts the relay child; resolves once it listens. */
 export async function startRelayChild(options: RelayOptions) {
-  const worker = new ChildWorker<{ type: 'stats' }>(
-    fileURLToPath(import.meta.url),
-    [JSON.stringify(options)],
-    undefined,
-  );
+  const worker = new ChildWorker<{ type: 'stats' }>(SCRIPT, [JSON.stringify(options)], undefined);
   const { port } = await worker.next<{ port: number }>(10_000);
   return {
     /** The port to send to (127.0.0.1). */
@@ -91,4 +89,4 @@ async function runChild(): Promise<void> {
   process.send!({ type: 'ready', port: socket.address().port });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) await runChild();
+if (process.argv[1] === SCRIPT && process.send) await runChild();
