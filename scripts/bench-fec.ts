@@ -14,7 +14,6 @@ import { startBench } from './lib/harness.js';
 import { fixed, median, table } from './lib/report.js';
 
 const bench = startBench('fec');
-const quick = bench.quick;
 const PACKET_SIZE = 1400;
 /** Frame sizes like bench-loss's webcam JPEGs at 360p, 720p and 1080p (bytes). */
 const SIZES = [
@@ -25,7 +24,7 @@ const SIZES = [
 const RATIOS = [0.1, 0.2];
 /** --rounds: timed runs per figure (the median is reported). */
 const RUNS = bench.rounds(9, 3);
-const ITERATIONS = quick ? 50 : 1000;
+const ITERATIONS = bench.quick ? 50 : 1000;
 
 /** Median over RUNS of the mean ms of ITERATIONS calls of `work`, after one run to warm up. */
 function time(work: () => void): number {

@@ -54,11 +54,7 @@ const onlyLosses = only(bench.flags.losses);
 const quick = bench.quick;
 
 /** A loss pattern: random with probability lossPct, or bursts of `burst` datagrams every `period`. */
-interface LossSpec {
-  name: string;
-  lossPct: number;
-  burst?: { length: number; period: number };
-}
+type LossSpec = { name: string; lossPct: number; burst?: { length: number; period: number } };
 const BURST: LossSpec = { name: 'burst 4/100', lossPct: 4, burst: { length: 4, period: 100 } };
 const random = (pct: number): LossSpec => ({ name: `${pct}%`, lossPct: pct });
 const LOSSES: LossSpec[] = quick
@@ -298,11 +294,8 @@ try {
           : gstLaunch(gstFecReceiverArgs(arm.fec, PORT, path.join(outDir, 'frame-%05d.jpg')));
         let counters: Counters;
         try {
-          if (udpcam) await receiver.waitFor(/receiving on udp/);
-          else {
-            await receiver.waitFor(/Setting pipeline to PLAYING/);
-            await sleep(300);
-          }
+          await receiver.waitFor(udpcam ? /receiving on udp/ : /Setting pipeline to PLAYING/);
+          if (!udpcam) await sleep(300);
           const lossy = await armLoss(ports, loss);
           const sender = udpcam
             ? udpcamCli(

@@ -20,7 +20,6 @@ import { startBench } from './lib/harness.js';
 import { fixed, median, sleep, table } from './lib/report.js';
 
 const bench = startBench('pace');
-const quick = bench.quick;
 /** --rounds: frames sent per row. */
 const trials = bench.rounds(10, 2);
 const PACKET = 1400;
@@ -73,7 +72,7 @@ for (const raised of [false, true]) {
   }
 }
 console.log(
-  `bench-pace${quick ? ' --quick' : ''}: burst loss, ${PACKET}-byte datagrams, ${trials} bursts each`,
+  `bench-pace${bench.quick ? ' --quick' : ''}: burst loss, ${PACKET}-byte datagrams, ${trials} bursts each`,
 );
 console.log(
   table(

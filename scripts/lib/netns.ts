@@ -27,10 +27,7 @@ export function netnsStatus(): NetnsStatus {
 }
 
 /** One nft rule counter: packets and bytes it matched. */
-export interface RuleCounter {
-  packets: number;
-  bytes: number;
-}
+export type RuleCounter = { packets: number; bytes: number };
 
 /** A network namespace that lives until `close()`. */
 export class NetNamespace {
