@@ -25,14 +25,7 @@ import { parityCount } from '@udpcam/protocol';
 import type { NackCounters, ReceiverTotals } from '@udpcam/receiver';
 import { encodeWebcamJpeg, writeFrameDir } from './lib/frames.js';
 import { type GstFec, gstFecReceiverArgs, gstFecSenderArgs, gstPorts } from './lib/gst-fec.js';
-import {
-  type Child,
-  gstreamerStatus,
-  receiveArgs,
-  sendDirArgs,
-  startChild,
-  UDPCAM_CLI,
-} from './lib/gstreamer.js';
+import { gstreamerStatus, receiveArgs, sendDirArgs, startChild, UDPCAM_CLI } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { NetNamespace, netnsStatus, type RuleCounter } from './lib/netns.js';
 import { finish, outputFiles, settle } from './lib/outputs.js';
@@ -184,12 +177,6 @@ function wholeChance(k: number, m: number, p: number): number {
   return Math.min(1, sum);
 }
 
-/** The counters in `udpcam receive`'s last JSON status line (printed when it stops). */
-function finalStatus(receiver: Child): FinalStatus | undefined {
-  const line = [...receiver.lines].reverse().find((line) => line.includes('"stopped"'));
-  return line === undefined ? undefined : (JSON.parse(line) as FinalStatus);
-}
-
 const work = path.join(os.tmpdir(), `udpcam-bench-loss-${process.pid}`);
 mkdirSync(work, { recursive: true });
 const gst = gstreamerStatus();
@@ -318,7 +305,9 @@ try {
         const expected = udpcam
           ? dataChunks.reduce((sum, k) => sum + wholeChance(k, parityCount(k, arm.fec), p), 0) / FRAMES
           : (1 - p) ** chunks;
-        const status = udpcam ? finalStatus(receiver) : undefined;
+        // udpcam's counters: its last JSON status line, printed when it stops.
+        const stopped = [...receiver.lines].reverse().find((line) => line.includes('"stopped"'));
+        const status: FinalStatus | undefined = udpcam && stopped ? JSON.parse(stopped) : undefined;
         const nack = arm.nack ? status?.nack : undefined;
         const point: Point = {
           arm: arm.name,

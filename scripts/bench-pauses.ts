@@ -64,9 +64,7 @@ async function measure(packetSize: number, images: readonly Buffer[]) {
 }
 
 // Distinct 640x360 frames (~20-40 kB: several datagrams even at 8000 bytes).
-const images = Array.from({ length: 6 }, (_, seed) =>
-  encodeTestJpeg({ width: 640, height: 360, seed: seed + 1 }),
-);
+const images = Array.from({ length: 6 }, (_, i) => encodeTestJpeg({ width: 640, height: 360, seed: i + 1 }));
 const points = [];
 for (const packetSize of PACKET_SIZES) points.push(await measure(packetSize, images));
 console.log(

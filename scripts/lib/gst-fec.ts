@@ -1,9 +1,7 @@
 /**
- * GStreamer's own forward error correction around RTP/JPEG, for bench-loss: ULPFEC (RFC 5109,
- * `rtpulpfecenc` / `rtpulpfecdec`, FEC packets in the media stream with payload type 122) and
- * SMPTE ST 2022-1 (`rtpst2022-1-fecenc` / `-fecdec` inside rtpbin: XOR row and column FEC on two
- * more ports, media port + 2 and + 4). Both from gstreamer1.0-plugins-good. The senders read the
- * files `pattern` 0..count-1 like gstSenderArgs; receivers write multifilesink `outPattern`.
+ * GStreamer's own forward error correction around RTP/JPEG, for bench-loss (gstreamer1.0-plugins-
+ * good): ULPFEC (RFC 5109, FEC packets in the media stream) and SMPTE ST 2022-1 (XOR row and
+ * column FEC inside rtpbin, on media port + 2 and + 4), around gstSenderArgs / gstReceiverArgs.
  */
 import { gstReceiverArgs, gstSenderArgs } from './gstreamer.js';
 
