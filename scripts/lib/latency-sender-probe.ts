@@ -1,22 +1,18 @@
 /**
- * Preloaded into the real `udpcam send` (node --import this file …/udpcam.js send …) by the latency
- * bench. It does two things and changes nothing else:
- *   - answers clock pings over the IPC channel, which it unrefs, so the CLI still exits when its
- *     --frames are sent;
- *   - notes when the sender hands each frame's first ('S') datagram to dgram's send() and when
- *     the send of its last ('E') one has completed (its callback: dgram defers every sendmsg to
- *     a later tick, so the send() calls alone would hide the burst), reading the frame's seq from
- *     udpcam's COM segment in the first chunk, and posts {type: 'sent', seq, firstSendUs,
- *     lastSentUs} once the burst is over (setImmediate), so the bench can tell the sender's share
- *     of the latency from the receiver's. The wrapper costs ~1 µs per datagram.
+ * Preloaded into the real `udpcam send` (node --import this file …/udpcam.js send …) by the
+ * latency bench; it changes nothing else. It answers clock pings over an unref'd IPC channel (so
+ * the CLI still exits when its --frames are sent), and posts {type: 'sent', seq, firstSendUs,
+ * lastSentUs} per frame: when the first ('S') datagram went to dgram's send() and when the send of
+ * the last ('E') one completed — its callback, since dgram defers every sendmsg to a later tick.
+ * The seq comes from udpcam's COM segment in the first chunk. ~1 µs per datagram.
  */
 import dgram from 'node:dgram';
 import { wallClockUs } from '@udpcam/common';
-import { readFrameMeta } from '@udpcam/protocol';
+import { TYPE_END, TYPE_START } from '@udpcam/protocol';
 import { answerClockPings } from './latency-clock.js';
 
-const TYPE_START = 0x53; // 'S'
-const TYPE_END = 0x45; // 'E'
+/** The seq in udpcam's COM segment (readFrameMeta would also check the CRC: that takes the whole frame). */
+const SEQ = /UDPCAM1 seq=(\d+)/;
 
 if (process.send !== undefined) {
   answerClockPings(true);
@@ -30,7 +26,8 @@ if (process.send !== undefined) {
     if (type === TYPE_START) {
       firstSendUs = wallClockUs();
       // The first chunk holds the JPEG's head, udpcam's COM segment included.
-      seq = readFrameMeta(payload ?? (header as Buffer).subarray(5))?.seq;
+      const found = SEQ.exec((payload ?? (header as Buffer).subarray(5)).toString('latin1', 0, 1024));
+      seq = found ? Number(found[1]) : undefined;
     }
     const callback = args.at(-1);
     if (type === TYPE_END && seq !== undefined && typeof callback === 'function') {
