@@ -1,61 +1,43 @@
 /**
- * End-to-end latency over loopback, measured with the capture stamp udpcam puts inside each JPEG:
- * a real `udpcam send --source dir:…` passing pre-encoded JPEGs through at 30 fps → a receiver
- * process (Receiver + HttpServer, lib/latency-receiver.ts) → an MJPEG client (this process) reading
- * /cameras/<id>/stream.mjpg, at 640×360, 1280×720 and 1920×1080.
+ * End-to-end latency over loopback at 640×360, 1280×720 and 1920×1080, measured with the capture
+ * stamp udpcam puts inside each JPEG: a real `udpcam send --source dir:…` passing pre-encoded
+ * JPEGs through at 30 fps → a receiver process (lib/latency-receiver.ts: Receiver + HttpServer) →
+ * an MJPEG client (this process) reading /cameras/<id>/stream.mjpg.
  *
- * What the two intervals measure. The dir source stamps a frame (ts=) right after it has read (and
- * checked) the file, before the sender adds the COM segment, cuts the frame into datagrams and sends them: that
- * stamp is "sender frame ready". So
- *   (a) ready → receiver complete  = stamp + chunking + the sender's sendmsg burst + loopback +
- *       the receiver's event loop taking every datagram and reassembling the frame, ending at the
- *       receiver's own stamp when the frame completes (ReceivedFrame.receivedUs, before the sinks);
- *   (b) ready → MJPEG client       = (a) + the HTTP server writing the part to the socket + TCP
- *       over loopback + this process reading it, ending at the 'data' event that delivers the
- *       part's last byte.
- * It does not include reading the file (nor, for a camera, exposure and readout).
- *
- * Clocks: all three processes stamp with performance.timeOrigin + performance.now(). Each child's
- * offset from this process is measured by IPC ping-pong (the sender's through
- * lib/latency-sender-probe.ts, preloaded with node --import into the real CLI) and subtracted when
- * it exceeds its own uncertainty (half the fastest round trip); the JSON records both.
- *
- * Where the time goes ("breakdown"): the probe also notes when the sender hands each frame's first
- * datagram to dgram and when the last one's send has completed; the receiver notes the first
- * datagram it takes and when it has written the frame to the MJPEG sockets. Pieces 1–5 follow each
- * other, so per frame they add up to (b); the other two overlap them. The machine's load average
- * is recorded with each size.
+ * The dir source stamps a frame right after reading the file ("sender frame ready"), so
+ *   (a) ready → receiver complete = COM segment, chunking, the sendmsg burst, loopback and the
+ *       receiver reassembling the frame, up to the receiver's own stamp (before the sinks);
+ *   (b) ready → MJPEG client = (a) + the HTTP write, TCP over loopback and this process's read of
+ *       the part's last byte.
+ * Each child's clock offset is measured by IPC ping-pong (lib/latency-clock.ts; the sender's via
+ * lib/latency-sender-probe.ts, preloaded into the real CLI) and subtracted when it exceeds its
+ * uncertainty. The probe and the receiver also stamp the first and last datagram of each frame:
+ * pieces 1–5 of the "breakdown" add up to (b), the other two overlap them.
  *
  *   core 1  the receiver          core 0  udpcam send, and this process (the MJPEG client)
  *
  *   node build/scripts/bench-latency.js [--quick] [--sizes 640x360,1280x720] [--frames 300] [--cpu-prof]
  *                                       [--receiver-core 1]
- * Writes bench-results/latency.json and docs/perf/latency.svg. --cpu-prof profiles the sender and the receiver into
- * bench-results/profiles/latency/ (figures then go to latency-profiled.json, no plot). Traffic
- * stays on 127.0.0.1.
+ * Writes bench-results/latency.json and docs/perf/latency.svg. --cpu-prof profiles the sender and
+ * the receiver into bench-results/profiles/latency/ (figures then go to latency-profiled.json, no
+ * plot). Traffic stays on 127.0.0.1.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { text } from 'node:stream/consumers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
-import { encodeTestJpeg } from './lib/frames.js';
+import { encodeTestJpeg, writeFrameDir } from './lib/frames.js';
 import { sendDirArgs, UDPCAM_CLI } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
 import { ChildWorker, type ChildWorkerOptions } from './lib/ipc.js';
 import { type ClockOffset, measureClockOffset } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import type { ReceiverRecords } from './lib/latency-receiver.js';
-import {
-  type HistogramBin,
-  histogramSteps,
-  type LatencySummary,
-  logHistogram,
-  ms,
-  summarize,
-} from './lib/latency-stats.js';
+import { histogramSteps, type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
 import { pinSelf } from './lib/pin.js';
 import { count, sleep, table } from './lib/report.js';
 
@@ -85,6 +67,16 @@ const RECEIVER = fileURLToPath(new URL('./lib/latency-receiver.js', import.meta.
 const PROBE = pathToFileURL(fileURLToPath(new URL('./lib/latency-sender-probe.js', import.meta.url))).href;
 const PROFILE_DIR = path.join(bench.out, 'profiles', 'latency');
 const STAGES = ['ready → receiver complete', 'ready → MJPEG client'] as const;
+/** The breakdown's pieces: 1–5 follow each other, so per frame they add up to ready → MJPEG client. */
+const PIECES = {
+  readyToFirstSend: '1 sender: ready → first datagram to dgram',
+  sendBurst: '2 sender: sendmsg burst, first to dgram → last sent',
+  lastSentToComplete: '3 last sent → frame complete at receiver',
+  completeToWritten: '4 receiver: complete → written to MJPEG sockets',
+  writtenToClient: '5 written → read by MJPEG client',
+  firstSendToFirstChunk: 'first datagram to dgram → taken by receiver (in 2–3)',
+  firstChunkToComplete: 'receiver: first datagram → complete (in 2–3)',
+} as const;
 
 /** The receiver's core; the sender and this process stay on core 0 (0 puts all three together). */
 const receiverCore = bench.core(Number(values['receiver-core']));
@@ -93,8 +85,6 @@ const profileFlags = values['cpu-prof']
   ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
   : [];
 
-/** What the children answer: the receiver all three, the sender's probe only clock pings. */
-type Command = { type: 'clock' } | { type: 'collect' } | { type: 'exit' };
 /** Children still running, killed if the bench fails half-way. */
 const running = new Set<ChildProcess>();
 
@@ -105,38 +95,11 @@ function startNode(
   core: number | undefined,
   options: ChildWorkerOptions = {},
 ) {
-  const child = new ChildWorker<Command>(script, args, core, {
-    ...options,
-    nodeFlags: [...profileFlags, ...(options.nodeFlags ?? [])],
-  });
+  const nodeFlags = [...profileFlags, ...(options.nodeFlags ?? [])];
+  const child = new ChildWorker<{ type: 'clock' | 'collect' }>(script, args, core, { ...options, nodeFlags });
   running.add(child.process);
   child.process.once('exit', () => running.delete(child.process));
   return child;
-}
-
-/** `promise`'s value, or undefined if it takes longer than `ms` (the timer does not outlive it). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Asks for the clock until the child answers (its listener may not be installed yet). */
-async function waitForClock(peer: ChildWorker<Command>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await peer.request({ type: 'clock' }, 500);
-      return;
-    } catch (error) {
-      if (attempt >= 20) throw error;
-    }
-  }
 }
 
 /** The offset to subtract from a child's stamps: its measured offset when that exceeds the uncertainty, else 0. */
@@ -144,47 +107,28 @@ function correction(clock: ClockOffset): number {
   return Math.abs(clock.offsetUs) > clock.uncertaintyUs ? clock.offsetUs : 0;
 }
 
-/** Writes FILES_PER_SIZE JPEGs of `width`×`height` into a fresh folder; returns it and their size. */
-async function sourceFolder(
-  root: string,
-  width: number,
-  height: number,
-): Promise<{ dir: string; bytes: number }> {
-  const dir = path.join(root, `${width}x${height}`);
-  await mkdir(dir);
-  let bytes = 0;
-  for (let seed = 1; seed <= FILES_PER_SIZE; seed++) {
+/** FILES_PER_SIZE differently seeded JPEGs of `width`×`height` that pass through in 100 chunks. */
+function sourceJpegs(width: number, height: number): Buffer[] {
+  return Array.from({ length: FILES_PER_SIZE }, (_, index) => {
+    const seed = index + 1;
     // Noise 10 gives ~64 kB at 720p (quality 75); 1080p gets less so it passes through 100 chunks.
     let jpeg = encodeTestJpeg({ width, height, seed, noise: width * height > 1280 * 720 ? 8 : 10 });
     for (let quality = 70; jpeg.length > MAX_FRAME_BYTES - 200; quality -= 5)
       jpeg = encodeTestJpeg({ width, height, seed, noise: 8, quality });
-    await writeFile(path.join(dir, `frame${seed}.jpg`), jpeg);
-    bytes = Math.max(bytes, jpeg.length);
-  }
-  return { dir, bytes };
+    return jpeg;
+  });
 }
 
-interface SizeResult {
-  size: string;
-  frameBytes: number;
-  frames: { sent: number; complete: number; client: number };
-  receiver: LatencySummary;
-  client: LatencySummary;
-  /** Where (a) and (b) go, p50/p99 of each piece (µs). */
-  breakdown: Record<string, LatencySummary | undefined>;
-  histogram: (HistogramBin & { stage: string })[];
-  clock: { receiver: ClockOffset; sender: ClockOffset; appliedUs: { receiver: number; sender: number } };
-  /** os.loadavg() (1, 5, 15 min) as the size starts and ends: how busy the machine was. */
-  loadAverage: { before: number[]; after: number[] };
-  receiverCpuUs: number;
-  receiverRssBytes: number;
-}
+type SizeResult = Awaited<ReturnType<typeof measureSize>>;
 
-async function measureSize(step: number, size: string, root: string): Promise<SizeResult> {
+async function measureSize(step: number, size: string, root: string) {
   const [width, height] = size.split('x').map(Number) as [number, number];
   const label = `[${step}/${sizes.length}] ${size}`;
-  const { dir, bytes } = await sourceFolder(root, width, height);
+  const jpegs = sourceJpegs(width, height);
+  const dir = path.join(root, size);
+  writeFrameDir(dir, jpegs, jpegs.length);
   const total = WARMUP_FRAMES + measuredFrames;
+  const bytes = Math.max(...jpegs.map((jpeg) => jpeg.length));
   console.log(
     `${label}: ${FILES_PER_SIZE} JPEGs of ~${Math.round(bytes / 1000)} kB; ${total} frames at ${FPS} fps (first ${WARMUP_FRAMES} are warm-up)`,
   );
@@ -211,55 +155,44 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     },
   );
   const senderProcess = sender.process;
-  let senderOut = '';
+  const senderOut = text(senderProcess.stdout!);
   let senderErr = '';
-  senderProcess.stdout!.on('data', (chunk: Buffer) => {
-    senderOut += chunk;
-  });
   senderProcess.stderr!.on('data', (chunk: Buffer) => {
     senderErr += chunk;
   });
   const senderExit = once(senderProcess, 'exit') as Promise<[number | null, string | null]>;
   const loadBefore = os.loadavg();
-  await waitForClock(sender);
   const senderClock = await measureClockOffset(sender, 20);
   console.log(
     `${label}: udpcam send running, clock offset ${senderClock.offsetUs} ± ${senderClock.uncertaintyUs} µs`,
   );
 
-  // The MJPEG client joins once the receiver knows the camera.
+  // The MJPEG client joins once the receiver knows the camera (it says so at its first frame).
+  const { camera } = await receiver.next<{ camera: string }>(5_000).catch((error: unknown) => {
+    throw new Error(`no frame reached the receiver within 5 s\n${senderErr}`, { cause: error });
+  });
   const base = `http://127.0.0.1:${ready.httpPort}`;
-  let camera: string | undefined;
-  for (let tries = 0; camera === undefined; tries++) {
-    if (tries > 250) throw new Error(`no frame reached the receiver within 5 s\n${senderErr}`);
-    const cameras = (await (await fetch(`${base}/api/cameras`)).json()) as { id: string }[];
-    camera = cameras[0]?.id;
-    if (camera === undefined) await sleep(20);
-  }
   const client = await MjpegRecorder.connect(`${base}/cameras/${camera}/stream.mjpg`);
   console.log(`${label}: MJPEG client on /cameras/${camera}/stream.mjpg`);
 
-  const deadline = performance.now() + (total / FPS) * 1000 + 15_000;
-  let exited: [number | null, string | null] | undefined;
-  senderExit.then((result) => {
-    exited = result;
-  });
-  for (let second = 1; exited === undefined; second++) {
-    if (performance.now() > deadline) {
-      senderProcess.kill('SIGKILL');
-      throw new Error(`udpcam send did not finish ${total} frames in time\n${senderErr}`);
-    }
-    await within(senderExit, 1000);
-    if (exited === undefined)
-      process.stdout.write(`${label}: ${second} s, ${client.parts.length} parts at the client\n`);
-  }
-  const [code] = exited;
+  let second = 0;
+  const progress = setInterval(
+    () => console.log(`${label}: ${++second} s, ${client.parts.length} parts at the client`),
+    1000,
+  );
+  const deadline = setTimeout(() => senderProcess.kill('SIGKILL'), (total / FPS) * 1000 + 15_000);
+  const [code, signal] = await senderExit;
+  clearInterval(progress);
+  clearTimeout(deadline);
+  if (signal === 'SIGKILL')
+    throw new Error(`udpcam send did not finish ${total} frames in time\n${senderErr}`);
   if (code !== 0) throw new Error(`udpcam send exited with ${code}\n${senderErr}`);
-  const statusLines = senderOut
+  const final = (await senderOut)
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { framesSent?: number; done?: boolean });
-  const final = statusLines.filter((record) => record.done).at(-1);
+    .map((line) => JSON.parse(line) as { framesSent?: number; done?: boolean })
+    .filter((record) => record.done)
+    .at(-1);
   await sleep(300);
   const records = await receiver.request<ReceiverRecords>({ type: 'collect' });
   client.close();
@@ -270,35 +203,23 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
   const senderShift = correction(senderClock);
   const receiverShift = correction(receiverClock);
   const readyToComplete: number[] = [];
-  // Pieces 1–5 follow each other: per frame they add up to ready → MJPEG client.
-  const pieces = {
-    readyToFirstSend: [] as number[],
-    sendBurst: [] as number[],
-    lastSentToComplete: [] as number[],
-    completeToWritten: [] as number[],
-    writtenToClient: [] as number[],
-    firstSendToFirstChunk: [] as number[],
-    firstChunkToComplete: [] as number[],
-  };
+  const pieces = Object.fromEntries(Object.keys(PIECES).map((key) => [key, [] as number[]]));
+  const note = (piece: keyof typeof PIECES, us: number) => pieces[piece]!.push(us);
   const writtenAt = new Map<number, number>();
-  for (let i = 0; i < records.seq.length; i++) {
-    const seq = records.seq[i]!;
-    if (seq < WARMUP_FRAMES) continue;
-    const readyUs = records.captureUs[i]! - senderShift;
-    const completeUs = records.receivedUs[i]! - receiverShift;
-    writtenAt.set(seq, records.sinksDoneUs[i]! - receiverShift);
-    readyToComplete.push(completeUs - readyUs);
-    const sent = sends.get(seq);
+  for (const frame of records.frames) {
+    if (frame.seq < WARMUP_FRAMES) continue;
+    const completeUs = frame.receivedUs - receiverShift;
+    writtenAt.set(frame.seq, frame.sinksDoneUs - receiverShift);
+    readyToComplete.push(completeUs - (frame.captureUs - senderShift));
+    const sent = sends.get(frame.seq);
     if (sent !== undefined) {
-      pieces.readyToFirstSend.push(sent.firstSendUs - records.captureUs[i]!);
-      pieces.sendBurst.push(sent.lastSentUs - sent.firstSendUs);
-      pieces.lastSentToComplete.push(completeUs - (sent.lastSentUs - senderShift));
-      pieces.firstSendToFirstChunk.push(
-        records.firstChunkUs[i]! - receiverShift - (sent.firstSendUs - senderShift),
-      );
+      note('readyToFirstSend', sent.firstSendUs - frame.captureUs);
+      note('sendBurst', sent.lastSentUs - sent.firstSendUs);
+      note('lastSentToComplete', completeUs - (sent.lastSentUs - senderShift));
+      note('firstSendToFirstChunk', frame.firstChunkUs - receiverShift - (sent.firstSendUs - senderShift));
     }
-    pieces.completeToWritten.push(records.sinksDoneUs[i]! - records.receivedUs[i]!);
-    pieces.firstChunkToComplete.push(records.receivedUs[i]! - records.firstChunkUs[i]!);
+    note('completeToWritten', frame.sinksDoneUs - frame.receivedUs);
+    note('firstChunkToComplete', frame.receivedUs - frame.firstChunkUs);
   }
   const readyToClient: number[] = [];
   // The first part is the frame the server already had when the client connected: not live.
@@ -306,7 +227,7 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     if (part.meta === undefined || part.meta.seq < WARMUP_FRAMES) continue;
     readyToClient.push(part.arrivalUs - (part.meta.captureUs - senderShift));
     const written = writtenAt.get(part.meta.seq);
-    if (written !== undefined) pieces.writtenToClient.push(part.arrivalUs - written);
+    if (written !== undefined) note('writtenToClient', part.arrivalUs - written);
   }
   const receiverSummary = summarize(readyToComplete);
   const clientSummary = summarize(readyToClient);
@@ -314,9 +235,10 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     throw new Error(
       `${size}: no frame measured (receiver ${readyToComplete.length}, client ${readyToClient.length})`,
     );
-  const result: SizeResult = {
+  const frameBytes = records.frames.reduce((sum, frame) => sum + frame.bytes, 0);
+  const result = {
     size,
-    frameBytes: Math.round(records.bytes.reduce((sum, b) => sum + b, 0) / Math.max(1, records.bytes.length)),
+    frameBytes: Math.round(frameBytes / Math.max(1, records.frames.length)),
     frames: {
       sent: Math.max(0, (final?.framesSent ?? total) - WARMUP_FRAMES),
       complete: readyToComplete.length,
@@ -324,15 +246,10 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
     },
     receiver: receiverSummary,
     client: clientSummary,
-    breakdown: {
-      '1 sender: ready → first datagram to dgram': summarize(pieces.readyToFirstSend),
-      '2 sender: sendmsg burst, first to dgram → last sent': summarize(pieces.sendBurst),
-      '3 last sent → frame complete at receiver': summarize(pieces.lastSentToComplete),
-      '4 receiver: complete → written to MJPEG sockets': summarize(pieces.completeToWritten),
-      '5 written → read by MJPEG client': summarize(pieces.writtenToClient),
-      'first datagram to dgram → taken by receiver (in 2–3)': summarize(pieces.firstSendToFirstChunk),
-      'receiver: first datagram → complete (in 2–3)': summarize(pieces.firstChunkToComplete),
-    },
+    /** Where (a) and (b) go, p50/p99 of each piece (µs). */
+    breakdown: Object.fromEntries(
+      Object.entries(PIECES).map(([key, piece]) => [piece, summarize(pieces[key]!)]),
+    ),
     histogram: [
       ...logHistogram(readyToComplete).map((bin) => ({ stage: STAGES[0], ...bin })),
       ...logHistogram(readyToClient).map((bin) => ({ stage: STAGES[1], ...bin })),
@@ -342,6 +259,7 @@ async function measureSize(step: number, size: string, root: string): Promise<Si
       sender: senderClock,
       appliedUs: { receiver: receiverShift, sender: senderShift },
     },
+    /** os.loadavg() (1, 5, 15 min) as the size starts and ends: how busy the machine was. */
     loadAverage: { before: loadBefore, after: os.loadavg() },
     receiverCpuUs: records.cpuUs,
     receiverRssBytes: records.rssBytes,
@@ -431,13 +349,7 @@ async function main(): Promise<void> {
     await rm(root, { recursive: true, force: true });
   }
 
-  const row = (label: string, s: LatencySummary) => [
-    label,
-    ms(s.p50Us),
-    ms(s.p95Us),
-    ms(s.p99Us),
-    ms(s.maxUs),
-  ];
+  const row = (label: string, s: LatencySummary) => [label, ...[s.p50Us, s.p95Us, s.p99Us, s.maxUs].map(ms)];
   console.log(`\nLatency (ms) over loopback at ${FPS} fps, passthrough; capture stamp → …`);
   console.log(
     table(

@@ -1,12 +1,9 @@
 /**
- * Clocks across the latency bench's processes. Every process stamps with @udpcam/common's
- * wallClockUs (performance.timeOrigin + performance.now()); each process fixes its timeOrigin
- * when it starts, so two processes may disagree by a few µs to a few hundred. measureClockOffset finds by how much: ping-pong over the IPC channel,
- * offset = child's clock − midpoint of our send and receive, taken from the fastest round trip
- * (NTP's estimate; it is off by at most half that round trip).
- *
- * Requests and replies are matched by id (ChildWorker), so a child can answer clock pings and
- * commands alike.
+ * Clocks across the latency bench's processes. Each stamps with @udpcam/common's wallClockUs
+ * (performance.timeOrigin + performance.now()), fixed when the process starts, so two processes
+ * may disagree by a few µs to a few hundred. measureClockOffset finds by how much: IPC ping-pong,
+ * offset = child's clock − midpoint of our send and receive, from the fastest round trip (NTP's
+ * estimate; off by at most half that round trip).
  */
 import { wallClockUs } from '@udpcam/common';
 import type { ChildWorker } from './ipc.js';
@@ -27,6 +24,15 @@ export async function measureClockOffset(
   peer: ChildWorker<{ type: 'clock' }>,
   samples = 40,
 ): Promise<ClockOffset> {
+  // Untimed pings until the child answers: its listener may not be installed yet.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await peer.request({ type: 'clock' }, 500);
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+    }
+  }
   const rounds: { rttUs: number; offsetUs: number }[] = [];
   for (let i = 0; i < samples; i++) {
     const sentUs = wallClockUs();

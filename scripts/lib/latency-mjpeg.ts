@@ -1,18 +1,16 @@
 /**
- * An MJPEG client for the benches that notes when each part arrives: it reads a
- * multipart/x-mixed-replace stream (@udpcam/common's MultipartParser), and for
- * every whole part records udpcam's metadata from the JPEG (sender seq, capture µs) and the wall
- * clock (µs since the epoch) of the 'data' event that completed it — taken before any parsing.
+ * An MJPEG client for the benches that notes when each part arrives: for every whole part of the
+ * multipart/x-mixed-replace stream (@udpcam/common's MultipartParser), udpcam's metadata from the
+ * JPEG (sender seq, capture µs) and the wall clock of the 'data' event that completed it, taken
+ * before any parsing.
  */
 import http from 'node:http';
 import { boundaryFromContentType, MultipartParser, wallClockUs } from '@udpcam/common';
 import { type FrameMeta, readFrameMeta } from '@udpcam/protocol';
 
-/** One part as it arrived. */
-export interface MjpegArrival {
-  /** Wall clock when its last byte was read, µs since the epoch. */
+/** One part as it arrived: its metadata, and when its last byte was read (µs since the epoch). */
+interface MjpegArrival {
   arrivalUs: number;
-  bytes: number;
   meta: FrameMeta | undefined;
 }
 
@@ -31,28 +29,21 @@ export class MjpegRecorder {
   }
 
   /** GETs `url` on a connection of its own; resolves once a 200 MJPEG response has started. */
-  static connect(url: string, timeoutMs = 5_000): Promise<MjpegRecorder> {
+  static connect(url: string): Promise<MjpegRecorder> {
     return new Promise((resolve, reject) => {
       const request = http.get(url, { agent: false }, (response) => {
-        if (
-          response.statusCode !== 200 ||
-          !/^multipart\/x-mixed-replace/.test(response.headers['content-type'] ?? '')
-        ) {
+        const type = response.headers['content-type'] ?? '';
+        if (response.statusCode !== 200 || !type.startsWith('multipart/x-mixed-replace')) {
           response.resume();
-          reject(new Error(`${url} answered ${response.statusCode} ${response.headers['content-type']}`));
+          reject(new Error(`${url} answered ${response.statusCode} ${type}`));
           return;
         }
-        const recorder = new MjpegRecorder(
-          request,
-          boundaryFromContentType(response.headers['content-type'] ?? ''),
-        );
+        const recorder = new MjpegRecorder(request, boundaryFromContentType(type));
         response.on('data', (chunk: Buffer) => recorder.#read(chunk, wallClockUs()));
         response.on('error', () => {});
         resolve(recorder);
       });
-      request.setTimeout(timeoutMs, () =>
-        request.destroy(new Error(`${url}: no answer within ${timeoutMs} ms`)),
-      );
+      request.setTimeout(5_000, () => request.destroy(new Error(`${url}: no answer within 5 s`)));
       request.on('error', reject);
     });
   }
@@ -65,7 +56,7 @@ export class MjpegRecorder {
   #read(chunk: Buffer, nowUs: number): void {
     this.bytes += chunk.length;
     for (const part of this.#parser.feed(chunk)) {
-      this.parts.push({ arrivalUs: nowUs, bytes: part.body.length, meta: readFrameMeta(part.body) });
+      this.parts.push({ arrivalUs: nowUs, meta: readFrameMeta(part.body) });
     }
     if (this.#parser.skippedBytes > 0 && this.error === undefined) {
       this.error = new Error(

@@ -32,22 +32,16 @@ export function summarize(valuesUs: readonly number[]): LatencySummary | undefin
  */
 export function logHistogram(valuesUs: readonly number[], binsPerDecade = 10): HistogramBin[] {
   if (valuesUs.length === 0) return [];
-  const binOf = (value: number) => Math.floor(Math.log10(Math.max(1, value)) * binsPerDecade);
-  const counts = new Map<number, number>();
-  let first = Infinity;
-  let last = -Infinity;
-  for (const value of valuesUs) {
-    const bin = binOf(value);
-    counts.set(bin, (counts.get(bin) ?? 0) + 1);
-    first = Math.min(first, bin);
-    last = Math.max(last, bin);
-  }
+  const bins = valuesUs.map((value) => Math.floor(Math.log10(Math.max(1, value)) * binsPerDecade));
+  const first = Math.min(...bins);
+  const counts = new Array<number>(Math.max(...bins) - first + 1).fill(0);
+  for (const bin of bins) counts[bin - first]!++;
   const edge = (bin: number) => Math.round(10 ** (bin / binsPerDecade));
-  const bins: HistogramBin[] = [];
-  for (let bin = first; bin <= last; bin++) {
-    bins.push({ binUs: edge(bin), binEndUs: edge(bin + 1), count: counts.get(bin) ?? 0 });
-  }
-  return bins;
+  return counts.map((count, index) => ({
+    binUs: edge(first + index),
+    binEndUs: edge(first + index + 1),
+    count,
+  }));
 }
 
 /**
