@@ -1,26 +1,21 @@
 /**
- * The snapshot-server figures: 5 cameras at 4 fps (pre-encoded 720p JPEGs of ~64 kB, each camera
- * from its own UDP socket, a frame's datagrams back to back like udpcam send, cameras staggered
- * over the frame interval) into one receiver process (lib/fanout-server.ts: Receiver +
- * HttpServer). Phases, in order:
- *   1. warm-up; in its second half, the CPU of a yardstick: a bare dgram socket (lib/latency-bare-
- *      socket.ts, same core) that the cameras send every datagram to as well — what any Node
- *      receiver pays to take them, the floor under the server's figure;
+ * The snapshot-server figures: 5 cameras at 4 fps (pre-encoded ~64 kB 720p JPEGs, each camera on
+ * its own UDP socket, a frame's datagrams back to back like udpcam send, cameras staggered) into
+ * one receiver process (lib/fanout-server.ts: Receiver + HttpServer). Phases:
+ *   1. warm-up; in its second half, the CPU of a bare dgram socket (lib/latency-bare-socket.ts,
+ *      same core) taking the same datagrams: the floor under any Node receiver's figure;
  *   2. server CPU and RSS with no HTTP client;
- *   3. snapshots: sequential GET /cameras/<id>/snapshot.jpg, cameras in turn, spread evenly over
- *      the phase, alternately on a fresh TCP connection each (agent: false) and on one keep-alive
- *      connection (warmed by one untimed fetch); time = request sent → last body byte read;
- *   4. one MJPEG client per camera (/cameras/<id>/stream.mjpg): server CPU and RSS, bytes per
- *      second per client, and end-to-end latency = each frame's capture stamp (taken by this
- *      process just before it sends the frame) → the part's last byte read here. Sender and
- *      client share this process's clock, so no offset enters.
- * CPU is the server's process.cpuUsage (every thread) over the phase's window, as % of one core.
+ *   3. sequential GET /cameras/<id>/snapshot.jpg spread over the phase, alternately on a fresh
+ *      connection and on one keep-alive connection; time = request sent → last body byte read;
+ *   4. one MJPEG client per camera: server CPU and RSS, bytes/s per client, and capture stamp
+ *      (taken here as each frame is sent) → the part's last byte read here: one clock, no offset.
+ * CPU is the server's process.cpuUsage (every thread) over the phase, as % of one core.
  *
  *   core 1  the server        core 0  this process: the 5 cameras, snapshot fetches, MJPEG clients
  *
  *   node build/scripts/bench-snapshot.js [--quick] [--cpu-prof] [--packet-size 1400]
- * Writes bench-results/snapshot.json and docs/perf/snapshot.svg. --cpu-prof profiles the
- * server into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json). Traffic stays on 127.0.0.1.
+ * Writes bench-results/snapshot.json and docs/perf/snapshot.svg. --cpu-prof profiles the server
+ * into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json).
  */
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
@@ -126,28 +121,24 @@ function plotSpec(series: Record<string, readonly number[]>): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** CPU of the server over `windowMs` as % of one core, with what `during` returns. */
-async function cpuWindow<T>(
+/** CPU of `server` while `during` runs, over at least `windowMs`, as % of one core; with a `label`, "label: k/n s" each second. */
+async function cpuWindow(
   server: ServerChild,
   windowMs: number,
-  during: () => Promise<T>,
-): Promise<{ percent: number; seconds: number; result: T }> {
+  label?: string,
+  during: () => Promise<unknown> = async () => {},
+): Promise<{ percent: number; seconds: number }> {
   const before = await server.cpuUs();
   const started = performance.now();
-  const [result] = await Promise.all([during(), sleep(windowMs)]);
+  const ticker = setInterval(() => {
+    const seconds = Math.round((performance.now() - started) / 1000);
+    if (label) console.log(`${label}: ${seconds}/${Math.round(windowMs / 1000)} s`);
+  }, 1000);
+  await Promise.all([during(), sleep(windowMs)]);
+  clearInterval(ticker);
   const after = await server.cpuUs();
   const seconds = (performance.now() - started) / 1000;
-  return { percent: ((after - before) / 1e6 / seconds) * 100, seconds, result };
-}
-
-/** Prints "  k/n s" once a second while `windowMs` runs (bounded by the window). */
-function ticker(label: string, windowMs: number): () => void {
-  const started = performance.now();
-  const timer = setInterval(() => {
-    const seconds = Math.round((performance.now() - started) / 1000);
-    process.stdout.write(`${label}: ${seconds}/${Math.round(windowMs / 1000)} s\n`);
-  }, 1000);
-  return () => clearInterval(timer);
+  return { percent: ((after - before) / 1e6 / seconds) * 100, seconds };
 }
 
 async function main(): Promise<void> {
@@ -186,15 +177,13 @@ async function main(): Promise<void> {
       `[1/4] warm-up ${WARMUP_MS / 1000} s; in its second half, CPU of a bare dgram socket taking the same datagrams`,
     );
     await sleep(WARMUP_MS / 2);
-    const bare = await cpuWindow(yardstick, WARMUP_MS / 2, async () => {});
+    const bare = await cpuWindow(yardstick, WARMUP_MS / 2);
     alsoTo.delete(yardstick.udpPort);
     await yardstick.stop();
     console.log(`[1/4] bare dgram socket ${fixed(bare.percent, 2)}% of a core`);
 
     console.log(`[2/4] server CPU with no HTTP client, ${WINDOW_MS / 1000} s`);
-    let stopTicker = ticker('[2/4]', WINDOW_MS);
-    const idle = await cpuWindow(server, WINDOW_MS, async () => {});
-    stopTicker();
+    const idle = await cpuWindow(server, WINDOW_MS, '[2/4]');
     const idleMemory = server.memory();
     console.log(
       `[2/4] server ${fixed(idle.percent, 2)}% of a core, RSS ${fixed((idleMemory.rssBytes ?? 0) / 2 ** 20, 1)} MiB`,
@@ -206,8 +195,7 @@ async function main(): Promise<void> {
     const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
     await fetchSnapshot(`${base}/cameras/${ids[0]}/snapshot.jpg`, keepAlive);
     const fetches = { fresh: [] as number[], keepAlive: [] as number[], bad: 0, bytes: 0 };
-    stopTicker = ticker('[3/4]', SNAPSHOT_MS);
-    const snapshots = await cpuWindow(server, SNAPSHOT_MS, async () => {
+    const snapshots = await cpuWindow(server, SNAPSHOT_MS, '[3/4]', async () => {
       const gapMs = SNAPSHOT_MS / (2 * FETCHES_PER_KIND);
       const started = performance.now();
       for (let i = 0; i < 2 * FETCHES_PER_KIND; i++) {
@@ -224,7 +212,6 @@ async function main(): Promise<void> {
         (fresh ? fetches.fresh : fetches.keepAlive).push(fetched.us);
       }
     });
-    stopTicker();
     keepAlive.destroy();
     const fresh = summarize(fetches.fresh)!;
     const reused = summarize(fetches.keepAlive)!;
@@ -239,9 +226,7 @@ async function main(): Promise<void> {
     await sleep(SETTLE_MS);
     const bytesBefore = clients.map((client) => client.bytes);
     const partsBefore = clients.map((client) => client.parts.length);
-    stopTicker = ticker('[4/4]', WINDOW_MS);
-    const streaming = await cpuWindow(server, WINDOW_MS, async () => {});
-    stopTicker();
+    const streaming = await cpuWindow(server, WINDOW_MS, '[4/4]');
     const streamingMemory = server.memory();
     const bytesPerSecond = clients.map((client, i) => (client.bytes - bytesBefore[i]!) / streaming.seconds);
     const latencies = clients.flatMap((client, i) =>
