@@ -8,6 +8,7 @@
  * then go to bench-results/quick-plots/).
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { startBench } from './lib/harness.js';
 
@@ -49,17 +50,12 @@ const chosen = BENCHES.filter(
   (bench) => (only ? only.includes(bench.name) : true) && !skip.includes(bench.name),
 );
 
-/** Runs one bench with inherited output; resolves with its exit code (or the signal that ended it). */
-function runBench(name: string, limitMs: number): Promise<string | number> {
+/** Runs one bench with inherited output; resolves with its exit code (or why it stopped). */
+async function runBench(name: string, limitMs: number): Promise<string | number> {
   const script = fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url));
-  const child = spawn(process.execPath, [script, ...shared], { stdio: 'inherit' });
-  const timer = setTimeout(() => child.kill('SIGTERM'), limitMs);
-  return new Promise((resolve) =>
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(signal === 'SIGTERM' ? `stopped after ${limitMs / 60_000} min` : (code ?? String(signal)));
-    }),
-  );
+  const child = spawn(process.execPath, [script, ...shared], { stdio: 'inherit', timeout: limitMs });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return signal === 'SIGTERM' ? `stopped after ${limitMs / 60_000} min` : (code ?? String(signal));
 }
 
 const outcomes: string[] = [];

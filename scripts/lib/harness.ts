@@ -37,41 +37,15 @@ type Values<O extends Options> = {
 };
 
 /** The flags every bench takes (see the file comment). */
-export const SHARED_OPTIONS = {
+const SHARED_OPTIONS = {
   quick: { type: 'boolean', default: false },
   out: { type: 'string' },
   rounds: { type: 'string' },
   unpinned: { type: 'boolean', default: false },
 } as const satisfies Options;
 
-/** What a bench gets from the harness. */
-export interface Bench<Flags> {
-  name: string;
-  /** Every flag, the shared ones and the bench's own, as parseArgs returned them. */
-  flags: Flags;
-  quick: boolean;
-  /** The results folder (--out; default bench-results/). */
-  out: string;
-  /** Whether children are pinned to cores: taskset works, 2+ cores, and no --unpinned. */
-  pin: boolean;
-  /** `core` when pinning, else undefined (the one way to say "unpinned" to lib/pin.ts). */
-  core(core: number): number | undefined;
-  /** --rounds, or the bench's default for a full or a quick run. */
-  rounds(full: number, quick: number): number;
-  /** A positive number flag, or the bench's default for a full or a quick run. */
-  number(flag: string, full: number, quick?: number): number;
-  /** A comma-separated list flag, or the default (full, quick). */
-  list(flag: string, full: string, quick?: string): string[];
-  /** Writes the results; `variants` name a run that must not overwrite the usual file. */
-  save(data: object, ...variants: (string | false | undefined)[]): Promise<string>;
-  /** Renders a plot: docs/perf/<name>.svg, or <out>/quick-plots/<name>.svg with --quick. */
-  plot(name: string, spec: TopLevelSpec): Promise<string>;
-  /** Ends the bench with a one-line error (exit code 2): for bad flags, never a stack trace. */
-  fail(message: string): never;
-}
-
 /** What the figures were measured on. */
-export function machine(): Record<string, unknown> {
+function machine(): Record<string, unknown> {
   const cpus = os.cpus();
   return {
     node: process.version,
@@ -89,10 +63,8 @@ export function machine(): Record<string, unknown> {
  * Parses `process.argv` with the shared flags and `options` (the bench's own); a bad flag ends
  * the process with a one-line error. `name` is the bench's (bench-<name>.ts, results <name>.json).
  */
-export function startBench<const O extends Options = Record<never, Option>>(
-  name: string,
-  options?: O,
-): Bench<Values<typeof SHARED_OPTIONS & O>> {
+export function startBench<const O extends Options = Record<never, Option>>(name: string, options?: O) {
+  /** Ends the bench with a one-line error (exit code 2): for bad flags, never a stack trace. */
   const fail = (message: string): never => {
     console.error(`bench-${name}: ${message}`);
     process.exit(2);
@@ -106,11 +78,15 @@ export function startBench<const O extends Options = Record<never, Option>>(
   } catch (error) {
     return fail((error as Error).message);
   }
+  /** Every flag, the shared ones and the bench's own, as parseArgs returned them. */
   const flags = parsed.values as Values<typeof SHARED_OPTIONS & O>;
   const raw = flags as Record<string, string | boolean | undefined>;
   const quick = flags.quick === true;
+  /** The results folder (--out; default bench-results/). */
   const out = path.resolve(typeof raw.out === 'string' ? raw.out : RESULTS_DIR);
+  /** Whether children are pinned to cores: taskset works, 2+ cores, and no --unpinned. */
   const pin = !raw.unpinned && canPin();
+  /** A positive number flag, or the bench's default for a full or a quick run. */
   const number = (flag: string, full: number, quickValue = full): number => {
     const text = raw[flag];
     if (text === undefined) return quick ? quickValue : full;
@@ -119,20 +95,23 @@ export function startBench<const O extends Options = Record<never, Option>>(
       return fail(`--${flag} takes a positive number, got ${JSON.stringify(text)}`);
     return value;
   };
-  const bench: Bench<typeof flags> = {
-    name,
+  return {
     flags,
     quick,
     out,
     pin,
-    core: (core) => (pin ? core : undefined),
-    rounds: (full, quickValue) => Math.round(number('rounds', full, quickValue)),
+    /** `core` when pinning, else undefined (the one way to say "unpinned" to lib/pin.ts). */
+    core: (core: number) => (pin ? core : undefined),
+    /** --rounds, or the bench's default for a full or a quick run. */
+    rounds: (full: number, quickValue: number) => Math.round(number('rounds', full, quickValue)),
     number,
-    list: (flag, full, quickValue = full) => {
+    /** A comma-separated list flag, or the default (full, quick). */
+    list: (flag: string, full: string, quickValue = full) => {
       const text = raw[flag];
       return (typeof text === 'string' ? text : quick ? quickValue : full).split(',');
     },
-    async save(data, ...variants) {
+    /** Writes the results; `variants` name a run that must not overwrite the usual file. */
+    async save(data: object, ...variants: (string | false | undefined)[]): Promise<void> {
       await mkdir(out, { recursive: true });
       const parts = [name, ...variants.filter((v): v is string => Boolean(v)), ...(quick ? ['quick'] : [])];
       const file = path.join(out, `${parts.join('-')}.json`);
@@ -145,14 +124,13 @@ export function startBench<const O extends Options = Record<never, Option>>(
       };
       await writeFile(file, `${JSON.stringify({ ...envelope, flags, ...data }, null, 2)}\n`);
       console.log(`results: ${file}`);
-      return file;
     },
-    async plot(plotName, spec) {
-      const file = await savePlot(plotName, spec, quick ? path.join(out, 'quick-plots') : PLOTS_DIR);
-      console.log(`plot: ${file}`);
-      return file;
+    /** Renders a plot: docs/perf/<name>.svg, or <out>/quick-plots/<name>.svg with --quick. */
+    async plot(plotName: string, spec: TopLevelSpec): Promise<void> {
+      console.log(
+        `plot: ${await savePlot(plotName, spec, quick ? path.join(out, 'quick-plots') : PLOTS_DIR)}`,
+      );
     },
     fail,
   };
-  return bench;
 }

@@ -1,10 +1,7 @@
 /**
- * SVG plots for the README, drawn by vega-lite → vega in Node (no browser, no canvas: vega's
- * SVG renderer estimates text widths, which is fine for axis labels).
- *
- * Benches pass a vega-lite spec with inline data to Bench.plot (lib/harness.ts), which picks the
- * folder: docs/perf/ (the one generated artefact the repository keeps, because the README shows
- * them), or a scratch folder for --quick.
+ * SVG plots for the README, drawn by vega-lite → vega in Node (no browser, no canvas: vega's SVG
+ * renderer estimates text widths, which is fine for axis labels). Bench.plot (lib/harness.ts)
+ * picks the folder.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,27 +18,22 @@ const CONFIG = {
   title: { fontSize: 14, anchor: 'start' as const },
 };
 
-/** Renders a vega-lite spec to SVG text. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+/** Renders a vega-lite spec (inline data) to `dir`/<name>.svg; returns the path. */
+export async function savePlot(name: string, spec: TopLevelSpec, dir: string): Promise<string> {
   const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${name}.svg`);
+    await writeFile(file, await view.toSVG());
+    return file;
   } finally {
     view.finalize();
   }
 }
 
-/** Renders `spec` to `dir`/<name>.svg; returns the path. */
-export async function savePlot(name: string, spec: TopLevelSpec, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${name}.svg`);
-  await writeFile(file, await renderSvg(spec));
-  return file;
-}
-
 /** One y axis of twoLines: a field of the rows, its title and optional vega-lite scale/axis. */
-export interface LineAxis {
+interface LineAxis {
   field: string;
   title: string;
   scale?: Record<string, unknown>;
