@@ -1,18 +1,17 @@
 /**
- * Per-frame cost of each JPEG path of the sender, in-process, at 640x360, 1280x720 and
- * 1920x1080: jpeg-js inline (on the event loop), jpeg-js on a worker thread, and sharp
- * (libvips/libjpeg-turbo on libuv's pool). For each: encode ms and decode ms (mean and p95 over
- * timed runs after a warm-up), the main-thread ms per encode (event-loop busy time: the whole
- * encode inline, only the copy and messaging with a worker or sharp), and the highest fps the
- * sender's one-frame-at-a-time loop sustains on encode alone (1000 / mean encode ms).
- * Input is a colour gradient with noise (camera-like, quality 80). Also the area warp per size
- * (AreaWarp, one thread) and the passthrough cost: withFrameMeta + chunkFrame (1400-byte
- * packets) of a ~60 kB JPEG. bench-sender.ts runs the same stages inside the real sender loop.
+ * Per-frame cost of each JPEG path of the sender, in-process, at 640x360, 1280x720 and 1920x1080:
+ * jpeg-js inline (on the event loop), jpeg-js on a worker thread, and sharp (libjpeg-turbo on
+ * libuv's pool). For each, encode and decode ms (mean, p95), the event-loop ms per encode (all of
+ * it inline; only copying and messaging otherwise) and the fps the sender's one-frame-at-a-time
+ * loop sustains on encode alone. Input: a colour gradient with noise (camera-like, quality 80).
+ * Also the area warp per size (AreaWarp, one thread) and the passthrough cost: withFrameMeta +
+ * chunkFrame (1400-byte packets) of a ~60 kB JPEG. bench-sender.ts runs the same stages inside
+ * the real sender loop.
  *
  *   node build/scripts/bench-encode.js [--quick] [--max-ms 1500]
  *
- * Prints a table and writes bench-results/encode.json; it asserts
- * nothing. Targets: passthrough <= 0.3 ms per 60 kB frame; native encode of 720p <= 8 ms.
+ * Prints a table and writes bench-results/encode.json; it asserts nothing. Targets: passthrough
+ * <= 0.3 ms per 60 kB frame; native encode of 720p <= 8 ms.
  */
 import { performance } from 'node:perf_hooks';
 import { percentile, sortedAscending } from '@udpcam/common';
@@ -122,7 +121,6 @@ const warps: Array<{ size: string; timing: Timing }> = [];
 for (const [width, height] of SIZES) {
   const rgba = cameraLike(width, height);
   const warp = new AreaWarp(insetArea(width, height));
-
   warps.push({
     size: `${width}x${height}`,
     timing: await time(async () => warp.warp({ data: rgba, width, height })),
@@ -132,18 +130,21 @@ for (const [width, height] of SIZES) {
 // Passthrough: what a JPEG frame from a camera costs on the way to the socket.
 const jpeg60k = encodeTestJpeg();
 let seq = 0;
+/** Stamps and cuts `runs` frames; returns the datagrams made. */
+const passthrough = (runs: number) => {
+  let datagrams = 0;
+  for (let i = 0; i < runs; i++, seq++)
+    datagrams += chunkFrame(
+      withFrameMeta(jpeg60k, { seq, captureUs: 1_700_000_000_000_000 }),
+      seq % 100,
+      1400,
+    ).length;
+  return datagrams;
+};
 const passthroughRuns = quick ? 2_000 : 20_000;
-for (let i = 0; i < 500; i++)
-  chunkFrame(withFrameMeta(jpeg60k, { seq: seq++, captureUs: 1 }), seq % 100, 1400);
+passthrough(500);
 const p0 = performance.now();
-let datagrams = 0;
-for (let i = 0; i < passthroughRuns; i++) {
-  datagrams += chunkFrame(
-    withFrameMeta(jpeg60k, { seq: seq++, captureUs: 1_700_000_000_000_000 }),
-    seq % 100,
-    1400,
-  ).length;
-}
+const datagrams = passthrough(passthroughRuns);
 const passthroughMs = (performance.now() - p0) / passthroughRuns;
 
 console.log(

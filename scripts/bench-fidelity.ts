@@ -1,11 +1,9 @@
 /**
- * Fidelity, udpcam beside GStreamer's RTP/JPEG: JPEG variants (lib/jpeg-variants.ts: 4:2:0
- * baseline, jpeg-js 4:4:4, optimised Huffman tables, 4:4:4, progressive, restart markers,
- * 2560x1440, Exif + COM), each sent 3 times through a lossless relay into one receiver per stack
- * (lib/gst-stacks.ts): delivered? byte-identical? decodes? same pixels? RTP/JPEG (RFC 2435) sends
- * only the scan and rebuilds the headers from a type and quality, so what those cannot say is
- * lost. udpcam runs with --no-meta for the byte check (its metadata COM segment is otherwise
- * added: the "udpcam-meta" column, left out with --quick).
+ * Fidelity, udpcam beside GStreamer's RTP/JPEG: each JPEG variant (lib/jpeg-variants.ts) sent 3
+ * times through a lossless relay into one receiver per stack (lib/gst-stacks.ts): delivered?
+ * byte-identical? decodes? same pixels? RTP/JPEG (RFC 2435) sends only the scan and rebuilds the
+ * headers from a type and quality, so what those cannot say is lost. udpcam runs with --no-meta
+ * for the byte check; the "udpcam-meta" column (not with --quick) adds its metadata segment.
  *
  *   node build/scripts/bench-fidelity.js [--quick]
  * Writes bench-results/fidelity.json. Without GStreamer the udpcam columns still run and the JSON
@@ -38,7 +36,8 @@ async function runFidelity(
   for (const variant of variants) table[variant.name] = {};
   for (const stack of stacks) {
     const receiverStack: Stack = stack === 'gstreamer' ? 'gstreamer' : 'udpcam';
-    const receiver = await startReceiver(receiverStack, path.join(work, `fidelity-out-${stack}`), undefined);
+    const outDir = path.join(work, `fidelity-out-${stack}`);
+    const receiver = await startReceiver(receiverStack, outDir, undefined);
     try {
       for (const [index, variant] of variants.entries()) {
         process.stdout.write(`[fidelity ${stack}] ${variant.name}: `);
@@ -51,7 +50,6 @@ async function runFidelity(
           seed: 1,
           frameEnd: 'none',
         });
-        const outDir = path.join(work, `fidelity-out-${stack}`);
         const before = new Set(outputFiles(outDir));
         const receiverLinesBefore = receiver.child.lines.length;
         try {

@@ -10,24 +10,6 @@ import { chunkFrame, readFrameMeta, withFrameMeta } from '@udpcam/protocol';
 import type { CaptureArea } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
 
-/** What to encode: size in pixels, jpeg-js quality and the amplitude of the pixel noise. */
-export interface TestJpegSpec {
-  width: number;
-  height: number;
-  quality: number;
-  /** Peak-to-peak noise added to a colour gradient; 10 gives ~60 kB at 1280x720, quality 75. */
-  noise: number;
-  seed: number;
-}
-
-export const DEFAULT_TEST_JPEG: Readonly<TestJpegSpec> = Object.freeze({
-  width: 1280,
-  height: 720,
-  quality: 75,
-  noise: 10,
-  seed: 1,
-});
-
 /**
  * Frames in the benchmarks' pool: a multiple of 100, so image ids keep cycling 00..99 across the
  * pool's end. Frame k carries seq = k in its metadata.
@@ -72,26 +54,32 @@ export function testPixels(
   return pixels;
 }
 
-/** A baseline JPEG of testPixels (jpeg-js, the sender's encoder); ~100 ms at 1280x720. */
-export function encodeTestJpeg(spec: Partial<TestJpegSpec> = {}): Buffer {
-  const { width, height, quality, noise, seed } = { ...DEFAULT_TEST_JPEG, ...spec };
+/**
+ * A baseline JPEG of testPixels (jpeg-js, the sender's encoder); ~100 ms at 1280x720. `noise` is
+ * peak to peak: 10 gives ~60 kB at 1280x720, quality 75.
+ */
+export function encodeTestJpeg({
+  width = 1280,
+  height = 720,
+  quality = 75,
+  noise = 10,
+  seed = 1,
+} = {}): Buffer {
   const data = testPixels(width, height, seed, noise, 4);
   return Buffer.from(jpeg.encode({ data, width, height }, quality).data);
 }
 
 /**
- * `count` frames cycling over `bases` differently seeded JPEGs, each stamped with udpcam's COM
- * segment (seq = index). Frame k and frame k + 100 (the next to use k's image id) come from
- * different bases whenever 100 is not a multiple of `bases`, so they differ in every chunk, as
- * real frames do, and no chunk is taken for a late duplicate of the frame before it.
+ * `count` frames cycling over 3 differently seeded JPEGs, each stamped with udpcam's COM segment
+ * (seq = index). Frame k and frame k + 100 (the next to use k's image id) come from different
+ * images, so they differ in every chunk, as real frames do, and no chunk is taken for a late
+ * duplicate of the frame before it.
  */
-export function testFrames(count: number, bases = 3, captureUs = 1_700_000_000_000_000): Buffer[] {
-  const images = Array.from({ length: bases }, (_, index) => encodeTestJpeg({ seed: index + 1 }));
-  const frames: Buffer[] = [];
-  for (let seq = 0; seq < count; seq++) {
-    frames.push(withFrameMeta(images[seq % bases]!, { seq, captureUs: captureUs + seq }));
-  }
-  return frames;
+export function testFrames(count: number): Buffer[] {
+  const images = [1, 2, 3].map((seed) => encodeTestJpeg({ seed }));
+  return Array.from({ length: count }, (_, seq) =>
+    withFrameMeta(images[seq % images.length]!, { seq, captureUs: 1_700_000_000_000_000 + seq }),
+  );
 }
 
 /** Bytes compared at each end of a frame by `isFrameIntact`. */

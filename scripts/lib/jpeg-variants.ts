@@ -5,7 +5,7 @@
  * RTP/JPEG does with it.
  */
 import { spawnSync } from 'node:child_process';
-import { encodeTestJpeg, testPixels } from './frames.js';
+import { encodeTestJpeg, encodeWebcamJpeg, testPixels } from './frames.js';
 import { PACKET_SIZE } from './gst-stacks.js';
 
 /** A JPEG variant for the fidelity table. */
@@ -35,10 +35,11 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
   const width = 1280;
   const height = 720;
   const rgb = testPixels(width, height, 3);
-  const encode = (options: Parameters<ReturnType<typeof sharp>['jpeg']>[0]) =>
+  const encode = (options: Parameters<ReturnType<typeof sharp>['jpeg']>[0] = {}) =>
     sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({
       quality: 75,
       optimiseCoding: false,
+      chromaSubsampling: '4:2:0',
       ...options,
     });
   const variant = (name: string, data: Buffer, rtpJpeg: string): Variant => ({
@@ -51,7 +52,7 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
   const variants = [
     variant(
       '4:2:0 baseline, standard Huffman (webcam MJPEG)',
-      await encode({ chromaSubsampling: '4:2:0' }).toBuffer(),
+      await encodeWebcamJpeg(width, height, 3),
       'the case RFC 2435 is made for (type 1, standard tables): headers rebuilt, pixels kept',
     ),
     variant(
@@ -61,7 +62,7 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
     ),
     variant(
       'optimised Huffman tables',
-      await encode({ chromaSubsampling: '4:2:0', optimiseCoding: true }).toBuffer(),
+      await encode({ optimiseCoding: true }).toBuffer(),
       'no Huffman tables on the wire: the receiver assumes the standard ones, the scan decodes as garbage',
     ),
     variant(
@@ -71,7 +72,7 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
     ),
     variant(
       'progressive',
-      await encode({ chromaSubsampling: '4:2:0', progressive: true }).toBuffer(),
+      await encode({ progressive: true }).toBuffer(),
       'baseline only: rtpjpegpay drops the frame ("Unsupported JPEG")',
     ),
   ];
@@ -81,22 +82,8 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
   const ffmpeg = spawnSync(
     'ffmpeg',
     [
-      ...['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-i', '-'],
-      ...[
-        '-frames:v',
-        '1',
-        '-c:v',
-        'mjpeg',
-        '-pix_fmt',
-        'yuvj420p',
-        '-q:v',
-        '4',
-        '-slices',
-        '4',
-        '-threads',
-        '4',
-      ],
-      ...['-f', 'image2pipe', '-'],
+      ...`-loglevel error -f rawvideo -pix_fmt rgb24 -s ${width}x${height} -i -`.split(' '),
+      ...'-frames:v 1 -c:v mjpeg -pix_fmt yuvj420p -q:v 4 -slices 4 -threads 4 -f image2pipe -'.split(' '),
     ],
     { input: rgb, maxBuffer: 16 * 1024 * 1024 },
   );
@@ -110,17 +97,14 @@ export async function makeVariants(): Promise<{ variants: Variant[]; skipped: st
       ),
     );
   else skipped.push('restart markers: ffmpeg not found or wrote no DRI segment');
-  const bigRgb = testPixels(2560, 1440, 3);
   variants.push(
     variant(
       '2560x1440 (> 2040 px)',
-      await sharp(bigRgb, { raw: { width: 2560, height: 1440, channels: 3 } })
-        .jpeg({ quality: 75, optimiseCoding: false, chromaSubsampling: '4:2:0' })
-        .toBuffer(),
+      await encodeWebcamJpeg(2560, 1440, 3),
       'width/height are one byte each, in 8-pixel units (≤ 2040): beyond that rtpjpegpay puts x-dimensions in the caps (SDP), which a plain udpsrc does not have, and rtpjpegdepay drops the frame ("Invalid Dimension 0x0")',
     ),
   );
-  const exif = await encode({ chromaSubsampling: '4:2:0' })
+  const exif = await encode()
     .withExif({ IFD0: { ImageDescription: 'udpcam fidelity bench', Make: 'udpcam', Model: 'bench' } })
     .toBuffer();
   variants.push(
