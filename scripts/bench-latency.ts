@@ -22,9 +22,8 @@
  * the receiver into bench-results/profiles/latency/ (figures then go to latency-profiled.json, no
  * plot). Traffic stays on 127.0.0.1.
  */
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -33,7 +32,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { encodeTestJpeg, writeFrameDir } from './lib/frames.js';
 import { sendDirArgs, UDPCAM_CLI } from './lib/gstreamer.js';
 import { startBench } from './lib/harness.js';
-import { ChildWorker, type ChildWorkerOptions } from './lib/ipc.js';
+import { ChildWorker } from './lib/ipc.js';
 import { type ClockOffset, measureClockOffset } from './lib/latency-clock.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import type { ReceiverRecords } from './lib/latency-receiver.js';
@@ -85,22 +84,8 @@ const profileFlags = values['cpu-prof']
   ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', PROFILE_DIR]
   : [];
 
-/** Children still running, killed if the bench fails half-way. */
-const running = new Set<ChildProcess>();
-
-/** `node script args` on `core` (undefined: unpinned), profiled with --cpu-prof. */
-function startNode(
-  script: string,
-  args: string[],
-  core: number | undefined,
-  options: ChildWorkerOptions = {},
-) {
-  const nodeFlags = [...profileFlags, ...(options.nodeFlags ?? [])];
-  const child = new ChildWorker<{ type: 'clock' | 'collect' }>(script, args, core, { ...options, nodeFlags });
-  running.add(child.process);
-  child.process.once('exit', () => running.delete(child.process));
-  return child;
-}
+/** What the children answer (the sender's probe only clock pings); they exit when this process does. */
+type Command = { type: 'clock' | 'collect' };
 
 /** The offset to subtract from a child's stamps: its measured offset when that exceeds the uncertainty, else 0. */
 function correction(clock: ClockOffset): number {
@@ -133,7 +118,7 @@ async function measureSize(step: number, size: string, root: string) {
     `${label}: ${FILES_PER_SIZE} JPEGs of ~${Math.round(bytes / 1000)} kB; ${total} frames at ${FPS} fps (first ${WARMUP_FRAMES} are warm-up)`,
   );
 
-  const receiver = startNode(RECEIVER, [], receiverCore);
+  const receiver = new ChildWorker<Command>(RECEIVER, [], receiverCore, { nodeFlags: profileFlags });
   const ready = await receiver.next<{ udpPort: number; httpPort: number }>(10_000);
   const receiverClock = await measureClockOffset(receiver);
   console.log(
@@ -141,12 +126,12 @@ async function measureSize(step: number, size: string, root: string) {
   );
 
   const sends = new Map<number, { firstSendUs: number; lastSentUs: number }>();
-  const sender = startNode(
+  const sender = new ChildWorker<Command>(
     UDPCAM_CLI,
     sendDirArgs({ dir, fps: FPS, port: ready.udpPort, frames: total }),
     senderCore,
     {
-      nodeFlags: ['--import', PROBE],
+      nodeFlags: [...profileFlags, '--import', PROBE],
       stdio: 'pipe',
       onMessage: (message) => {
         const sent = message as { type?: string; seq: number; firstSendUs: number; lastSentUs: number };
@@ -336,7 +321,6 @@ function plotSpec(results: readonly SizeResult[]): TopLevelSpec {
 async function main(): Promise<void> {
   // This process (the MJPEG client) shares core 0 with the sender; the receiver has core 1.
   pinSelf(senderCore);
-  if (values['cpu-prof']) await mkdir(PROFILE_DIR, { recursive: true });
   console.log(
     `latency: ${sizes.join(', ')}; ${measuredFrames} frames each at ${FPS} fps${bench.pin ? `; receiver on core ${receiverCore}, sender and client on core 0` : ' (not pinned)'}`,
   );
@@ -345,7 +329,6 @@ async function main(): Promise<void> {
   try {
     for (const [index, size] of sizes.entries()) results.push(await measureSize(index + 1, size, root));
   } finally {
-    for (const child of running) child.kill('SIGKILL');
     await rm(root, { recursive: true, force: true });
   }
 

@@ -17,7 +17,6 @@
  * Writes bench-results/snapshot.json and docs/perf/snapshot.svg. --cpu-prof profiles the server
  * into bench-results/profiles/snapshot/ (figures then go to snapshot-profiled.json).
  */
-import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { wallClockUs } from '@udpcam/common';
@@ -143,7 +142,6 @@ async function cpuWindow(
 
 async function main(): Promise<void> {
   pinSelf(CLIENT_CORE);
-  if (values['cpu-prof']) await mkdir(PROFILE_DIR, { recursive: true });
   const bases = [1, 2, 3].map((seed) => encodeTestJpeg({ seed }));
   const frameBytes = Math.round(bases.reduce((sum, b) => sum + b.length, 0) / bases.length);
   console.log(

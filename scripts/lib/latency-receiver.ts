@@ -62,4 +62,5 @@ process.on('message', async (message: { type: string; id: number }) => {
     process.exit(0);
   }
 });
+process.on('disconnect', () => process.exit(0));
 process.send!({ type: 'ready', udpPort: receiver.address.port, httpPort: web.address.port });

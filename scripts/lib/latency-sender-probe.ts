@@ -16,6 +16,8 @@ const SEQ = /UDPCAM1 seq=(\d+)/;
 
 if (process.send !== undefined) {
   answerClockPings(true);
+  // A bench that failed half-way leaves no sender behind.
+  process.on('disconnect', () => process.exit(1));
   const send = dgram.Socket.prototype.send as (...args: unknown[]) => void;
   let seq: number | undefined;
   let firstSendUs = 0;
