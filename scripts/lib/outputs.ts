@@ -51,22 +51,19 @@ export class OutputWatcher {
   /** File name → monotonic µs of its last event. */
   readonly completedUs = new Map<string, number>();
   readonly #watcher: FSWatcher;
-  readonly #onFile: ((count: number) => void) | undefined;
 
   /**
-   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it; multifilesink
-   * (1.22) writes NAME.XXXXXX and renames it: the last event on the final name is, for both, the
-   * rename, when the whole file is there to read. Were a writer to write in place, the last
-   * event would still be its last write.
+   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it, multifilesink (1.22)
+   * writes NAME.XXXXXX and renames it: for both, the last event on the final name is the rename,
+   * when the whole file is there (for a writer in place, it would be its last write).
    */
   constructor(dir: string, onFile?: (count: number) => void) {
-    this.#onFile = onFile;
     this.#watcher = watch(dir, (_event, name) => {
       const atUs = monotonicUs();
       if (!name || name.startsWith('.') || !name.endsWith('.jpg')) return;
       const isNew = !this.completedUs.has(name);
       this.completedUs.set(name, atUs);
-      if (isNew) this.#onFile?.(this.completedUs.size);
+      if (isNew) onFile?.(this.completedUs.size);
     });
   }
 

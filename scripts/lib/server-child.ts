@@ -7,13 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { ChildWorker } from './ipc.js';
 import { processMemory } from './proc.js';
 
-/** What every child answers to `cpu`; fanout-server adds frames and clients, the bare socket datagrams. */
-export interface ServerCpu {
+/** fanout-server's answer to `cpu`: frames received and HTTP clients connected, too. */
+export interface FanoutCpu {
   cpuUs: number;
-}
-
-/** fanout-server's answer: frames received and HTTP clients connected, too. */
-export interface FanoutCpu extends ServerCpu {
   frames: number;
   clients: number;
 }
@@ -30,7 +26,7 @@ export async function startServerChild(
   const child = new ChildWorker<{ type: 'cpu' }>(script, [], core, { nodeFlags: nodeArgs });
   const { udpPort, httpPort } = await child.next<{ udpPort: number; httpPort?: number }>(10_000);
   /** The child's CPU time so far and its counters. */
-  const ask = <T extends ServerCpu = ServerCpu>() => child.request<T>({ type: 'cpu' });
+  const ask = <T extends { cpuUs: number } = { cpuUs: number }>() => child.request<T>({ type: 'cpu' });
   return {
     udpPort,
     httpPort,
