@@ -178,14 +178,10 @@ async function main(): Promise<void> {
     const bare = await cpuWindow(yardstick, WARMUP_MS / 2);
     alsoTo.delete(yardstick.udpPort);
     await yardstick.stop();
-    console.log(`[1/4] bare dgram socket ${fixed(bare.percent, 2)}% of a core`);
 
     console.log(`[2/4] server CPU with no HTTP client, ${WINDOW_MS / 1000} s`);
     const idle = await cpuWindow(server, WINDOW_MS, '[2/4]');
     const idleMemory = server.memory();
-    console.log(
-      `[2/4] server ${fixed(idle.percent, 2)}% of a core, RSS ${fixed((idleMemory.rssBytes ?? 0) / 2 ** 20, 1)} MiB`,
-    );
 
     console.log(
       `[3/4] ${FETCHES_PER_KIND} snapshots on fresh connections + ${FETCHES_PER_KIND} keep-alive, over ${SNAPSHOT_MS / 1000} s`,
@@ -213,9 +209,6 @@ async function main(): Promise<void> {
     keepAlive.destroy();
     const fresh = summarize(fetches.fresh)!;
     const reused = summarize(fetches.keepAlive)!;
-    console.log(
-      `[3/4] fresh connection p50 ${ms(fresh.p50Us)} ms p99 ${ms(fresh.p99Us)} ms; keep-alive p50 ${ms(reused.p50Us)} ms p99 ${ms(reused.p99Us)} ms; ${fetches.bad} bad`,
-    );
 
     console.log(`[4/4] one MJPEG client per camera, ${WINDOW_MS / 1000} s`);
     const clients = await Promise.all(
@@ -242,9 +235,6 @@ async function main(): Promise<void> {
       if (client.error) throw client.error;
     }
     const meanBandwidth = bytesPerSecond.reduce((sum, b) => sum + b, 0) / bytesPerSecond.length;
-    console.log(
-      `[4/4] server ${fixed(streaming.percent, 2)}% of a core, ${Math.round(meanBandwidth / 1000)} kB/s per client, latency p50 ${ms(endToEnd.p50Us)} ms p99 ${ms(endToEnd.p99Us)} ms`,
-    );
 
     const mib = (bytes: number | null) => (bytes === null ? '-' : fixed(bytes / 2 ** 20, 1));
     const row = (label: string, s: LatencySummary) => [label, ms(s.p50Us), ms(s.p99Us), String(s.count)];
