@@ -9,7 +9,7 @@
  * Writes bench-results/fidelity.json. Without GStreamer the udpcam columns still run and the JSON
  * says `gstreamer: {available: false, reason}`. It asserts nothing.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFrameDir } from './lib/frames.js';
@@ -75,8 +75,7 @@ async function runFidelity(
   return table;
 }
 
-const work = path.join(os.tmpdir(), `udpcam-bench-fidelity-${process.pid}`);
-mkdirSync(work, { recursive: true });
+const work = mkdtempSync(path.join(os.tmpdir(), 'udpcam-bench-fidelity-'));
 const gst = gstreamerStatus();
 console.log(gst.available ? `GStreamer: ${gst.version}` : `GStreamer columns skipped: ${gst.reason}`);
 const stacks: (Stack | 'udpcam-meta')[] = gst.available ? ['udpcam', 'gstreamer'] : ['udpcam'];

@@ -51,14 +51,9 @@ export async function measureClockOffset(
   };
 }
 
-/**
- * Child side: answers `{type: 'clock', id}` with this process's clock. With `unref`, the IPC
- * channel does not keep the process alive (for a probe preloaded into a process that must exit
- * on its own).
- */
-export function answerClockPings(unref = false): void {
+/** Child side: answers `{type: 'clock', id}` with this process's clock. */
+export function answerClockPings(): void {
   process.on('message', (message: { type?: string; id?: number }) => {
     if (message?.type === 'clock') process.send?.({ type: 'clock', id: message.id, nowUs: wallClockUs() });
   });
-  if (unref) process.channel?.unref();
 }

@@ -15,7 +15,8 @@ import { answerClockPings } from './latency-clock.js';
 const SEQ = /UDPCAM1 seq=(\d+)/;
 
 if (process.send !== undefined) {
-  answerClockPings(true);
+  answerClockPings();
+  process.channel?.unref();
   // A bench that failed half-way leaves no sender behind.
   process.on('disconnect', () => process.exit(1));
   const send = dgram.Socket.prototype.send as (...args: unknown[]) => void;
