@@ -5,10 +5,11 @@
  * reached the assembler, when it completed (the receiver's own stamp, before the sinks) and when
  * the sinks had run, i.e. the HTTP server had written it to every MJPEG socket.
  *
- * IPC (replies echo the request's id): {type:'clock'} → {nowUs}; {type:'collect'} → the records
- * so far and this process's CPU time; {type:'exit'}. It posts {type:'ready', udpPort, httpPort}
- * first, then {type:'camera', camera} at the first frame.
+ * IPC (replies echo the request's id): {type:'clock'} → {nowUs}; {type:'camera'} → {camera}, the
+ * first frame's; {type:'collect'} → the records so far and this process's CPU time; {type:'exit'}.
+ * First message: {type:'ready', udpPort, httpPort}.
  */
+import { once } from 'node:events';
 import { epochMicrosAt, wallClockUs } from '@udpcam/common';
 import { HttpServer, Receiver } from '@udpcam/receiver';
 import { answerClockPings } from './latency-clock.js';
@@ -35,7 +36,7 @@ const receiver = await Receiver.open({ port: 0, host: '127.0.0.1' });
 const web = await HttpServer.listen(receiver, { port: 0, host: '127.0.0.1' });
 const frames: FrameRecord[] = [];
 
-receiver.once('frame', (frame) => process.send!({ type: 'camera', camera: frame.camera }));
+const firstFrame = once(receiver, 'frame');
 // 'frame' is emitted after every sink's write, so now is when the MJPEG writes were handed to the sockets.
 receiver.on('frame', (frame) => {
   const sinksDoneUs = wallClockUs();
@@ -56,6 +57,10 @@ process.on('message', async (message: { type: string; id: number }) => {
     const { user, system } = process.cpuUsage();
     const records: ReceiverRecords = { frames, cpuUs: user + system, rssBytes: process.memoryUsage.rss() };
     process.send!({ ...records, id: message.id });
+  } else if (message.type === 'camera') {
+    // Answered at the first frame: by then the HTTP server knows the camera.
+    const [frame] = await firstFrame;
+    process.send!({ camera: frame.camera, id: message.id });
   } else if (message.type === 'exit') {
     await web.close();
     await receiver.close();
