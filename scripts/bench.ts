@@ -40,12 +40,10 @@ for (const name of [...(only ?? []), ...skip]) {
     runner.fail(`no bench called ${JSON.stringify(name)} (${BENCHES.map((b) => b.name).join(', ')})`);
 }
 /** The shared flags this run was given, passed on to every bench. */
-const shared = [
-  ...(values.quick ? ['--quick'] : []),
-  ...(values.unpinned ? ['--unpinned'] : []),
-  ...(values.out === undefined ? [] : ['--out', values.out]),
-  ...(values.rounds === undefined ? [] : ['--rounds', values.rounds]),
-];
+const { only: _only, skip: _skip, ...sharedFlags } = values;
+const shared = Object.entries(sharedFlags).flatMap(([flag, value]) =>
+  value === true ? [`--${flag}`] : typeof value === 'string' ? [`--${flag}`, value] : [],
+);
 const chosen = BENCHES.filter(
   (bench) => (only ? only.includes(bench.name) : true) && !skip.includes(bench.name),
 );
