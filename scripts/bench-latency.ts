@@ -314,7 +314,6 @@ function plotSpec(results: readonly SizeResult[]): TopLevelSpec {
         },
       ],
     },
-    resolve: { scale: { x: 'shared' } },
     config: { header: { labelFontSize: 12, labelFontWeight: 'bold' } },
   } as TopLevelSpec;
 }

@@ -56,25 +56,20 @@ export async function judge(
     let worst = 0;
     for (const output of outputs) {
       const pixels = await decode(output);
-      if (pixels.width !== reference.width || pixels.height !== reference.height) {
-        result.outputSize = `${pixels.width}x${pixels.height}`;
-        result.decodes = true;
-        return result;
-      }
+      if (pixels.width !== reference.width || pixels.height !== reference.height)
+        return { ...result, decodes: true, outputSize: `${pixels.width}x${pixels.height}` };
       for (let at = 0; at < pixels.data.length; at++) {
         const diff = Math.abs(pixels.data[at]! - reference.data[at]!);
         if (diff > worst) worst = diff;
       }
     }
-    result.decodes = true;
-    result.maxPixelDiff = worst;
+    return { ...result, decodes: true, maxPixelDiff: worst };
   } catch (error) {
-    result.error = (error as Error).message.split('\n')[0]!;
+    return { ...result, error: (error as Error).message.split('\n')[0]! };
   }
-  return result;
 }
 
-/** One table cell: "3/3 identical", "3/3 decodes, Δ=40", "0/3", ... */
+/** One table cell: "3/3 byte-identical", "3/3 decodes, max Δ 40", "0/3 none delivered", ... */
 export function describe(result: FidelityResult): string {
   const delivered = `${result.delivered}/${result.sent}`;
   if (result.delivered === 0) return `${delivered} none delivered`;
