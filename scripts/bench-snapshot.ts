@@ -29,7 +29,7 @@ import { startBench } from './lib/harness.js';
 import { MjpegRecorder } from './lib/latency-mjpeg.js';
 import { histogramSteps, type LatencySummary, logHistogram, ms, summarize } from './lib/latency-stats.js';
 import { pinSelf } from './lib/pin.js';
-import { fixed, sleep, table } from './lib/report.js';
+import { count, fixed, sleep, table } from './lib/report.js';
 import { type ServerChild, startServerChild } from './lib/server-child.js';
 
 const bench = startBench('snapshot', {
@@ -251,9 +251,8 @@ async function main(): Promise<void> {
         ],
       ),
     );
-    console.log('');
     console.log(
-      table(
+      `\n${table(
         ['server', '% of a core', 'RSS MiB'],
         [
           ['bare dgram socket, same datagrams (yardstick)', fixed(bare.percent, 2), '-'],
@@ -261,10 +260,10 @@ async function main(): Promise<void> {
           [`${2 * FETCHES_PER_KIND} snapshot GETs`, fixed(snapshots.percent, 2), '-'],
           [`${CAMERAS} MJPEG clients`, fixed(streaming.percent, 2), mib(streamingMemory.rssBytes)],
         ],
-      ),
+      )}`,
     );
     console.log(
-      `\nper MJPEG client ${Math.round(meanBandwidth).toLocaleString('en-US')} B/s (frame × ${FPS} = ${(frameBytes * FPS).toLocaleString('en-US')} B/s); peak RSS ${mib(streamingMemory.peakRssBytes)} MiB`,
+      `\nper MJPEG client ${count(meanBandwidth)} B/s (frame × ${FPS} = ${count(frameBytes * FPS)} B/s); peak RSS ${mib(streamingMemory.peakRssBytes)} MiB`,
     );
     const met = idle.percent <= CPU_TARGET_PERCENT && streaming.percent <= CPU_TARGET_PERCENT;
     console.log(`CPU target ≤ ${CPU_TARGET_PERCENT}% of a core: ${met ? 'met' : 'missed'}`);
