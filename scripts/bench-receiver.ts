@@ -114,37 +114,33 @@ async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<Mo
   }
 }
 
-async function main(): Promise<void> {
-  // This process only waits and samples: keep it off the receiver's core.
-  pinSelf(bench.core(0));
+// This process only waits and samples: keep it off the receiver's core.
+pinSelf(bench.core(0));
+console.log(
+  `bench-receiver${quick ? ' --quick' : ''}: modes ${modes.join(', ')}; rates ${rates.map(count).join(', ')} datagrams/s; ` +
+    `${durationMs} ms per step; ${bench.pin ? 'receiver pinned to core 1, generator to core 0 (taskset)' : 'processes NOT pinned (--unpinned, no taskset or one core)'}`,
+);
+const load = new ChildWorker<LoadCommand>(LOAD_SCRIPT, [String(packetSize)], bench.core(0));
+const results: ModeResult[] = [];
+let loadReady: LoadReady;
+try {
+  loadReady = await load.next<LoadReady>(60_000);
   console.log(
-    `bench-receiver${quick ? ' --quick' : ''}: modes ${modes.join(', ')}; rates ${rates.map(count).join(', ')} datagrams/s; ` +
-      `${durationMs} ms per step; ${bench.pin ? 'receiver pinned to core 1, generator to core 0 (taskset)' : 'processes NOT pinned (--unpinned, no taskset or one core)'}`,
+    `generator: ${loadReady.frames} frames of ~${count(loadReady.frameBytes)} bytes, ` +
+      `${fixed(loadReady.datagramsPerFrame, 1)} datagrams each (packet size ${packetSize}, so at most ` +
+      `${loadReady.datagramBytes} bytes a datagram), encoded in ${fixed(loadReady.encodeMs, 0)} ms`,
   );
-  const load = new ChildWorker<LoadCommand>(LOAD_SCRIPT, [String(packetSize)], bench.core(0));
-  const results: ModeResult[] = [];
-  let loadReady: LoadReady;
-  try {
-    loadReady = await load.next<LoadReady>(60_000);
-    console.log(
-      `generator: ${loadReady.frames} frames of ~${count(loadReady.frameBytes)} bytes, ` +
-        `${fixed(loadReady.datagramsPerFrame, 1)} datagrams each (packet size ${packetSize}, so at most ` +
-        `${loadReady.datagramBytes} bytes a datagram), encoded in ${fixed(loadReady.encodeMs, 0)} ms`,
-    );
-    for (const mode of modes) {
-      if (outOfTime()) break;
-      results.push(await benchMode(mode, load));
-    }
-  } finally {
-    await load.close();
+  for (const mode of modes) {
+    if (outOfTime()) break;
+    results.push(await benchMode(mode, load));
   }
-
-  await bench.save({
-    options: { durationMs, rates, modes, refineSteps, packetSize, maxTotalMs },
-    generator: loadReady!,
-    ...reportModes(results, rates),
-    modes: results,
-  });
+} finally {
+  await load.close();
 }
 
-await main();
+await bench.save({
+  options: { durationMs, rates, modes, refineSteps, packetSize, maxTotalMs },
+  generator: loadReady!,
+  ...reportModes(results, rates),
+  modes: results,
+});
