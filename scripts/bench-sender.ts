@@ -44,13 +44,9 @@ import { startServerChild } from './lib/server-child.js';
 const bench = startBench('sender', { seconds: { type: 'string' } });
 const quick = bench.quick;
 const seconds = bench.number('seconds', 3, 0.6);
-const SIZES: ReadonlyArray<[number, number]> = quick
-  ? [[640, 360]]
-  : [
-      [640, 360],
-      [1280, 720],
-      [1920, 1080],
-    ];
+const SIZES = ['640x360', '1280x720', '1920x1080']
+  .slice(0, quick ? 1 : 3)
+  .map((size) => size.split('x').map(Number) as [number, number]);
 const PACKET_SIZE = 1400;
 const QUALITY = 80;
 /**
