@@ -82,8 +82,6 @@ const pattern = (width: number, height: number) => new TestPatternSource({ width
 const PATHS: Path[] = [
   { name: 'passthrough', fps: 1000, source: files, codec: 'jpeg-js', warp: false },
   {
-    // node-webcam runs the capture tool once per shot; here that tool is an instant fake
-    // (a shell script copying a JPEG), so this is node-webcam's own ceiling, not a camera's.
     name: 'webcam (node-webcam, instant fake fswebcam)',
     fps: 240,
     source: (width, height) => new WebcamSource('webcam', { config: { width, height, fps: 240 } }),
