@@ -216,19 +216,14 @@ console.log(
     ]),
   ),
 );
-const ratios = SIZES.flatMap(({ size }) => {
+const ratios = [];
+for (const { size } of SIZES) {
   const ours = perf.find((run) => run.stack === 'udpcam' && run.size === size);
   const theirs = perf.find((run) => run.stack === 'gstreamer' && run.size === size);
-  if (!ours || !theirs) return [];
-  return [
-    {
-      size,
-      receiverRatio: ours.receiverCpuUsPerFrame / theirs.receiverCpuUsPerFrame,
-      senderRatio: ours.senderCpuUsPerFrame / theirs.senderCpuUsPerFrame,
-    },
-  ];
-});
-for (const { size, receiverRatio, senderRatio } of ratios) {
+  if (!ours || !theirs) continue;
+  const receiverRatio = ours.receiverCpuUsPerFrame / theirs.receiverCpuUsPerFrame;
+  const senderRatio = ours.senderCpuUsPerFrame / theirs.senderCpuUsPerFrame;
+  ratios.push({ size, receiverRatio, senderRatio });
   console.log(
     `${size}: udpcam receiver CPU/frame = ${fixed(receiverRatio, 2)}x GStreamer's (target <= ${TARGET_RATIO}x: ${receiverRatio <= TARGET_RATIO ? 'met' : 'MISSED'}); sender ${fixed(senderRatio, 2)}x`,
   );
@@ -255,22 +250,12 @@ const cpuRows = perf.flatMap((run) => [
   { size: run.size, stack: run.stack, role: 'receiver', ms: run.receiverCpuUsPerFrame / 1000 },
   { size: run.size, stack: run.stack, role: 'sender', ms: run.senderCpuUsPerFrame / 1000 },
 ]);
-await bench.plot(
-  PLOT,
-  barsBySize(
-    `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`,
-    cpuRows,
-    'role',
-    'CPU per frame (ms)',
+const cpuTitle = `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`;
+await bench.plot(PLOT, barsBySize(cpuTitle, cpuRows, 'role', 'CPU per frame (ms)'));
+const latencyRows = perf.flatMap(({ size, stack, latencyMs }) =>
+  (['p50', 'p99'] as const).flatMap((quantile) =>
+    latencyMs ? [{ size, stack, quantile, ms: latencyMs[quantile] }] : [],
   ),
-);
-const latencyRows = perf.flatMap((run) =>
-  run.latencyMs
-    ? [
-        { size: run.size, stack: run.stack, quantile: 'p50', ms: run.latencyMs.p50 },
-        { size: run.size, stack: run.stack, quantile: 'p99', ms: run.latencyMs.p99 },
-      ]
-    : [],
 );
 await bench.plot(
   `${PLOT}-latency`,
@@ -282,14 +267,7 @@ function barsBySize(title: string, rows: object[], group: string, yTitle: string
   return {
     title,
     data: { values: rows },
-    facet: {
-      column: {
-        field: 'size',
-        type: 'nominal',
-        title: null,
-        sort: SIZES.map(({ size }) => size),
-      },
-    },
+    facet: { column: { field: 'size', type: 'nominal', title: null, sort: SIZES.map(({ size }) => size) } },
     spec: {
       width: 180,
       height: 220,
