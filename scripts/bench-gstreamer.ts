@@ -43,6 +43,8 @@ const bench = startBench('gstreamer', {
 });
 const quick = bench.quick;
 const profile = bench.flags['cpu-prof'];
+/** node flags of the udpcam receivers: a V8 CPU profile each with --cpu-prof DIR. */
+const PROFILE_FLAGS = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
 const FRAMES = bench.number('frames', 1200, 60);
 /**
  * Frames delivered before the CPU window opens and left after it closes. 20 s of warm-up: a
@@ -65,12 +67,8 @@ const SENDER_CORE = bench.core(0);
 
 /** One stack, one size: FRAMES frames at FPS through a lossless relay (see the file comment). */
 async function runPerf(stack: Stack, dir: string, size: string, frameBytes: number, work: string) {
-  const receiver = await startReceiver(
-    stack,
-    path.join(work, `perf-out-${stack}-${size}`),
-    RECEIVER_CORE,
-    profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [],
-  );
+  const out = path.join(work, `perf-out-${stack}-${size}`);
+  const receiver = await startReceiver(stack, out, RECEIVER_CORE, PROFILE_FLAGS);
   let relay: RelayChild | undefined;
   let watcher: OutputWatcher | undefined;
   try {

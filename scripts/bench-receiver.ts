@@ -72,16 +72,11 @@ const outOfTime = () => performance.now() - benchStarted > maxTotalMs;
 
 async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<ModeResult> {
   const diskDir = mode === 'disk' ? await mkdtemp(path.join(diskParent, 'udpcam-bench-')) : undefined;
-  const receiver = new ChildWorker<ReceiverCommand>(
-    RECEIVER_SCRIPT,
-    diskDir ? [mode, diskDir] : [mode],
-    bench.core(1),
-    {
-      nodeFlags: profileDir
-        ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
-        : [],
-    },
-  );
+  const nodeFlags = profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
+    : [];
+  const args = diskDir ? [mode, diskDir] : [mode];
+  const receiver = new ChildWorker<ReceiverCommand>(RECEIVER_SCRIPT, args, bench.core(1), { nodeFlags });
   try {
     const ready = await receiver.next<ReceiverReady>(30_000);
     await load.request({ type: 'connect', port: ready.port });
