@@ -28,7 +28,6 @@ import {
   FfmpegSource,
   type FrameEvent,
   type FrameSource,
-  type JpegCodec,
   loadCodec,
   Sender,
   TestPatternSource,
@@ -105,12 +104,10 @@ const PATHS: Path[] = [
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 async function runPath(spec: Path, width: number, height: number, jpegDir: string, sinkPort: number) {
-  let codec: JpegCodec;
-  try {
-    codec = await loadCodec(spec.codec);
-  } catch (error) {
-    return `${spec.codec} unavailable (${error instanceof Error ? error.message : error})`;
-  }
+  const codec = await loadCodec(spec.codec).catch((error: unknown) =>
+    error instanceof Error ? error.message : String(error),
+  );
+  if (typeof codec === 'string') return `${spec.codec} unavailable (${codec})`;
   // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in (1 s for
   // a source that sets its own rate).
   const warmUpMs = spec.fps < 1000 ? 1000 : 300;

@@ -54,13 +54,7 @@ export function gstreamerStatus(): GstreamerStatus {
  * The issue's sender: `imagesequencesrc ! jpegparse ! clocksync ! rtpjpegpay ! udpsink`, files
  * `pattern` (printf-style, e.g. frame-%04d.jpg) 0..count-1 at `fps`; `mtu` is the RTP packet size.
  */
-export function gstSenderArgs(
-  pattern: string,
-  count: number,
-  fps: number,
-  port: number,
-  mtu: number,
-): string[] {
+export function gstSenderArgs(pattern: string, count: number, fps: number, port: number, mtu: number) {
   return [
     ...['imagesequencesrc', `location=${pattern}`, 'start-index=0', `stop-index=${count - 1}`],
     ...[`framerate=${fps}/1`, '!', 'jpegparse', '!', 'clocksync', '!', 'rtpjpegpay', `mtu=${mtu}`],
