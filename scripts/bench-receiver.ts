@@ -11,7 +11,7 @@
  *
  *   node build/scripts/bench-receiver.js [--quick] [--duration-ms 3000] [--rates 50000,100000,...]
  *        [--modes bare,udpcam,disk] [--refine 2] [--packet-size 1400] [--max-total-s 600]
- *        [--disk-dir /dev/shm]  (parent of disk mode's scratch folder; default os.tmpdir())
+ *        [--disk-dir /dev/shm]  (parent of disk mode's scratch folder, here on tmpfs; default os.tmpdir())
  *        [--profile-dir DIR]   (the receiver child runs with node --cpu-prof, one profile per mode)
  *
  * Prints figures and writes bench-results/receiver.json; it asserts nothing.
@@ -57,9 +57,7 @@ const modes = bench.list('modes', MODES.join(',')) as Mode[];
 const refineSteps = Number(flags.refine ?? (quick ? 0 : 2));
 const packetSize = bench.number('packet-size', 1400);
 const maxTotalMs = bench.number('max-total-s', 600, 30) * 1000;
-/** Where disk mode makes its scratch folder (default os.tmpdir(); /dev/shm is tmpfs on Linux). */
 const diskParent = path.resolve(flags['disk-dir'] ?? os.tmpdir());
-/** Where the receiver child writes a V8 CPU profile (node --cpu-prof), if anywhere. */
 const profileDir = flags['profile-dir'] === undefined ? undefined : path.resolve(flags['profile-dir']);
 if (rates.some((rate) => !(rate > 0))) bench.fail('--rates takes positive numbers');
 for (const mode of modes) if (!MODES.includes(mode)) bench.fail(`unknown mode ${mode}`);
