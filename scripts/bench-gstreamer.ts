@@ -43,6 +43,8 @@ const bench = startBench('gstreamer', {
 });
 const quick = bench.quick;
 const profile = bench.flags['cpu-prof'];
+/** node flags of the udpcam receivers: a V8 CPU profile each with --cpu-prof DIR. */
+const PROFILE_FLAGS = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
 const FRAMES = bench.number('frames', 1200, 60);
 /**
  * Frames delivered before the CPU window opens and left after it closes. 20 s of warm-up: a
@@ -65,12 +67,8 @@ const SENDER_CORE = bench.core(0);
 
 /** One stack, one size: FRAMES frames at FPS through a lossless relay (see the file comment). */
 async function runPerf(stack: Stack, dir: string, size: string, frameBytes: number, work: string) {
-  const receiver = await startReceiver(
-    stack,
-    path.join(work, `perf-out-${stack}-${size}`),
-    RECEIVER_CORE,
-    profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [],
-  );
+  const out = path.join(work, `perf-out-${stack}-${size}`);
+  const receiver = await startReceiver(stack, out, RECEIVER_CORE, PROFILE_FLAGS);
   let relay: RelayChild | undefined;
   let watcher: OutputWatcher | undefined;
   try {
@@ -156,142 +154,118 @@ async function runPerf(stack: Stack, dir: string, size: string, frameBytes: numb
 /** One stack at one size: what it delivered, its CPU per frame and its latency. */
 type PerfRun = Awaited<ReturnType<typeof runPerf>>;
 
-async function main(): Promise<void> {
-  const work = path.join(os.tmpdir(), `udpcam-bench-gstreamer-${process.pid}`);
-  mkdirSync(work, { recursive: true });
-  const started = performance.now();
-  const gst = gstreamerStatus();
-  if (gst.available) console.log(`GStreamer: ${gst.version}`);
-  else console.log(`GStreamer half skipped: ${gst.reason}`);
-  const stacks: Stack[] = gst.available ? ['udpcam', 'gstreamer'] : ['udpcam'];
-  console.log(
-    `${FRAMES} frames per run at ${FPS} fps; ${bench.pin ? 'receivers pinned to core 1, senders to core 0' : 'not pinned (--unpinned, no taskset or one core)'}`,
-  );
+const work = path.join(os.tmpdir(), `udpcam-bench-gstreamer-${process.pid}`);
+mkdirSync(work, { recursive: true });
+const started = performance.now();
+const gst = gstreamerStatus();
+if (gst.available) console.log(`GStreamer: ${gst.version}`);
+else console.log(`GStreamer half skipped: ${gst.reason}`);
+const stacks: Stack[] = gst.available ? ['udpcam', 'gstreamer'] : ['udpcam'];
+console.log(
+  `${FRAMES} frames per run at ${FPS} fps; ${bench.pin ? 'receivers pinned to core 1, senders to core 0' : 'not pinned (--unpinned, no taskset or one core)'}`,
+);
 
-  const perf: PerfRun[] = [];
-  try {
-    for (const { size, width, height } of SIZES) {
-      const images = await Promise.all(
-        Array.from({ length: DISTINCT_IMAGES }, (_, index) => encodeWebcamJpeg(width, height, 11 + index)),
-      );
-      const frameBytes = images.reduce((sum, image) => sum + image.length, 0) / images.length;
-      const dir = path.join(work, `in-${size}`);
-      writeFrameDir(dir, images, FRAMES);
-      for (const stack of stacks) {
-        process.stdout.write(`[${size} ${stack}] `);
-        const run = await runPerf(stack, dir, size, frameBytes, work);
-        perf.push(run);
-        console.log(
-          ` ${run.delivered}/${run.sent} frames; receiver ${fixed(run.receiverCpuUsPerFrame)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame)} µs/frame, latency p50 ${run.latencyMs ? fixed(run.latencyMs.p50, 2) : '-'} ms`,
-        );
-      }
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-
-  console.log(`\nCPU per frame and latency (${FRAMES} frames at ${FPS} fps, through a lossless relay)`);
-  console.log(
-    table(
-      [
-        'size',
-        'stack',
-        'frame kB',
-        'delivered',
-        'recv µs/frame',
-        'send µs/frame',
-        'recv % core',
-        'p50 ms',
-        'p99 ms',
-      ],
-      perf.map((run) => [
-        run.size,
-        run.stack,
-        fixed(run.frameBytes / 1000),
-        `${run.delivered}/${run.sent}`,
-        fixed(run.receiverCpuUsPerFrame),
-        fixed(run.senderCpuUsPerFrame),
-        fixed(run.receiverCores * 100, 2),
-        run.latencyMs ? fixed(run.latencyMs.p50, 2) : '-',
-        run.latencyMs ? fixed(run.latencyMs.p99, 2) : '-',
-      ]),
-    ),
-  );
-  const ratios = SIZES.flatMap(({ size }) => {
-    const ours = perf.find((run) => run.stack === 'udpcam' && run.size === size);
-    const theirs = perf.find((run) => run.stack === 'gstreamer' && run.size === size);
-    if (!ours || !theirs) return [];
-    return [
-      {
-        size,
-        receiverRatio: ours.receiverCpuUsPerFrame / theirs.receiverCpuUsPerFrame,
-        senderRatio: ours.senderCpuUsPerFrame / theirs.senderCpuUsPerFrame,
-      },
-    ];
-  });
-  for (const { size, receiverRatio, senderRatio } of ratios) {
-    console.log(
-      `${size}: udpcam receiver CPU/frame = ${fixed(receiverRatio, 2)}x GStreamer's (target <= ${TARGET_RATIO}x: ${receiverRatio <= TARGET_RATIO ? 'met' : 'MISSED'}); sender ${fixed(senderRatio, 2)}x`,
+const perf: PerfRun[] = [];
+try {
+  for (const { size, width, height } of SIZES) {
+    const images = await Promise.all(
+      Array.from({ length: DISTINCT_IMAGES }, (_, index) => encodeWebcamJpeg(width, height, 11 + index)),
     );
+    const frameBytes = images.reduce((sum, image) => sum + image.length, 0) / images.length;
+    const dir = path.join(work, `in-${size}`);
+    writeFrameDir(dir, images, FRAMES);
+    for (const stack of stacks) {
+      process.stdout.write(`[${size} ${stack}] `);
+      const run = await runPerf(stack, dir, size, frameBytes, work);
+      perf.push(run);
+      console.log(
+        ` ${run.delivered}/${run.sent} frames; receiver ${fixed(run.receiverCpuUsPerFrame)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame)} µs/frame, latency p50 ${run.latencyMs ? fixed(run.latencyMs.p50, 2) : '-'} ms`,
+      );
+    }
   }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 
-  console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
-
-  await bench.save(
-    {
-      gstreamer: gst,
-      fps: FPS,
-      framesPerRun: FRAMES,
-      packetSize: PACKET_SIZE,
-      latencyMethod:
-        'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks rename a finished temporary file into place (udpcam .dot-file, multifilesink NAME.XXXXXX)',
-      perf,
-      receiverCpuRatio: ratios,
-      targetReceiverCpuRatio: TARGET_RATIO,
-    },
-    VARIANT,
-  );
-
-  const cpuRows = perf.flatMap((run) => [
-    { size: run.size, stack: run.stack, role: 'receiver', ms: run.receiverCpuUsPerFrame / 1000 },
-    { size: run.size, stack: run.stack, role: 'sender', ms: run.senderCpuUsPerFrame / 1000 },
-  ]);
-  await bench.plot(
-    PLOT,
-    barsBySize(
-      `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`,
-      cpuRows,
-      'role',
-      'CPU per frame (ms)',
-    ),
-  );
-  const latencyRows = perf.flatMap((run) =>
-    run.latencyMs
-      ? [
-          { size: run.size, stack: run.stack, quantile: 'p50', ms: run.latencyMs.p50 },
-          { size: run.size, stack: run.stack, quantile: 'p99', ms: run.latencyMs.p99 },
-        ]
-      : [],
-  );
-  await bench.plot(
-    `${PLOT}-latency`,
-    barsBySize('Last datagram forwarded → output file complete', latencyRows, 'quantile', 'latency (ms)'),
+console.log(`\nCPU per frame and latency (${FRAMES} frames at ${FPS} fps, through a lossless relay)`);
+console.log(
+  table(
+    [
+      'size',
+      'stack',
+      'frame kB',
+      'delivered',
+      'recv µs/frame',
+      'send µs/frame',
+      'recv % core',
+      'p50 ms',
+      'p99 ms',
+    ],
+    perf.map((run) => [
+      run.size,
+      run.stack,
+      fixed(run.frameBytes / 1000),
+      `${run.delivered}/${run.sent}`,
+      fixed(run.receiverCpuUsPerFrame),
+      fixed(run.senderCpuUsPerFrame),
+      fixed(run.receiverCores * 100, 2),
+      run.latencyMs ? fixed(run.latencyMs.p50, 2) : '-',
+      run.latencyMs ? fixed(run.latencyMs.p99, 2) : '-',
+    ]),
+  ),
+);
+const ratios = [];
+for (const { size } of SIZES) {
+  const ours = perf.find((run) => run.stack === 'udpcam' && run.size === size);
+  const theirs = perf.find((run) => run.stack === 'gstreamer' && run.size === size);
+  if (!ours || !theirs) continue;
+  const receiverRatio = ours.receiverCpuUsPerFrame / theirs.receiverCpuUsPerFrame;
+  const senderRatio = ours.senderCpuUsPerFrame / theirs.senderCpuUsPerFrame;
+  ratios.push({ size, receiverRatio, senderRatio });
+  console.log(
+    `${size}: udpcam receiver CPU/frame = ${fixed(receiverRatio, 2)}x GStreamer's (target <= ${TARGET_RATIO}x: ${receiverRatio <= TARGET_RATIO ? 'met' : 'MISSED'}); sender ${fixed(senderRatio, 2)}x`,
   );
 }
+
+console.log(`(${fixed((performance.now() - started) / 1000)} s)`);
+
+await bench.save(
+  {
+    gstreamer: gst,
+    fps: FPS,
+    framesPerRun: FRAMES,
+    packetSize: PACKET_SIZE,
+    latencyMethod:
+      'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks rename a finished temporary file into place (udpcam .dot-file, multifilesink NAME.XXXXXX)',
+    perf,
+    receiverCpuRatio: ratios,
+    targetReceiverCpuRatio: TARGET_RATIO,
+  },
+  VARIANT,
+);
+
+const cpuRows = perf.flatMap((run) => [
+  { size: run.size, stack: run.stack, role: 'receiver', ms: run.receiverCpuUsPerFrame / 1000 },
+  { size: run.size, stack: run.stack, role: 'sender', ms: run.senderCpuUsPerFrame / 1000 },
+]);
+const cpuTitle = `CPU per frame: udpcam vs GStreamer RTP/JPEG (${FPS} fps, loopback)`;
+await bench.plot(PLOT, barsBySize(cpuTitle, cpuRows, 'role', 'CPU per frame (ms)'));
+const latencyRows = perf.flatMap(({ size, stack, latencyMs }) =>
+  (['p50', 'p99'] as const).flatMap((quantile) =>
+    latencyMs ? [{ size, stack, quantile, ms: latencyMs[quantile] }] : [],
+  ),
+);
+await bench.plot(
+  `${PLOT}-latency`,
+  barsBySize('Last datagram forwarded → output file complete', latencyRows, 'quantile', 'latency (ms)'),
+);
 
 /** Bars of `ms` per `group`, udpcam and GStreamer side by side, one panel per frame size. */
 function barsBySize(title: string, rows: object[], group: string, yTitle: string): TopLevelSpec {
   return {
     title,
     data: { values: rows },
-    facet: {
-      column: {
-        field: 'size',
-        type: 'nominal',
-        title: null,
-        sort: SIZES.map(({ size }) => size),
-      },
-    },
+    facet: { column: { field: 'size', type: 'nominal', title: null, sort: SIZES.map(({ size }) => size) } },
     spec: {
       width: 180,
       height: 220,
@@ -305,5 +279,3 @@ function barsBySize(title: string, rows: object[], group: string, yTitle: string
     },
   };
 }
-
-await main();

@@ -210,119 +210,106 @@ function describe(run: Run): string {
   );
 }
 
-async function main(): Promise<void> {
-  console.log(
-    `bench-reassembly${quick ? ' --quick' : ''}: ${runs} runs x ${count(datagramsPerRun)} datagrams ` +
-      `(cap ${maxRunMs} ms), simulated ${linkGbps} Gbit/s link, expire() every ${EXPIRE_INTERVAL_MS} ms`,
-  );
-  const encodeStarted = performance.now();
-  const frames = testFrames(POOL_FRAMES);
-  const sizes = frames.map((frame) => frame.length);
-  console.log(
-    `frames: ${POOL_FRAMES}, ${count(Math.min(...sizes))}..${count(Math.max(...sizes))} bytes ` +
-      `(1280x720 JPEGs from jpeg-js at q75, with udpcam meta), ` +
-      `encoded in ${fixed(performance.now() - encodeStarted, 0)} ms`,
-  );
+console.log(
+  `bench-reassembly${quick ? ' --quick' : ''}: ${runs} runs x ${count(datagramsPerRun)} datagrams ` +
+    `(cap ${maxRunMs} ms), simulated ${linkGbps} Gbit/s link, expire() every ${EXPIRE_INTERVAL_MS} ms`,
+);
+const encodeStarted = performance.now();
+const frames = testFrames(POOL_FRAMES);
+const sizes = frames.map((frame) => frame.length);
+console.log(
+  `frames: ${POOL_FRAMES}, ${count(Math.min(...sizes))}..${count(Math.max(...sizes))} bytes ` +
+    `(1280x720 JPEGs from jpeg-js at q75, with udpcam meta), ` +
+    `encoded in ${fixed(performance.now() - encodeStarted, 0)} ms`,
+);
 
-  const results = [];
-  for (const scenario of SCENARIOS) {
-    const workload = buildWorkload(frames, scenario);
-    console.log(
-      `\n[${label(scenario)}] ${count(workload.datagrams.length)} datagrams per lap, ` +
-        `${fixed(workload.datagramsPerFrame, 1)} per frame, ${scenario.senders} sender(s), ` +
-        `${fixed((100 * workload.wholeFrames) / workload.frames, 1)}% of frames whole`,
-    );
-    const checked = verify(workload, frames);
-    console.log(
-      `  checked  ${count(checked.frames)} frames (one pass of the workload) against the frames sent: ` +
-        `${checked.corrupt === 0 ? 'all intact' : `${count(checked.corrupt)} CORRUPT`}` +
-        `${checked.frames === workload.wholeFrames ? '' : ` (${count(workload.wholeFrames)} expected)`}`,
-    );
-    const warmup = runOnce(workload, warmupDatagrams, maxRunMs);
-    console.log(`  warm-up  ${describe(warmup)}`);
-    const measured: Run[] = [];
-    for (let index = 0; index < runs; index++) {
-      const run = runOnce(workload, datagramsPerRun, maxRunMs);
-      measured.push(run);
-      console.log(`  run ${index + 1}/${runs} ${describe(run)}`);
-      if (run.framesComplete !== run.framesExpected) {
-        console.log(
-          `    note: ${count(run.framesComplete)} frames complete, ${count(run.framesExpected)} expected ` +
-            `(${count(run.framesDropped)} dropped)`,
-        );
-      }
+const results = [];
+for (const scenario of SCENARIOS) {
+  const workload = buildWorkload(frames, scenario);
+  console.log(
+    `\n[${label(scenario)}] ${count(workload.datagrams.length)} datagrams per lap, ` +
+      `${fixed(workload.datagramsPerFrame, 1)} per frame, ${scenario.senders} sender(s), ` +
+      `${fixed((100 * workload.wholeFrames) / workload.frames, 1)}% of frames whole`,
+  );
+  const checked = verify(workload, frames);
+  console.log(
+    `  checked  ${count(checked.frames)} frames (one pass of the workload) against the frames sent: ` +
+      `${checked.corrupt === 0 ? 'all intact' : `${count(checked.corrupt)} CORRUPT`}` +
+      `${checked.frames === workload.wholeFrames ? '' : ` (${count(workload.wholeFrames)} expected)`}`,
+  );
+  const warmup = runOnce(workload, warmupDatagrams, maxRunMs);
+  console.log(`  warm-up  ${describe(warmup)}`);
+  const measured: Run[] = [];
+  for (let index = 0; index < runs; index++) {
+    const run = runOnce(workload, datagramsPerRun, maxRunMs);
+    measured.push(run);
+    console.log(`  run ${index + 1}/${runs} ${describe(run)}`);
+    if (run.framesComplete !== run.framesExpected) {
+      console.log(
+        `    note: ${count(run.framesComplete)} frames complete, ${count(run.framesExpected)} expected ` +
+          `(${count(run.framesDropped)} dropped)`,
+      );
     }
-    const best = measured.reduce((a, b) => (b.datagramsPerSecond > a.datagramsPerSecond ? b : a));
-    results.push({
-      ...scenario,
-      datagramsPerFrame: workload.datagramsPerFrame,
-      wholeFramesPercent: (100 * workload.wholeFrames) / workload.frames,
-      checked,
-      best,
-      median: {
-        datagramsPerSecond: median(measured.map((run) => run.datagramsPerSecond)),
-        payloadMBPerSecond: median(measured.map((run) => run.payloadMBPerSecond)),
-        framesPerSecond: median(measured.map((run) => run.framesPerSecond)),
-        nsPerDatagram: median(measured.map((run) => run.nsPerDatagram)),
-      },
-      runs: measured,
-    });
   }
-
-  console.log(`\nFrameAssembler throughput, one core (best of ${runs}; median in brackets)\n`);
-  console.log(
-    table(
-      [
-        'scenario',
-        'packet',
-        'datagrams/s',
-        '(median)',
-        'ns/datagram',
-        'MB/s payload',
-        'frames/s',
-        'complete',
-      ],
-      results.map((result) => [
-        result.name,
-        String(result.packetSize),
-        count(result.best.datagramsPerSecond),
-        `(${count(result.median.datagramsPerSecond)})`,
-        fixed(result.best.nsPerDatagram),
-        fixed(result.best.payloadMBPerSecond, 0),
-        count(result.best.framesPerSecond),
-        `${fixed((100 * result.best.framesComplete) / Math.max(1, result.best.framesExpected), 1)}%`,
-      ]),
-    ),
-  );
-  const clean1400 = results.find((result) => result.name === 'clean' && result.packetSize === 1400);
-  const ratio = clean1400 ? clean1400.best.datagramsPerSecond / TARGET_DATAGRAMS_PER_SECOND : undefined;
-  if (clean1400 && ratio !== undefined) {
-    console.log(
-      `\ntarget: >= ${count(TARGET_DATAGRAMS_PER_SECOND)} datagrams/s of 1400 bytes; clean @ 1400 best ` +
-        `${count(clean1400.best.datagramsPerSecond)} = ${fixed(100 * ratio, 0)}% of target (${ratio >= 1 ? 'met' : 'missed'})`,
-    );
-  }
-  console.log('complete = frames emitted / frames whose every datagram was pushed in the run');
-
-  await bench.save({
-    options: {
-      runs,
-      datagramsPerRun,
-      warmupDatagrams,
-      maxRunMs,
-      linkGbps,
-      only: flags.only,
-      poolFrames: POOL_FRAMES,
-      frameBytes: median(sizes),
-      expireIntervalMs: EXPIRE_INTERVAL_MS,
+  const best = measured.reduce((a, b) => (b.datagramsPerSecond > a.datagramsPerSecond ? b : a));
+  results.push({
+    ...scenario,
+    datagramsPerFrame: workload.datagramsPerFrame,
+    wholeFramesPercent: (100 * workload.wholeFrames) / workload.frames,
+    checked,
+    best,
+    median: {
+      datagramsPerSecond: median(measured.map((run) => run.datagramsPerSecond)),
+      payloadMBPerSecond: median(measured.map((run) => run.payloadMBPerSecond)),
+      framesPerSecond: median(measured.map((run) => run.framesPerSecond)),
+      nsPerDatagram: median(measured.map((run) => run.nsPerDatagram)),
     },
-    target: {
-      datagramsPerSecond: TARGET_DATAGRAMS_PER_SECOND,
-      packetSize: 1400,
-      met: ratio === undefined ? undefined : ratio >= 1,
-    },
-    scenarios: results,
+    runs: measured,
   });
 }
 
-await main();
+console.log(`\nFrameAssembler throughput, one core (best of ${runs}; median in brackets)\n`);
+console.log(
+  table(
+    ['scenario', 'packet', 'datagrams/s', '(median)', 'ns/datagram', 'MB/s payload', 'frames/s', 'complete'],
+    results.map((result) => [
+      result.name,
+      String(result.packetSize),
+      count(result.best.datagramsPerSecond),
+      `(${count(result.median.datagramsPerSecond)})`,
+      fixed(result.best.nsPerDatagram),
+      fixed(result.best.payloadMBPerSecond, 0),
+      count(result.best.framesPerSecond),
+      `${fixed((100 * result.best.framesComplete) / Math.max(1, result.best.framesExpected), 1)}%`,
+    ]),
+  ),
+);
+const clean1400 = results.find((result) => result.name === 'clean' && result.packetSize === 1400);
+const ratio = clean1400 ? clean1400.best.datagramsPerSecond / TARGET_DATAGRAMS_PER_SECOND : undefined;
+if (clean1400 && ratio !== undefined) {
+  console.log(
+    `\ntarget: >= ${count(TARGET_DATAGRAMS_PER_SECOND)} datagrams/s of 1400 bytes; clean @ 1400 best ` +
+      `${count(clean1400.best.datagramsPerSecond)} = ${fixed(100 * ratio, 0)}% of target (${ratio >= 1 ? 'met' : 'missed'})`,
+  );
+}
+console.log('complete = frames emitted / frames whose every datagram was pushed in the run');
+
+await bench.save({
+  options: {
+    runs,
+    datagramsPerRun,
+    warmupDatagrams,
+    maxRunMs,
+    linkGbps,
+    only: flags.only,
+    poolFrames: POOL_FRAMES,
+    frameBytes: median(sizes),
+    expireIntervalMs: EXPIRE_INTERVAL_MS,
+  },
+  target: {
+    datagramsPerSecond: TARGET_DATAGRAMS_PER_SECOND,
+    packetSize: 1400,
+    met: ratio === undefined ? undefined : ratio >= 1,
+  },
+  scenarios: results,
+});

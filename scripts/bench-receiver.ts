@@ -11,7 +11,7 @@
  *
  *   node build/scripts/bench-receiver.js [--quick] [--duration-ms 3000] [--rates 50000,100000,...]
  *        [--modes bare,udpcam,disk] [--refine 2] [--packet-size 1400] [--max-total-s 600]
- *        [--disk-dir /dev/shm]  (parent of disk mode's scratch folder; default os.tmpdir())
+ *        [--disk-dir /dev/shm]  (parent of disk mode's scratch folder, here on tmpfs; default os.tmpdir())
  *        [--profile-dir DIR]   (the receiver child runs with node --cpu-prof, one profile per mode)
  *
  * Prints figures and writes bench-results/receiver.json; it asserts nothing.
@@ -57,9 +57,7 @@ const modes = bench.list('modes', MODES.join(',')) as Mode[];
 const refineSteps = Number(flags.refine ?? (quick ? 0 : 2));
 const packetSize = bench.number('packet-size', 1400);
 const maxTotalMs = bench.number('max-total-s', 600, 30) * 1000;
-/** Where disk mode makes its scratch folder (default os.tmpdir(); /dev/shm is tmpfs on Linux). */
 const diskParent = path.resolve(flags['disk-dir'] ?? os.tmpdir());
-/** Where the receiver child writes a V8 CPU profile (node --cpu-prof), if anywhere. */
 const profileDir = flags['profile-dir'] === undefined ? undefined : path.resolve(flags['profile-dir']);
 if (rates.some((rate) => !(rate > 0))) bench.fail('--rates takes positive numbers');
 for (const mode of modes) if (!MODES.includes(mode)) bench.fail(`unknown mode ${mode}`);
@@ -72,16 +70,11 @@ const outOfTime = () => performance.now() - benchStarted > maxTotalMs;
 
 async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<ModeResult> {
   const diskDir = mode === 'disk' ? await mkdtemp(path.join(diskParent, 'udpcam-bench-')) : undefined;
-  const receiver = new ChildWorker<ReceiverCommand>(
-    RECEIVER_SCRIPT,
-    diskDir ? [mode, diskDir] : [mode],
-    bench.core(1),
-    {
-      nodeFlags: profileDir
-        ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
-        : [],
-    },
-  );
+  const nodeFlags = profileDir
+    ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `receiver-${mode}.cpuprofile`]
+    : [];
+  const args = diskDir ? [mode, diskDir] : [mode];
+  const receiver = new ChildWorker<ReceiverCommand>(RECEIVER_SCRIPT, args, bench.core(1), { nodeFlags });
   try {
     const ready = await receiver.next<ReceiverReady>(30_000);
     await load.request({ type: 'connect', port: ready.port });
@@ -114,37 +107,33 @@ async function benchMode(mode: Mode, load: ChildWorker<LoadCommand>): Promise<Mo
   }
 }
 
-async function main(): Promise<void> {
-  // This process only waits and samples: keep it off the receiver's core.
-  pinSelf(bench.core(0));
+// This process only waits and samples: keep it off the receiver's core.
+pinSelf(bench.core(0));
+console.log(
+  `bench-receiver${quick ? ' --quick' : ''}: modes ${modes.join(', ')}; rates ${rates.map(count).join(', ')} datagrams/s; ` +
+    `${durationMs} ms per step; ${bench.pin ? 'receiver pinned to core 1, generator to core 0 (taskset)' : 'processes NOT pinned (--unpinned, no taskset or one core)'}`,
+);
+const load = new ChildWorker<LoadCommand>(LOAD_SCRIPT, [String(packetSize)], bench.core(0));
+const results: ModeResult[] = [];
+let loadReady: LoadReady;
+try {
+  loadReady = await load.next<LoadReady>(60_000);
   console.log(
-    `bench-receiver${quick ? ' --quick' : ''}: modes ${modes.join(', ')}; rates ${rates.map(count).join(', ')} datagrams/s; ` +
-      `${durationMs} ms per step; ${bench.pin ? 'receiver pinned to core 1, generator to core 0 (taskset)' : 'processes NOT pinned (--unpinned, no taskset or one core)'}`,
+    `generator: ${loadReady.frames} frames of ~${count(loadReady.frameBytes)} bytes, ` +
+      `${fixed(loadReady.datagramsPerFrame, 1)} datagrams each (packet size ${packetSize}, so at most ` +
+      `${loadReady.datagramBytes} bytes a datagram), encoded in ${fixed(loadReady.encodeMs, 0)} ms`,
   );
-  const load = new ChildWorker<LoadCommand>(LOAD_SCRIPT, [String(packetSize)], bench.core(0));
-  const results: ModeResult[] = [];
-  let loadReady: LoadReady;
-  try {
-    loadReady = await load.next<LoadReady>(60_000);
-    console.log(
-      `generator: ${loadReady.frames} frames of ~${count(loadReady.frameBytes)} bytes, ` +
-        `${fixed(loadReady.datagramsPerFrame, 1)} datagrams each (packet size ${packetSize}, so at most ` +
-        `${loadReady.datagramBytes} bytes a datagram), encoded in ${fixed(loadReady.encodeMs, 0)} ms`,
-    );
-    for (const mode of modes) {
-      if (outOfTime()) break;
-      results.push(await benchMode(mode, load));
-    }
-  } finally {
-    await load.close();
+  for (const mode of modes) {
+    if (outOfTime()) break;
+    results.push(await benchMode(mode, load));
   }
-
-  await bench.save({
-    options: { durationMs, rates, modes, refineSteps, packetSize, maxTotalMs },
-    generator: loadReady!,
-    ...reportModes(results, rates),
-    modes: results,
-  });
+} finally {
+  await load.close();
 }
 
-await main();
+await bench.save({
+  options: { durationMs, rates, modes, refineSteps, packetSize, maxTotalMs },
+  generator: loadReady!,
+  ...reportModes(results, rates),
+  modes: results,
+});

@@ -28,7 +28,6 @@ import {
   FfmpegSource,
   type FrameEvent,
   type FrameSource,
-  type JpegCodec,
   loadCodec,
   Sender,
   TestPatternSource,
@@ -44,13 +43,9 @@ import { startServerChild } from './lib/server-child.js';
 const bench = startBench('sender', { seconds: { type: 'string' } });
 const quick = bench.quick;
 const seconds = bench.number('seconds', 3, 0.6);
-const SIZES: ReadonlyArray<[number, number]> = quick
-  ? [[640, 360]]
-  : [
-      [640, 360],
-      [1280, 720],
-      [1920, 1080],
-    ];
+const SIZES = ['640x360', '1280x720', '1920x1080']
+  .slice(0, quick ? 1 : 3)
+  .map((size) => size.split('x').map(Number) as [number, number]);
 const PACKET_SIZE = 1400;
 const QUALITY = 80;
 /**
@@ -86,8 +81,6 @@ const pattern = (width: number, height: number) => new TestPatternSource({ width
 const PATHS: Path[] = [
   { name: 'passthrough', fps: 1000, source: files, codec: 'jpeg-js', warp: false },
   {
-    // node-webcam runs the capture tool once per shot; here that tool is an instant fake
-    // (a shell script copying a JPEG), so this is node-webcam's own ceiling, not a camera's.
     name: 'webcam (node-webcam, instant fake fswebcam)',
     fps: 240,
     source: (width, height) => new WebcamSource('webcam', { config: { width, height, fps: 240 } }),
@@ -111,12 +104,10 @@ const PATHS: Path[] = [
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 async function runPath(spec: Path, width: number, height: number, jpegDir: string, sinkPort: number) {
-  let codec: JpegCodec;
-  try {
-    codec = await loadCodec(spec.codec);
-  } catch (error) {
-    return `${spec.codec} unavailable (${error instanceof Error ? error.message : error})`;
-  }
+  const codec = await loadCodec(spec.codec).catch((error: unknown) =>
+    error instanceof Error ? error.message : String(error),
+  );
+  if (typeof codec === 'string') return `${spec.codec} unavailable (${codec})`;
   // The first frames warm up (worker start, JIT, ffmpeg start-up): count from 300 ms in (1 s for
   // a source that sets its own rate).
   const warmUpMs = spec.fps < 1000 ? 1000 : 300;

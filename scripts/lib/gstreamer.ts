@@ -54,13 +54,7 @@ export function gstreamerStatus(): GstreamerStatus {
  * The issue's sender: `imagesequencesrc ! jpegparse ! clocksync ! rtpjpegpay ! udpsink`, files
  * `pattern` (printf-style, e.g. frame-%04d.jpg) 0..count-1 at `fps`; `mtu` is the RTP packet size.
  */
-export function gstSenderArgs(
-  pattern: string,
-  count: number,
-  fps: number,
-  port: number,
-  mtu: number,
-): string[] {
+export function gstSenderArgs(pattern: string, count: number, fps: number, port: number, mtu: number) {
   return [
     ...['imagesequencesrc', `location=${pattern}`, 'start-index=0', `stop-index=${count - 1}`],
     ...[`framerate=${fps}/1`, '!', 'jpegparse', '!', 'clocksync', '!', 'rtpjpegpay', `mtu=${mtu}`],
@@ -94,16 +88,11 @@ export async function freeUdpPort(): Promise<number> {
 export function startChild(command: string, args: readonly string[], core: number | undefined) {
   const child = spawnPinned(core, [command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  const waiters: { pattern: RegExp; resolve: (match: RegExpMatchArray) => void }[] = [];
+  /** The line listeners of waitFor() calls still waiting. */
+  const waiters = new Set<(line: string) => void>();
   const onLine = (line: string) => {
     lines.push(line);
-    for (const waiter of [...waiters]) {
-      const match = line.match(waiter.pattern);
-      if (match) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(match);
-      }
-    }
+    for (const waiter of waiters) waiter(line);
   };
   createInterface({ input: child.stdout! }).on('line', onLine);
   createInterface({ input: child.stderr! }).on('line', onLine);
@@ -120,13 +109,14 @@ export function startChild(command: string, args: readonly string[], core: numbe
         const fail = (why: string) =>
           reject(new Error(`${command}: ${why} waiting for ${pattern}\n${lines.slice(-20).join('\n')}`));
         const timer = setTimeout(() => fail('timed out'), timeoutMs);
-        waiters.push({
-          pattern,
-          resolve: (match) => {
-            clearTimeout(timer);
-            resolve(match);
-          },
-        });
+        const waiter = (line: string) => {
+          const match = line.match(pattern);
+          if (!match) return;
+          waiters.delete(waiter);
+          clearTimeout(timer);
+          resolve(match);
+        };
+        waiters.add(waiter);
         exited.then(() => {
           clearTimeout(timer);
           fail('exited');

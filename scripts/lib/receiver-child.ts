@@ -51,6 +51,7 @@ async function open() {
     });
     return {
       port: bound.socket.address().port,
+      /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
       recvBufferBytes: bound.recvBufferBytes,
       recvBufferCappedBy: bound.cappedBy,
       received: () => ({ datagrams, bytes, framesDropped: 0 }),
@@ -80,51 +81,40 @@ async function open() {
   };
 }
 
-const { port, recvBufferBytes, recvBufferCappedBy, received, close } = await open();
-const ready = {
-  type: 'ready' as const,
-  port,
-  /** Receive buffer the kernel granted (as getsockopt reports it: twice what it books). */
-  recvBufferBytes,
-  recvBufferCappedBy,
-};
+const { received, close, ...opened } = await open();
+const ready = { type: 'ready' as const, ...opened };
 /** This child's first message, once it is ready. */
 export type ReceiverReady = typeof ready;
 /** Commands this child understands. */
 export type ReceiverCommand = { type: 'reset' } | { type: 'poll' } | { type: 'stop' } | { type: 'exit' };
 
 /** Every counter since the start: a reset keeps a copy, and a report is the difference. */
-const totals = () => ({ ...received(), frames, framesCorrupt, gcCount, gcMs });
-const diskTotals = () => ({
-  written: sink?.stats.written ?? 0,
-  skipped: sink?.stats.skipped ?? 0,
-  failed: sink?.stats.failed ?? 0,
-});
+function totals() {
+  const { written, skipped, failed } = sink?.stats ?? { written: 0, skipped: 0, failed: 0 };
+  return { ...received(), frames, framesCorrupt, gcCount, gcMs, written, skipped, failed };
+}
 function minus<T extends Record<string, number>>(now: T, base: T): T {
   return Object.fromEntries(Object.entries(now).map(([key, value]) => [key, value - base[key]!])) as T;
 }
 
 let base = totals();
-let diskBase = diskTotals();
 let cpuBase = process.cpuUsage();
 
 /** Counts since the last reset (`final`: with the disk's, once its writes are flushed). */
 async function counts(final: boolean) {
-  let disk: { written: number; skipped: number; failed: number; flushMs: number } | undefined;
-  if (final && sink) {
-    const flushStarted = performance.now();
-    await sink.flush();
-    disk = { ...minus(diskTotals(), diskBase), flushMs: performance.now() - flushStarted };
-  }
+  const flushStarted = performance.now();
+  if (final) await sink?.flush();
+  const flushMs = performance.now() - flushStarted;
+  const { written, skipped, failed, ...since } = minus(totals(), base);
   const cpu = process.cpuUsage(cpuBase);
   return {
     type: 'counts' as const,
     // framesCorrupt: frames emitted whose bytes are not the frame sent (stitched from two frames).
-    ...minus(totals(), base),
+    ...since,
     /** CPU time of the whole receiver process (all threads), µs. */
     cpuUs: cpu.user + cpu.system,
     gcMaxMs,
-    ...(disk ? { disk } : {}),
+    ...(final && sink ? { disk: { written, skipped, failed, flushMs } } : {}),
   };
 }
 
@@ -135,7 +125,6 @@ process.on('message', async (command: ReceiverCommand & { id: number }) => {
   switch (command.type) {
     case 'reset':
       base = totals();
-      diskBase = diskTotals();
       cpuBase = process.cpuUsage();
       gcMaxMs = 0;
       process.send!({ type: 'reset', id });

@@ -17,9 +17,9 @@ export type ModeResult = {
   steps: Step[];
 } & Omit<RateSearchResult<Step>, 'runs'>;
 
-/** `value` formatted, or '-' when there is none. */
-const orDash = (value: number | undefined, format: (value: number) => string) =>
-  value === undefined ? '-' : format(value);
+/** `value` formatted, or `none` when there is no value. */
+const orDash = (value: number | undefined, format: (value: number) => string, none = '-') =>
+  value === undefined ? none : format(value);
 
 /** A table given as columns: each a header and how a row shows in it. */
 function columns<Row>(rows: readonly Row[], spec: readonly [string, (row: Row) => string][]): string {
@@ -60,34 +60,26 @@ export function reportModes(results: readonly ModeResult[], rates: readonly numb
   );
 
   const bare = results.find((result) => result.mode === 'bare');
-  const summary = results.map((result) => {
-    const best = result.best;
-    const projected = best ? 1e6 / best.receiverCpuUsPerDatagram : undefined;
-    const share =
-      best && bare?.best && result.mode !== 'bare' ? best.achievedRate / bare.best.achievedRate : undefined;
-    return {
-      mode: result.mode,
-      maxLosslessRate: best?.achievedRate,
-      maxLosslessTarget: best?.targetRate,
-      limitedBy: result.limitedBy,
-      confirmed: result.confirmed,
-      receiverCpuCores: best?.receiverCpuCores,
-      receiverCpuUsPerDatagram: best?.receiverCpuUsPerDatagram,
-      /** Datagrams/s one full core would take at that CPU cost per datagram. */
-      cpuProjectedRate: projected,
-      framesPerSecond: best?.framesPerSecond,
-      shareOfBare: share,
-      recvBufferBytes: result.recvBufferBytes,
-    };
-  });
+  const summary = results.map(({ mode, best, limitedBy, confirmed, recvBufferBytes }) => ({
+    mode,
+    maxLosslessRate: best?.achievedRate,
+    maxLosslessTarget: best?.targetRate,
+    limitedBy,
+    confirmed,
+    receiverCpuCores: best?.receiverCpuCores,
+    receiverCpuUsPerDatagram: best?.receiverCpuUsPerDatagram,
+    /** Datagrams/s one full core would take at that CPU cost per datagram. */
+    cpuProjectedRate: best && 1e6 / best.receiverCpuUsPerDatagram,
+    framesPerSecond: best?.framesPerSecond,
+    shareOfBare:
+      best && bare?.best && mode !== 'bare' ? best.achievedRate / bare.best.achievedRate : undefined,
+    recvBufferBytes,
+  }));
   console.log('\nHighest rate with no loss, per mode\n');
   console.log(
     columns(summary, [
       ['mode', (row) => row.mode],
-      [
-        'max no-loss',
-        (row) => (row.maxLosslessRate === undefined ? 'none' : `${count(row.maxLosslessRate)}/s`),
-      ],
+      ['max no-loss', (row) => orDash(row.maxLosslessRate, (rate) => `${count(rate)}/s`, 'none')],
       ['limited by', (row) => row.limitedBy],
       ['confirmed', (row) => (row.confirmed === undefined ? '-' : row.confirmed ? 'yes' : 'NO')],
       ['cores', (row) => orDash(row.receiverCpuCores, (cores) => fixed(cores, 2))],
