@@ -43,10 +43,10 @@ describe('benches, --quick', () => {
     assert.ok(json.machine.cpus >= 1);
     assert.deepEqual(json.summary.map((row) => row.mode).sort(), ['bare', 'disk', 'udpcam']);
     for (const row of json.summary) {
-      // The rate itself is the bench's figure. A busy machine may find no step lossless: then the
-      // mode says it was limited by loss and has no rate or CPU figure (CI failed on that once).
+      // The rate itself is the bench's figure. A busy machine may find no step lossless, or run out
+      // of the quick run's time budget first: then the mode says which and has no rate or CPU figure.
       if (row.maxLosslessRate === undefined) {
-        assert.equal(row.limitedBy, 'loss', `${row.mode}: ${JSON.stringify(row)}`);
+        assert.ok(['loss', 'time'].includes(row.limitedBy), `${row.mode}: ${JSON.stringify(row)}`);
         assert.equal(row.receiverCpuCores, undefined, row.mode);
         continue;
       }
