@@ -15,12 +15,12 @@ export const RESULTS_DIR = path.join(REPO_ROOT, 'bench-results');
 export const QUICK_PLOTS_DIR = path.join(RESULTS_DIR, 'quick-plots');
 
 /**
- * Runs build/scripts/bench-<name>.js --quick (rejecting on a non-zero exit or after `timeoutMs`)
+ * Runs build/scripts/bench-<name>.js --quick (rejecting on a non-zero exit or after `timeoutMs`, a hang guard: a busy machine may take minutes)
  * and returns bench-results/<result>-quick.json parsed, with the script's stdout.
  */
 export async function runQuickBench<T = Record<string, unknown>>(
   name: string,
-  { result = name, timeoutMs = 60_000 }: { result?: string; timeoutMs?: number } = {},
+  { result = name, timeoutMs = 180_000 }: { result?: string; timeoutMs?: number } = {},
 ): Promise<{ json: T; stdout: string }> {
   const script = path.join(REPO_ROOT, 'build', 'scripts', `bench-${name}.js`);
   const { stdout } = await run(process.execPath, [script, '--quick'], {
