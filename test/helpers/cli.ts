@@ -24,7 +24,12 @@ export interface CliProcess {
 
 /** Starts `udpcam ...args`. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  return startProcess([process.execPath, CLI, ...args], env);
+}
+
+/** Starts any command (`argv[0]`) from the repository root, its output read as a CLI's is. */
+export function startProcess([command, ...args]: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(command!, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

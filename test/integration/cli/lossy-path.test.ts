@@ -6,18 +6,21 @@
  * the others never, and the receiver's counters agree. Needs root and nftables (skipped otherwise).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parityCount } from '@udpcam/protocol';
-import { startChild } from '../../../scripts/lib/gstreamer.js';
-import { NetNamespace, netnsStatus } from '../../../scripts/lib/netns.js';
-import { CLI } from '../../helpers/cli.js';
+import {
+  lastEvent,
+  NETNS_MISSING,
+  NetNamespace,
+  PORT,
+  writeFrames,
+  writtenFiles,
+} from '../../helpers/netns.js';
 import { frameIndex, TaggedFrames } from '../../helpers/test-camera.js';
 
-const status = netnsStatus();
-const PORT = 5000;
 const PACKET_SIZE = 1400;
 const FRAME_BYTES = 57_000; // a 720p-sized frame: 41 chunks of 1390..1391 bytes
 const K = Math.ceil(FRAME_BYTES / PACKET_SIZE);
@@ -77,7 +80,7 @@ const PLAN: { lastDigit: number; rule: string; data: number; parity: number }[] 
 ];
 
 describe('a lossy kernel path in a network namespace', {
-  skip: status.available ? false : status.reason,
+  skip: NETNS_MISSING,
 }, () => {
   let work: string;
   let namespace: NetNamespace;
@@ -98,65 +101,23 @@ describe('a lossy kernel path in a network namespace', {
   }, async () => {
     const input = path.join(work, 'in');
     const output = path.join(work, 'out');
-    mkdirSync(input);
-    for (let i = 0; i < FRAMES; i++) writeFileSync(path.join(input, `frame${i}.jpg`), frames.frame(i));
+    writeFrames(input, FRAMES, (i) => frames.frame(i));
     namespace.setInputRules(
       PLAN.map(
         ({ lastDigit, rule }) => `udp dport ${PORT} ${byte(2)} ${digit(lastDigit)} ${rule} counter drop`,
       ),
     );
 
-    const receiver = startChild(
-      ...namespace.wrap(process.execPath, [
-        CLI,
-        'receive',
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(PORT),
-        '--out',
-        output,
-        '--json',
-        '--status-interval',
-        '0.2',
-        '--no-nack', // parity alone: frames beyond its repair must stay lost
-      ]),
-      undefined,
-    );
+    // --no-nack: parity alone, so frames beyond its repair must stay lost.
+    const receiver = await namespace.receive(output, ['--status-interval', '0.2', '--no-nack']);
     try {
-      await receiver.waitFor(/receiving on udp/);
-      // 10 fps: the sender skips no frame, so frame i goes out with image id i.
-      const sender = startChild(
-        ...namespace.wrap(process.execPath, [
-          CLI,
-          'send',
-          '--source',
-          `dir:${input}`,
-          '--frames',
-          String(FRAMES),
-          '--fps',
-          '10',
-          '--no-meta',
-          '--packet_size',
-          String(PACKET_SIZE),
-          '--fec',
-          '0.1',
-          '--no-nack',
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(PORT),
-          '--json',
-          '--status-interval',
-          '3600',
-        ]),
-        undefined,
-      );
-      assert.equal(await sender.exited, 0, sender.lines.join('\n'));
-      const sent = JSON.parse([...sender.lines].reverse().find((line) => line.includes('"done"'))!) as {
-        framesSent: number;
-        framesSkipped: number;
-      };
+      const sent = await namespace.send<{ framesSent: number; framesSkipped: number }>(input, FRAMES, [
+        '--packet_size',
+        String(PACKET_SIZE),
+        '--fec',
+        '0.1',
+        '--no-nack',
+      ]);
       assert.deepEqual([sent.framesSent, sent.framesSkipped], [FRAMES, 0]);
       // Partial frames expire after 500 ms; the receiver's last status line gives its counters.
       const lossOf = (i: number) => PLAN.filter((p) => p.lastDigit === i % 10);
@@ -170,10 +131,9 @@ describe('a lossy kernel path in a network namespace', {
         new RegExp(`"dropped":${FRAMES - whole.length},.*"written":${whole.length},`),
         30_000,
       );
-      receiver.process.kill('SIGINT');
-      await receiver.exited;
+      await receiver.stop('SIGINT');
 
-      const written = files(output).map((file) => readFileSync(file));
+      const written = writtenFiles(output).map((file) => readFileSync(file));
       const indexes = written.map((data) => {
         const index = frameIndex(data);
         assert.ok(
@@ -187,9 +147,7 @@ describe('a lossy kernel path in a network namespace', {
         whole,
       );
 
-      const final = JSON.parse(
-        [...receiver.lines].reverse().find((line) => line.includes('"stopped"'))!,
-      ) as Record<string, number>;
+      const final = lastEvent<Record<string, number>>(receiver.stdout, 'stopped');
       const lostData = (i: number) => lossOf(i).reduce((sum, p) => sum + p.data, 0);
       const recovered = whole.filter((i) => lostData(i) > 0);
       assert.equal(final.framesRecovered, recovered.length);
@@ -206,7 +164,7 @@ describe('a lossy kernel path in a network namespace', {
         ),
       );
       // And the kernel dropped exactly what the plan says.
-      const dropped = namespace.counters().reduce((sum, counter) => sum + counter.packets, 0);
+      const dropped = namespace.counters().reduce((sum, packets) => sum + packets, 0);
       assert.equal(
         dropped,
         Array.from({ length: FRAMES }, (_, i) =>
@@ -214,18 +172,7 @@ describe('a lossy kernel path in a network namespace', {
         ).reduce((a, b) => a + b, 0),
       );
     } finally {
-      receiver.process.kill('SIGKILL');
+      await receiver.stop('SIGKILL');
     }
   });
 });
-
-/** The frame files written under `dir` (the receiver makes one folder per camera). */
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => name.endsWith('.jpg') && !path.basename(name).startsWith('.'))
-      .map((name) => path.join(dir, name));
-  } catch {
-    return [];
-  }
-}

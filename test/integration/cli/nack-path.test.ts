@@ -9,19 +9,23 @@
  * Run plain and under --key. Needs root and nftables (skipped otherwise).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeNack } from '@udpcam/protocol';
-import { startChild } from '../../../scripts/lib/gstreamer.js';
-import { NetNamespace, netnsStatus } from '../../../scripts/lib/netns.js';
-import { CLI } from '../../helpers/cli.js';
+import {
+  lastEvent,
+  NETNS_MISSING,
+  NetNamespace,
+  PORT,
+  untilWritten,
+  writeFrames,
+  writtenFiles,
+} from '../../helpers/netns.js';
 import { writeKeyFile } from '../../helpers/secure.js';
 import { frameIndex, TaggedFrames } from '../../helpers/test-camera.js';
 
-const status = netnsStatus();
-const PORT = 5000;
 const SENDER_PORT = 6000;
 const PACKET_SIZE = 1400;
 const FRAME_BYTES = 57_000; // 41 chunks of 1390..1391 bytes: 1423..1461 IP bytes with a key
@@ -80,7 +84,7 @@ const timer = setInterval(() => {
 `;
 
 describe('NACK over a lossy kernel path in a network namespace', {
-  skip: status.available ? false : status.reason,
+  skip: NETNS_MISSING,
 }, () => {
   let work: string;
   let input: string;
@@ -91,8 +95,7 @@ describe('NACK over a lossy kernel path in a network namespace', {
     work = mkdtempSync(path.join(os.tmpdir(), 'udpcam-nack-'));
     namespace = await NetNamespace.create();
     input = path.join(work, 'in');
-    mkdirSync(input);
-    for (let i = 0; i < FRAMES; i++) writeFileSync(path.join(input, `frame${i}.jpg`), frames.frame(i));
+    writeFrames(input, FRAMES, (i) => frames.frame(i));
   });
 
   after(() => {
@@ -112,68 +115,19 @@ describe('NACK over a lossy kernel path in a network namespace', {
         // Anything the sender sends elsewhere than to the receiver (e.g. an answer to the forger).
         `udp sport ${SENDER_PORT} udp dport != ${PORT} counter`,
       ]);
-      const receiver = startChild(
-        ...namespace.wrap(process.execPath, [
-          CLI,
-          'receive',
-          '--bind',
-          '127.0.0.1',
-          '--port',
-          String(PORT),
-          '--out',
-          output,
-          '--json',
-          '--status-interval',
-          '3600',
-          ...key,
-        ]),
-        undefined,
-      );
-      const forger = startChild(...namespace.wrap(process.execPath, ['-e', FORGER]), undefined);
+      const receiver = await namespace.receive(output, ['--status-interval', '3600', ...key]);
+      const forger = namespace.start([process.execPath, '-e', FORGER]);
       try {
-        await receiver.waitFor(/receiving on udp/);
-        // 10 fps: no frame is skipped, so frame i goes out with image id i.
-        const sender = startChild(
-          ...namespace.wrap(process.execPath, [
-            CLI,
-            'send',
-            '--source',
-            `dir:${input}`,
-            '--frames',
-            String(FRAMES),
-            '--fps',
-            '10',
-            '--no-meta',
-            '--packet_size',
-            String(PACKET_SIZE),
-            '--fec',
-            '0',
-            '--ip',
-            '127.0.0.1',
-            '--port',
-            String(PORT),
-            '--bind',
-            `127.0.0.1:${SENDER_PORT}`,
-            '--json',
-            '--status-interval',
-            '3600',
-            ...key,
-          ]),
-          undefined,
+        const sent = await namespace.send<{ framesSent: number; nack: Record<string, number> }>(
+          input,
+          FRAMES,
+          ['--packet_size', String(PACKET_SIZE), '--fec', '0', '--bind', `127.0.0.1:${SENDER_PORT}`, ...key],
         );
-        assert.equal(await sender.exited, 0, sender.lines.join('\n'));
-        const sent = JSON.parse([...sender.lines].reverse().find((line) => line.includes('"done"'))!) as {
-          framesSent: number;
-          nack: Record<string, number>;
-        };
         assert.equal(sent.framesSent, FRAMES);
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && files(output).length < FRAMES)
-          await new Promise((r) => setTimeout(r, 50));
-        receiver.process.kill('SIGINT');
-        await receiver.exited;
+        await untilWritten(output, FRAMES);
+        await receiver.stop('SIGINT');
 
-        const indexes = files(output).map((file) => {
+        const indexes = writtenFiles(output).map((file) => {
           const data = readFileSync(file);
           const index = frameIndex(data);
           assert.ok(
@@ -186,12 +140,10 @@ describe('NACK over a lossy kernel path in a network namespace', {
           indexes.sort((a, b) => a - b),
           Array.from({ length: FRAMES }, (_, i) => i),
         );
-        const final = JSON.parse(
-          [...receiver.lines].reverse().find((line) => line.includes('"stopped"'))!,
-        ) as {
+        const final = lastEvent<{
           dropped: number;
           nack: { nacksSent: number; retransmitsReceived: number; framesSaved: number };
-        };
+        }>(receiver.stdout, 'stopped');
         assert.equal(final.dropped, 0);
         const nacks = final.nack.nacksSent;
         assert.ok(nacks >= MIN_NACKS, `${nacks} NACKs`);
@@ -210,20 +162,20 @@ describe('NACK over a lossy kernel path in a network namespace', {
         const counters = namespace.counters();
         const elsewhere = counters.at(-1)!;
         const toReceiver = counters.at(-2)!;
-        assert.equal(elsewhere.packets, 0, 'the sender answered nobody but the receiver');
+        assert.equal(elsewhere, 0, 'the sender answered nobody but the receiver');
         assert.equal(
-          toReceiver.packets,
+          toReceiver,
           FRAMES * 41 + nacks - LOST,
           'originals and resends only, none for the forger',
         );
         assert.equal(
-          counters.slice(0, -2).reduce((sum, c) => sum + c.packets, 0),
+          counters.slice(0, -2).reduce((sum, packets) => sum + packets, 0),
           LOST,
           'the kernel dropped exactly the plan',
         );
       } finally {
-        receiver.process.kill('SIGKILL');
-        forger.process.kill('SIGKILL');
+        await receiver.stop('SIGKILL');
+        await forger.stop('SIGKILL');
       }
     });
   }
@@ -238,81 +190,29 @@ describe('NACK over a lossy kernel path in a network namespace', {
       `udp dport ${PORT} ${type('C')} ${byte(3)} 0x31 ${byte(4)} 0x30 quota until ${LOST_FRAMES * 1470 + 200} bytes counter drop`,
       `udp dport ${SENDER_PORT} counter`,
     ]);
-    const receiver = startChild(
-      ...namespace.wrap(process.execPath, [
-        CLI,
-        'receive',
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(PORT),
-        '--out',
-        output,
-        '--json',
-        '--status-interval',
-        '3600',
-      ]),
-      undefined,
-    );
+    const receiver = await namespace.receive(output, ['--status-interval', '3600']);
     try {
-      await receiver.waitFor(/receiving on udp/);
-      const sender = startChild(
-        ...namespace.wrap(process.execPath, [
-          CLI,
-          'send',
-          '--source',
-          `dir:${input}`,
-          '--frames',
-          String(FRAMES),
-          '--fps',
-          '10',
-          '--no-meta',
-          '--legacy',
-          '--packet_size',
-          String(PACKET_SIZE),
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(PORT),
-          '--bind',
-          `127.0.0.1:${SENDER_PORT}`,
-          '--json',
-          '--status-interval',
-          '3600',
-        ]),
-        undefined,
-      );
-      assert.equal(await sender.exited, 0, sender.lines.join('\n'));
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && files(output).length < FRAMES - LOST_FRAMES)
-        await new Promise((r) => setTimeout(r, 50));
-      receiver.process.kill('SIGINT');
-      await receiver.exited;
-      const indexes = files(output).map((file) => frameIndex(readFileSync(file)));
+      await namespace.send(input, FRAMES, [
+        '--legacy',
+        '--packet_size',
+        String(PACKET_SIZE),
+        '--bind',
+        `127.0.0.1:${SENDER_PORT}`,
+      ]);
+      await untilWritten(output, FRAMES - LOST_FRAMES);
+      await receiver.stop('SIGINT');
+      const indexes = writtenFiles(output).map((file) => frameIndex(readFileSync(file)));
       assert.deepEqual(
         indexes.sort((a, b) => a! - b!),
         Array.from({ length: FRAMES - LOST_FRAMES }, (_, i) => i + LOST_FRAMES),
       );
-      const final = JSON.parse([...receiver.lines].reverse().find((line) => line.includes('"stopped"'))!) as {
-        nack: { nacksSent: number };
-      };
+      const final = lastEvent<{ nack: { nacksSent: number } }>(receiver.stdout, 'stopped');
       assert.equal(final.nack.nacksSent, 0);
       const [dropped, toSender] = namespace.counters();
-      assert.equal(dropped!.packets, LOST_FRAMES);
-      assert.equal(toSender!.packets, 0, 'nothing went back to the sender');
+      assert.equal(dropped, LOST_FRAMES);
+      assert.equal(toSender, 0, 'nothing went back to the sender');
     } finally {
-      receiver.process.kill('SIGKILL');
+      await receiver.stop('SIGKILL');
     }
   });
 });
-
-/** The frame files written under `dir` (the receiver makes one folder per camera). */
-function files(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-      .filter((name) => name.endsWith('.jpg') && !path.basename(name).startsWith('.'))
-      .map((name) => path.join(dir, name));
-  } catch {
-    return [];
-  }
-}
