@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, type CliProcess, startProcess } from './cli.js';
+import { frameIndex, type TaggedFrames } from './test-camera.js';
 
 /** A skip reason unless this machine can make a namespace with nftables in it (root; .ci/run installs nftables). */
 export const NETNS_MISSING = netnsMissing();
@@ -144,6 +145,20 @@ export function writtenFiles(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The indexes of the frames written under `dir`, in order; each must be the one sent, byte for byte. */
+export function writtenIndexes(dir: string, frames: TaggedFrames): number[] {
+  const indexes = writtenFiles(dir).map((file) => {
+    const data = readFileSync(file);
+    const index = frameIndex(data);
+    assert.ok(
+      index !== undefined && data.equals(frames.frame(index)),
+      'a written frame is a sent one, byte for byte',
+    );
+    return index;
+  });
+  return indexes.sort((a, b) => a - b);
 }
 
 /** Waits until `count` frames are written under `dir`, or 10 s pass (the assertions that follow say what is missing). */
