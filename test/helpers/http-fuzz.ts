@@ -8,6 +8,36 @@ import { type RawAnswer, rawRequest } from './raw-http.js';
 /** Seed: fixed so a failure replays; FUZZ_SEED=<n> explores another corner. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 11);
 
+/** `udpcam area`'s paths. No /api/quit and no ?after= (a legitimate wait of up to 10 s): the fuzz is about malformed input. */
+export const AREA_PATHS = [
+  '/',
+  '/index.html',
+  '/app.js',
+  '/style.css',
+  '/api/area',
+  '/frame.jpg',
+  '/preview.jpg',
+];
+
+/**
+ * `udpcam receive --http`'s paths. /stream.mjpg of a live camera never ends, so it is left out
+ * unless `auth` is on (then it is only reached past a 401).
+ */
+export function receiverPaths(auth: boolean): string[] {
+  return [
+    '/',
+    '/api/cameras',
+    '/api/receiver',
+    '/metrics',
+    '/app.js',
+    '/snapshot.jpg',
+    ...(auth ? ['/stream.mjpg'] : []),
+    '/cameras/x/frames',
+    '/cameras/x/frame.jpg',
+    '/cameras/x/frames/1.jpg',
+  ];
+}
+
 const METHODS = [
   'GET',
   'HEAD',
@@ -135,10 +165,14 @@ function plausible(paths: readonly string[], hostHeader: string): fc.Arbitrary<s
         'Connection: close',
       ];
       for (const [name, v] of headers) lines.push(`${name}: ${v}`);
-      const text = body ?? '';
-      if (text !== '') lines.push(`Content-Length: ${Buffer.byteLength(text)}`);
-      return `${lines.join('\r\n')}\r\n\r\n${text}`;
+      return request(lines, body);
     });
+}
+
+/** A request of `lines` (request line and headers), then a Content-Length and `body` if there is one. */
+function request(lines: string[], body = ''): string {
+  if (body !== '') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
 /** Anything goes: broken request lines, targets, header names and values. */
@@ -201,9 +235,7 @@ function chaotic(paths: readonly string[], hostHeader: string): fc.Arbitrary<str
       for (const [name, value] of hs)
         if (!/^(content-length|transfer-encoding)$/i.test(name)) lines.push(`${name}: ${value}`);
       lines.push('Connection: close');
-      const text = body ?? '';
-      if (text !== '') lines.push(`Content-Length: ${Buffer.byteLength(text)}`);
-      return `${lines.join('\r\n')}\r\n\r\n${text}`;
+      return request(lines, body);
     });
 }
 

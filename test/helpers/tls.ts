@@ -11,9 +11,11 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
+import type { TestContext } from 'node:test';
 import tls from 'node:tls';
 import fc from 'fast-check';
-import { FUZZ_SEED, rawRequests } from './http-fuzz.js';
+import { FUZZ_SEED, fuzzServer, rawRequests } from './http-fuzz.js';
+import { rawTlsRequest } from './raw-http.js';
 
 /** A skip reason when openssl is not installed (.ci/run installs it). */
 export const OPENSSL_MISSING =
@@ -281,4 +283,43 @@ export async function stallHandshakes(port: number, count: number): Promise<() =
   return () => {
     for (const socket of sockets) socket.destroy();
   };
+}
+
+/**
+ * The HTTPS fuzz every web server gets, on its port and trusting `ca`: 150 hostile TLS connections
+ * (fuzzTlsPort; every kind of garbage must be sent), 20 handshakes left hanging while `serves`
+ * checks a real client, then 300 random and malformed requests to `paths` inside TLS sessions
+ * (fuzzServer). `alive` checks the process after each connection and request.
+ */
+export async function fuzzHttps(
+  t: TestContext,
+  port: number,
+  ca: string,
+  paths: readonly string[],
+  alive: () => void,
+  serves: () => Promise<void>,
+): Promise<void> {
+  const kinds = await fuzzTlsPort(port, ca, 150, alive, serves);
+  t.diagnostic(`TLS garbage: ${JSON.stringify([...kinds].sort())}`);
+  assert.equal(
+    new Set([...kinds.keys()].map((key) => key.replace(/ \(.*\)$/, ''))).size,
+    9,
+    'every kind of garbage was sent',
+  );
+
+  const release = await stallHandshakes(port, 20);
+  try {
+    await serves();
+  } finally {
+    release();
+  }
+
+  const statuses = await fuzzServer(
+    port,
+    paths,
+    300,
+    async () => alive(),
+    (p, raw) => rawTlsRequest(p, raw, ca),
+  );
+  t.diagnostic(`statuses: ${JSON.stringify([...statuses].sort())}`);
 }

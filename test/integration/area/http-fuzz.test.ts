@@ -11,17 +11,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startArea } from '../../helpers/area.js';
 import { request } from '../../helpers/http.js';
-import { fuzzServer } from '../../helpers/http-fuzz.js';
-
-// No /api/quit and no ?after= (a legitimate wait of up to 10 s): the fuzz is about malformed input.
-const PATHS = ['/', '/index.html', '/app.js', '/style.css', '/api/area', '/frame.jpg', '/preview.jpg'];
+import { AREA_PATHS, fuzzServer } from '../../helpers/http-fuzz.js';
 
 test('the area tool survives 300 random requests and answers each', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-area-fuzz-'));
   const out = path.join(dir, 'capture_area.json');
   const { cli, url } = await startArea(['--source', 'test', '--size', '160x120', '--out', out]);
   try {
-    const statuses = await fuzzServer(Number(new URL(url).port), PATHS, 300, async () => {
+    const statuses = await fuzzServer(Number(new URL(url).port), AREA_PATHS, 300, async () => {
       assert.equal(cli.child.exitCode, null, `the tool exited: ${cli.stderr.join('\n')}`);
     });
     t.diagnostic(`statuses: ${JSON.stringify([...statuses].sort())}`);

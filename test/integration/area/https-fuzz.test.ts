@@ -14,18 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startArea } from '../../helpers/area.js';
-import { fuzzServer } from '../../helpers/http-fuzz.js';
-import { rawTlsRequest } from '../../helpers/raw-http.js';
-import {
-  fuzzTlsPort,
-  httpsGet,
-  makeCertificate,
-  OPENSSL_MISSING,
-  stallHandshakes,
-} from '../../helpers/tls.js';
-
-// No /api/quit and no ?after= (a legitimate wait of up to 10 s): the fuzz is about malformed input.
-const PATHS = ['/', '/index.html', '/app.js', '/style.css', '/api/area', '/frame.jpg', '/preview.jpg'];
+import { AREA_PATHS } from '../../helpers/http-fuzz.js';
+import { fuzzHttps, httpsGet, makeCertificate, OPENSSL_MISSING } from '../../helpers/tls.js';
 
 test('the area tool over HTTPS survives TLS garbage and 300 random requests, and keeps serving', {
   skip: OPENSSL_MISSING,
@@ -51,31 +41,7 @@ test('the area tool over HTTPS survives TLS garbage and 300 random requests, and
   };
   try {
     assert.match(url, /^https:\/\//);
-    const port = Number(new URL(url).port);
-
-    const kinds = await fuzzTlsPort(port, cert, 150, alive, serves);
-    t.diagnostic(`TLS garbage: ${JSON.stringify([...kinds].sort())}`);
-    assert.equal(
-      new Set([...kinds.keys()].map((key) => key.replace(/ \(.*\)$/, ''))).size,
-      9,
-      'every kind of garbage was sent',
-    );
-
-    const release = await stallHandshakes(port, 20);
-    try {
-      await serves();
-    } finally {
-      release();
-    }
-
-    const statuses = await fuzzServer(
-      port,
-      PATHS,
-      300,
-      async () => alive(),
-      (p, raw) => rawTlsRequest(p, raw, cert),
-    );
-    t.diagnostic(`statuses: ${JSON.stringify([...statuses].sort())}`);
+    await fuzzHttps(t, Number(new URL(url).port), cert, AREA_PATHS, alive, serves);
     await serves();
     assert.equal(existsSync(out), false, 'nothing was saved');
   } finally {

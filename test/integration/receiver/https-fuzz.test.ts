@@ -14,29 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { basic, startHttpReceiver } from '../../helpers/http.js';
-import { fuzzServer } from '../../helpers/http-fuzz.js';
-import { rawTlsRequest } from '../../helpers/raw-http.js';
+import { receiverPaths } from '../../helpers/http-fuzz.js';
 import { TaggedFrames, TestCamera } from '../../helpers/test-camera.js';
-import {
-  fuzzTlsPort,
-  httpsGet,
-  makeCertificate,
-  OPENSSL_MISSING,
-  stallHandshakes,
-} from '../../helpers/tls.js';
-
-const PATHS = [
-  '/',
-  '/api/cameras',
-  '/api/receiver',
-  '/metrics',
-  '/app.js',
-  '/snapshot.jpg',
-  '/stream.mjpg',
-  '/cameras/x/frames',
-  '/cameras/x/frame.jpg',
-  '/cameras/x/frames/1.jpg',
-];
+import { fuzzHttps, httpsGet, makeCertificate, OPENSSL_MISSING } from '../../helpers/tls.js';
 
 for (const auth of [[], ['--auth', 'u:p']]) {
   test(`the receiver over HTTPS ${auth.length ? 'with --auth ' : ''}survives TLS garbage and 300 random requests, and keeps serving`, {
@@ -63,32 +43,7 @@ for (const auth of [[], ['--auth', 'u:p']]) {
     try {
       assert.match(base, /^https:\/\/127\.0\.0\.1:\d+\/$/);
       await camera.send(new TaggedFrames(4000).frame(0));
-      const port = Number(new URL(base).port);
-
-      const kinds = await fuzzTlsPort(port, cert, 150, alive, serves);
-      t.diagnostic(`TLS garbage: ${JSON.stringify([...kinds].sort())}`);
-      assert.equal(
-        new Set([...kinds.keys()].map((key) => key.replace(/ \(.*\)$/, ''))).size,
-        9,
-        'every kind of garbage was sent',
-      );
-
-      const release = await stallHandshakes(port, 20);
-      try {
-        await serves();
-      } finally {
-        release();
-      }
-
-      // /stream.mjpg of a live camera never ends; with --auth it is only reached past a 401.
-      const statuses = await fuzzServer(
-        port,
-        auth.length ? PATHS : PATHS.filter((p) => p !== '/stream.mjpg'),
-        300,
-        async () => alive(),
-        (p, raw) => rawTlsRequest(p, raw, cert),
-      );
-      t.diagnostic(`statuses: ${JSON.stringify([...statuses].sort())}`);
+      await fuzzHttps(t, Number(new URL(base).port), cert, receiverPaths(auth.length > 0), alive, serves);
       const answer = await httpsGet(`${base}api/cameras`, cert, headers);
       // With --auth, the fuzz's wrong credentials may have slowed this address down (429): still an answer.
       assert.ok(answer.status === 200 || (auth.length > 0 && answer.status === 429), String(answer.status));
