@@ -76,11 +76,16 @@ export class TestCamera {
     return cameraId(senderKey(address, port, family));
   }
 
-  /** Sends one raw datagram as it is. */
-  async sendRaw(datagram: Buffer): Promise<void> {
+  /** Sends one raw datagram as it is (given whole or in parts, e.g. a chunk's [header, payload]). */
+  async sendRaw(datagram: Buffer | readonly Buffer[]): Promise<void> {
     await new Promise<void>((resolve, reject) =>
       this.#socket.send(datagram, this.#target, this.#host, (error) => (error ? reject(error) : resolve())),
     );
+  }
+
+  /** Calls `listener` with each datagram that comes back to the camera's port (a NACK). */
+  onMessage(listener: (data: Buffer, from: dgram.RemoteInfo) => void): void {
+    this.#socket.on('message', listener);
   }
 
   /** Sends one frame (all its datagrams); resolves once the socket has taken them. */

@@ -5,44 +5,33 @@
  * asked for as the tail when the next frame begins; /api/cameras and /metrics count it all.
  */
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { chunkFrame, decodeNack, ImageIdCycle } from '@udpcam/protocol';
 import type { CliProcess } from '../../helpers/cli.js';
 import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
-import { TaggedFrames, TEST_PACKET_SIZE } from '../../helpers/test-camera.js';
+import { TaggedFrames, TEST_PACKET_SIZE, TestCamera } from '../../helpers/test-camera.js';
 
 const frames = new TaggedFrames(14_000); // 10 chunks of 1400 bytes
 
 describe('receiver NACKs', () => {
   let receiver: CliProcess;
   let base: string;
-  let socket: dgram.Socket;
   let udpPort: number;
+  let sender: TestCamera;
   const nacks: { data: Buffer; address: string; port: number }[] = [];
 
   before(async () => {
-    const started = await startHttpReceiver();
-    receiver = started.cli;
-    base = started.base;
-    udpPort = started.udpPort;
-    socket = dgram.createSocket('udp4');
-    socket.on('message', (data, from) => nacks.push({ data, address: from.address, port: from.port }));
-    socket.bind(0, '127.0.0.1');
-    await once(socket, 'listening');
+    ({ cli: receiver, base, udpPort } = await startHttpReceiver());
+    sender = await TestCamera.open(udpPort);
+    sender.onMessage((data, from) => nacks.push({ data, address: from.address, port: from.port }));
   });
 
   after(async () => {
-    socket.close();
+    await sender.close();
     await receiver.stop('SIGKILL');
   });
 
-  const send = (datagram: readonly Buffer[]) =>
-    new Promise<void>((resolve, reject) =>
-      socket.send([...datagram], udpPort, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
-    );
-  const cameraId = () => `127.0.0.1_${socket.address().port}`;
+  const send = (datagram: readonly Buffer[]) => sender.sendRaw(datagram);
 
   test('a missing chunk is asked for at once, from the receiving port, padded to it; the answer saves the frame', async () => {
     const ids = new ImageIdCycle();
@@ -50,7 +39,7 @@ describe('receiver NACKs', () => {
       for (const d of chunkFrame(frames.frame(i), ids.next(), TEST_PACKET_SIZE)) await send(d);
     await until('three frames', async () => {
       const cameras = await getJson<{ id: string; frames: number }[]>(`${base}api/cameras`);
-      return cameras.find((c) => c.id === cameraId() && c.frames === 3);
+      return cameras.find((c) => c.id === sender.id && c.frames === 3);
     });
     assert.equal(nacks.length, 0, 'nothing is asked while nothing is lost');
 
@@ -92,7 +81,7 @@ describe('receiver NACKs', () => {
           nack: { nacksSent: number; retransmitsReceived: number; framesSaved: number };
         }[]
       >(`${base}api/cameras`);
-      return cameras.find((c) => c.id === cameraId() && c.frames === 6);
+      return cameras.find((c) => c.id === sender.id && c.frames === 6);
     });
     assert.deepEqual(
       [camera.nack.nacksSent, camera.nack.retransmitsReceived, camera.nack.framesSaved],
@@ -100,7 +89,7 @@ describe('receiver NACKs', () => {
     );
     const metrics = (await request(`${base}metrics`)).body.toString();
     for (const name of ['nacks_sent', 'datagrams_retransmitted', 'frames_saved_by_nack']) {
-      assert.match(metrics, new RegExp(`^udpcam_${name}_total\\{camera="${cameraId()}"\\} 2$`, 'm'));
+      assert.match(metrics, new RegExp(`^udpcam_${name}_total\\{camera="${sender.id}"\\} 2$`, 'm'));
     }
     assert.equal(nacks.length, 2, 'no retry once answered');
   });

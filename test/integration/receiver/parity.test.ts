@@ -5,14 +5,12 @@
  * exactly the frames recovered, the data chunks lost and the parity received.
  */
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { chunkFrame, ImageIdCycle, parityCount, parityDatagrams } from '@udpcam/protocol';
 import type { CliProcess } from '../../helpers/cli.js';
 import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
 import { parsePrometheus } from '../../helpers/prometheus.js';
-import { frameIndex, TaggedFrames, TEST_PACKET_SIZE } from '../../helpers/test-camera.js';
+import { frameIndex, TaggedFrames, TEST_PACKET_SIZE, TestCamera } from '../../helpers/test-camera.js';
 
 const frames = new TaggedFrames(12_000); // 9 chunks of 1400 bytes at most
 const K = Math.ceil(12_000 / TEST_PACKET_SIZE);
@@ -50,28 +48,20 @@ interface CameraEntry {
 describe('receiver with parity datagrams', () => {
   let receiver: CliProcess;
   let base: string;
-  let socket: dgram.Socket;
-  let udpPort: number;
+  let sender: TestCamera;
 
   before(async () => {
     const started = await startHttpReceiver();
-    receiver = started.cli;
-    base = started.base;
-    udpPort = started.udpPort;
-    socket = dgram.createSocket('udp4');
-    socket.bind(0, '127.0.0.1');
-    await once(socket, 'listening');
+    ({ cli: receiver, base } = started);
+    sender = await TestCamera.open(started.udpPort);
   });
 
   after(async () => {
-    socket.close();
+    await sender.close();
     await receiver.stop('SIGKILL');
   });
 
-  const send = (datagram: readonly Buffer[]) =>
-    new Promise<void>((resolve, reject) =>
-      socket.send([...datagram], udpPort, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
-    );
+  const send = (datagram: readonly Buffer[]) => sender.sendRaw(datagram);
 
   test('frames with at most m losses come out whole, others never; counters exact', async () => {
     const ids = new ImageIdCycle();
