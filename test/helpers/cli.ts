@@ -120,20 +120,21 @@ export async function startReceiver(args: string[]): Promise<{ cli: CliProcess; 
   return { cli, port: Number(match[1]) };
 }
 
+/** `udpcam receive --bind BIND --out DIR`, JSON status lines every 0.2 s, then `args` (startReceiver). */
+export function startDiskReceiver(
+  out: string,
+  args: string[] = [],
+  bind = '127.0.0.1',
+): Promise<{ cli: CliProcess; port: number }> {
+  return startReceiver(['--bind', bind, '--out', out, '--status-interval', '0.2', '--json', ...args]);
+}
+
 /**
  * Runs `udpcam send ARGS --frames N` into a `udpcam receive --out DIR`, waits until the N frames
  * are on disk and returns the first one's path (frames are named in arrival order).
  */
 export async function sendToDisk(dir: string, frames: number, sendArgs: string[]): Promise<string> {
-  const { cli: receiver, port } = await startReceiver([
-    '--bind',
-    '127.0.0.1',
-    '--out',
-    dir,
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const { cli: receiver, port } = await startDiskReceiver(dir);
   try {
     const sent = await runCli(['send', '--port', String(port), '--frames', String(frames), ...sendArgs]);
     if (sent.code !== 0) throw new Error(`udpcam send exited with ${sent.code}: ${sent.stderr}`);

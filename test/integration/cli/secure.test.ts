@@ -19,7 +19,7 @@ import {
   parseKeyFile,
   SECURE_OVERHEAD_BYTES,
 } from '@udpcam/protocol';
-import { PATIENT_REASSEMBLY, runCli, startCli, startReceiver } from '../../helpers/cli.js';
+import { PATIENT_REASSEMBLY, runCli, startCli, startDiskReceiver, startReceiver } from '../../helpers/cli.js';
 import { request } from '../../helpers/http.js';
 import { CapturingRelay, writeFrameFolder, writeKeyFile } from '../../helpers/secure.js';
 
@@ -96,19 +96,7 @@ describe('protected send → receive', () => {
 
   test('every frame arrives byte-identical, in order; the key shows nowhere', async () => {
     const out = path.join(work, 'out-ok');
-    const { cli: receiver, port } = await startReceiver([
-      '--bind',
-      '127.0.0.1',
-      '--key',
-      key.file,
-      '--out',
-      out,
-      '--http',
-      '0',
-      '--json',
-      '--status-interval',
-      '0.2',
-    ]);
+    const { cli: receiver, port } = await startDiskReceiver(out, ['--key', key.file, '--http', '0']);
     try {
       const page = await receiver.waitFor(/live page (http:\/\/\S+)/);
       const sent = await runCli(sendArgs(framesDir, port, ['--key', key.file, '--json']));
@@ -266,15 +254,7 @@ describe('protected send → receive', () => {
 
   test('a receiver without --key says once "encrypted stream from …: pass --key" and makes no frame', async () => {
     const out = path.join(work, 'out-keyless');
-    const { cli: receiver, port } = await startReceiver([
-      '--bind',
-      '127.0.0.1',
-      '--out',
-      out,
-      '--json',
-      '--status-interval',
-      '0.2',
-    ]);
+    const { cli: receiver, port } = await startDiskReceiver(out);
     try {
       assert.equal((await runCli(sendArgs(framesDir, port, ['--key', key.file]))).code, 0);
       assert.equal(
@@ -306,19 +286,7 @@ describe('protected send → receive', () => {
   test('rotation: a receiver with the old and the new key takes senders on either; the new key alone refuses the old', async () => {
     const newKey = await writeKeyFile(path.join(work, 'new-rotation.key'));
     const both = path.join(work, 'out-both');
-    const { cli: receiver, port } = await startReceiver([
-      '--bind',
-      '127.0.0.1',
-      '--key',
-      key.file,
-      '--key',
-      newKey.file,
-      '--out',
-      both,
-      '--json',
-      '--status-interval',
-      '0.2',
-    ]);
+    const { cli: receiver, port } = await startDiskReceiver(both, ['--key', key.file, '--key', newKey.file]);
     const onlyNew = await startReceiver([
       '--bind',
       '127.0.0.1',

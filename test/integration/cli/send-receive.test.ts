@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { isWellFormedJpeg, LEGACY_PACKET_SIZE, legacyChunkCount, readFrameMeta } from '@udpcam/protocol';
 import jpeg from 'jpeg-js';
-import { runCli, startCli, startGroupReceiver, startReceiver } from '../../helpers/cli.js';
+import { runCli, startCli, startDiskReceiver, startGroupReceiver } from '../../helpers/cli.js';
 
 async function framesIn(dir: string): Promise<{ camera: string; files: string[] }[]> {
   const cameras = await readdir(dir);
@@ -18,39 +18,32 @@ async function framesIn(dir: string): Promise<{ camera: string; files: string[] 
   );
 }
 
+/** Runs `udpcam send --fps 100 --json ...args`; asserts it exits with 0 and returns its last status line. */
+async function send(args: string[]) {
+  const sent = await runCli(['send', '--fps', '100', '--json', ...args]);
+  assert.equal(sent.code, 0, sent.stderr);
+  return JSON.parse(sent.stdout.split('\n').at(-1)!);
+}
+
 for (const family of ['IPv4', 'IPv6'] as const) {
   test(`send → receive over ${family} loopback: every frame arrives, in order, as a valid JPEG`, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-e2e-'));
     const bind = family === 'IPv4' ? '127.0.0.1' : '::1';
     try {
-      const { cli: receiver, port } = await startReceiver([
-        '--bind',
-        bind,
-        '--out',
-        dir,
-        '--status-interval',
-        '0.2',
-        '--json',
-      ]);
+      const { cli: receiver, port } = await startDiskReceiver(dir, [], bind);
       const frames = 40;
-      const sent = await runCli([
-        'send',
+      const done = await send([
         '--ip',
         bind,
         '--port',
         String(port),
-        '--fps',
-        '100',
         '--frames',
         String(frames),
         '--size',
         '320x180',
         '--packet_size',
         '1000',
-        '--json',
       ]);
-      assert.equal(sent.code, 0, sent.stderr);
-      const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
       assert.equal(done.framesSent, frames);
       await receiver.waitFor(new RegExp(`"frames":${frames}[,}]`), 30_000);
       assert.equal(await receiver.stop('SIGINT'), 0);
@@ -83,30 +76,9 @@ for (const family of ['IPv4', 'IPv6'] as const) {
 
 test('send --legacy speaks the Python framing, and receive takes it', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-e2e-'));
-  const { cli: receiver, port } = await startReceiver([
-    '--bind',
-    '127.0.0.1',
-    '--out',
-    dir,
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const { cli: receiver, port } = await startDiskReceiver(dir);
   try {
-    const sent = await runCli([
-      'send',
-      '--port',
-      String(port),
-      '--fps',
-      '100',
-      '--frames',
-      '20',
-      '--legacy',
-      '--no-meta',
-      '--json',
-    ]);
-    assert.equal(sent.code, 0, sent.stderr);
-    const done = JSON.parse(sent.stdout.split('\n').at(-1)!);
+    const done = await send(['--port', String(port), '--frames', '20', '--legacy', '--no-meta']);
     // The Python sender's count: ceil((L + 112) / 8000) chunks, not udpcam's near-equal split.
     assert.equal(done.lastFrameChunks, legacyChunkCount(done.lastFrameBytes, LEGACY_PACKET_SIZE));
     await receiver.waitFor(/"frames":20[,}]/, 30_000);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
-import { runCli, startReceiver } from '../../helpers/cli.js';
+import { runCli, startDiskReceiver } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
 let dir: string;
@@ -21,15 +21,7 @@ after(async () => {
 /** Sends with `args` into a fresh receiver; returns the frames it wrote, in order. */
 async function sendAndCollect(args: string[], frames: number): Promise<Buffer[]> {
   const out = await mkdtemp(path.join(dir, 'out-'));
-  const { cli, port } = await startReceiver([
-    '--bind',
-    '127.0.0.1',
-    '--out',
-    out,
-    '--status-interval',
-    '0.2',
-    '--json',
-  ]);
+  const { cli, port } = await startDiskReceiver(out);
   try {
     const sent = await runCli(
       ['send', '--port', String(port), '--frames', String(frames), '--json', ...args],
