@@ -2,8 +2,9 @@
  * Runs a benchmark script in --quick mode as a real process and reads what it wrote: the smoke
  * tests check that results are produced and well-formed, never how fast anything is.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './cli.js';
@@ -32,9 +33,31 @@ export async function runQuickBench<T = Record<string, unknown>>(
   return { json, stdout };
 }
 
+/** Deletes bench-results/<name>-quick.json and its quick plot, so that a run must write them anew. */
+export async function removeQuickOutputs(name: string): Promise<void> {
+  await rm(path.join(RESULTS_DIR, `${name}-quick.json`), { force: true });
+  await rm(path.join(QUICK_PLOTS_DIR, `${name}.svg`), { force: true });
+}
+
 /** The quick plot `name`.svg, as text. */
 export function readQuickPlot(name: string): Promise<string> {
   return readFile(path.join(QUICK_PLOTS_DIR, `${name}.svg`), 'utf8');
+}
+
+/** A latency summary as the benches write it, in µs. */
+export type Summary = Record<'count' | 'p50Us' | 'p95Us' | 'p99Us' | 'maxUs', number>;
+
+/** Asserts a summary is there, finite, positive and in order. */
+export function assertSummary(summary: Summary | undefined, what: string): void {
+  for (const key of ['count', 'p50Us', 'p95Us', 'p99Us', 'maxUs'] as const) {
+    const value = summary?.[key];
+    assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${what}.${key}: ${value}`);
+  }
+  const { p50Us, p95Us, p99Us, maxUs } = summary!;
+  assert.ok(
+    p50Us <= p95Us && p95Us <= p99Us && p99Us <= maxUs,
+    `${what}: out of order ${JSON.stringify(summary)}`,
+  );
 }
 
 /** Whether `value` is a finite number >= 0. */

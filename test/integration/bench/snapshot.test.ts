@@ -3,15 +3,15 @@
  * well-formed figures and a plot. It checks the shape of the results, never how fast anything is.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { test } from 'node:test';
-import { QUICK_PLOTS_DIR, RESULTS_DIR, readQuickPlot, runQuickBench } from '../../helpers/bench.js';
+import {
+  assertSummary,
+  readQuickPlot,
+  removeQuickOutputs,
+  runQuickBench,
+  type Summary,
+} from '../../helpers/bench.js';
 
-const RESULTS = path.join(RESULTS_DIR, 'snapshot-quick.json');
-const PLOT = path.join(QUICK_PLOTS_DIR, 'snapshot.svg');
-
-type Summary = Record<'count' | 'p50Us' | 'p95Us' | 'p99Us' | 'maxUs', number>;
 type Memory = { rssBytes: number | null; peakRssBytes: number | null };
 /** What bench-snapshot writes (the fields checked here). */
 interface SnapshotResults {
@@ -29,25 +29,11 @@ interface SnapshotResults {
   memory: { noClients: Memory; mjpegClients: Memory };
 }
 
-/** A {count, p50Us, p95Us, p99Us, maxUs} summary: finite, positive, in order. */
-function assertSummary(summary: Summary | undefined, what: string): void {
-  for (const key of ['count', 'p50Us', 'p95Us', 'p99Us', 'maxUs'] as const) {
-    const value = summary?.[key];
-    assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${what}.${key}: ${value}`);
-  }
-  const { p50Us, p95Us, p99Us, maxUs } = summary!;
-  assert.ok(
-    p50Us <= p95Us && p95Us <= p99Us && p99Us <= maxUs,
-    `${what}: out of order ${JSON.stringify(summary)}`,
-  );
-}
-
 const positive = (value: unknown, what: string) =>
   assert.ok(typeof value === 'number' && Number.isFinite(value) && value > 0, `${what}: ${value}`);
 
 test('bench-snapshot --quick writes well-formed figures and a plot', { timeout: 120_000 }, async () => {
-  await rm(RESULTS, { force: true });
-  await rm(PLOT, { force: true });
+  await removeQuickOutputs('snapshot');
   // Rejects unless the run exits 0 (its output is in the error); a quick run takes ~15 s.
   const { json: results } = await runQuickBench<SnapshotResults>('snapshot', { timeoutMs: 90_000 });
   assert.equal(results.bench, 'snapshot');
