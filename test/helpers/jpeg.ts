@@ -104,3 +104,12 @@ export function lumaSpread(image: Buffer): number {
   const n = width * height;
   return Math.sqrt(squares / n - (sum / n) ** 2);
 }
+
+/** Mean absolute error per colour channel between two RGBA images of the same size. */
+export function meanError(a: Buffer, b: Buffer): number {
+  let error = 0;
+  for (let i = 0; i < a.length; i += 4) {
+    for (let c = 0; c < 3; c++) error += Math.abs(a[i + c]! - b[i + c]!);
+  }
+  return error / ((a.length / 4) * 3);
+}

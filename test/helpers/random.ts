@@ -44,3 +44,14 @@ export class Xorshift32 {
     return out;
   }
 }
+
+/** Shuffles `items` in place (Fisher-Yates) with a generator seeded by `seed`; seed 0 keeps the order. */
+export function shuffle<T>(items: T[], seed: number): T[] {
+  if (seed === 0) return items;
+  const random = new Xorshift32(seed);
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.next() % (i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -526,17 +526,32 @@ describe('snapshot ?wait=1 in-process', () => {
       (error: Error) => assert.fail(`${error.message}; still held: ${JSON.stringify(web.held())}`),
     );
 
-  test('waits that time out hold nothing afterwards (camera idle)', async () => {
-    // No frame is sent while they wait, so every one of them ends by its timeout: a 503.
-    // 100 waits at once from one address: above the default per-address cap, which is not under test here.
+  /**
+   * Runs `check` on an in-process receiver whose snapshot waits last `snapshotWaitMs`, with one
+   * camera that has sent one frame and then stays idle, and the URL of a wait for its next one.
+   * 100 waits at once from one address: above the default per-address cap, which is not under test here.
+   */
+  async function withIdleCamera(
+    snapshotWaitMs: number,
+    check: (rx: InProcessReceiver, url: string, camera: TestCamera) => Promise<void>,
+  ): Promise<void> {
     const rx = await startInProcessReceiver({
-      http: { snapshotWaitMs: 1, maxClients: 1000, maxClientsPerAddress: 1000 },
+      http: { snapshotWaitMs, maxClients: 1000, maxClientsPerAddress: 1000 },
     });
     const camera = await TestCamera.open(rx.receiver.address.port);
     try {
       await camera.send(frames.frame(0));
       await rx.waitForFrames(1);
-      const url = `${rx.web.url}cameras/${camera.id}/snapshot.jpg?wait=1`;
+      await check(rx, `${rx.web.url}cameras/${camera.id}/snapshot.jpg?wait=1`, camera);
+    } finally {
+      await camera.close();
+      await rx.close();
+    }
+  }
+
+  test('waits that time out hold nothing afterwards (camera idle)', async () => {
+    // No frame is sent while they wait, so every one of them ends by its timeout: a 503.
+    await withIdleCamera(1, async (rx, url) => {
       for (let batch = 0; batch < 3; batch++) {
         const statuses = await Promise.all(
           Array.from({ length: 100 }, () => request(url).then((response) => response.status)),
@@ -545,23 +560,13 @@ describe('snapshot ?wait=1 in-process', () => {
         await untilNothingHeld(rx.web, 'the server to let go of the timed-out waits');
       }
       assert.equal(rx.frames(), 1, 'no frame came during the waits');
-    } finally {
-      await camera.close();
-      await rx.close();
-    }
+    });
   });
 
   test('waits their clients abandon hold nothing afterwards, timers included (camera idle)', async () => {
     // The wait outlasts the test, so only the client going away can end it: its timer must be
     // cleared then, not left to hold the request for 10 minutes.
-    const rx = await startInProcessReceiver({
-      http: { snapshotWaitMs: 600_000, maxClients: 1000, maxClientsPerAddress: 1000 },
-    });
-    const camera = await TestCamera.open(rx.receiver.address.port);
-    try {
-      await camera.send(frames.frame(0));
-      await rx.waitForFrames(1);
-      const url = `${rx.web.url}cameras/${camera.id}/snapshot.jpg?wait=1`;
+    await withIdleCamera(600_000, async (rx, url, camera) => {
       for (let batch = 0; batch < 3; batch++) {
         const clients = Array.from({ length: 100 }, () => new AbortController());
         const ended = Promise.allSettled(clients.map(({ signal }) => request(url, { signal })));
@@ -573,9 +578,6 @@ describe('snapshot ?wait=1 in-process', () => {
         await untilNothingHeld(rx.web, 'the server to let go of the abandoned waits');
       }
       assert.equal(rx.frames(), 1, 'no frame came during the waits');
-    } finally {
-      await camera.close();
-      await rx.close();
-    }
+    });
   });
 });

@@ -38,15 +38,37 @@ function sendFrame(clock: FakeClock, port: number, spreadMs: number, chunks: num
   return { sent, close: () => transmitter.close() };
 }
 
-test('spread: datagram i leaves at i × spread / (n − 1) of the clock, not before, not after', async () => {
+/**
+ * Runs `check` on one frame sent as sendFrame does, to a listener; afterwards moves the clock on
+ * (a failed check must not leave a spread waiting for it) and closes both.
+ */
+async function withFrame(
+  spreadMs: number,
+  chunks: number,
+  check: (
+    clock: FakeClock,
+    rx: Awaited<ReturnType<typeof listener>>,
+    frame: ReturnType<typeof sendFrame>,
+  ) => Promise<void>,
+): Promise<void> {
   const clock = new FakeClock();
   const rx = await listener(clock);
-  const start = clock.now();
+  const frame = sendFrame(clock, rx.port, spreadMs, chunks);
+  try {
+    await check(clock, rx, frame);
+  } finally {
+    clock.advance(1000);
+    await frame.close();
+    rx.close();
+  }
+}
+
+test('spread: datagram i leaves at i × spread / (n − 1) of the clock, not before, not after', async () => {
   const chunks = 40;
   const spreadMs = 60;
   const step = spreadMs / (chunks - 1);
-  const frame = sendFrame(clock, rx.port, spreadMs, chunks);
-  try {
+  await withFrame(spreadMs, chunks, async (clock, rx, frame) => {
+    const start = clock.now();
     for (let k = 0; k < chunks; k++) {
       // Just past datagram k's due time: datagrams 0..k are due, k + 1 is not. (The clock stands
       // still until datagram 0 is out: the transmitter reads its start time first.)
@@ -63,44 +85,26 @@ test('spread: datagram i leaves at i × spread / (n − 1) of the clock, not bef
         `datagram ${i} left at ${(at - start).toFixed(3)} ms, due at ${i * step}`,
       );
     });
-  } finally {
-    clock.advance(1000); // a failed test must not leave a spread waiting for the clock
-    await frame.close();
-    rx.close();
-  }
+  });
 });
 
 test('unpaced: the whole frame goes out at once, without the clock moving', async () => {
-  const clock = new FakeClock();
-  const rx = await listener(clock);
-  const frame = sendFrame(clock, rx.port, 0, 40);
-  try {
+  await withFrame(0, 40, async (clock, rx, frame) => {
     assert.equal((await frame.sent).datagrams, 40);
     await until('40 datagrams', () => (rx.at.length === 40 ? true : undefined));
     assert.deepEqual(new Set(rx.at), new Set([clock.now()]));
-  } finally {
-    clock.advance(1000); // a failed test must not leave a spread waiting for the clock
-    await frame.close();
-    rx.close();
-  }
+  });
 });
 
 test('the spread is capped so no gap exceeds MAX_SPREAD_GAP_MS (2 chunks at 1 fps)', async () => {
-  const clock = new FakeClock();
-  const rx = await listener(clock);
-  const start = clock.now();
   // Asked to spread 2 datagrams over 500 ms, the second is due MAX_SPREAD_GAP_MS after the first.
-  const frame = sendFrame(clock, rx.port, 500, 2);
-  try {
+  await withFrame(500, 2, async (clock, rx, frame) => {
+    const start = clock.now();
     await until('the first datagram', () => (rx.at.length >= 1 ? true : undefined));
     clock.advance(MAX_SPREAD_GAP_MS + 1e-6);
     await until('the second datagram', () => (rx.at.length >= 2 ? true : undefined));
     assert.equal((await frame.sent).datagrams, 2);
     assert.equal(rx.at[0], start);
     assert.equal(rx.at[1], start + MAX_SPREAD_GAP_MS + 1e-6);
-  } finally {
-    clock.advance(1000); // a failed test must not leave a spread waiting for the clock
-    await frame.close();
-    rx.close();
-  }
+  });
 });

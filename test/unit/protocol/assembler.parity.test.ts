@@ -22,7 +22,7 @@ import {
 } from '@udpcam/protocol';
 import fc from 'fast-check';
 import { jpegPool, uniqueFrame } from '../../helpers/jpeg.js';
-import { Xorshift32 } from '../../helpers/random.js';
+import { shuffle } from '../../helpers/random.js';
 import { toDatagrams } from '../../helpers/wire.js';
 
 const POOL = jpegPool();
@@ -56,16 +56,6 @@ interface Arrival {
   /** Position among the frame's datagrams: < k data, >= k parity. */
   index: number;
   datagram: Buffer;
-}
-
-function shuffle<T>(items: T[], seed: number): T[] {
-  if (seed === 0) return items;
-  const random = new Xorshift32(seed);
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = random.next() % (i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 function pushAll(assembler: FrameAssembler, arrivals: readonly Arrival[], now: number) {

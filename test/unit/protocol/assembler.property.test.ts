@@ -19,7 +19,7 @@ import {
 } from '@udpcam/protocol';
 import fc from 'fast-check';
 import { jpegPool, uniqueFrame } from '../../helpers/jpeg.js';
-import { Xorshift32 } from '../../helpers/random.js';
+import { shuffle, Xorshift32 } from '../../helpers/random.js';
 import { toDatagrams } from '../../helpers/wire.js';
 
 const POOL = jpegPool();
@@ -83,17 +83,6 @@ function deliver(sent: readonly SentFrame[], fates: readonly FrameFate[]): Arriv
     });
   });
   return arrivals;
-}
-
-/** Fisher-Yates with a seeded generator; seed 0 keeps the order. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  if (seed === 0) return items;
-  const random = new Xorshift32(seed);
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = random.next() % (i + 1);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 /** The frames the assembler must emit: every chunk arrived (or a whole-JPEG S did). */

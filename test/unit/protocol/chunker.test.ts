@@ -37,6 +37,20 @@ function expectedTypes(count: number): string[] {
   return Array.from({ length: count }, (_, i) => (i === 0 ? 'S' : i === count - 1 ? 'E' : 'C'));
 }
 
+/** A frame's `count` chunks carry S, C..., E in order, chunk ids 0..count-1 and `imageId`. */
+function assertHeaders(chunks: readonly ChunkDatagram[], count: number, imageId: number): void {
+  const headers = headersOf(chunks);
+  assert.deepEqual(
+    headers.map((header) => header.type),
+    expectedTypes(count),
+  );
+  assert.deepEqual(
+    headers.map((header) => header.chunkId),
+    chunks.map((_, i) => i),
+  );
+  assert.ok(headers.every((header) => header.imageId === imageId));
+}
+
 function payloadLengths(chunks: readonly ChunkDatagram[]): number[] {
   return chunks.map(([, payload]) => payload.length);
 }
@@ -73,16 +87,7 @@ describe('chunkFrame (udpcam framing)', () => {
         // The longer chunks come first.
         for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i]! <= sizes[i - 1]!);
 
-        const headers = headersOf(chunks);
-        assert.deepEqual(
-          headers.map((header) => header.type),
-          expectedTypes(count),
-        );
-        assert.deepEqual(
-          headers.map((header) => header.chunkId),
-          chunks.map((_, i) => i),
-        );
-        assert.ok(headers.every((header) => header.imageId === imageId));
+        assertHeaders(chunks, count, imageId);
       }),
       { numRuns: 300 },
     );
@@ -233,16 +238,7 @@ describe('legacyChunkFrame (the Python sender framing)', () => {
           `a non-empty chunk after a short one: ${sizes}`,
         );
 
-        const headers = headersOf(chunks);
-        assert.deepEqual(
-          headers.map((header) => header.type),
-          expectedTypes(count),
-        );
-        assert.deepEqual(
-          headers.map((header) => header.chunkId),
-          chunks.map((_, i) => i),
-        );
-        assert.ok(headers.every((header) => header.imageId === imageId));
+        assertHeaders(chunks, count, imageId);
       }),
       { numRuns: 300 },
     );

@@ -4,6 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { isWellFormedJpeg } from '@udpcam/protocol';
 import { type JpegCodec, loadCodec, TestPatternSource } from '@udpcam/sender';
 import { internal } from '../../helpers/internal.js';
+import { meanError } from '../../helpers/jpeg.js';
 
 const { JpegJsCodec } = (await import(
   internal('sender', 'encoders/jpeg-js.js')
@@ -23,15 +24,6 @@ const HEIGHT = 180;
 const rgba = Buffer.from(
   new TestPatternSource({ width: WIDTH, height: HEIGHT }).render(3, 1_700_000_000_000),
 );
-
-/** Mean absolute error per colour channel between two RGBA images of the same size. */
-function meanError(a: Buffer, b: Buffer): number {
-  let error = 0;
-  for (let i = 0; i < a.length; i += 4) {
-    for (let c = 0; c < 3; c++) error += Math.abs(a[i + c]! - b[i + c]!);
-  }
-  return error / ((a.length / 4) * 3);
-}
 
 const codecs: Array<[string, () => Promise<JpegCodec>]> = [
   ['jpeg-js inline', () => loadCodec('jpeg-js', { inline: true })],

@@ -3,19 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
 import {
   type CapturedFrame,
-  type FrameEvent,
   type FrameSource,
   type JpegCodec,
   loadCodec,
   type RgbaImage,
-  Sender,
   type SenderOptions,
-  type SenderWarning,
   TestPatternSource,
   Transmitter,
   WorkerWarp,
 } from '@udpcam/sender';
 import { internal } from '../../helpers/internal.js';
+import { meanError } from '../../helpers/jpeg.js';
+import { watchedSender } from '../../helpers/sender.js';
 import { UdpCollector } from './helpers/udp-collector.js';
 
 const { JpegJsCodec } = (await import(
@@ -60,14 +59,6 @@ class CountingCodec implements JpegCodec {
   }
 }
 
-function meanError(a: Buffer, b: Buffer): number {
-  let error = 0;
-  for (let i = 0; i < a.length; i += 4) {
-    for (let c = 0; c < 3; c++) error += Math.abs(a[i + c]! - b[i + c]!);
-  }
-  return error / ((a.length / 4) * 3);
-}
-
 function inverted(rgba: Buffer): Buffer {
   const out = Buffer.allocUnsafe(rgba.length);
   for (let i = 0; i < rgba.length; i += 4) {
@@ -100,13 +91,7 @@ describe('Sender with a codec', () => {
     packetSize = 1400,
   ) {
     collector.reset();
-    const transmitter = new Transmitter({ host: '127.0.0.1', port: collector.port, packetSize });
-    const sender = new Sender({ transmitter, fps: 50, frames: 2, ...options });
-    const events: FrameEvent[] = [];
-    const warnings: SenderWarning[] = [];
-    sender.on('frame', (event) => events.push(event));
-    sender.on('warning', (warning) => warnings.push(warning));
-    return { sender, events, warnings };
+    return watchedSender(collector.port, { fps: 50, frames: 2, ...options }, { packetSize });
   }
 
   for (const name of ['sharp', 'jpeg-js'] as const) {

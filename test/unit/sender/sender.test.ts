@@ -8,13 +8,12 @@ import {
   type FrameSource,
   Sender,
   type SenderOptions,
-  type SenderWarning,
   TestPatternSource,
-  Transmitter,
   type TransmitterOptions,
 } from '@udpcam/sender';
 import { FakeClock } from '../../helpers/clock.js';
 import { internal } from '../../helpers/internal.js';
+import { watchedSender } from '../../helpers/sender.js';
 import { settle } from '../../helpers/settle.js';
 import { UdpCollector } from './helpers/udp-collector.js';
 
@@ -93,19 +92,13 @@ describe('Sender', () => {
     transmitterOptions: Partial<TransmitterOptions> = {},
   ) {
     collector.reset();
-    const transmitter = new Transmitter({
-      host: '127.0.0.1',
-      port: collector.port,
-      packetSize: 1400,
-      ...transmitterOptions,
-    });
     const source = options.source ?? new InstrumentedSource();
-    const sender = new Sender({ encoder: new JpegJsCodec(), transmitter, ...options, source });
-    const events: FrameEvent[] = [];
-    const warnings: SenderWarning[] = [];
-    sender.on('frame', (event) => events.push(event));
-    sender.on('warning', (warning) => warnings.push(warning));
-    return { sender, transmitter, source, events, warnings };
+    const sent = watchedSender(
+      collector.port,
+      { encoder: new JpegJsCodec(), ...options, source },
+      transmitterOptions,
+    );
+    return { ...sent, source };
   }
 
   /**
