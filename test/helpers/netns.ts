@@ -5,7 +5,7 @@
  * either can change without the other.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,7 @@ export const PORT = 5000;
 
 /** A network namespace that lives until `close()`; only a loopback, at a 1500-byte MTU (so large datagrams fragment as on Ethernet). */
 export class NetNamespace {
-  private constructor(private readonly holderPid: number) {}
+  private constructor(private readonly holder: ChildProcess) {}
 
   static async create(): Promise<NetNamespace> {
     // The holder brings its loopback up, says so, then sleeps: its pid names the namespace.
@@ -53,12 +53,17 @@ export class NetNamespace {
       holder.kill('SIGKILL');
       throw new Error(`unshare -n did not start: ${said}`);
     }
-    return new NetNamespace(holder.pid!);
+    return new NetNamespace(holder);
+  }
+
+  /** `argv` run inside the namespace. */
+  #enter(argv: readonly string[]): string[] {
+    return ['nsenter', '-t', String(this.holder.pid), '-n', '--', ...argv];
   }
 
   /** Starts `argv` inside the namespace. */
   start(argv: readonly string[]): CliProcess {
-    return startProcess(['nsenter', '-t', String(this.holderPid), '-n', '--', ...argv]);
+    return startProcess(this.#enter(argv));
   }
 
   /** `udpcam receive` on 127.0.0.1:PORT writing to `out`, JSON status lines; resolves once it listens. */
@@ -94,11 +99,9 @@ export class NetNamespace {
   }
 
   /** Runs a command inside the namespace to completion; throws with its stderr on failure. */
-  run(argv: readonly string[], input?: string): string {
-    const result = spawnSync('nsenter', ['-t', String(this.holderPid), '-n', '--', ...argv], {
-      input,
-      encoding: 'utf8',
-    });
+  #run(argv: readonly string[], input?: string): string {
+    const [command, ...args] = this.#enter(argv);
+    const result = spawnSync(command!, args, { input, encoding: 'utf8' });
     if (result.error || result.status !== 0) {
       throw new Error(`${argv.join(' ')}: ${result.stderr || result.error?.message}`);
     }
@@ -108,7 +111,7 @@ export class NetNamespace {
   /** Replaces the nftables rules with `rules`, each a statement of the input chain (`udp dport 5000 … counter drop`). */
   setInputRules(rules: readonly string[]): void {
     const chain = rules.map((rule) => `    ${rule}\n`).join('');
-    this.run(
+    this.#run(
       ['nft', '-f', '-'],
       `flush ruleset\ntable inet loss {\n  chain input {\n    type filter hook input priority 0; policy accept;\n${chain}  }\n}\n`,
     );
@@ -116,7 +119,7 @@ export class NetNamespace {
 
   /** The packets each input rule's counter saw, in rule order (rules without `counter` are left out). */
   counters(): number[] {
-    const listing = JSON.parse(this.run(['nft', '-j', 'list', 'table', 'inet', 'loss'])) as {
+    const listing = JSON.parse(this.#run(['nft', '-j', 'list', 'table', 'inet', 'loss'])) as {
       nftables: { rule?: { expr: { counter?: { packets: number } }[] } }[];
     };
     return listing.nftables.flatMap(({ rule }) =>
@@ -126,7 +129,7 @@ export class NetNamespace {
 
   /** Ends the namespace (stop its processes first). */
   close(): void {
-    process.kill(this.holderPid, 'SIGKILL');
+    this.holder.kill('SIGKILL');
   }
 }
 
