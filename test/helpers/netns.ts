@@ -82,9 +82,10 @@ export class NetNamespace {
   }
 
   /**
-   * Runs `udpcam send` of the `frames` files in `dir` at 10 fps (the sender skips none, so file i
-   * goes out with image id i), untouched (--no-meta), to the receiver; asserts it exits with 0 and
-   * returns its last status (`"done"`).
+   * Runs `udpcam send` of the `frames` files in `dir` at 10 fps, untouched (--no-meta), to the
+   * receiver; asserts it exits with 0 and returns its last status (`"done"`). File i goes out with
+   * image id i even when a busy machine makes the sender skip schedule slots: the folder source
+   * reads one file per grab and the transmitter numbers each frame it sends.
    */
   async send<T>(dir: string, frames: number, args: readonly string[]): Promise<T> {
     const sender = this.start([
