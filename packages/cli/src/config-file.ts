@@ -9,9 +9,6 @@ import { UdpcamError } from '@udpcam/protocol';
 import type { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 
-/** Fields a config file may set that are not a flag of the same name (handled by the command). */
-export type ConfigExtras = ReadonlySet<string>;
-
 function optionFor(command: Command, field: string): Option | undefined {
   return command.options.find(
     (option) =>
@@ -38,7 +35,8 @@ export function applyConfigFile(
   command: Command,
   file: string,
   schema: string,
-  extras: ConfigExtras = new Set(),
+  /** Fields a config file may set that are not a flag of the same name (handled by the command). */
+  extras: ReadonlySet<string> = new Set(),
 ): Record<string, unknown> {
   const config = loadConfig<Record<string, unknown>>(file, schema);
   const rest: Record<string, unknown> = {};

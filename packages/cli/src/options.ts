@@ -77,6 +77,29 @@ export function isLoopback(address: string): boolean {
   );
 }
 
+/** A number in [0, 1] (`--pace`, `--fec`). */
+export function fraction(name: string): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !(parsed >= 0 && parsed <= 1)) {
+      throw new InvalidArgumentError(`${name} must be a number from 0 to 1.`);
+    }
+    return parsed;
+  };
+}
+
+/** `--status-interval` and `--json`, as `send` and `receive` both take them. */
+export function addStatusOptions(command: Command): Command {
+  return command
+    .option(
+      '--status-interval <seconds>',
+      'seconds between status lines',
+      positive('status interval', 3600),
+      5,
+    )
+    .option('--json', 'print status as JSON lines on stdout', false);
+}
+
 /** A secret (`--token`): not empty, no white space (an empty one would accept `?token=` and `Bearer `). */
 export function secret(value: string): string {
   if (!/^\S+$/.test(value)) {

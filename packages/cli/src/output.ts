@@ -43,21 +43,16 @@ export function consoleOutput(json: boolean, live = process.stdout.isTTY === tru
     if (showing) process.stdout.write('\n');
     showing = false;
   };
+  const line = (level: 'info' | 'warn', prefix: string) => (message: string) => {
+    if (json) process.stdout.write(`${JSON.stringify({ level, message })}\n`);
+    else {
+      endLive();
+      process.stderr.write(`${prefix}${message}\n`);
+    }
+  };
   return {
-    info: (message) => {
-      if (json) process.stdout.write(`${JSON.stringify({ level: 'info', message })}\n`);
-      else {
-        endLive();
-        process.stderr.write(`${message}\n`);
-      }
-    },
-    warn: (message) => {
-      if (json) process.stdout.write(`${JSON.stringify({ level: 'warn', message })}\n`);
-      else {
-        endLive();
-        process.stderr.write(`udpcam: warning: ${message}\n`);
-      }
-    },
+    info: line('info', ''),
+    warn: line('warn', 'udpcam: warning: '),
     status: (line, record) => {
       if (json) process.stdout.write(`${JSON.stringify({ level: 'status', ...record })}\n`);
       else if (live) {
@@ -91,12 +86,12 @@ let stopSignal: Promise<string> | undefined;
  * command is still starting is not lost (nor does it kill the process half-way). A second signal
  * gets the default action: Ctrl-C twice forces the exit.
  */
-export function untilSignal(): { promise: Promise<string> } {
+export function untilSignal(): Promise<string> {
   stopSignal ??= new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  return { promise: stopSignal };
+  return stopSignal;
 }
 
 /**
@@ -107,14 +102,12 @@ export const STOP_DEADLINE_MS = Number(process.env.UDPCAM_STOP_DEADLINE_MS) || 8
 
 /**
  * After the stop signal, ends the process if it is still running `ms` later (a source stuck
- * connecting or a frame still being encoded must not hold a stop for seconds: issue 11,
- * finding 12). It re-raises the signal, whose default action is back (untilSignal listens once):
- * process.exit() would first wait for the job on libuv's thread pool — a 64 MP sharp encode takes
- * seconds — because libuv joins its threads at exit. The timer does not keep a process alive
- * that ends by itself.
+ * connecting or an encode must not hold a stop for seconds: issue 11, finding 12). It re-raises
+ * the signal, whose default action is back (untilSignal listens once): process.exit() would first
+ * wait for the libuv thread pool's job (a 64 MP sharp encode takes seconds). The timer is unref'd.
  */
 export function exitAfterStopDeadline(output: Output, ms = STOP_DEADLINE_MS): void {
-  untilSignal().promise.then((signal) => {
+  untilSignal().then((signal) => {
     setTimeout(() => {
       output.warn(`still stopping ${ms} ms after ${signal}: exiting now`);
       process.kill(process.pid, signal);

@@ -29,36 +29,38 @@ export const SOURCE_HELP = [
   'http(s)://… (an IP camera: MJPEG stream or JPEG snapshot URL)',
 ].join(', ');
 
-/** What a source may need besides its spec. */
-export interface SourceOptions {
-  /** Frame size of the test pattern. */
-  size: { width: number; height: number };
-  /** Resolution and rate for cameras (--camera_config). */
-  camera?: CameraConfig;
-  /** user:password for an IP camera (else from the URL). */
-  auth?: string;
-  /** Told about reconnects, restarts and skipped files. */
-  report: (message: string) => void;
-}
-
-/** Builds the source a spec names; throws UDPCAM_ERR_SOURCE_SPEC for one it does not know. */
-export function openSource(spec: string, options: SourceOptions): FrameSource {
+/**
+ * The source the flags name, and the --camera_config it was opened with (whose size also sets the
+ * test pattern's). Throws UDPCAM_ERR_CONFIG or UDPCAM_ERR_SOURCE_SPEC; the source is not started yet.
+ */
+export function openSourceFromFlags(
+  flags: SourceFlags,
+  output: Output,
+): { source: FrameSource; camera: CameraConfig | undefined } {
+  const camera =
+    flags.camera_config === undefined
+      ? undefined
+      : loadConfig<CameraConfig>(flags.camera_config, 'camera_config');
+  const spec = flags.source;
+  // Reconnects, restarts and skipped files.
+  const report = (message: string) => output.warn(`${spec}: ${message}`);
   const onState = (state: string, detail: string) => {
-    if (state === 'retrying') options.report(detail);
+    if (state === 'retrying') report(detail);
   };
-  if (spec === 'test') return new TestPatternSource(options.size);
-  if (spec === 'webcam' || spec.startsWith('webcam:'))
-    return new WebcamSource(spec, { config: options.camera });
-  if (spec.startsWith('v4l2:') || spec.startsWith('ffmpeg:')) {
-    return new FfmpegSource(spec, { config: options.camera, onState });
-  }
-  if (spec.startsWith('file:')) return new FileSource(spec.slice('file:'.length));
-  if (spec.startsWith('dir:'))
-    return new DirectorySource(spec.slice('dir:'.length), { onWarning: options.report });
-  if (/^https?:\/\//i.test(spec)) {
-    return new HttpCameraSource(spec, { auth: options.auth, onState, onWarning: options.report });
-  }
-  throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', `unknown source '${spec}'; sources: ${SOURCE_HELP}`);
+  const source = (): FrameSource => {
+    if (spec === 'test') return new TestPatternSource(camera ?? flags.size);
+    if (spec === 'webcam' || spec.startsWith('webcam:')) return new WebcamSource(spec, { config: camera });
+    if (spec.startsWith('v4l2:') || spec.startsWith('ffmpeg:')) {
+      return new FfmpegSource(spec, { config: camera, onState });
+    }
+    if (spec.startsWith('file:')) return new FileSource(spec.slice('file:'.length));
+    if (spec.startsWith('dir:')) return new DirectorySource(spec.slice('dir:'.length), { onWarning: report });
+    if (/^https?:\/\//i.test(spec)) {
+      return new HttpCameraSource(spec, { auth: flags.auth, onState, onWarning: report });
+    }
+    throw new UdpcamError('UDPCAM_ERR_SOURCE_SPEC', `unknown source '${spec}'; sources: ${SOURCE_HELP}`);
+  };
+  return { source: source(), camera };
 }
 
 /** `WxH` in pixels, e.g. 640x360. */
@@ -93,25 +95,4 @@ export function addSourceOptions(command: Command): Command {
       'camera resolution and rate, the original\'s {"width": 640, "height": 360, "fps": 60} (@udpcam/cli/schemas/camera_config.schema.json)',
     ),
   );
-}
-
-/**
- * The source the flags name, and the --camera_config it was opened with (whose size also sets the
- * test pattern's). Throws UDPCAM_ERR_CONFIG or UDPCAM_ERR_SOURCE_SPEC; the source is not started yet.
- */
-export function openSourceFromFlags(
-  flags: SourceFlags,
-  output: Output,
-): { source: FrameSource; camera: CameraConfig | undefined } {
-  const camera =
-    flags.camera_config === undefined
-      ? undefined
-      : loadConfig<CameraConfig>(flags.camera_config, 'camera_config');
-  const source = openSource(flags.source, {
-    size: camera && flags.source === 'test' ? { width: camera.width, height: camera.height } : flags.size,
-    camera,
-    auth: flags.auth,
-    report: (message) => output.warn(`${flags.source}: ${message}`),
-  });
-  return { source, camera };
 }

@@ -1,10 +1,9 @@
 /**
  * Exponential backoff for what restarts or waits after a failure (ffmpeg, a camera connection,
  * the sender's next frame, the area tool's next grab, the receiver's slow disk and failed logins):
- * the first retry after `initialMs`, each one after that twice as long up
- * to `maxMs`, and `initialMs` again after a success. It also holds the one pending retry timer,
- * so a source cancels it in one call when it stops. Its timer is setTimeout, which tests drive
- * with node:test's mock.timers.
+ * the first retry after `initialMs`, each one after that twice as long up to `maxMs`, and
+ * `initialMs` again after a success. It also holds the one pending retry timer (setTimeout, which
+ * tests drive with node:test's mock.timers), so a source cancels it in one call when it stops.
  */
 
 /** Failures in a row → delays before the next try; see the file comment. */
@@ -12,10 +11,7 @@ export class Backoff {
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
 
-  /**
-   * @param initialMs delay after the first failure in a row (ms)
-   * @param maxMs longest delay (ms); it wins over `initialMs`
-   */
+  /** Delays (ms) after the first failure in a row, and at most (`maxMs` wins over `initialMs`). */
   constructor(
     readonly initialMs = 250,
     readonly maxMs = 5000,

@@ -23,7 +23,6 @@ export interface MultipartPart {
   body: Buffer;
 }
 
-/** Options of MultipartParser. */
 export interface MultipartParserOptions {
   /** Largest part body kept, in bytes; default 16 MiB. Larger parts are dropped. */
   maxPartBytes?: number;
@@ -69,7 +68,6 @@ type State =
   /** Reading a body: `#bodyLength` bytes, or up to the next delimiter line when unknown. */
   | 'body';
 
-/** The parser (see the file comment). */
 export class MultipartParser {
   readonly maxPartBytes: number;
   readonly maxHeaderBytes: number;

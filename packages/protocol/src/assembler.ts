@@ -55,9 +55,8 @@ export interface AssemblerOptions {
   /** A partial frame older than this (ms since its first chunk) is dropped as `expired`. */
   frameTimeoutMs: number;
   /**
-   * For senders whose frames end by sequence (the Python sender, and any sender before its first
-   * whole frame): a partial frame silent this long (ms) is dropped as `expired`. A memory bound,
-   * not a frame boundary: the next frame's first datagram ends a partial frame long before.
+   * For senders whose frames end by sequence (the Python sender, or one not known yet): a partial
+   * frame silent this long (ms) is dropped as `expired`. Only a memory bound, not a frame boundary.
    */
   legacySilenceMs: number;
   /** A sender silent this long (ms) may be forgotten to make room for a new one. */
@@ -66,10 +65,7 @@ export interface AssemblerOptions {
   checkJpeg: boolean;
   /** Senders tracked at once from one address (all its source ports together). */
   maxSendersPerAddress: number;
-  /**
-   * Senders that always get a slot (configured, named cameras): at the limit another sender
-   * makes room for them. Undefined: none.
-   */
+  /** Senders that always get a slot (named cameras): at the limit another sender makes room. */
   preferSender?: (sender: string) => boolean;
 }
 
@@ -113,23 +109,19 @@ export interface SenderStats {
   /** Frames emitted only thanks to parity (docs/protocol.md#parity). */
   framesRecovered: number;
   /**
-   * Data chunks that never arrived, as the chunk ids show: the ones parity rebuilt, plus the
-   * missing ones of frames dropped with a known chunk count (an E or a parity datagram seen).
+   * Data chunks that never arrived: those parity rebuilt, and those missing from frames dropped
+   * with a known chunk count (an E or a parity datagram seen).
    */
   datagramsLost: number;
   /** Parity ('P') datagrams with a usable sub-header, needed or not. */
   parityReceived: number;
   /** Parity datagrams whose sub-header is unusable (not counted in `malformed`). */
   parityInvalid: number;
-  /**
-   * False once this sender's image ids were seen to cycle 00..99 (udpcam's sender) for
-   * CYCLING_STREAK frames; true for a new sender and for random ids (the Python sender).
-   */
+  /** False once its image ids cycled 00..99 for CYCLING_STREAK frames (udpcam's sender). */
   reusesImageIds: boolean;
   /**
-   * 'legacy' once a whole frame came in the Python sender's framing (a lone S, or a last chunk
-   * more than a byte shorter than another): its frames then end by sequence. 'udpcam' once one
-   * came in near-equal chunks. 'unknown' before the first whole frame.
+   * Learnt from whole frames: 'legacy' (a lone S, or a last chunk more than a byte short) ends
+   * frames by sequence; 'udpcam' (near-equal chunks); 'unknown' before the first.
    */
   framing: SenderFraming;
 }
@@ -216,22 +208,23 @@ class FrameSlot {
   ) {}
 }
 
+/** A counter per name, all 0. */
+function zeroes<K extends string>(names: readonly K[]): Record<K, number> {
+  return Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
+}
+
 function emptyStats(): SenderStats {
-  const malformedByReason = {} as Record<MalformedReason, number>;
-  for (const reason of MALFORMED_REASONS.slice(1) as MalformedReason[]) malformedByReason[reason] = 0;
-  const droppedByReason = {} as Record<DropReason, number>;
-  for (const reason of DROP_REASONS) droppedByReason[reason] = 0;
   return {
     datagrams: 0,
     bytes: 0,
     chunks: 0,
     duplicateChunks: 0,
     malformed: 0,
-    malformedByReason,
+    malformedByReason: zeroes(MALFORMED_REASONS.slice(1) as MalformedReason[]),
     framesComplete: 0,
     frameBytes: 0,
     framesDropped: 0,
-    droppedByReason,
+    droppedByReason: zeroes(DROP_REASONS),
     framesRecovered: 0,
     datagramsLost: 0,
     parityReceived: 0,
@@ -302,7 +295,6 @@ function checkOptions(options: AssemblerOptions): void {
   }
 }
 
-/** Reassembles datagrams of the 5-byte-header format into frames. See the file comment. */
 export class FrameAssembler {
   readonly options: Readonly<AssemblerOptions>;
   readonly stats: AssemblerStats = { refusedDatagrams: 0, sendersForgotten: 0 };
@@ -433,11 +425,9 @@ export class FrameAssembler {
   }
 
   /**
-   * A datagram from a sender known to use the Python sender's framing, which sends one frame after
-   * another, chunks in order (docs/protocol.md#reassembly): it continues the frame in progress only
-   * if it is that frame's next chunk — same image id, not an S, a higher chunk id that fits; a
-   * repeat of the datagram just before it is a duplicate; anything else starts the next frame,
-   * which ends the one in progress. No clock decides where a frame ends.
+   * A datagram from a sender in the Python sender's framing (see the file comment): it continues
+   * the frame in progress only as its next chunk (same id, not an S, a higher chunk id that fits);
+   * a repeat of the datagram before it is a duplicate; anything else starts the next frame.
    */
   #pushInSequence(
     slot: FrameSlot,
@@ -508,31 +498,23 @@ export class FrameAssembler {
     sender.previous = datagram;
     slot.lastChunkId = chunkId;
     const payloadBytes = datagram.length - PAYLOAD_OFFSET;
-    if (slot.payloadBytes + payloadBytes > this.options.maxFrameBytes) {
-      this.#drop(slot, 'tooLarge');
-      slot.state = SlotState.Rejected;
-      slot.lastAt = now;
-      return undefined;
-    }
+    if (slot.payloadBytes + payloadBytes > this.options.maxFrameBytes) return this.#reject(slot, now);
     if (datagram.length > this.options.maxBufferedBytes) {
       // Holding it would push out every other partial frame only to drop it next.
       this.#drop(slot, 'memory');
       return undefined;
     }
-    slot.chunks[chunkId] = datagram;
-    slot.received++;
-    slot.payloadBytes += payloadBytes;
-    slot.heldBytes += datagram.length;
+    this.#hold(slot, chunkId, datagram);
     slot.lastAt = now;
     if (chunkId > slot.maxChunkId) slot.maxChunkId = chunkId;
-    if (type === TYPE_END) slot.endChunkId = chunkId;
-    if (type === TYPE_END) slot.endPayload = payloadBytes;
-    else {
+    if (type === TYPE_END) {
+      slot.endChunkId = chunkId;
+      slot.endPayload = payloadBytes;
+    } else {
       if (payloadBytes < slot.shortestBody) slot.shortestBody = payloadBytes;
       if (payloadBytes > slot.longestBody) slot.longestBody = payloadBytes;
     }
     stats.chunks++;
-    this.#bufferedBytes += datagram.length;
     if (this.#bufferedBytes > this.options.maxBufferedBytes && this.#shedMemory(slot)) return undefined;
 
     if (slot.fec !== undefined) return this.#completeWithParity(slot, now);
@@ -543,25 +525,34 @@ export class FrameAssembler {
     if (type === TYPE_START && isWellFormedJpeg(datagram.subarray(PAYLOAD_OFFSET))) {
       if (slot.received > 1) {
         // Chunks already here cannot belong to a one-chunk frame: set them aside as another frame.
-        const lone = datagram;
-        slot.chunks[0] = undefined;
-        slot.received--;
-        slot.payloadBytes -= payloadBytes;
-        slot.heldBytes -= lone.length;
-        this.#bufferedBytes -= lone.length;
+        this.#unhold(slot, 0, datagram);
         this.#drop(slot, 'superseded');
         this.#start(slot, now);
-        slot.chunks[0] = lone;
-        slot.received = 1;
-        slot.payloadBytes = payloadBytes;
-        slot.heldBytes = lone.length;
-        this.#bufferedBytes += lone.length;
+        this.#hold(slot, 0, datagram);
       }
       slot.maxChunkId = 0;
       slot.endChunkId = 0;
       return this.#complete(slot, now);
     }
     return undefined;
+  }
+
+  /** Adds a datagram to the slot's chunks and to the byte counts. */
+  #hold(slot: FrameSlot, chunkId: number, datagram: Uint8Array): void {
+    slot.chunks[chunkId] = datagram;
+    slot.received++;
+    slot.payloadBytes += datagram.length - PAYLOAD_OFFSET;
+    slot.heldBytes += datagram.length;
+    this.#bufferedBytes += datagram.length;
+  }
+
+  /** Takes back what #hold added. */
+  #unhold(slot: FrameSlot, chunkId: number, datagram: Uint8Array): void {
+    slot.chunks[chunkId] = undefined;
+    slot.received--;
+    slot.payloadBytes -= datagram.length - PAYLOAD_OFFSET;
+    slot.heldBytes -= datagram.length;
+    this.#bufferedBytes -= datagram.length;
   }
 
   /**
@@ -661,9 +652,8 @@ export class FrameAssembler {
   }
 
   /**
-   * Whether a partial frame's time is up. udpcam's sender: frameTimeoutMs after its first chunk.
-   * The Python sender (and a sender not known yet): legacySilenceMs of silence — only a memory
-   * bound, since its frames end by sequence and a pause mid-frame must not cost a whole frame.
+   * Whether a partial frame's time is up: frameTimeoutMs after its first chunk for udpcam's sender,
+   * legacySilenceMs of silence for others (their frames end by sequence; see the option).
    */
   #isStale(slot: FrameSlot, now: number): boolean {
     const sender = slot.sender;
@@ -681,13 +671,9 @@ export class FrameAssembler {
   #fits(slot: FrameSlot, type: number, chunkId: number, payloadBytes: number): boolean {
     if (slot.chunks[chunkId] !== undefined) return false;
     if (type === TYPE_END) {
-      if (payloadBytes > slot.shortestBody) return false;
-    } else if (payloadBytes < slot.endPayload) {
-      return false;
+      return payloadBytes <= slot.shortestBody && slot.endChunkId < 0 && slot.maxChunkId < chunkId;
     }
-    if (type === TYPE_END) return slot.endChunkId < 0 && slot.maxChunkId < chunkId;
-    if (slot.endChunkId >= 0 && chunkId > slot.endChunkId) return false;
-    return true;
+    return payloadBytes >= slot.endPayload && (slot.endChunkId < 0 || chunkId <= slot.endChunkId);
   }
 
   /** A chunk for a slot whose frame was already emitted: is it a repeat of that frame? */
@@ -821,8 +807,8 @@ export class FrameAssembler {
       this.#drop(slot, 'invalid');
       return undefined;
     }
-    const stats = slot.sender.stats;
     const sender = slot.sender;
+    const stats = sender.stats;
     const udpcamShape = count > 1 && longest - shortest <= 1 && !grows;
     if (stats.framing === 'udpcam' && count > 1 && !udpcamShape) {
       // udpcam's sender never sends this shape: it is the head of one frame and the tail of
@@ -835,7 +821,7 @@ export class FrameAssembler {
       }
     } else sender.unevenFrames = 0;
     stats.framesComplete++;
-    slot.sender.lastFrameAt = now;
+    sender.lastFrameAt = now;
     stats.frameBytes += data.length;
     // udpcam's chunks differ by one byte at most; the Python sender's last one is 113+ bytes short.
     const framing = udpcamShape ? 'udpcam' : 'legacy';
@@ -852,7 +838,7 @@ export class FrameAssembler {
     slot.emittedChunks = count;
     slot.completedAt = now;
     return {
-      sender: slot.sender.key,
+      sender: sender.key,
       imageId: slot.imageId,
       data,
       chunks: count,
@@ -909,12 +895,7 @@ export class FrameAssembler {
       if (!fits) this.#drop(slot, 'superseded');
     }
     if (slot.state === SlotState.Idle) this.#start(slot, now);
-    if (info.frameBytes > this.options.maxFrameBytes) {
-      this.#drop(slot, 'tooLarge');
-      slot.state = SlotState.Rejected;
-      slot.lastAt = now;
-      return undefined;
-    }
+    if (info.frameBytes > this.options.maxFrameBytes) return this.#reject(slot, now);
     slot.fec ??= new FecSlot(info);
     slot.fec.add(index, datagram);
     slot.heldBytes += datagram.length;
@@ -954,6 +935,14 @@ export class FrameAssembler {
     const frame = this.#complete(slot, now);
     if (frame !== undefined) stats.framesRecovered++;
     return frame;
+  }
+
+  /** Drops a frame too large, and absorbs the rest of it (REJECTED). */
+  #reject(slot: FrameSlot, now: number): undefined {
+    this.#drop(slot, 'tooLarge');
+    slot.state = SlotState.Rejected;
+    slot.lastAt = now;
+    return undefined;
   }
 
   /** Drops the frame collecting in `slot`, counting why. */

@@ -59,9 +59,11 @@ const FIRST_NOT_START = -6;
 
 const DIGIT_0 = 0x30;
 
-function digit(byte: number): number {
-  const value = byte - DIGIT_0;
-  return value >= 0 && value <= 9 ? value : -1;
+/** The number two ASCII digit bytes spell (00..99), or -1 when either is not a digit. */
+export function twoDigits(high: number, low: number): number {
+  const hi = high - DIGIT_0;
+  const lo = low - DIGIT_0;
+  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
 }
 
 /**
@@ -76,19 +78,16 @@ export function parseHeader(datagram: Uint8Array): number {
   if (type !== TYPE_START && type !== TYPE_CONTINUE && type !== TYPE_END && type !== TYPE_PARITY) {
     return BAD_TYPE;
   }
-  const i1 = digit(datagram[IMAGE_ID_OFFSET]!);
-  const i2 = digit(datagram[IMAGE_ID_OFFSET + 1]!);
-  if (i1 < 0 || i2 < 0) return BAD_IMAGE_ID;
-  const c1 = digit(datagram[CHUNK_ID_OFFSET]!);
-  const c2 = digit(datagram[CHUNK_ID_OFFSET + 1]!);
-  if (c1 < 0 || c2 < 0) return BAD_CHUNK_ID;
-  const chunkId = c1 * 10 + c2;
+  const imageId = twoDigits(datagram[IMAGE_ID_OFFSET]!, datagram[IMAGE_ID_OFFSET + 1]!);
+  if (imageId < 0) return BAD_IMAGE_ID;
+  const chunkId = twoDigits(datagram[CHUNK_ID_OFFSET]!, datagram[CHUNK_ID_OFFSET + 1]!);
+  if (chunkId < 0) return BAD_CHUNK_ID;
   if (type === TYPE_START) {
     if (chunkId !== 0) return START_NOT_FIRST;
   } else if (chunkId === 0 && type !== TYPE_PARITY) {
     return FIRST_NOT_START;
   }
-  return (type << 16) | ((i1 * 10 + i2) << 8) | chunkId;
+  return (type << 16) | (imageId << 8) | chunkId;
 }
 
 /** Chunk type byte of a packed header from `parseHeader`. */

@@ -28,11 +28,10 @@ export interface FrameMeta {
 }
 
 function isOurComment(jpeg: Uint8Array, offset: number, length: number): boolean {
-  if (length < 4 + MAGIC_BYTES.length) return false;
-  for (let i = 0; i < MAGIC_BYTES.length; i++) {
-    if (jpeg[offset + 4 + i] !== MAGIC_BYTES[i]) return false;
-  }
-  return true;
+  const text = offset + 4;
+  return (
+    length >= 4 + MAGIC_BYTES.length && MAGIC_BYTES.equals(jpeg.subarray(text, text + MAGIC_BYTES.length))
+  );
 }
 
 /** Finds udpcam's COM segment: [offset, length] or undefined. */
@@ -48,24 +47,15 @@ function findMetaSegment(jpeg: Uint8Array): [number, number] | undefined {
   return found;
 }
 
-/** Reads udpcam's metadata from a JPEG, or undefined when it carries none. Reads headers only. */
+/** udpcam's metadata of a JPEG; undefined when it carries none, or a CRC its bytes do not match. */
 export function readFrameMeta(jpeg: Uint8Array): FrameMeta | undefined {
   return readCheckedFrameMeta(jpeg) || undefined;
 }
 
 /**
- * False only for a frame whose udpcam metadata carries a CRC that its bytes do not match: a
- * frame stitched from two frames that shared an image id. Frames without udpcam metadata, or from
- * senders that predate the CRC, pass. Cost: one CRC-32 pass over the frame (a few µs per 100 kB).
- */
-export function frameCrcMatches(jpeg: Uint8Array): boolean {
-  return readCheckedFrameMeta(jpeg) !== false;
-}
-
-/**
- * Both of the above in one walk of the header (the reassembler checks every frame and hands the
- * metadata on): the metadata, undefined when the frame carries none, or false when it carries a
- * CRC its bytes do not match.
+ * udpcam's metadata, undefined when the frame carries none, or false when it carries a CRC its
+ * bytes do not match: a frame stitched from two that shared an image id. Frames from senders
+ * that predate the CRC pass. Cost: one CRC-32 pass over the frame (a few µs per 100 kB).
  */
 export function readCheckedFrameMeta(jpeg: Uint8Array): FrameMeta | undefined | false {
   const segment = findMetaSegment(jpeg);
@@ -94,12 +84,7 @@ function crcAround(jpeg: Uint8Array, offset: number, length: number): number {
  * ones are removed). Throws UDPCAM_ERR_NOT_JPEG when the header cannot be walked.
  */
 export function withFrameMeta(jpeg: Buffer, meta: FrameMeta): Buffer {
-  if (
-    !Number.isSafeInteger(meta.seq) ||
-    meta.seq < 0 ||
-    !Number.isSafeInteger(meta.captureUs) ||
-    meta.captureUs < 0
-  ) {
+  if (![meta.seq, meta.captureUs].every((n) => Number.isSafeInteger(n) && n >= 0)) {
     throw new UdpcamError(
       'UDPCAM_ERR_INVALID_OPTION',
       'frame meta needs non-negative integer seq and captureUs',

@@ -5,9 +5,9 @@ import {
   COM,
   checkCameraName,
   type FrameMeta,
-  frameCrcMatches,
   isCameraName,
   isWellFormedJpeg,
+  readCheckedFrameMeta,
   readFrameMeta,
   withFrameMeta,
 } from '@udpcam/protocol';
@@ -189,22 +189,21 @@ describe('withFrameMeta / readFrameMeta', () => {
     assert.deepEqual(others, []);
   });
 
-  test('frameCrcMatches: a stamped frame matches; a changed byte outside the comment does not', () => {
+  test('readCheckedFrameMeta: a stamped frame matches; a changed byte outside the comment does not', () => {
     const stamped = withFrameMeta(BASE, META);
-    assert.ok(frameCrcMatches(stamped));
+    assert.notEqual(readCheckedFrameMeta(stamped), false);
     // The CRC covers exactly the bytes outside udpcam's comment: here, the original JPEG's.
     assert.ok(stampText(BASE, META).endsWith(crc32(BASE).toString(16).padStart(8, '0')));
     // (A damaged header hides the comment itself; the JPEG structure check catches those.)
     for (const at of [metaEnd(stamped), metaEnd(stamped) + 40, stamped.length - 3]) {
       const changed = Buffer.from(stamped);
       changed[at] = changed[at]! ^ 0x01;
-      assert.equal(frameCrcMatches(changed), false, `byte ${at}`);
+      assert.equal(readCheckedFrameMeta(changed), false, `byte ${at}`);
     }
     // Frames without udpcam metadata, or from senders before the CRC, are not judged.
-    assert.ok(frameCrcMatches(BASE));
-    assert.ok(
-      frameCrcMatches(makeJpegWithComments({ width: 12, height: 12, quality: 60 }, ['UDPCAM1 seq=1 ts=2'])),
-    );
+    assert.notEqual(readCheckedFrameMeta(BASE), false);
+    const noCrc = makeJpegWithComments({ width: 12, height: 12, quality: 60 }, ['UDPCAM1 seq=1 ts=2']);
+    assert.notEqual(readCheckedFrameMeta(noCrc), false);
   });
 
   test('readFrameMeta returns what withFrameMeta wrote, even when the input carries two udpcam comments', () => {

@@ -118,7 +118,7 @@ export async function area(
       );
     }
     if (flags.open) openBrowser(server.url, (message) => output.warn(message));
-    const why = await Promise.race([untilSignal().promise, quitRequested]);
+    const why = await Promise.race([untilSignal(), quitRequested]);
     output.info(`udpcam: area tool stopped (${why})`);
     await server.close();
     await preview.close();

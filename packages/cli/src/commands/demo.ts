@@ -29,25 +29,11 @@ export interface DemoFlags {
 
 /** Starts demo camera `name` (cam1, cam2, …): its name travels in the frames, so its tile keeps it. */
 function startCamera(port: number, flags: DemoFlags, name: string, output: Output): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'send',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--fps',
-      String(flags.fps),
-      ...(flags.frames === undefined ? [] : ['--frames', String(flags.frames)]),
-      '--status-interval',
-      '3600',
-      '--name',
-      name,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = `send --ip 127.0.0.1 --port ${port} --fps ${flags.fps} --status-interval 3600 --name ${name}`;
+  const frames = flags.frames === undefined ? [] : ['--frames', String(flags.frames)];
+  const child = spawn(process.execPath, [CLI, ...args.split(' '), ...frames], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let errors = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     errors += chunk.toString();
@@ -109,19 +95,18 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
 
   const report = (final = false) => {
     const rows = receiver.stats().cameras.map((camera) => {
-      const stats = camera.assembly;
-      const fps = camera.fps;
-      const latencyMs = camera.latencyUs?.p50;
+      const { assembly: stats, fps, frames } = camera;
+      const latencyMs = camera.latencyUs === undefined ? undefined : camera.latencyUs.p50 / 1000;
       const dropped = stats?.framesDropped ?? 0;
       const perFrame = formatBytes((stats?.frameBytes ?? 0) / Math.max(1, stats?.framesComplete ?? 0));
-      const latency = latencyMs === undefined ? 'n/a' : `${(latencyMs / 1000).toFixed(1)} ms`;
+      const latency = latencyMs === undefined ? 'n/a' : `${latencyMs.toFixed(1)} ms`;
       return {
         camera: camera.id,
-        text: `${camera.id}: ${final ? '' : `${fps.toFixed(1)} fps, `}${camera.frames} frames, ${perFrame}/frame, dropped ${dropped}, latency p50 ${latency}`,
+        text: `${camera.id}: ${final ? '' : `${fps.toFixed(1)} fps, `}${frames} frames, ${perFrame}/frame, dropped ${dropped}, latency p50 ${latency}`,
         fps,
-        frames: camera.frames,
+        frames,
         dropped,
-        latencyMs: latencyMs === undefined ? undefined : latencyMs / 1000,
+        latencyMs,
       };
     });
     const text = rows.length === 0 ? 'waiting for the first frame…' : rows.map((r) => r.text).join(' | ');
@@ -132,14 +117,13 @@ export async function demo(flags: DemoFlags, output: Output = consoleOutput(flag
     });
   };
   const timer = setInterval(report, 2000);
-  const signal = untilSignal();
   const timeUp =
     flags.duration > 0
       ? [new Promise<string>((resolve) => setTimeout(resolve, flags.duration * 1000, 'time'))]
       : [];
   const exits = cameras.map((child) => once(child, 'exit'));
   const allExited = Promise.all(exits).then(() => 'cameras-exited');
-  const why = await Promise.race([signal.promise, allExited, ...timeUp]);
+  const why = await Promise.race([untilSignal(), allExited, ...timeUp]);
   const received = () => receiver.stats().cameras.reduce((sum, camera) => sum + camera.frames, 0);
   if (why === 'cameras-exited' && flags.frames !== undefined) {
     // The cameras sent their frames and left; let the last datagrams on loopback arrive.

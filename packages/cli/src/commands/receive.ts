@@ -1,13 +1,21 @@
 /** `udpcam receive`: reassemble frames from UDP and write them to disk. */
 
 import { DEFAULT_ASSEMBLER_OPTIONS, UdpcamError } from '@udpcam/protocol';
-import { cameraNameProblem, checkWritableDir, DiskSink, HttpServer, Receiver } from '@udpcam/receiver';
+import {
+  cameraNameProblem,
+  checkCameraNames,
+  checkWritableDir,
+  DiskSink,
+  HttpServer,
+  Receiver,
+} from '@udpcam/receiver';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { applyConfigFile } from '../config-file.js';
 import { readKeyFiles } from '../key-file.js';
 import {
   addSnakeOption,
+  addStatusOptions,
   byteSize,
   host,
   hostList,
@@ -78,8 +86,8 @@ function cidrList(value: string, previous: string[] = []): string[] {
   return [
     ...previous,
     ...value
-      .split(',')
-      .map((v) => v.trim())
+      .trim()
+      .split(/\s*,\s*/)
       .filter((v) => v !== ''),
   ];
 }
@@ -98,30 +106,14 @@ export function cameraName(value: string, previous: Record<string, string> = {})
   return { ...previous, [sender]: match[3]! };
 }
 
-/** Names from --cameras FILE, then --name flags (which win). */
+/** Names from --cameras FILE, then --name flags (which win), checked before anything starts. */
 function cameraNames(flags: ReceiveFlags): Record<string, string> {
   const names: Record<string, string> = {};
-  if (flags.cameras !== undefined) {
-    for (const { sender, name } of loadConfig<CamerasConfig>(flags.cameras, 'cameras').cameras)
-      names[sender] = name;
-  }
-  for (const { sender, name } of flags.cameraList ?? []) names[sender] = name;
+  const listed =
+    flags.cameras === undefined ? [] : loadConfig<CamerasConfig>(flags.cameras, 'cameras').cameras;
+  for (const { sender, name } of [...listed, ...(flags.cameraList ?? [])]) names[sender] = name;
   const all = { ...names, ...flags.name };
-  const seen = new Map<string, string>();
-  for (const [sender, name] of Object.entries(all)) {
-    const problem = cameraNameProblem(name);
-    if (problem !== undefined) {
-      throw new UdpcamError('UDPCAM_ERR_CONFIG', `camera name "${name}" for ${sender}: ${problem}`);
-    }
-    const other = seen.get(name);
-    if (other !== undefined) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_CONFIG',
-        `camera name "${name}" is given to both ${other} and ${sender}`,
-      );
-    }
-    seen.set(name, sender);
-  }
+  checkCameraNames(all);
   return all;
 }
 
@@ -130,7 +122,6 @@ export async function receive(
   flags: ReceiveFlags,
   output: Output = consoleOutput(flags.json),
 ): Promise<void> {
-  let disk: DiskSink | undefined;
   const diskOnly = [
     flags.keep,
     flags.maxBytes,
@@ -171,20 +162,21 @@ export async function receive(
       `--auth/--token on ${flags.httpHost} over plain HTTP would send the password in clear: add --tls-cert FILE --tls-key FILE (or --insecure-http to accept that)`,
     );
   }
-  if (flags.out !== undefined) {
-    await checkWritableDir(flags.out);
-    disk = new DiskSink({
-      dir: flags.out,
-      retention: { keep: flags.keep, maxBytes: flags.maxBytes },
-      maxTotalBytes: flags.maxTotalBytes,
-      onlyCameras: flags.namedOnly ? new Set(Object.values(names)) : undefined,
-      thinning: { every: flags.every, maxFps: flags.maxFps },
-      onError: (error, file) =>
-        output.warn(
-          `cannot write ${file}: ${error.code ?? error.message} (frames are counted as failed; receiving goes on)`,
-        ),
-    });
-  }
+  if (flags.out !== undefined) await checkWritableDir(flags.out);
+  const disk =
+    flags.out === undefined
+      ? undefined
+      : new DiskSink({
+          dir: flags.out,
+          retention: { keep: flags.keep, maxBytes: flags.maxBytes },
+          maxTotalBytes: flags.maxTotalBytes,
+          onlyCameras: flags.namedOnly ? new Set(Object.values(names)) : undefined,
+          thinning: { every: flags.every, maxFps: flags.maxFps },
+          onError: (error, file) =>
+            output.warn(
+              `cannot write ${file}: ${error.code ?? error.message} (frames are counted as failed; receiving goes on)`,
+            ),
+        });
   const receiver = await Receiver.open({
     port: flags.port,
     host: flags.bind,
@@ -221,7 +213,7 @@ export async function receive(
         ringTotalBytes: flags.ringBytes,
         primary: flags.primary,
         allowedHosts: flags.allowHost,
-        onWarning: (message) => output.warn(message),
+        onWarning: warn,
       });
     } catch (error) {
       await receiver.close();
@@ -253,8 +245,7 @@ export async function receive(
     const { line, record } = status.sample();
     output.status(line, record);
   }, flags.statusInterval * 1000);
-  const signal = untilSignal();
-  const how = await signal.promise;
+  const how = await untilSignal();
   clearInterval(timer);
   await web?.close();
   await receiver.close();
@@ -274,14 +265,8 @@ export function receiveCommand(program: Command): Command {
       host,
       '0.0.0.0',
     )
-    .option('-o, --out <dir>', 'write every complete frame to DIR/<camera>/<time>-<seq>.jpg', outDir)
-    .option(
-      '--status-interval <seconds>',
-      'seconds between status lines',
-      positive('status interval', 3600),
-      5,
-    )
-    .option('--json', 'print status as JSON lines on stdout', false)
+    .option('-o, --out <dir>', 'write every complete frame to DIR/<camera>/<time>-<seq>.jpg', outDir);
+  addStatusOptions(command)
     .option(
       '--http <port>',
       'serve the live page, MJPEG streams, snapshots and stats on this TCP port',
@@ -386,54 +371,54 @@ export function receiveCommand(program: Command): Command {
       byteSize('ring-bytes'),
       HttpServer.defaults.ringTotalBytes,
     );
-  addSnakeOption(
-    command,
-    new Option('--max_frame_bytes <bytes>', 'largest frame accepted')
-      .argParser(integer('max_frame_bytes', 1024, 64 * 1024 * 1024))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.maxFrameBytes),
-  );
-  addSnakeOption(
-    command,
-    new Option('--max_senders <n>', 'senders tracked at once')
-      .argParser(integer('max_senders', 1, 4096))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.maxSenders),
-  );
-  addSnakeOption(
-    command,
-    new Option(
+  // The original's snake_case spellings (addSnakeOption adds the kebab-case aliases).
+  const limits: [string, string, (value: string) => number, number][] = [
+    [
+      '--max_frame_bytes <bytes>',
+      'largest frame accepted',
+      integer('max_frame_bytes', 1024, 64 * 1024 * 1024),
+      DEFAULT_ASSEMBLER_OPTIONS.maxFrameBytes,
+    ],
+    [
+      '--max_senders <n>',
+      'senders tracked at once',
+      integer('max_senders', 1, 4096),
+      DEFAULT_ASSEMBLER_OPTIONS.maxSenders,
+    ],
+    [
       '--max_senders_per_address <n>',
       'senders tracked at once from one address (named cameras always get in)',
-    )
-      .argParser(integer('max_senders_per_address', 1, 4096))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.maxSendersPerAddress),
-  );
-  addSnakeOption(
-    command,
-    new Option(
+      integer('max_senders_per_address', 1, 4096),
+      DEFAULT_ASSEMBLER_OPTIONS.maxSendersPerAddress,
+    ],
+    [
       '--frame_timeout <ms>',
       "drop a partial frame of udpcam's sender this long after its first chunk (legacy frames end by sequence)",
-    )
-      .argParser(integer('frame_timeout', 10, 60_000))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs),
-  );
-  addSnakeOption(
-    command,
-    new Option('--max_frames_in_flight <n>', 'partial frames kept per sender')
-      .argParser(integer('max_frames_in_flight', 1, 100))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.maxFramesInFlight),
-  );
-  addSnakeOption(
-    command,
-    new Option('--max_buffered_bytes <size>', 'bytes held in partial frames across all senders (e.g. 64M)')
-      .argParser(byteSize('max_buffered_bytes'))
-      .default(DEFAULT_ASSEMBLER_OPTIONS.maxBufferedBytes),
-  );
-  addSnakeOption(
-    command,
-    new Option('--recv_buffer <bytes>', 'kernel receive buffer to ask for')
-      .argParser(integer('recv_buffer', 65536, 1024 * 1024 * 1024))
-      .default(32 * 1024 * 1024),
-  );
+      integer('frame_timeout', 10, 60_000),
+      DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs,
+    ],
+    [
+      '--max_frames_in_flight <n>',
+      'partial frames kept per sender',
+      integer('max_frames_in_flight', 1, 100),
+      DEFAULT_ASSEMBLER_OPTIONS.maxFramesInFlight,
+    ],
+    [
+      '--max_buffered_bytes <size>',
+      'bytes held in partial frames across all senders (e.g. 64M)',
+      byteSize('max_buffered_bytes'),
+      DEFAULT_ASSEMBLER_OPTIONS.maxBufferedBytes,
+    ],
+    [
+      '--recv_buffer <bytes>',
+      'kernel receive buffer to ask for',
+      integer('recv_buffer', 65536, 1024 * 1024 * 1024),
+      32 * 1024 * 1024,
+    ],
+  ];
+  for (const [flags, description, parse, value] of limits) {
+    addSnakeOption(command, new Option(flags, description).argParser(parse).default(value));
+  }
   command.addHelpText(
     'after',
     '\nExamples:\n  udpcam receive --port 5000 --out frames\n  udpcam receive --port 5000 --bind :: --json\n  udpcam receive --port 5000 --key cam.key --http 8443 --http-host 0.0.0.0 --auth me:secret --tls-cert cert.pem --tls-key key.pem',

@@ -13,7 +13,6 @@ import { cameraNameProblem } from '@udpcam/receiver';
 import {
   CODEC_NAMES,
   type CodecName,
-  type FrameTransform,
   isMulticast,
   loadCodec,
   Sender,
@@ -24,7 +23,16 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { loadCaptureArea } from '../capture-area.js';
 import { applyConfigFile } from '../config-file.js';
 import { readKeyFiles } from '../key-file.js';
-import { addSnakeOption, host, integer, isLoopback, port, positive } from '../options.js';
+import {
+  addSnakeOption,
+  addStatusOptions,
+  fraction,
+  host,
+  integer,
+  isLoopback,
+  port,
+  positive,
+} from '../options.js';
 import { consoleOutput, exitAfterStopDeadline, formatBytes, type Output, untilSignal } from '../output.js';
 import { addSourceOptions, openSourceFromFlags, type SourceFlags } from '../sources.js';
 
@@ -99,11 +107,6 @@ function cameraNameFlag(value: string): string {
  */
 export const DEFAULT_FEC = 0.1;
 
-/** The --area file (the original's capture_area.json) as the Sender's transform. */
-function areaTransform(file: string): FrameTransform {
-  return new WorkerWarp(loadCaptureArea(file).area);
-}
-
 /** Sends until --frames/--duration is reached or SIGINT/SIGTERM. */
 export async function send(flags: SendFlags, output: Output = consoleOutput(flags.json)): Promise<void> {
   exitAfterStopDeadline(output);
@@ -140,7 +143,8 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
     nack: flags.nack !== false && !flags.legacy,
   });
   const encoder = await loadCodec(flags.codec);
-  const transform = flags.area === undefined ? undefined : areaTransform(flags.area);
+  // The --area file (the original's capture_area.json) warps each frame.
+  const transform = flags.area === undefined ? undefined : new WorkerWarp(loadCaptureArea(flags.area).area);
   const sender = new Sender({
     source,
     encoder,
@@ -158,27 +162,22 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   output.info(
     `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${transmitter.nack ? ', resends on request' : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead().name})` : ''} (Ctrl-C to stop)`,
   );
-  const line = (final: string) => {
+  const status = (final = '', extra = {}) => {
     const stats = sender.stats;
     const nack = transmitter.nack;
-    return {
-      line: `send: ${stats.fps.toFixed(1)} fps | ${formatBytes(stats.fps * stats.lastFrameBytes)}/s | ${formatBytes(stats.lastFrameBytes)}/frame | ${stats.lastFrameChunks} chunks/frame | frames ${stats.framesSent} skipped ${stats.framesSkipped} | quality ${stats.quality}${nack ? ` | nacks ${nack.nacksReceived} resent ${nack.datagramsResent}` : ''}${final}`,
-      record: { ...stats, ...(nack && { nack: { ...nack } }) },
-    };
+    output.status(
+      `send: ${stats.fps.toFixed(1)} fps | ${formatBytes(stats.fps * stats.lastFrameBytes)}/s | ${formatBytes(stats.lastFrameBytes)}/frame | ${stats.lastFrameChunks} chunks/frame | frames ${stats.framesSent} skipped ${stats.framesSkipped} | quality ${stats.quality}${nack ? ` | nacks ${nack.nacksReceived} resent ${nack.datagramsResent}` : ''}${final}`,
+      { ...stats, ...(nack && { nack: { ...nack } }), ...extra },
+    );
   };
-  const timer = setInterval(() => {
-    const { line: text, record } = line('');
-    output.status(text, record);
-  }, flags.statusInterval * 1000);
-  const signal = untilSignal();
-  signal.promise.then(() => sender.stop());
+  const timer = setInterval(status, flags.statusInterval * 1000);
+  untilSignal().then(() => sender.stop());
   try {
     await sender.run();
   } finally {
     clearInterval(timer);
   }
-  const { line: text, record } = line(' | done');
-  output.status(text, { ...record, done: true });
+  status(' | done', { done: true });
 }
 
 /** Registers `send` on the program. */
@@ -204,14 +203,8 @@ export function sendCommand(program: Command): Command {
     .option('--frames <n>', 'stop after N frames', integer('frames', 1, Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', positive('duration', 365 * 24 * 3600))
     .option('--legacy', 'frame exactly like the Python sender (random ids 10..99, its chunk count)', false)
-    .option('--no-meta', 'do not stamp frames with a sequence number and capture time (JPEG COM segment)')
-    .option(
-      '--status-interval <seconds>',
-      'seconds between status lines',
-      positive('status interval', 3600),
-      5,
-    )
-    .option('--json', 'print status as JSON lines on stdout', false)
+    .option('--no-meta', 'do not stamp frames with a sequence number and capture time (JPEG COM segment)');
+  addStatusOptions(command)
     .option(
       '--ttl <hops>',
       'with a multicast --ip: hops the datagrams may take (0: this machine only)',
@@ -225,12 +218,7 @@ export function sendCommand(program: Command): Command {
     .option(
       '--pace <fraction>',
       'spread each frame over this fraction of the frame interval instead of one burst (0..1; gaps stay under 5 ms)',
-      (value: string) => {
-        const fraction = Number(value);
-        if (!(fraction >= 0 && fraction <= 1))
-          throw new InvalidArgumentError('pace must be a number from 0 to 1.');
-        return fraction;
-      },
+      fraction('pace'),
     )
     .option(
       '--area <file>',
@@ -247,12 +235,7 @@ export function sendCommand(program: Command): Command {
     .option(
       '--fec <ratio>',
       `parity datagrams per data chunk, 0..1 (default ${DEFAULT_FEC}; 0: none; never with --legacy): any k of a frame's k + m datagrams rebuild it`,
-      (value: string) => {
-        const ratio = Number(value);
-        if (value.trim() === '' || !(ratio >= 0 && ratio <= 1))
-          throw new InvalidArgumentError('fec must be a number from 0 to 1.');
-        return ratio;
-      },
+      fraction('fec'),
     )
     .option(
       '--no-nack',

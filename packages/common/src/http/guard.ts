@@ -5,7 +5,7 @@
  * socket event can end the process (issue 11, findings 1, 6, 8 and 16).
  */
 import type http from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type https from 'node:https';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
@@ -92,19 +92,10 @@ function parseTarget(request: IncomingMessage, allowedHosts: readonly string[] =
     // Control characters and raw backslashes have no place in a path; Node lets some through.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     if (/[\u0000-\u001f\u007f\\]/.test(target)) throw requestError(400, 'bad request target');
-    try {
-      return new URL(target, 'http://udpcam');
-    } catch {
-      throw requestError(400, 'bad request target');
-    }
+    return targetUrl(target, 'http://udpcam');
   }
   if (/^https?:\/\//i.test(target)) {
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      throw requestError(400, 'bad request target');
-    }
+    const url = targetUrl(target);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (url.username || url.password || !isAllowedHost(host, allowedHosts)) {
       throw requestError(400, 'request target names another host');
@@ -112,6 +103,11 @@ function parseTarget(request: IncomingMessage, allowedHosts: readonly string[] =
     return new URL(`${url.pathname}${url.search}`, 'http://udpcam');
   }
   throw requestError(400, 'request target must be a path starting with one /');
+}
+
+function targetUrl(target: string, base?: string): URL {
+  if (!URL.canParse(target, base)) throw requestError(400, 'bad request target');
+  return new URL(target, base);
 }
 
 /**
@@ -126,13 +122,8 @@ function checkOrigin(request: IncomingMessage): void {
   if (site === 'cross-site' || site === 'same-site') throw requestError(403, 'cross-site request refused');
   const origin = request.headers.origin;
   if (origin === undefined) return;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    throw requestError(403, 'cross-site request refused');
-  }
-  if (originHost.toLowerCase() !== (request.headers.host ?? '').toLowerCase()) {
+  const originHost = URL.canParse(origin) ? new URL(origin).host.toLowerCase() : undefined;
+  if (originHost !== (request.headers.host ?? '').toLowerCase()) {
     throw requestError(403, 'cross-site request refused');
   }
 }
@@ -169,13 +160,6 @@ function answerError(response: ServerResponse, error: unknown): void {
   }
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
-
 /** Answers on a bare socket (no ServerResponse exists for it) and closes it. */
 function rawAnswer(socket: Duplex, status: number, message: string): void {
   socket.on('error', () => {});
@@ -185,7 +169,7 @@ function rawAnswer(socket: Duplex, status: number, message: string): void {
   }
   const body = JSON.stringify({ error: message });
   const head = [
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
@@ -216,13 +200,9 @@ export function guardServer(
   // HTTPS: a failed handshake is the client's problem, never the process's.
   server.on('tlsClientError', (_error: Error, socket: Duplex) => socket.destroy());
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    rawAnswer(
-      socket,
-      status,
-      status === 431 ? 'headers too large' : status === 408 ? 'request timeout' : 'bad request',
-    );
+    if (error.code === 'HPE_HEADER_OVERFLOW') rawAnswer(socket, 431, 'headers too large');
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') rawAnswer(socket, 408, 'request timeout');
+    else rawAnswer(socket, 400, 'bad request');
   });
   // Without listeners Node drops these sockets silently: answer them like any refused request.
   server.on('connect', (_request, socket: Duplex) => rawAnswer(socket, 405, 'CONNECT is not supported'));

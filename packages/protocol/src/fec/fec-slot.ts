@@ -14,8 +14,6 @@ export class FecSlot {
   readonly parity: (Uint8Array | undefined)[];
   /** Parity datagrams held. */
   count = 0;
-  /** Bytes of the parity datagrams held. */
-  heldBytes = 0;
 
   constructor(readonly shape: Readonly<ParityInfo>) {
     this.parity = new Array(shape.parityChunks);
@@ -35,7 +33,6 @@ export class FecSlot {
   add(index: number, datagram: Uint8Array): void {
     this.parity[index] = datagram;
     this.count++;
-    this.heldBytes += datagram.length;
   }
 
   /** Whether a data chunk (type byte, chunk id, payload bytes) fits the announced shape. */

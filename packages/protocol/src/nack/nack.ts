@@ -14,7 +14,7 @@
  * the E does not know how many chunks there are). The padding is what makes the request pay for
  * its answer: a sender resends at most as many bytes as the NACK datagram itself has.
  */
-import { HEADER_BYTES, MAX_CHUNKS } from '../header.js';
+import { HEADER_BYTES, MAX_CHUNKS, twoDigits } from '../header.js';
 
 /** 'N': a retransmission request (receiver → sender only). */
 export const TYPE_NACK = 0x4e;
@@ -62,18 +62,12 @@ export function encodeNack(
   return out;
 }
 
-const digits = (a: number, b: number) => {
-  const hi = a - DIGIT_0;
-  const lo = b - DIGIT_0;
-  return hi >= 0 && hi <= 9 && lo >= 0 && lo <= 9 ? hi * 10 + lo : -1;
-};
-
 /** Decodes a (plain) NACK datagram; undefined when it is not a well-formed one. */
 export function decodeNack(datagram: Uint8Array): Nack | undefined {
   if (datagram.length < NACK_BYTES || datagram[0] !== TYPE_NACK || datagram[5] !== NACK_VERSION)
     return undefined;
-  const imageId = digits(datagram[1]!, datagram[2]!);
-  const attempt = digits(datagram[3]!, datagram[4]!);
+  const imageId = twoDigits(datagram[1]!, datagram[2]!);
+  const attempt = twoDigits(datagram[3]!, datagram[4]!);
   const tail = datagram[6]!;
   if (imageId < 0 || attempt < 0 || (tail !== NO_TAIL && tail >= MAX_CHUNKS)) return undefined;
   // Bits 100..103 of the bitmap's last byte name no chunk: refuse rather than ignore them.
