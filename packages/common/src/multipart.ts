@@ -26,8 +26,6 @@ export interface MultipartPart {
 export interface MultipartParserOptions {
   /** Largest part body kept, in bytes; default 16 MiB. Larger parts are dropped. */
   maxPartBytes?: number;
-  /** Largest part header block, in bytes; default 16 KiB. */
-  maxHeaderBytes?: number;
   /**
    * False to skip bodies with a Content-Length instead of buffering them (their parts come out
    * with an empty body): a client that only counts parts copies nothing. Default true.
@@ -36,7 +34,8 @@ export interface MultipartParserOptions {
 }
 
 export const DEFAULT_MAX_PART_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+/** Largest part header block, in bytes. */
+const MAX_HEADER_BYTES = 16 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -70,7 +69,6 @@ type State =
 
 export class MultipartParser {
   readonly maxPartBytes: number;
-  readonly maxHeaderBytes: number;
   readonly keepBodies: boolean;
   /** Body bytes still to skip without buffering (keepBodies false). */
   #discard = 0;
@@ -93,13 +91,7 @@ export class MultipartParser {
   constructor(boundary?: string, options: MultipartParserOptions = {}) {
     this.#token = boundary === undefined ? undefined : Buffer.from(boundaryToken(boundary), 'latin1');
     this.maxPartBytes = options.maxPartBytes ?? DEFAULT_MAX_PART_BYTES;
-    this.maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
     this.keepBodies = options.keepBodies ?? true;
-  }
-
-  /** The boundary token in use (without leading dashes), once known. */
-  get boundary(): string | undefined {
-    return this.#token?.toString('latin1');
   }
 
   /** Parts dropped for being larger than the limits. */
@@ -153,7 +145,7 @@ export class MultipartParser {
       if (this.#bodyLength !== undefined && !this.keepBodies) return 0; // skipped, not buffered
       return this.#bodyLength ?? this.maxPartBytes + this.#maxLine();
     }
-    if (this.#state === 'headers') return this.maxHeaderBytes;
+    if (this.#state === 'headers') return MAX_HEADER_BYTES;
     return this.#maxLine();
   }
 
@@ -242,11 +234,11 @@ export class MultipartParser {
   #readHeaders(): boolean {
     const line = this.#line();
     if (line === undefined) {
-      if (this.#headerBytes + this.#len > this.maxHeaderBytes) this.#resync();
+      if (this.#headerBytes + this.#len > MAX_HEADER_BYTES) this.#resync();
       return false;
     }
     this.#headerBytes += line.next;
-    if (this.#headerBytes > this.maxHeaderBytes) {
+    if (this.#headerBytes > MAX_HEADER_BYTES) {
       this.#resync();
       return true;
     }

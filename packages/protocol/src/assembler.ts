@@ -193,9 +193,8 @@ class FrameSlot {
   endPayload = -1;
   firstAt = 0;
   lastAt = 0;
-  /** For a COMPLETE slot: the emitted frame and its chunk count, to recognise late duplicates. */
+  /** For a COMPLETE slot: the emitted frame, to recognise late duplicates. */
   frame: Buffer | undefined = undefined;
-  chunkCount = 0;
   completedAt = 0;
   /** Parity held for the frame collecting here, once a 'P' for it arrived. */
   fec: FecSlot | undefined = undefined;
@@ -464,7 +463,7 @@ export class FrameAssembler {
       }
       if (
         slot.state === SlotState.Complete &&
-        slot.chunkCount === 1 &&
+        slot.emittedChunks === 1 &&
         type === TYPE_END &&
         chunkId === 1 &&
         datagram.length === PAYLOAD_OFFSET
@@ -687,8 +686,9 @@ export class FrameAssembler {
     if (now - slot.completedAt > this.#tombstoneMs(slot.sender)) return false;
     const frame = slot.frame;
     const payload = datagram.subarray(PAYLOAD_OFFSET);
-    if (chunkId < slot.chunkCount) {
-      const isLast = chunkId === slot.chunkCount - 1;
+    const count = slot.emittedChunks;
+    if (chunkId < count) {
+      const isLast = chunkId === count - 1;
       const expectedType = chunkId === 0 ? TYPE_START : isLast ? TYPE_END : TYPE_CONTINUE;
       if (type !== expectedType) return false;
       if (frame === undefined) return !slot.sender.stats.reusesImageIds;
@@ -697,7 +697,7 @@ export class FrameAssembler {
       return end - start === payload.length && Buffer.compare(frame.subarray(start, end), payload) === 0;
     }
     // The Python sender may follow a whole-JPEG S with an empty E (its size overestimate).
-    return type === TYPE_END && chunkId === slot.chunkCount && payload.length === 0 && slot.chunkCount === 1;
+    return type === TYPE_END && chunkId === count && payload.length === 0 && count === 1;
   }
 
   #start(slot: FrameSlot, now: number): void {
@@ -834,7 +834,6 @@ export class FrameAssembler {
     // Only other senders that reuse ids need the bytes to compare.
     slot.frame = stats.reusesImageIds && stats.framing !== 'legacy' ? data : undefined;
     if (slot.frame !== undefined) this.#framesHeld++;
-    slot.chunkCount = count;
     slot.emittedChunks = count;
     slot.completedAt = now;
     return {
@@ -961,7 +960,6 @@ export class FrameAssembler {
     slot.state = SlotState.Idle;
     if (slot.frame !== undefined) this.#framesHeld--;
     slot.frame = undefined;
-    slot.chunkCount = 0;
   }
 
   /** Lets go of a COLLECTING slot's datagrams and its place in the budgets. */

@@ -1,16 +1,13 @@
 /**
  * The error table (fastify's `lib/errors.js`): every error udpcam raises on purpose carries a
- * stable string code, and each code has one row, its kind. The sender retries what the table calls
- * retryable and the CLI picks its exit status from it. What each code means and what to do about
- * it is in docs/errors.md, whose test checks that it lists exactly these codes with these kinds.
+ * stable string code, whose row gives its kind; the sender retries what is retryable and the CLI
+ * picks its exit status by kind. docs/errors.md explains each code (its test keeps it in step).
  */
 
 /**
- * How a failure is handled:
- * - `user`: the input is wrong (a flag, a file, a source spec); retrying cannot help — fix it.
- * - `retryable`: the world failed (a camera, the network, the disk); the same call may work later,
- *   so the sender warns and tries again with backoff.
- * - `fatal`: a bug in the calling program (misuse of an API); nothing to retry or to fix in the input.
+ * `user`: the input is wrong (a flag, a file, a source spec) — fix it, retrying cannot help;
+ * `retryable`: the world failed (a camera, the network, the disk) — the sender warns and tries
+ * again with backoff; `fatal`: a bug in the calling program (misuse of an API).
  */
 export type ErrorKind = 'user' | 'retryable' | 'fatal';
 

@@ -25,8 +25,6 @@ export interface GuardOptions {
    * and this machine's name. A DNS name an attacker controls is what DNS rebinding needs.
    */
   allowedHosts?: readonly string[];
-  /** Headers every answer carries; the pages' CSP goes here. */
-  headers?: Readonly<Record<string, string>>;
   /** Whole-request timeout: until the request (headers and body) is in (ms). */
   requestTimeoutMs?: number;
   /** Until the request's headers are in (ms). */
@@ -195,7 +193,6 @@ export function guardServer(
   server.headersTimeout = timeouts.headersTimeoutMs;
   server.requestTimeout = timeouts.requestTimeoutMs;
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
-  const headers = { ...SECURITY_HEADERS, ...options.headers };
   server.on('connection', (socket: Duplex) => socket.on('error', () => {}));
   // HTTPS: a failed handshake is the client's problem, never the process's.
   server.on('tlsClientError', (_error: Error, socket: Duplex) => socket.destroy());
@@ -213,7 +210,7 @@ export function guardServer(
     request.on('error', () => {});
     response.on('error', () => {});
     try {
-      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
       const url = parseTarget(request, options.allowedHosts);
       checkOrigin(request);
       const result = handler(request, response, url);
