@@ -8,10 +8,8 @@ import type { Clock } from '@udpcam/protocol';
 export const monotonicClock: Clock = () => performance.now();
 
 /**
- * Wall-clock µs since the Unix epoch at time `nowMs` of the monotonic clock's timeline:
- * performance.timeOrigin + nowMs, rounded to whole µs. µs resolution (Date.now() has ms) and it
- * never goes backwards while the monotonic clock does not. With a fake clock it is a fixed origin
- * plus fake time.
+ * Wall-clock µs since the Unix epoch at `nowMs` of the monotonic clock: µs resolution (Date.now()
+ * has ms), and it never goes backwards. With a fake clock: a fixed origin plus fake time.
  */
 export function epochMicrosAt(nowMs: number): number {
   return Math.round((performance.timeOrigin + nowMs) * 1000);

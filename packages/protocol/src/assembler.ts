@@ -261,10 +261,9 @@ function addressOf(key: string): string {
 
 /**
  * Whether this chunk and those held show the Python sender's framing: an E more than a byte
- * shorter than an S/C (udpcam's differ by a byte at most). Learnt before the chunk joins, so
- * its S (which may follow one lost in transit) can start the next frame rather than complete one.
- * Only for a sender not known yet: one known as udpcam's changes only on a whole frame, so a stray
- * or forged datagram cannot turn it to the stricter legacy rule.
+ * shorter than an S/C (udpcam's differ by a byte at most). Learnt before the chunk joins, so its S
+ * can start the next frame. Asked only for a sender not known yet: a forged datagram cannot turn
+ * one known as udpcam's to the stricter legacy rule.
  */
 function isLegacyShape(slot: FrameSlot, type: number, datagram: Uint8Array): boolean {
   const payloadBytes = datagram.length - PAYLOAD_OFFSET;
@@ -346,8 +345,8 @@ export class FrameAssembler {
   }
 
   /**
-   * Takes one datagram from `sender` received at `now` (ms). Returns the frame it completes, if
-   * any. Never throws on any input; the datagram is kept by reference until its frame is done.
+   * Takes one datagram from `sender` received at `now` (ms); returns the frame it completes. Never
+   * throws on any input; the datagram is kept by reference until its frame is done.
    */
   push(datagram: Uint8Array, sender: string, now: number): AssembledFrame | undefined {
     let state = this.#lastSender;

@@ -1,9 +1,7 @@
 /**
- * CRC-32 (IEEE 802.3, zlib's) for the frame check in the metadata (meta.ts). `@node-rs/crc32`, an
- * optional dependency (a napi-rs addon with prebuilt binaries; crc32fast inside, which uses the
- * CPU's carry-less multiply), computes it at ~10 µs per 100 kB where zlib's table-driven `crc32`
- * takes ~45 µs (2-core EPYC VM, under load); both give the same value, so either may check what
- * the other wrote. The receiver runs it once per frame.
+ * CRC-32 (zlib's) for the frame check in the metadata (meta.ts), run once per frame received.
+ * The optional `@node-rs/crc32` (carry-less multiply) takes ~10 µs per 100 kB where zlib's
+ * table-driven `crc32` takes ~45 µs (2-core EPYC VM, loaded); both give the same value.
  */
 import { createRequire } from 'node:module';
 import { crc32 as zlibCrc32 } from 'node:zlib';
