@@ -36,8 +36,6 @@ export type ErrorCode = keyof typeof ERRORS;
 /** Codes of the warnings udpcam reports while it goes on (the sender's `warning` events; docs/errors.md). */
 export const WARNINGS = ['UDPCAM_WARN_QUALITY_REDUCED', 'UDPCAM_WARN_FRAME_FAILED'] as const;
 
-export type WarningCode = (typeof WARNINGS)[number];
-
 /** Base class of every error udpcam throws on purpose; `code` is stable, `message` is for people. */
 export class UdpcamError extends Error {
   readonly code: ErrorCode;

@@ -83,13 +83,8 @@ interface CamerasConfig {
 
 /** `--allow 10.0.0.0/8,192.168.1.0/24`, repeatable. */
 function cidrList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .trim()
-      .split(/\s*,\s*/)
-      .filter((v) => v !== ''),
-  ];
+  const ranges = value.split(',').map((range) => range.trim());
+  return [...previous, ...ranges.filter((range) => range !== '')];
 }
 
 /** `--name [ADDRESS:PORT|ADDRESS]=NAME`, repeatable (the address alone names any port of it). */

@@ -68,11 +68,7 @@ export class PageFiles {
     } catch {
       return sendJson(response, 404, { error: `page file missing: ${file ?? path}` });
     }
-    response.writeHead(200, {
-      'Content-Type': CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream',
-      'Content-Length': body.length,
-      'Cache-Control': 'no-cache',
-    });
-    response.end(body);
+    const type = CONTENT_TYPES[file.split('.').pop()!] ?? 'application/octet-stream';
+    send(response, 200, type, body, { 'Cache-Control': 'no-cache' });
   }
 }
