@@ -3,24 +3,15 @@ import { createSecureContext } from 'node:tls';
 import { UdpcamError } from '@udpcam/protocol';
 import { readSecretFile } from './key-file.js';
 
-/** The two TLS flags as commands take them. */
-export interface TlsFlags {
-  tlsCert?: string;
-  tlsKey?: string;
-}
-
-/** PEM certificate chain and private key for `https.createServer`. */
-export interface TlsFiles {
-  cert: string;
-  key: string;
-}
-
 /**
- * Reads --tls-cert and --tls-key (both or neither) and checks that they make a usable TLS
- * context (the key matches the certificate). Throws UDPCAM_ERR_TLS in one line; warns when the
- * private key is readable by other users.
+ * Reads --tls-cert and --tls-key (both or neither) for `https.createServer`, and checks that they
+ * make a usable TLS context (the key matches the certificate). Throws UDPCAM_ERR_TLS in one line;
+ * warns when the private key is readable by other users.
  */
-export function loadTlsFiles(flags: TlsFlags, warn: (message: string) => void): TlsFiles | undefined {
+export function loadTlsFiles(
+  flags: { tlsCert?: string; tlsKey?: string },
+  warn: (message: string) => void,
+): { cert: string; key: string } | undefined {
   if (flags.tlsCert === undefined && flags.tlsKey === undefined) return undefined;
   if (flags.tlsCert === undefined || flags.tlsKey === undefined) {
     throw new UdpcamError(

@@ -3,12 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { formatKeyFile, generateKey, UdpcamError } from '@udpcam/protocol';
 import type { Command } from 'commander';
 
-export interface KeygenFlags {
-  out?: string;
-}
-
 /** Writes a new key file to `flags.out` (never overwriting one) or to stdout. */
-export function keygen(flags: KeygenFlags): void {
+export function keygen(flags: { out?: string }): void {
   const text = formatKeyFile(generateKey());
   if (flags.out === undefined) {
     process.stdout.write(text);
@@ -49,5 +45,5 @@ export function keygenCommand(program: Command): Command {
         'lines); switch the senders to new.key one by one, then drop old.key from the receiver.',
       ].join('\n'),
     )
-    .action((flags: KeygenFlags) => keygen(flags));
+    .action((flags: { out?: string }) => keygen(flags));
 }

@@ -3,22 +3,16 @@ import { DROP_REASONS } from '@udpcam/protocol';
 import type { DiskSink, Receiver } from '@udpcam/receiver';
 import { formatBytes } from '../output.js';
 
-interface Totals {
-  at: number;
-  frames: number;
-  frameBytes: number;
-  datagrams: number;
-}
-
 /** Builds status lines for `udpcam receive`. */
 export class ReceiveStatus {
-  #previous: Totals;
+  /** Totals at the previous line. */
+  #previous: { at: number; frames: number; frameBytes: number };
 
   constructor(
     private readonly receiver: Receiver,
     private readonly disk: DiskSink | undefined,
   ) {
-    this.#previous = { at: receiver.clock(), frames: 0, frameBytes: 0, datagrams: 0 };
+    this.#previous = { at: receiver.clock(), frames: 0, frameBytes: 0 };
   }
 
   /** A status record and its one-line rendering. */
@@ -27,7 +21,7 @@ export class ReceiveStatus {
     const seconds = Math.max(1e-3, (now - this.#previous.at) / 1000);
     const fps = (sum.frames - this.#previous.frames) / seconds;
     const bytesPerSecond = (sum.frameBytes - this.#previous.frameBytes) / seconds;
-    this.#previous = { at: now, frames: sum.frames, frameBytes: sum.frameBytes, datagrams: sum.datagrams };
+    this.#previous = { at: now, frames: sum.frames, frameBytes: sum.frameBytes };
 
     const reasons = DROP_REASONS.filter((r) => sum.droppedByReason[r] > 0)
       .map((r) => `${r} ${sum.droppedByReason[r]}`)
