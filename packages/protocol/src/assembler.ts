@@ -774,8 +774,6 @@ export class FrameAssembler {
     const count = slot.endChunkId + 1;
     const data = Buffer.allocUnsafe(slot.payloadBytes);
     let offset = 0;
-    let shortest = Number.MAX_SAFE_INTEGER;
-    let longest = 0;
     // udpcam's chunker makes the first L mod n chunks one byte longer: sizes never grow.
     let grows = false;
     let previous = Number.MAX_SAFE_INTEGER;
@@ -783,8 +781,6 @@ export class FrameAssembler {
       const length = slot.chunks[chunkId]!.length - PAYLOAD_OFFSET;
       slot.offsets[chunkId] = offset;
       offset += length;
-      if (length < shortest) shortest = length;
-      if (length > longest) longest = length;
       if (length > previous) grows = true;
       previous = length;
     }
@@ -808,7 +804,8 @@ export class FrameAssembler {
     }
     const sender = slot.sender;
     const stats = sender.stats;
-    const udpcamShape = count > 1 && longest - shortest <= 1 && !grows;
+    // Sizes that never grow: the first chunk is the longest, the last (`previous`) the shortest.
+    const udpcamShape = count > 1 && !grows && slot.offsets[1]! - previous <= 1;
     if (stats.framing === 'udpcam' && count > 1 && !udpcamShape) {
       // udpcam's sender never sends this shape: it is the head of one frame and the tail of
       // another that reused its image id (a run of 50+ lost frames at a high frame rate hides
