@@ -7,21 +7,16 @@ import { UdpcamError } from '@udpcam/protocol';
 import { AreaWarp, type CaptureArea } from '@udpcam/sender';
 import { loadConfig, validateConfig } from './config.js';
 
-/** A checked capture area and the warp built from it. */
-export interface CheckedArea {
-  area: CaptureArea;
-  warp: AreaWarp;
-}
-
 /**
  * Checks a parsed capture area: schema, shape, a convex quad and — when `source` (pixels) is
- * given — corners inside the source frame. Throws UDPCAM_ERR_CONFIG naming `label`.
+ * given — corners inside the source frame. Returns it with the warp built from it; throws
+ * UDPCAM_ERR_CONFIG naming `label`.
  */
 export function checkCaptureArea(
   value: unknown,
   label: string,
   source?: { width: number; height: number },
-): CheckedArea {
+): { area: CaptureArea; warp: AreaWarp } {
   const area = validateConfig<CaptureArea>(value, 'capture_area', label);
   try {
     return { area, warp: new AreaWarp(area, source?.width, source?.height) };
@@ -33,6 +28,6 @@ export function checkCaptureArea(
 }
 
 /** Reads and checks a capture_area.json file; throws UDPCAM_ERR_CONFIG naming the file and field. */
-export function loadCaptureArea(file: string): CheckedArea {
-  return checkCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'), file);
+export function loadCaptureArea(file: string): CaptureArea {
+  return checkCaptureArea(loadConfig<CaptureArea>(file, 'capture_area'), file).area;
 }

@@ -62,7 +62,7 @@ export async function area(
   if (flags.points === undefined) exitAfterStopDeadline(output);
   // An existing file is opened for editing, and must be as valid as `udpcam send --area` needs it.
   const existing =
-    flags.points === undefined && existsSync(flags.out) ? loadCaptureArea(flags.out).area : undefined;
+    flags.points === undefined && existsSync(flags.out) ? loadCaptureArea(flags.out) : undefined;
   const tls = loadTlsFiles(flags, (message) => output.warn(message));
   const { source } = openSourceFromFlags(flags, output);
   const codec = await loadCodec('auto');

@@ -144,7 +144,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   });
   const encoder = await loadCodec(flags.codec);
   // The --area file (the original's capture_area.json) warps each frame.
-  const transform = flags.area === undefined ? undefined : new WorkerWarp(loadCaptureArea(flags.area).area);
+  const transform = flags.area === undefined ? undefined : new WorkerWarp(loadCaptureArea(flags.area));
   const sender = new Sender({
     source,
     encoder,
