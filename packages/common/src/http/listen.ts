@@ -1,18 +1,19 @@
 /** A udpcam web server's life (the receiver's, the area tool's): listen, its base URL, close. */
+import { once } from 'node:events';
 import type http from 'node:http';
 import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { addressError } from '../errno.js';
 
 /** Listens on `host`:`port`; throws UDPCAM_ERR_ADDRESS_IN_USE or UDPCAM_ERR_ADDRESS_NOT_AVAILABLE. */
-export function listenHttp(server: http.Server | https.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(addressError(error, `HTTP ${host}:${port}`));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+export async function listenHttp(
+  server: http.Server | https.Server,
+  port: number,
+  host: string,
+): Promise<void> {
+  server.listen(port, host);
+  await once(server, 'listening').catch((error: unknown) => {
+    throw addressError(error, `HTTP ${host}:${port}`);
   });
 }
 
