@@ -2,7 +2,7 @@
  * The `udpcam` command line. User errors print one line and exit non-zero; bugs print a stack.
  * Importing it runs nothing: bin/udpcam.js calls runAsProcess.
  */
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { areaCommand } from './commands/area.js';
 import { demoCommand } from './commands/demo.js';
@@ -11,9 +11,7 @@ import { receiveCommand } from './commands/receive.js';
 import { sendCommand } from './commands/send.js';
 import { EXIT_USAGE, printFailure, untilSignal } from './output.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Builds the program (exported for tests and for `--help` generation). */
 export function buildProgram(): Command {
