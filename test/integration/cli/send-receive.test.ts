@@ -95,19 +95,7 @@ test('send --legacy speaks the Python framing, and receive takes it', async () =
 test('demo: test cameras → receiver with its live page (and files with --out), then a clean exit', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'udpcam-demo-'));
   try {
-    const cli = startCli([
-      'demo',
-      '--cameras',
-      '2',
-      '--fps',
-      '10',
-      '--duration',
-      '4',
-      '--http',
-      '0',
-      '--out',
-      dir,
-    ]);
+    const cli = startCli(['demo', '--cameras', '2', '--fps', '10', '--http', '0', '--out', dir]);
     const [, url] = (await cli.waitFor(/watch them live at (http:\/\/\S+)/)) as RegExpMatchArray;
     await cli.waitFor(/demo: .*fps/, 30_000);
     const cameras = (await (await fetch(`${url}api/cameras`)).json()) as { id: string; frames: number }[];
@@ -115,10 +103,11 @@ test('demo: test cameras → receiver with its live page (and files with --out),
     const snapshot = await fetch(`${url}snapshot.jpg`);
     assert.equal(snapshot.status, 200);
     assert.ok(isWellFormedJpeg(Buffer.from(await snapshot.arrayBuffer())));
-    assert.equal(await cli.exited, 0, cli.stderr.join('\n'));
+    // Until Ctrl-C, not for a fixed time: a busy machine may take seconds to start the cameras.
+    assert.equal(await cli.stop('SIGINT'), 0, cli.stderr.join('\n'));
     const written = await framesIn(dir);
     assert.equal(written.length, 2);
-    // How many of the 40 slots a busy machine fills is not a test; that each camera's frames land is.
+    // How many frames a busy machine sends is not a test; that each camera's frames land is.
     for (const { files } of written) assert.ok(files.length > 0, 'frames written for each camera');
   } finally {
     await rm(dir, { recursive: true, force: true });
