@@ -7,7 +7,8 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
-import { cameraId, senderKey } from '@udpcam/receiver';
+import { cameraId } from '@udpcam/receiver';
+import { senderKey } from '#receiver/camera.js';
 import { makeJpeg, padJpegTo } from './frames.js';
 
 /** Marker at the start of the first COM segment's payload, followed by the frame index (u32 BE). */

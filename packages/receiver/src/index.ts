@@ -1,20 +1,13 @@
-export * from './camera.js';
-export * from './frame.js';
-export * from './http/auth.js';
-export * from './http/connections.js';
-export * from './http/login-throttle.js';
-export * from './http/mjpeg.js';
-export * from './http/server.js';
-export * from './identity.js';
-export * from './nack/index.js';
-export * from './receiver.js';
-export * from './ring.js';
-export * from './secure-gate.js';
-export * from './sinks/disk.js';
-export * from './sinks/retention.js';
-export * from './sinks/sync-writer.js';
-export * from './sinks/thinning.js';
-export * from './socket.js';
+/**
+ * @udpcam/receiver: UDP socket → reassembly → sinks (disk, HTTP), as the CLI and the benches use
+ * it. Tests reach the internals through `#receiver/*` (the root package.json's imports).
+ */
+export { cameraId, cameraNameProblem } from './camera.js';
+export type { FrameSink, ReceivedFrame } from './frame.js';
+export { type HttpOptions, HttpServer } from './http/server.js';
+export { DEFAULT_RECEIVER_OPTIONS, Receiver, type ReceiverOptions } from './receiver.js';
+export { checkWritableDir, DiskSink, type DiskSinkOptions, type DiskSinkStats } from './sinks/disk.js';
+export { bindUdpSocket } from './socket.js';
 export type {
   CameraStats,
   LatencyPercentiles,

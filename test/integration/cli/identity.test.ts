@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MIN_SILENCE_MS } from '@udpcam/receiver';
+import { MIN_SILENCE_MS } from '#receiver/identity.js';
 import { type CliProcess, runCli, startCli } from '../../helpers/cli.js';
 
 interface Listed {

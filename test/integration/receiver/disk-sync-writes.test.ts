@@ -10,7 +10,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DiskSink, framePath, type ReceivedFrame } from '@udpcam/receiver';
+import { DiskSink, type ReceivedFrame } from '@udpcam/receiver';
+import { framePath } from '#receiver/sinks/disk.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
 function frameOf(data: Buffer, seq: number, camera = 'cam_1'): ReceivedFrame {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
-import { connectionLimit, FD_RESERVE } from '@udpcam/receiver';
+import { connectionLimit, FD_RESERVE } from '#receiver/http/connections.js';
 import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
 import { type MjpegStream, readMjpeg } from '../../helpers/mjpeg-reader.js';
 import { TaggedFrames, TestCamera } from '../../helpers/test-camera.js';

@@ -1,7 +1,7 @@
 /** allowList: which sender addresses --allow lets in (IPv4, IPv6, IPv4-mapped on a dual-stack socket). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allowList } from '@udpcam/receiver';
+import { allowList } from '#receiver/receiver.js';
 
 describe('allowList', () => {
   it('IPv4 ranges: inside yes, outside no, a bare address is /32', () => {

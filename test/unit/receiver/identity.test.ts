@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CameraIdentity, checkCameraNames, isSilent, MIN_SILENCE_MS } from '@udpcam/receiver';
+import { CameraIdentity, checkCameraNames, isSilent, MIN_SILENCE_MS } from '#receiver/identity.js';
 
 describe('CameraIdentity', () => {
   test('a sender carrying a name keeps its camera from any port, even at once; other hosts cannot take it', () => {

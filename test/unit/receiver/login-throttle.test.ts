@@ -1,7 +1,7 @@
 /** LoginThrottle (issue 11, finding 10) on an injected clock: free failures, doubling blocks, forgetting, bounded reports. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoginThrottle } from '@udpcam/receiver';
+import { LoginThrottle } from '#receiver/http/login-throttle.js';
 
 function throttle() {
   const clock = { ms: 0 };

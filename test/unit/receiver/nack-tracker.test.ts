@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chunkFrame, legacyChunkFrame, parityCount, parityDatagrams } from '@udpcam/protocol';
-import { type NackRequest, NackTracker } from '@udpcam/receiver';
+import { type NackRequest, NackTracker } from '#receiver/nack/nack-tracker.js';
 
 const SENDER = '127.0.0.1:40000';
 const PACKET = 1400;

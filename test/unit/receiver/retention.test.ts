@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CameraRetention } from '@udpcam/receiver';
+import { CameraRetention } from '#receiver/sinks/retention.js';
 
 /** A frame file name as the disk sink makes it (UTC time, '-', seq): `n` orders them. */
 const name = (n: number) =>

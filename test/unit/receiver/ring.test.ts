@@ -1,7 +1,8 @@
 /** FrameRing: the recent frames of one camera, bounded by age, count and bytes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameRing, type ReceivedFrame } from '@udpcam/receiver';
+import type { ReceivedFrame } from '@udpcam/receiver';
+import { FrameRing } from '#receiver/ring.js';
 
 /** Frame `seq` received at `receivedUs`, of `bytes` bytes. */
 function frame(seq: number, receivedUs: number, bytes = 100): ReceivedFrame {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DatagramSealer, encodeHeader, generateKey, StreamKey } from '@udpcam/protocol';
-import { SecureGate } from '@udpcam/receiver';
+import { SecureGate } from '#receiver/secure-gate.js';
 
 const key = new StreamKey(generateKey());
 const plain = () => Buffer.concat([encodeHeader('S', 0, 0), Buffer.from('payload')]);

@@ -1,7 +1,7 @@
 /** SyncWriteGate: when the disk sink may write synchronously, driven by fake time (ms). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SYNC_WRITE_OPTIONS, SyncWriteGate } from '@udpcam/receiver';
+import { DEFAULT_SYNC_WRITE_OPTIONS, SyncWriteGate } from '#receiver/sinks/sync-writer.js';
 
 /** A sync write at `start` taking `took` ms, if the gate allows it; returns whether it did. */
 function write(gate: SyncWriteGate, start: number, took: number): boolean {

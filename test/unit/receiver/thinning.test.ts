@@ -1,7 +1,7 @@
 /** Thinning: which frames the disk sink writes (every Nth, at most F per second), per camera. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Thinning } from '@udpcam/receiver';
+import { Thinning } from '#receiver/sinks/thinning.js';
 
 /** Which of the frames at `times` (ms) camera `camera` gets written. */
 const admitted = (thinning: Thinning, times: number[], camera = 'a') =>
