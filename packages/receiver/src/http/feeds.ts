@@ -7,31 +7,17 @@ import type { ServerResponse } from 'node:http';
 import { sendError, sendJpeg } from '@udpcam/common';
 import type { Clock } from '@udpcam/protocol';
 import type { ReceivedFrame } from '../frame.js';
-import { FrameRing, type FrameRingOptions } from '../ring.js';
-import { type MjpegClient, partHeader, startMjpeg, timestampHeader } from './mjpeg.js';
+import { FrameRing } from '../ring.js';
+import { MjpegClient, partHeader, timestampHeader } from './mjpeg.js';
+import type { HttpOptions } from './server.js';
 
-/** Limits of the feeds (see HttpOptions). */
-export interface FeedOptions {
-  ring: FrameRingOptions;
-  ringTotalBytes: number;
-  maxClients: number;
-  maxClientsPerAddress: number;
-  snapshotWaitMs: number;
-}
-
-interface Feed {
-  ring: FrameRing;
+/** One camera's ring, newest frame (with its part header once someone streams), clients and waiters. */
+class Feed {
   latest: ReceivedFrame | undefined;
   latestHeader: Buffer | undefined;
-  clients: Set<MjpegClient>;
-  waiters: Set<(frame: ReceivedFrame | undefined) => void>;
-}
-
-/** Which frames a camera's ring holds, for a 404 that says what is kept. */
-export interface KeptRange {
-  oldestSeq: number;
-  newestSeq: number;
-  frames: number;
+  readonly clients = new Set<MjpegClient>();
+  readonly waiters = new Set<(frame: ReceivedFrame | undefined) => void>();
+  constructor(readonly ring: FrameRing) {}
 }
 
 /** Answers one frame as image/jpeg with its timestamp and sequence number. */
@@ -42,7 +28,7 @@ export function sendFrame(response: ServerResponse, frame: ReceivedFrame): void 
 
 /** Every camera's feed; see the module comment. */
 export class CameraFeeds {
-  readonly #options: FeedOptions;
+  readonly #options: HttpOptions;
   readonly #clock: Clock;
   readonly #feeds = new Map<string, Feed>();
   readonly #perAddress = new Map<string, number>();
@@ -51,7 +37,7 @@ export class CameraFeeds {
   #waiting = 0;
   #waitTimers = 0;
 
-  constructor(options: FeedOptions, clock: Clock) {
+  constructor(options: HttpOptions, clock: Clock) {
     this.#options = options;
     this.#clock = clock;
   }
@@ -98,12 +84,12 @@ export class CameraFeeds {
     return this.#feeds.get(camera)?.ring;
   }
 
-  /** Which frames a camera's ring holds; undefined when none. */
-  keptRange(camera: string): KeptRange | undefined {
+  /** Which frames a camera's ring holds (for a 404 that says what is kept); undefined when none. */
+  keptRange(camera: string) {
     const ring = this.ring(camera);
-    if (!ring || ring.size === 0) return undefined;
-    const frames = [...ring.frames()];
-    return { oldestSeq: frames[0]!.seq, newestSeq: frames.at(-1)!.seq, frames: frames.length };
+    const [oldest, newest] = [ring?.oldest(), ring?.latest()];
+    if (!ring || !oldest || !newest) return undefined;
+    return { oldestSeq: oldest.seq, newestSeq: newest.seq, frames: ring.size };
   }
 
   /** Keeps `frame` in its camera's ring and offers it to the camera's clients and waiters. */
@@ -153,7 +139,7 @@ export class CameraFeeds {
   stream(camera: string, response: ServerResponse): void {
     if (!this.#takePlace(response)) return;
     const feed = this.#feed(camera);
-    const client = startMjpeg(response, this.#clock);
+    const client = new MjpegClient(response, this.#clock);
     // The close listener goes on first, so no client place can leak.
     response.on('close', () => {
       if (feed.clients.delete(client)) this.#clients--;
@@ -243,13 +229,7 @@ export class CameraFeeds {
   #feed(camera: string): Feed {
     let feed = this.#feeds.get(camera);
     if (feed === undefined) {
-      feed = {
-        ring: new FrameRing(this.#options.ring),
-        latest: undefined,
-        latestHeader: undefined,
-        clients: new Set(),
-        waiters: new Set(),
-      };
+      feed = new Feed(new FrameRing(this.#options.ring));
       this.#feeds.set(camera, feed);
     }
     return feed;

@@ -36,7 +36,7 @@ export function partHeader(frame: ReceivedFrame): Buffer {
 
 const PART_END = Buffer.from('\r\n', 'latin1');
 
-/** One client of a stream. */
+/** One client of a stream; the constructor starts the response (headers only, frames come through `offer`). */
 export class MjpegClient {
   readonly #response: ServerResponse;
   readonly #clock: Clock;
@@ -47,6 +47,11 @@ export class MjpegClient {
   constructor(response: ServerResponse, clock: Clock = monotonicClock) {
     this.#response = response;
     this.#clock = clock;
+    // Close-delimited like µStreamer and mjpg-streamer, not chunked: every MJPEG client reads that.
+    response.useChunkedEncodingByDefault = false;
+    response.shouldKeepAlive = false;
+    response.writeHead(200, MJPEG_HEADERS);
+    response.flushHeaders();
     response.on('drain', () => {
       const pending = this.#pending;
       if (pending === undefined) return;
@@ -85,14 +90,4 @@ export class MjpegClient {
     response.uncork();
     this.#rate.add(this.#clock());
   }
-}
-
-/** Starts an MJPEG response on `response` (headers only; frames come through `MjpegClient.offer`). */
-export function startMjpeg(response: ServerResponse, clock: Clock = monotonicClock): MjpegClient {
-  // Close-delimited like µStreamer and mjpg-streamer, not chunked: every MJPEG client reads that.
-  response.useChunkedEncodingByDefault = false;
-  response.shouldKeepAlive = false;
-  response.writeHead(200, MJPEG_HEADERS);
-  response.flushHeaders();
-  return new MjpegClient(response, clock);
 }

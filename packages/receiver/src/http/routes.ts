@@ -1,7 +1,7 @@
 /**
- * A route table: method + path pattern → handler, as µStreamer's http/server.c keeps one. A
- * pattern's `:id` segment takes a camera id (letters, digits, . _ -) and `:seq` digits; HEAD is
- * answered by the GET route (Node sends no body for HEAD).
+ * A route table: path pattern → handler, as µStreamer's http/server.c keeps one. A pattern's `:id`
+ * segment takes a camera id (letters, digits, . _ -) and `:seq` digits. Every route answers GET,
+ * and HEAD through it (Node sends no body for HEAD).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -13,45 +13,24 @@ export interface RouteContext {
   params: Readonly<Record<string, string>>;
 }
 
-/** One row of the table: every route answers GET (and HEAD through it). */
-export interface Route {
-  /** e.g. '/api/cameras' or '/cameras/:id/frames/:seq.jpg'. */
-  path: string;
-  handle: (context: RouteContext) => unknown;
-}
+export type Handler = (context: RouteContext) => unknown;
 
-const PARAMETERS: Record<string, string> = { id: '([A-Za-z0-9._-]+)', seq: '(\\d+)' };
+const PARAMETERS: Record<string, string> = { id: '[A-Za-z0-9._-]+', seq: '\\d+' };
 
-/** Routes compiled for matching, first match wins. */
-export class RouteTable {
-  /** The methods the table answers, for 405's Allow header. */
-  static readonly allow = 'GET, HEAD';
-  readonly #routes: { pattern: RegExp; names: string[]; handle: Route['handle'] }[];
-
-  constructor(routes: readonly Route[]) {
-    this.#routes = routes.map(({ path, handle }) => {
-      const names: string[] = [];
-      const source = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_, name: string) => {
-        names.push(name);
-        return PARAMETERS[name]!;
-      });
-      return { pattern: new RegExp(`^${source}$`), names, handle };
-    });
-  }
-
-  /** Whether the table answers `method`. */
-  static allows(method: string | undefined): boolean {
-    return method === 'GET' || method === 'HEAD';
-  }
-
-  /** The handler for `path` with its parameters bound, or undefined. */
-  find(path: string): ((context: Omit<RouteContext, 'params'>) => unknown) | undefined {
-    for (const route of this.#routes) {
-      const match = route.pattern.exec(path);
-      if (match === null) continue;
-      const params = Object.fromEntries(route.names.map((name, i) => [name, match[i + 1]!]));
-      return (context) => route.handle({ ...context, params });
+/** Compiles `routes` (e.g. '/cameras/:id/frames/:seq.jpg' → handler); first match wins. */
+export function routeTable(routes: Readonly<Record<string, Handler>>) {
+  const compiled = Object.entries(routes).map(([path, handle]) => {
+    const source = path
+      .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/:(\w+)/g, (_, name: string) => `(?<${name}>${PARAMETERS[name]})`);
+    return { pattern: new RegExp(`^${source}$`), handle };
+  });
+  /** The handler for `path` with its parameters, or undefined. */
+  return (path: string): { handle: Handler; params: Record<string, string> } | undefined => {
+    for (const { pattern, handle } of compiled) {
+      const match = pattern.exec(path);
+      if (match !== null) return { handle, params: { ...match.groups } };
     }
     return undefined;
-  }
+  };
 }

@@ -38,7 +38,7 @@ import { connectionLimit } from './connections.js';
 import { CameraFeeds, sendFrame } from './feeds.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { renderMetrics } from './metrics.js';
-import { type Route, type RouteContext, RouteTable } from './routes.js';
+import { type Handler, type RouteContext, routeTable } from './routes.js';
 import { cameraList, frameList, receiverView } from './views.js';
 
 /** Options of the HTTP server. */
@@ -114,7 +114,7 @@ export class HttpServer implements FrameSink {
   readonly #options: HttpOptions;
   readonly #server: http.Server;
   readonly #feeds: CameraFeeds;
-  readonly #routes: RouteTable;
+  readonly #route: ReturnType<typeof routeTable>;
   readonly #throttle: LoginThrottle;
   readonly #pruneTimer: NodeJS.Timeout;
   #closed = false;
@@ -147,7 +147,7 @@ export class HttpServer implements FrameSink {
     }
     this.#throttle = new LoginThrottle(options.loginThrottle);
     this.#feeds = new CameraFeeds(options, receiver.clock);
-    this.#routes = new RouteTable(this.#table());
+    this.#route = routeTable(this.#table());
     this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs);
     this.#pruneTimer.unref();
     this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
@@ -214,13 +214,13 @@ export class HttpServer implements FrameSink {
   /** Every request after the guard (guard.ts): auth, then the method, then the route table. */
   #preprocess(request: IncomingMessage, response: ServerResponse, url: URL): unknown {
     if (!this.#authenticate(request, response, url)) return;
-    if (!RouteTable.allows(request.method)) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
       return sendError(response, 405, `method ${request.method} not allowed`, undefined, {
-        Allow: RouteTable.allow,
+        Allow: 'GET, HEAD',
       });
     }
-    const handle = this.#routes.find(url.pathname);
-    if (handle !== undefined) return handle({ request, response, url });
+    const route = this.#route(url.pathname);
+    if (route !== undefined) return route.handle({ request, response, url, params: route.params });
     return sendError(response, 404, `no such path: ${url.pathname}`);
   }
 
@@ -274,7 +274,7 @@ export class HttpServer implements FrameSink {
   }
 
   /** The routes (the module comment lists them). */
-  #table(): Route[] {
+  #table(): Record<string, Handler> {
     const feeds = this.#feeds;
     const stream = (camera: CameraStats | undefined, response: ServerResponse) =>
       camera === undefined
@@ -286,7 +286,8 @@ export class HttpServer implements FrameSink {
         : feeds.snapshot(camera.id, url.searchParams.get('wait') === '1', response);
     /** A /cameras/:id/… route: 404 for an unknown camera, after letting rings go of old frames. */
     const ofCamera =
-      (handle: (context: RouteContext, camera: CameraStats) => unknown) => (context: RouteContext) => {
+      (handle: (context: RouteContext, camera: CameraStats) => unknown): Handler =>
+      (context) => {
         // Frames past --ring-seconds go even when no new frame pushes them out.
         this.pruneRings();
         const cameras = this.#receiver.stats().cameras;
@@ -295,67 +296,52 @@ export class HttpServer implements FrameSink {
         const ids = cameras.map((c) => c.id);
         return sendError(context.response, 404, `unknown camera: ${context.params.id}`, { cameras: ids });
       };
-    const get = (path: string, handle: Route['handle']): Route => ({ path, handle });
-    return [
-      get('/', (context) => {
+    return {
+      '/': (context) => {
         const action = context.url.searchParams.get('action');
         if (action === 'stream') return stream(this.#first(), context.response);
         if (action === 'snapshot') return snapshot(this.#first(), context);
         return PAGE.serve('/', context.response);
-      }),
-      ...PAGE.paths
-        .filter((path) => path !== '/')
-        .map((path) => get(path, ({ response }) => PAGE.serve(path, response))),
-      get('/stream.mjpg', ({ response }) => stream(this.#first(), response)),
-      get('/snapshot.jpg', (context) => snapshot(this.#first(), context)),
-      get('/api/cameras', ({ response }) =>
-        sendJson(response, 200, cameraList(this.#receiver.stats(), feeds)),
+      },
+      ...Object.fromEntries(
+        PAGE.paths
+          .filter((path) => path !== '/')
+          .map((path) => [path, ({ response }: RouteContext) => PAGE.serve(path, response)]),
       ),
-      get('/api/receiver', ({ response }) =>
+      '/stream.mjpg': ({ response }) => stream(this.#first(), response),
+      '/snapshot.jpg': (context) => snapshot(this.#first(), context),
+      '/api/cameras': ({ response }) => sendJson(response, 200, cameraList(this.#receiver.stats(), feeds)),
+      '/api/receiver': ({ response }) =>
         sendJson(
           response,
           200,
           receiverView(this.#receiver, feeds, this.#options, this.#server.maxConnections),
         ),
-      ),
-      get('/metrics', ({ response }) => {
+      '/metrics': ({ response }) => {
         const text = renderMetrics(this.#receiver.stats(), (camera) => feeds.clientCount(camera));
         response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         response.end(text);
+      },
+      '/cameras/:id/stream.mjpg': ofCamera(({ response }, camera) => stream(camera, response)),
+      '/cameras/:id/snapshot.jpg': ofCamera((context, camera) => snapshot(camera, context)),
+      '/cameras/:id/frames': ofCamera(({ response }, { id }) =>
+        sendJson(response, 200, frameList(id, feeds)),
+      ),
+      '/cameras/:id/frame.jpg': ofCamera(({ url, response }, { id }) => {
+        const at = parseTime(url.searchParams.get('at') ?? '');
+        if (at === undefined) {
+          return sendError(response, 400, 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>');
+        }
+        const frame = feeds.ring(id)?.atOrBefore(at);
+        if (frame) return sendFrame(response, frame);
+        return sendError(response, 404, 'no frame kept from that time', { kept: feeds.keptRange(id) });
       }),
-      get(
-        '/cameras/:id/stream.mjpg',
-        ofCamera(({ response }, camera) => stream(camera, response)),
-      ),
-      get(
-        '/cameras/:id/snapshot.jpg',
-        ofCamera((context, camera) => snapshot(camera, context)),
-      ),
-      get(
-        '/cameras/:id/frames',
-        ofCamera(({ response }, { id }) => sendJson(response, 200, frameList(id, feeds))),
-      ),
-      get(
-        '/cameras/:id/frame.jpg',
-        ofCamera(({ url, response }, { id }) => {
-          const at = parseTime(url.searchParams.get('at') ?? '');
-          if (at === undefined) {
-            return sendError(response, 400, 'frame.jpg needs ?at=<µs or ms since the epoch, or an ISO time>');
-          }
-          const frame = feeds.ring(id)?.atOrBefore(at);
-          if (frame) return sendFrame(response, frame);
-          return sendError(response, 404, 'no frame kept from that time', { kept: feeds.keptRange(id) });
-        }),
-      ),
-      get(
-        '/cameras/:id/frames/:seq.jpg',
-        ofCamera(({ params, response }, { id }) => {
-          const frame = feeds.ring(id)?.bySeq(Number(params.seq));
-          if (frame) return sendFrame(response, frame);
-          return sendError(response, 404, `frame ${params.seq} is not kept`, { kept: feeds.keptRange(id) });
-        }),
-      ),
-    ];
+      '/cameras/:id/frames/:seq.jpg': ofCamera(({ params, response }, { id }) => {
+        const frame = feeds.ring(id)?.bySeq(Number(params.seq));
+        if (frame) return sendFrame(response, frame);
+        return sendError(response, 404, `frame ${params.seq} is not kept`, { kept: feeds.keptRange(id) });
+      }),
+    };
   }
 
   /**
