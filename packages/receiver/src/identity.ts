@@ -11,12 +11,6 @@
 import { checkCameraName, UdpcamError } from '@udpcam/protocol';
 import { cameraId, cameraNameProblem } from './camera.js';
 
-/** What a frame resolves to: the camera's id (folder and URL name) and whether it was named. */
-export interface CameraRef {
-  id: string;
-  named: boolean;
-}
-
 interface Holder {
   /** The sender key ("address:port") sending as this camera now. */
   sender: string;
@@ -32,10 +26,9 @@ interface Holder {
 export const MIN_SILENCE_MS = 1000;
 
 /**
- * Whether a camera has gone silent at `nowMs` (ms): no frame since `lastFrameAt` for three of its
- * frame intervals (`intervalMs`, smoothed; 0 if unknown), at least MIN_SILENCE_MS, at most
- * `offlineAfterMs`. A sender restarting takes
- * longer than that; two senders sending at once never leave each other that long.
+ * Whether a camera has gone silent at `nowMs` (ms): no frame since `lastFrameAt` for three frame
+ * intervals (`intervalMs`, smoothed; 0 if unknown), at least MIN_SILENCE_MS, at most `offlineAfterMs`.
+ * A sender restarting takes longer; two senders sending at once never leave each other that long.
  */
 export function isSilent(
   lastFrameAt: number,
@@ -58,33 +51,27 @@ export function senderAddress(sender: string): string {
  * one-line UDPCAM_ERR_CONFIG.
  */
 export function checkCameraNames(names: Readonly<Record<string, string>>): void {
+  const fail = (message: string): never => {
+    throw new UdpcamError('UDPCAM_ERR_CONFIG', message);
+  };
   const owner = new Map<string, string>();
   for (const [sender, name] of Object.entries(names)) {
     try {
       checkCameraName(name, `the name for ${sender}:`);
     } catch (error) {
-      throw new UdpcamError('UDPCAM_ERR_CONFIG', (error as Error).message);
+      fail((error as Error).message);
     }
     const problem = cameraNameProblem(name);
-    if (problem !== undefined) {
-      throw new UdpcamError('UDPCAM_ERR_CONFIG', `camera name "${name}" for ${sender}: ${problem}`);
-    }
+    if (problem !== undefined) fail(`camera name "${name}" for ${sender}: ${problem}`);
     const other = owner.get(name);
-    if (other !== undefined) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_CONFIG',
-        `camera name "${name}" is given to both ${other} and ${sender}`,
-      );
-    }
+    if (other !== undefined) fail(`camera name "${name}" is given to both ${other} and ${sender}`);
     owner.set(name, sender);
   }
   for (const sender of Object.keys(names)) {
-    const other = owner.get(cameraId(sender));
+    const id = cameraId(sender);
+    const other = owner.get(id);
     if (other !== undefined && other !== sender) {
-      throw new UdpcamError(
-        'UDPCAM_ERR_CONFIG',
-        `camera name "${cameraId(sender)}" for ${other} collides with the id of camera ${sender}`,
-      );
+      fail(`camera name "${id}" for ${other} collides with the id of camera ${sender}`);
     }
   }
 }
@@ -105,11 +92,8 @@ export class CameraIdentity {
     this.#offlineAfterMs = offlineAfterMs;
   }
 
-  /**
-   * The camera of a frame from `sender` carrying `carried` (or no name), completed at `nowMs`
-   * (the receiver's clock).
-   */
-  resolve(sender: string, carried: string | undefined, nowMs: number): CameraRef {
+  /** The camera (its id, named or not) of a frame from `sender` carrying `carried`, done at `nowMs`. */
+  resolve(sender: string, carried: string | undefined, nowMs: number): { id: string; named: boolean } {
     // A carried name shaped like an automatic id could pass for another sender: taken as none.
     const wireName = carried !== undefined && cameraNameProblem(carried) === undefined ? carried : undefined;
     const cacheKey = wireName === undefined ? sender : `${sender}\0${wireName}`;

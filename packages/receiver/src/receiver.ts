@@ -19,9 +19,10 @@ import { senderKey } from './camera.js';
 import { CameraState } from './camera-state.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
 import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
-import { NackChannel, type NackTrackerOptions } from './nack/index.js';
+import { NackChannel } from './nack/nack-channel.js';
+import type { NackTrackerOptions } from './nack/nack-tracker.js';
 import { SecureGate } from './secure-gate.js';
-import { bindUdpSocket } from './socket.js';
+import { type BoundUdpSocket, bindUdpSocket } from './socket.js';
 import { type ReceiverStats, receiverStats } from './stats.js';
 
 /** Options of a Receiver. */
@@ -140,16 +141,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     const full: ReceiverOptions = { ...DEFAULT_RECEIVER_OPTIONS, assembler: {}, ...options };
     if (full.allow !== undefined) allowList(full.allow); // refuse bad ranges before binding
     checkCameraNames(full.names);
-    const bound = await bindUdpSocket(full);
-    return new Receiver(full, bound.socket, bound.recvBufferBytes, bound.cappedBy);
+    return new Receiver(full, await bindUdpSocket(full));
   }
 
-  private constructor(
-    options: ReceiverOptions,
-    socket: dgram.Socket,
-    recvBufferBytes: number,
-    cappedBy: number | undefined,
-  ) {
+  private constructor(options: ReceiverOptions, { socket, recvBufferBytes, cappedBy }: BoundUdpSocket) {
     super();
     // Named cameras always get a slot among the senders (issue 11, finding 4).
     const assembler = new FrameAssembler({
@@ -213,12 +208,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   /**
-   * Runs the assembler's expiry only while it has something to reclaim. The timer is armed by a
-   * datagram that leaves something partial, first for frameTimeoutMs (no partial frame can be due
-   * sooner), then every expireIntervalMs while needed; it is never cleared on the datagram path
-   * but left to lapse. Arming and clearing it for every frame cost ~70 µs of CPU per frame here,
-   * mostly in the wake-up each cleared timer still causes (issue 16); now a clean stream costs
-   * about two wake-ups a second, an idle receiver none.
+   * Runs the assembler's expiry only while it has something to reclaim: armed by a datagram that
+   * leaves something partial, first for frameTimeoutMs (nothing can be due sooner), then every
+   * expireIntervalMs while needed, and never cleared on the datagram path but left to lapse.
+   * Arming and clearing it per frame cost ~70 µs of CPU per frame, mostly in wake-ups (issue 16).
    */
   #scheduleExpiry(): void {
     if (this.#expireTimer !== undefined || this.#closed || !this.#assembler.needsExpiry) return;

@@ -4,7 +4,8 @@
  */
 import { DROP_REASONS, type DropReason, type FrameAssembler, type SenderStats } from '@udpcam/protocol';
 import type { CameraState } from './camera-state.js';
-import type { NackChannel, NackCounters } from './nack/index.js';
+import type { NackChannel } from './nack/nack-channel.js';
+import type { NackCounters } from './nack/nack-tracker.js';
 import type { RejectCounts, SecureGate, SecurityReport } from './secure-gate.js';
 
 /** Capture → receive latency percentiles over a camera's last 512 stamped frames (µs). */

@@ -23,7 +23,6 @@ export class NackChannel {
   readonly #socket: dgram.Socket;
   /** Sealers by key id (one session per key); empty without keys. */
   readonly #sealers = new Map<number, DatagramSealer>();
-  readonly #keyed: boolean;
 
   constructor(
     socket: dgram.Socket,
@@ -32,11 +31,10 @@ export class NackChannel {
     options: Partial<NackTrackerOptions> = {},
   ) {
     this.#socket = socket;
-    this.#keyed = keys !== undefined && keys.length > 0;
     for (const key of keys ?? []) this.#sealers.set(key.id, new DatagramSealer(key));
     this.tracker = new NackTracker(eligible, {
       ...options,
-      overhead: this.#keyed ? SECURE_OVERHEAD_BYTES : 0,
+      overhead: this.#sealers.size > 0 ? SECURE_OVERHEAD_BYTES : 0,
     });
   }
 
@@ -54,16 +52,11 @@ export class NackChannel {
     const requests = this.tracker.observe(plain, sender, now);
     if (requests === undefined) return;
     // The opener left the key id in place (it rewrites only bytes 21..25 of a sealed datagram).
-    const sealer = this.#keyed ? this.#sealers.get(raw.readUInt32BE(SECURE_KEY_ID_OFFSET)) : undefined;
-    if (this.#keyed && sealer === undefined) return;
-    for (const request of requests) {
-      const nack = encodeNack(
-        request.imageId,
-        request.attempt,
-        request.chunks,
-        request.tailFrom,
-        request.padTo,
-      );
+    const keyed = this.#sealers.size > 0;
+    const sealer = keyed ? this.#sealers.get(raw.readUInt32BE(SECURE_KEY_ID_OFFSET)) : undefined;
+    if (keyed && sealer === undefined) return;
+    for (const { imageId, attempt, chunks, tailFrom, padTo } of requests) {
+      const nack = encodeNack(imageId, attempt, chunks, tailFrom, padTo);
       const wire = sealer === undefined ? [nack] : sealer.seal(nack.subarray(0, 5), nack.subarray(5));
       try {
         this.#socket.send(wire, port, address, ignore);

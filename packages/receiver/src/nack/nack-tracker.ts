@@ -1,23 +1,20 @@
 /**
  * The receiver's side of retransmission on request (docs/protocol.md#nack), without I/O: it
- * watches each sender's datagrams go by (their headers only) and says when to ask for what.
+ * watches each sender's datagram headers go by and says when to ask for what.
  *
- * - A gap is acted on as soon as it is evident, never after a timeout: a chunk id past the next
- *   one expected (streams without parity), the last parity datagram of a frame still short, or a
- *   newer frame's first datagram while this one is short (its tail, E included, is lost). With
- *   parity it asks only for what parity cannot make up (k − data − parity held).
- * - An unanswered request is repeated at most `maxRetries` times, each at least `retryMs` after
- *   the last and only while datagrams of that sender keep coming (no timer).
- * - A NACK is padded to the bytes it asks for (the sender answers with no more than it receives),
- *   and a sender gets NACK bytes at most `fraction` of the bytes it sent: the receiver can never be
- *   made to send more at an address than came from it. A sender whose NACKs go unanswered (16 in a
- *   row and for a whole `deafAfterMs`: an old udpcam, --no-nack, a one-way path) gets one probe
- *   per `deafMs` after that. The time matters: a receiver that stalled asks about a backlog of
- *   frames at once, and their answers queue behind it.
- * - Only senders in udpcam's framing are asked: the assembler knows it from a whole frame
- *   (`eligible`), or this tracker from a frame's E within a byte of another of its chunks (the
- *   Python sender's E is always 113+ bytes shorter: docs/protocol.md#legacy) — under loss a whole
- *   frame may be long in coming. An E that shows the Python framing stops NACKs for good.
+ * - A gap is asked for as soon as it is evident, never after a timeout: a chunk id past the next
+ *   expected (no parity), a frame's last parity datagram still short, or a newer frame beginning
+ *   (this one's tail is lost). With parity only what parity cannot make up is asked for.
+ * - A request is repeated at most `maxRetries` times, `retryMs` apart, while the sender's
+ *   datagrams keep coming (no timer).
+ * - A NACK is padded to the bytes it asks for (the sender answers with no more than it gets), and
+ *   a sender gets at most `fraction` of the bytes it sent: the receiver never sends more at an
+ *   address than came from it. A sender deaf to 16 NACKs in a row for a whole `deafAfterMs` (an old
+ *   udpcam, --no-nack, a one-way path) gets one probe per `deafMs`: a stalled receiver asking about
+ *   a backlog at once must not queue answers behind it.
+ * - Only udpcam's framing is asked: known from a whole frame (`eligible`) or from an E within a
+ *   byte of the frame's other chunks (the Python sender's E is 113+ bytes shorter:
+ *   docs/protocol.md#legacy). An E that shows the Python framing stops NACKs for good.
  */
 import { MAX_CHUNKS, NACK_BYTES, TYPE_CONTINUE, TYPE_END, TYPE_PARITY, TYPE_START } from '@udpcam/protocol';
 
@@ -113,13 +110,11 @@ class Gap {
   longestBody = 0;
   /** Requests made for this frame (NACK rounds, not datagrams). */
   attempts = 0;
-  /** Asked for everything it lacks once every datagram of it was sent (retries follow this). */
-  askedAll = false;
-  /** Times it was asked for everything it lacks: the first time and each retry. */
+  /** Times it was asked for everything it lacks: once all of it was sent, then each retry. */
   rounds = 0;
   lastAskedAt = Number.NEGATIVE_INFINITY;
   /** When its last datagram came before it was first asked for (ms). */
-  lastSeenAt: number;
+  lastSeenAt = 0;
   /** A newer frame began, or the frame's last parity came: every datagram of it was sent. */
   ended = false;
   done = false;
@@ -127,9 +122,7 @@ class Gap {
   constructor(
     readonly imageId: number,
     readonly startedAt: number,
-  ) {
-    this.lastSeenAt = startedAt;
-  }
+  ) {}
 }
 
 class SenderGaps {
@@ -187,12 +180,9 @@ export class NackTracker {
   totals(): NackCounters {
     const sum = emptyCounters();
     for (const { counters } of this.#senders.values()) {
-      sum.nacksSent += counters.nacksSent;
-      sum.retransmitsReceived += counters.retransmitsReceived;
-      sum.framesSaved += counters.framesSaved;
-      sum.nacksWithheld += counters.nacksWithheld;
-      sum.savedDelayMsTotal += counters.savedDelayMsTotal;
-      sum.savedDelayMsMax = Math.max(sum.savedDelayMsMax, counters.savedDelayMsMax);
+      for (const key of Object.keys(sum) as (keyof NackCounters)[]) {
+        sum[key] = key === 'savedDelayMsMax' ? Math.max(sum[key], counters[key]) : sum[key] + counters[key];
+      }
     }
     return sum;
   }
@@ -244,7 +234,6 @@ export class NackTracker {
     if (type === TYPE_PARITY) state.sendsParity = true;
     if (!gap.done) {
       if (gap.attempts === 0) gap.lastSeenAt = now;
-      let gapInFrame = false;
       if (type === TYPE_PARITY) {
         if (datagram.length >= 8) {
           gap.parity++;
@@ -266,13 +255,12 @@ export class NackTracker {
         if (type === TYPE_END) {
           gap.k = index + 1;
           state.lastK = gap.k;
-        }
-        if (type === TYPE_END) gap.endBytes = datagram.length;
-        else if (datagram.length > gap.longestBody) gap.longestBody = datagram.length;
+          gap.endBytes = datagram.length;
+        } else if (datagram.length > gap.longestBody) gap.longestBody = datagram.length;
         if (state.framing === 'unknown' && gap.endBytes > 0 && gap.longestBody > 0) {
           state.framing = gap.longestBody - gap.endBytes > 1 ? 'legacy' : 'udpcam';
         }
-        if (index > gap.highest + 1) gapInFrame = true;
+        const gapInFrame = index > gap.highest + 1;
         const from = gap.highest + 1;
         if (index > gap.highest) gap.highest = index;
         // Without parity a hole is asked for at once (only it: earlier holes were asked already).
@@ -289,12 +277,12 @@ export class NackTracker {
           c.savedDelayMsTotal += now - gap.lastSeenAt;
           c.savedDelayMsMax = Math.max(c.savedDelayMsMax, now - gap.lastSeenAt);
         }
-      } else if (gap.ended && !gap.askedAll) {
+      } else if (gap.ended && gap.rounds === 0) {
         out = this.#askAll(state, sender, gap, now, out);
       }
     }
     if (ended !== undefined) {
-      for (const other of ended) if (!other.askedAll) out = this.#askAll(state, sender, other, now, out);
+      for (const other of ended) if (other.rounds === 0) out = this.#askAll(state, sender, other, now, out);
     }
     return this.#retries(state, sender, now, out);
   }
@@ -316,7 +304,6 @@ export class NackTracker {
    * (k − held, lowest ids first); else every hole and the tail after the highest chunk seen.
    */
   #askAll(state: SenderGaps, sender: string, gap: Gap, now: number, out: NackRequest[] | undefined) {
-    gap.askedAll = true;
     gap.rounds++;
     return this.#ask(state, sender, gap, now, out, 0, gap.k > 0 ? gap.k - 1 : gap.highest, gap.k === 0);
   }
@@ -360,21 +347,15 @@ export class NackTracker {
     }
     const unit = gap.longest + 1 + o.overhead;
     const perNack = Math.max(1, Math.floor(MAX_NACK_WIRE_BYTES / unit));
+    const request = (chunks: number[], tailFrom?: number): NackRequest => {
+      return { imageId: gap.imageId, attempt: gap.attempts - 1, chunks, tailFrom, padTo: 0 };
+    };
     const requests: NackRequest[] = [];
-    for (let i = 0; i < ids.length; i += perNack) {
-      const chunks = ids.slice(i, i + perNack);
-      requests.push({
-        imageId: gap.imageId,
-        attempt: gap.attempts - 1,
-        chunks,
-        tailFrom: undefined,
-        padTo: 0,
-      });
-    }
+    for (let i = 0; i < ids.length; i += perNack) requests.push(request(ids.slice(i, i + perNack)));
     if (tailFrom !== undefined) {
-      const lastRequest = requests.at(-1);
-      if (lastRequest !== undefined && lastRequest.chunks.length < perNack) lastRequest.tailFrom = tailFrom;
-      else requests.push({ imageId: gap.imageId, attempt: gap.attempts - 1, chunks: [], tailFrom, padTo: 0 });
+      const last = requests.at(-1);
+      if (last !== undefined && last.chunks.length < perNack) last.tailFrom = tailFrom;
+      else requests.push(request([], tailFrom));
     }
     for (const request of requests) {
       const asked = request.chunks.length + (request.tailFrom === undefined ? 0 : 1);

@@ -1,13 +1,12 @@
 /**
- * Writes each frame to DIR/<camera>/<UTC time>-<seq>.jpg, byte-identical to the wire, atomically:
- * into a dot-file first, then renamed (@udpcam/common's atomic writes), so a reader never sees half a frame.
+ * Writes each frame to DIR/<camera>/<UTC time>-<seq>.jpg, byte-identical to the wire, atomically
+ * (a dot-file, then renamed), so a reader never sees half a frame.
  *
- * Writes never hold up reassembly for long: while the disk keeps up, a frame is written
- * synchronously, the way multifilesink does (sync-writer.ts: no thread hop, a fraction of the
- * CPU); after a slow write, or past a share of the time, frames wait in a bounded queue for the
- * thread pool, and when the disk falls behind new frames are skipped (counted) instead of piling
- * up in memory. Write errors (ENOSPC, EACCES,
- * ...) are counted by code and reported, and the receiver goes on.
+ * Writes never hold up reassembly for long: while the disk keeps up a frame is written
+ * synchronously, as multifilesink does (sync-writer.ts); after a slow write, or past a share of the
+ * time, frames wait in a bounded queue for the thread pool, and when the disk falls behind new
+ * frames are skipped (counted), not piled up in memory. Write errors (ENOSPC, EACCES, ...) are
+ * counted by code and reported, and the receiver goes on.
  */
 import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -167,7 +166,8 @@ export class DiskSink implements FrameSink {
   #seededAll: Promise<void> | undefined;
   #totalPass: Promise<number> = Promise.resolve(0);
   #active = 0;
-  #idle: (() => void) | undefined;
+  /** flush() calls waiting for the queue, the writes and their deletes to finish. */
+  readonly #flushes: (() => void)[] = [];
 
   constructor(options: Partial<DiskSinkOptions> & { dir: string }) {
     this.#options = { ...DEFAULT_DISK_SINK_OPTIONS, ...options };
@@ -204,10 +204,7 @@ export class DiskSink implements FrameSink {
 
   /** Resolves once every queued frame is written (or failed). */
   async flush(): Promise<void> {
-    if (this.#isIdle()) return;
-    await new Promise<void>((resolve) => {
-      this.#idle = resolve;
-    });
+    if (!this.#isIdle()) await new Promise<void>((resolve) => this.#flushes.push(resolve));
   }
 
   async close(): Promise<void> {
@@ -232,13 +229,9 @@ export class DiskSink implements FrameSink {
     return this.#active === 0 && this.#queue.length === 0 && this.#tails === 0;
   }
 
-  /** Resolves a waiting flush() once nothing is left to do. */
+  /** Resolves the waiting flush() calls once nothing is left to do. */
   #settle(): void {
-    if (this.#isIdle() && this.#idle) {
-      const idle = this.#idle;
-      this.#idle = undefined;
-      idle();
-    }
+    if (this.#isIdle()) for (const resolve of this.#flushes.splice(0)) resolve();
   }
 
   /**
@@ -291,10 +284,7 @@ export class DiskSink implements FrameSink {
         `camera name ${JSON.stringify(frame.camera)} leaves the output folder`,
       );
       error.code = 'EBADNAME';
-      this.stats.failed++;
-      this.stats.failedByCode.EBADNAME = (this.stats.failedByCode.EBADNAME ?? 0) + 1;
-      this.#report(error, path.join(this.#options.dir, framePath(frame)));
-      return;
+      return this.#fail(error, path.join(this.#options.dir, framePath(frame)), frame.camera);
     }
     const dir = path.dirname(file);
     try {

@@ -66,9 +66,7 @@ export class CameraRetention {
       this.frames > 1 &&
       ((keep !== undefined && this.frames > keep) || (maxBytes !== undefined && this.#bytes > maxBytes))
     ) {
-      const oldest = this.#files[this.#head++]!;
-      this.#bytes -= oldest.bytes;
-      await unlink(path.join(this.#dir, oldest.name)).catch(() => {});
+      await this.dropOldest();
       deleted++;
     }
     // Compact now and then so the array does not grow with everything ever written.
@@ -84,7 +82,7 @@ export class CameraRetention {
     return this.frames > 0 ? this.#files[this.#head]!.name : undefined;
   }
 
-  /** Deletes the oldest frame file (for the budget across cameras); returns its bytes. */
+  /** Deletes the oldest frame file (past the limits, or for the budget across cameras); returns its bytes. */
   async dropOldest(): Promise<number> {
     if (this.frames === 0) return 0;
     const oldest = this.#files[this.#head++]!;

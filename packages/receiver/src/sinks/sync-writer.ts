@@ -1,17 +1,13 @@
 /**
- * When the disk sink may write a frame file synchronously (@udpcam/common's writeFileAtomicSync).
- *
- * A 64 kB frame into the page cache is a few tens of µs of syscalls. Through fs.promises it is
- * four thread-pool hand-offs (open, write, close, rename), ~500 µs of CPU in wake-ups per frame on
- * a small VM (issue 16) — GStreamer's multifilesink writes synchronously. But a synchronous write
- * holds up the event loop, receiving and HTTP with it, so writes are synchronous only while the
- * disk keeps up. Every one is timed with the injected clock:
- *
- *  - a write slower than `slowWriteMs` sends all writes to the async path (thread pool, bounded
- *    queue, frames skipped and counted when it is full) for `backoffMs`, doubling while the probe
- *    after each backoff is slow too, up to `maxBackoffMs`;
- *  - the time spent in synchronous writes is held to `dutyCycle` of the clock's time (a token
- *    bucket holding at most `burstMs`), so a flood of large frames cannot starve the socket.
+ * When the disk sink may write a frame file synchronously (writeFileAtomicSync). A 64 kB frame into
+ * the page cache is a few tens of µs of syscalls; through fs.promises it is four thread-pool
+ * hand-offs, ~500 µs of CPU in wake-ups per frame on a small VM (issue 16). GStreamer's
+ * multifilesink writes synchronously too. But a synchronous write holds up the event loop, so each
+ * one is timed with the injected clock:
+ *  - a write slower than `slowWriteMs` sends all writes to the thread pool for `backoffMs`,
+ *    doubling while the probe after each backoff is slow too, up to `maxBackoffMs`;
+ *  - synchronous writes may take `dutyCycle` of the time (a token bucket of at most `burstMs`), so
+ *    a flood of large frames cannot starve the socket.
  */
 import { Backoff } from '@udpcam/common';
 

@@ -1,2 +1,0 @@
-export * from './nack-channel.js';
-export * from './nack-tracker.js';
