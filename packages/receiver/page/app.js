@@ -25,7 +25,7 @@ const header = {
 const notice = $('#notice');
 const empty = $('#empty');
 
-const assignModes = () => assignImageModes(tiles.values(), viewer.open || document.hidden);
+const assignModes = () => assignImageModes(tiles.values(), viewer.camera !== null || document.hidden);
 viewer.onToggle = assignModes;
 
 /** @param {Camera[]} cameras */
@@ -98,9 +98,7 @@ function render(list) {
   // After an outage every stream may have been cut: reopen them all.
   const restart = wasDisconnected;
   wasDisconnected = false;
-  const seen = new Set();
   for (const camera of list) {
-    seen.add(camera.id);
     let tile = tiles.get(camera.id);
     if (tile === undefined) {
       tile = new Tile(camera, (clicked) => openViewer(clicked.camera));
@@ -112,19 +110,16 @@ function render(list) {
     // tiles hold a still, and going back to 'stream' sets a new src the <img> loads.)
     if (restart) tile.mode = 'stale';
   }
+  const listed = new Set(list.map((camera) => camera.id));
   for (const [id, tile] of tiles) {
-    if (!seen.has(id)) {
+    if (!listed.has(id)) {
       tile.remove();
       tiles.delete(id);
     }
   }
   showSummary(list);
   assignModes();
-  if (viewer.open)
-    updateViewer(
-      list.find((camera) => camera.id === viewer.id),
-      restart,
-    );
+  updateViewer(list, restart);
 }
 
 // A hidden tab keeps no stream open; streams reopen when it is shown again.

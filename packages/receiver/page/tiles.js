@@ -34,15 +34,12 @@ export class Tile {
   pollTimer = undefined;
   loading = false;
   streamFailed = false;
-  /** @type {boolean | undefined} */
-  online = undefined;
 
   /**
    * @param {Camera} camera
    * @param {(tile: Tile) => void} onOpen  called when the tile is clicked (opens the larger view)
    */
   constructor(camera, onOpen) {
-    this.id = camera.id;
     this.camera = camera;
     this.element = /** @type {HTMLElement} */ (template.content.firstElementChild?.cloneNode(true));
     this.element.dataset.camera = camera.id;
@@ -59,7 +56,6 @@ export class Tile {
   update(camera) {
     this.camera = camera;
     const element = this.element;
-    this.online = camera.online;
     element.dataset.online = String(camera.online);
     element.classList.toggle('offline', !camera.online);
     setBadge($('.badge', element), camera.online);
@@ -134,7 +130,7 @@ export class Tile {
 export function assignImageModes(tiles, covered) {
   let streams = covered ? 0 : MAX_STREAMS;
   for (const tile of tiles) {
-    if (!tile.online || covered) tile.setMode('still');
+    if (!tile.camera.online || covered) tile.setMode('still');
     else if (streams > 0) {
       streams--;
       tile.setMode('stream');

@@ -28,13 +28,8 @@ const stripInfo = $('#strip-info');
 
 /** What the view shows. */
 export const viewer = {
-  open: false,
-  /** @type {string | null} */
-  id: null,
-  /** @type {Camera | null} */
+  /** @type {Camera | null} The camera shown (null while closed), as of the last poll. */
   camera: null,
-  /** @type {boolean | undefined} */
-  online: undefined,
   /** @type {StripEntry[]} Strip entries, oldest first. */
   entries: [],
   /** @type {number | null} Index into entries of the frame shown, or null for live. */
@@ -47,12 +42,9 @@ export const viewer = {
 
 /** Opens the view of `camera`. @param {Camera} camera */
 export function openViewer(camera) {
-  viewer.open = true;
-  viewer.id = camera.id;
   viewer.camera = camera;
-  viewer.online = camera.online;
   dialog.dataset.camera = camera.id;
-  updateViewer(camera);
+  updateViewer([camera]);
   dialog.showModal();
   // The grid is covered: its streams close first, so the larger view gets a connection at once.
   viewer.onToggle();
@@ -61,8 +53,7 @@ export function openViewer(camera) {
 }
 
 dialog.addEventListener('close', () => {
-  viewer.open = false;
-  viewer.id = null;
+  viewer.camera = null;
   delete dialog.dataset.camera;
   stageImage.removeAttribute('src');
   clearStrip();
@@ -75,14 +66,15 @@ dialog.addEventListener('click', (event) => {
 });
 
 /**
- * Shows the camera's new figures; back to live when it came back online or the receiver restarted.
- * @param {Camera | undefined} camera
+ * Shows the viewed camera's new figures from the polled `list` (nothing while closed); back to live
+ * when it came back online or the receiver restarted.
+ * @param {Camera[]} list
  */
-export function updateViewer(camera, restart = false) {
+export function updateViewer(list, restart = false) {
+  const camera = list.find((other) => other.id === viewer.camera?.id);
   if (camera === undefined) return;
-  const cameBack = viewer.online === false && camera.online;
+  const cameBack = viewer.camera?.online === false && camera.online;
   viewer.camera = camera;
-  viewer.online = camera.online;
   $('#viewer-title').textContent = camera.name ?? camera.id;
   setBadge($('#viewer-badge'), camera.online);
   dialog.classList.toggle('offline', !camera.online);
@@ -110,7 +102,7 @@ function clearStrip() {
 }
 
 async function loadStrip() {
-  const id = viewer.id;
+  const id = viewer.camera?.id;
   const shown = viewer.selected === null ? undefined : viewer.entries[viewer.selected];
   const keep = shown === undefined ? null : shown.frame.seq;
   const previousUrl = shown === undefined ? null : shown.url;
@@ -132,7 +124,7 @@ async function loadStrip() {
     if (!abort.signal.aborted) stripInfo.textContent = `cannot load recent frames (${message(error)})`;
     return;
   }
-  if (abort.signal.aborted || viewer.id !== id) return;
+  if (abort.signal.aborted || viewer.camera?.id !== id) return;
   frames = frames.slice(-STRIP_MAX);
   const newestUs = frames.at(-1)?.receivedUs ?? 0;
   viewer.entries = frames.map((frame, index) => {
@@ -251,17 +243,10 @@ function step(delta) {
 liveButton.addEventListener('click', showLive);
 $('#strip-refresh').addEventListener('click', () => loadStrip());
 /** @type {Record<string, () => void>} */
-const KEYS = {
-  ArrowLeft: () => step(-1),
-  ArrowRight: () => step(1),
-  l: showLive,
-  L: showLive,
-  r: () => loadStrip(),
-  R: () => loadStrip(),
-};
+const KEYS = { ArrowLeft: () => step(-1), ArrowRight: () => step(1), l: showLive, r: () => loadStrip() };
 dialog.addEventListener('keydown', (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey) return;
-  const action = KEYS[event.key];
+  const action = KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
   if (action === undefined) return;
   event.preventDefault();
   action();

@@ -22,17 +22,11 @@ import { CameraIdentity, checkCameraNames, senderAddress } from './identity.js';
 import { NackChannel } from './nack/nack-channel.js';
 import type { NackTrackerOptions } from './nack/nack-tracker.js';
 import { SecureGate } from './secure-gate.js';
-import { type BoundUdpSocket, bindUdpSocket } from './socket.js';
+import { type BoundUdpSocket, bindUdpSocket, type UdpSocketOptions } from './socket.js';
 import { type ReceiverStats, receiverStats } from './stats.js';
 
-/** Options of a Receiver. */
-export interface ReceiverOptions {
-  port: number;
-  /** Address to bind (default 0.0.0.0). */
-  host: string;
-  /** Kernel receive buffer to ask for, in bytes (default 32 MiB; Linux caps it at net.core.rmem_max). */
-  recvBufferBytes: number;
-  /** Reassembly limits (see AssemblerOptions). */
+/** The socket's options (default: 0.0.0.0, a 32 MiB receive buffer) and the receiver's own. */
+export interface ReceiverOptions extends UdpSocketOptions {
   assembler: Partial<AssemblerOptions>;
   /** How often partial frames are checked for expiry, in ms (only while there are any). */
   expireIntervalMs: number;
@@ -43,9 +37,6 @@ export interface ReceiverOptions {
   names: Readonly<Record<string, string>>;
   /** A camera with no frame for this long (ms) is shown as offline. */
   offlineAfterMs: number;
-  /** Multicast group to join, and the interface address to join it on. */
-  group?: string;
-  groupInterface?: string;
   /** Stream keys (one, or two while rotating): every datagram must be protected with one of them. */
   keys?: readonly StreamKey[];
   /** Only senders in these CIDR ranges (e.g. 10.0.0.0/8, ::1/128) are heard; others are counted and ignored. */

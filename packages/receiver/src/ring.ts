@@ -6,7 +6,6 @@
  */
 import type { ReceivedFrame } from './frame.js';
 
-/** Limits of a FrameRing. */
 export interface FrameRingOptions {
   /** Frames older than this (µs, by receive time) fall out. */
   maxAgeUs: number;

@@ -8,12 +8,11 @@ import net from 'node:net';
 import { addressError } from '@udpcam/common';
 import { UdpcamError } from '@udpcam/protocol';
 
-/** Options for `bindUdpSocket`. */
 export interface UdpSocketOptions {
   port: number;
   /** Address to bind; '0.0.0.0' (all IPv4), '::' (all IPv6 and IPv4) or one address. */
   host: string;
-  /** Kernel receive buffer to ask for, in bytes. */
+  /** Kernel receive buffer to ask for, in bytes (Linux caps it at net.core.rmem_max). */
   recvBufferBytes: number;
   /** A multicast group to join after binding. */
   group?: string;

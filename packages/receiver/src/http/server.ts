@@ -41,7 +41,6 @@ import { renderMetrics } from './metrics.js';
 import { type Handler, type RouteContext, routeTable } from './routes.js';
 import { cameraList, frameList, receiverView } from './views.js';
 
-/** Options of the HTTP server. */
 export interface HttpOptions {
   port: number;
   host: string;

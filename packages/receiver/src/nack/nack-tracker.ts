@@ -49,7 +49,6 @@ export interface NackCounters {
   savedDelayMsMax: number;
 }
 
-/** Options of a NackTracker. */
 export interface NackTrackerOptions {
   /** Least time between two requests for one frame, ms (a LAN round trip is well under 1 ms). */
   retryMs: number;

@@ -17,7 +17,6 @@ import { CameraRetention, type RetentionLimits } from './retention.js';
 import { SyncWriteGate, type SyncWriteOptions } from './sync-writer.js';
 import { Thinning, type ThinningOptions } from './thinning.js';
 
-/** Options of a DiskSink. */
 export interface DiskSinkOptions {
   dir: string;
   /** Frames waiting to be written, at most. */
@@ -53,7 +52,6 @@ export const DEFAULT_DISK_SINK_OPTIONS = {
   syncWrites: {},
 } as const;
 
-/** Counters of a DiskSink. */
 export interface DiskSinkStats {
   written: number;
   writtenBytes: number;
@@ -136,7 +134,7 @@ export function containedFramePath(dir: string, frame: ReceivedFrame): string | 
   return file;
 }
 
-/** The disk sink described above. */
+/** The disk sink described in the module comment. */
 export class DiskSink implements FrameSink {
   readonly stats: DiskSinkStats = {
     written: 0,
@@ -204,7 +202,9 @@ export class DiskSink implements FrameSink {
 
   /** Resolves once every queued frame is written (or failed). */
   async flush(): Promise<void> {
-    if (!this.#isIdle()) await new Promise<void>((resolve) => this.#flushes.push(resolve));
+    const flushed = new Promise<void>((resolve) => this.#flushes.push(resolve));
+    this.#settle();
+    await flushed;
   }
 
   async close(): Promise<void> {
@@ -225,13 +225,10 @@ export class DiskSink implements FrameSink {
     }
   }
 
-  #isIdle(): boolean {
-    return this.#active === 0 && this.#queue.length === 0 && this.#tails === 0;
-  }
-
   /** Resolves the waiting flush() calls once nothing is left to do. */
   #settle(): void {
-    if (this.#isIdle()) for (const resolve of this.#flushes.splice(0)) resolve();
+    if (this.#active > 0 || this.#queue.length > 0 || this.#tails > 0) return;
+    for (const resolve of this.#flushes.splice(0)) resolve();
   }
 
   /**
