@@ -3,6 +3,7 @@
  * inside the Receiver; consumers read it through `Receiver.stats()` (stats.ts).
  */
 import { percentile, RateMeter } from '@udpcam/common';
+import type { LatencyPercentiles } from './stats.js';
 
 /** Latency above this (µs) means the sender's clock is off, not that the frame was late. */
 export const MAX_PLAUSIBLE_LATENCY_US = 10_000_000;
@@ -12,23 +13,19 @@ export const MAX_CLOCK_SKEW_US = 1_000_000;
 /** Latency samples kept per camera for percentiles. */
 const LATENCY_SAMPLES = 512;
 
-/** What the receiver knows of one camera. */
+/** The fields CameraStats (stats.ts) shows, as frames come. */
 export class CameraState {
   /** Frames and frame bytes per second over the last ~2 s. */
   readonly frameRate = new RateMeter();
   readonly byteRate = new RateMeter();
   frames = 0;
   bytes = 0;
-  /** Wall-clock time of the last frame, µs since the epoch (0: none yet). */
   lastFrameUs = 0;
   /** Receiver clock time (ms) of the last frame. */
   lastFrameAt = Number.NEGATIVE_INFINITY;
-  /** Capture → complete, in µs, of the last frame that carried metadata. */
   lastLatencyUs: number | undefined = undefined;
   readonly #latencies = new Float64Array(LATENCY_SAMPLES);
-  /** Frames whose capture stamp gave a latency below -MAX_CLOCK_SKEW_US or above MAX_PLAUSIBLE_LATENCY_US (not counted in latency). */
   implausibleLatencies = 0;
-  /** Sum (µs) and count of every latency measured, for the Prometheus summary. */
   latencySumUs = 0;
   latencyCount = 0;
 
@@ -48,21 +45,20 @@ export class CameraState {
     this.lastFrameAt = nowMs;
     this.frameRate.add(nowMs);
     this.byteRate.add(nowMs, bytes);
+    if (latencyUs === undefined) return;
     // A sender's clock far off (or a forged stamp) is flagged, not averaged in (issue 11, finding 17).
-    if (latencyUs !== undefined && (latencyUs < -MAX_CLOCK_SKEW_US || latencyUs > MAX_PLAUSIBLE_LATENCY_US)) {
+    if (latencyUs < -MAX_CLOCK_SKEW_US || latencyUs > MAX_PLAUSIBLE_LATENCY_US) {
       this.implausibleLatencies++;
       return;
     }
-    if (latencyUs !== undefined) {
-      this.lastLatencyUs = latencyUs;
-      this.#latencies[this.latencyCount % LATENCY_SAMPLES] = latencyUs;
-      this.latencySumUs += latencyUs;
-      this.latencyCount++;
-    }
+    this.lastLatencyUs = latencyUs;
+    this.#latencies[this.latencyCount % LATENCY_SAMPLES] = latencyUs;
+    this.latencySumUs += latencyUs;
+    this.latencyCount++;
   }
 
   /** Latency percentiles (µs, nearest rank) over the last 512 frames that carried metadata; undefined if none. */
-  latencyPercentiles(): { p50: number; p95: number; p99: number; max: number } | undefined {
+  latencyPercentiles(): LatencyPercentiles | undefined {
     const n = Math.min(this.latencyCount, LATENCY_SAMPLES);
     if (n === 0) return undefined;
     const sorted = this.#latencies.slice(0, n).sort(); // a Float64Array sorts numerically

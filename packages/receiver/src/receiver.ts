@@ -81,12 +81,9 @@ export function allowList(ranges: readonly string[]): (address: string, family: 
   return (address, family) => {
     let verdict = cache.get(address);
     if (verdict === undefined) {
-      // An IPv4 sender on a dual-stack (::) socket shows as ::ffff:a.b.c.d.
-      const v4 = family === 'IPv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
-      verdict =
-        v4 !== undefined
-          ? list.check(v4, 'ipv4') || list.check(address, 'ipv6')
-          : list.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4');
+      // An IPv4 sender on a dual-stack (::) socket shows as ::ffff:a.b.c.d: BlockList matches it
+      // against IPv4 ranges too.
+      verdict = list.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4');
       if (cache.size >= 4096) cache.clear();
       cache.set(address, verdict);
     }

@@ -15,6 +15,7 @@
  *   GET /api/receiver                     the receiver: UDP address, limits (JSON)
  *   GET /metrics                          Prometheus text format
  */
+import { readdirSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -85,16 +86,12 @@ export const DEFAULT_HTTP_OPTIONS = {
   snapshotWaitMs: 10_000,
 } as const;
 
-/** The live page's files (page/: ES modules, type-checked by page/tsconfig.json). */
-const PAGE = new PageFiles(new URL('../../page/', import.meta.url), [
-  'index.html',
-  'style.css',
-  'app.js',
-  'api.js',
-  'dom.js',
-  'tiles.js',
-  'viewer.js',
-]);
+/** The live page: page/*.{html,css,js} (ES modules, type-checked by page/tsconfig.json), as published. */
+const PAGE_DIR = new URL('../../page/', import.meta.url);
+const PAGE = new PageFiles(
+  PAGE_DIR,
+  readdirSync(PAGE_DIR).filter((file) => /\.(html|css|js)$/.test(file)),
+);
 
 /** `at` as µs since the epoch: digits (µs if > 1e14, else ms) or an ISO time. */
 function parseTime(value: string): number | undefined {

@@ -78,22 +78,16 @@ export interface DiskSinkStats {
  * file systems (/proc), and a bad --out must fail with a clear line, not hang.
  */
 export async function makeDirs(dir: string): Promise<void> {
-  const absolute = path.resolve(dir);
-  const missing: string[] = [];
-  for (let at = absolute; ; at = path.dirname(at)) {
-    try {
-      await mkdir(at);
-      break;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') break;
-      if (code !== 'ENOENT' || path.dirname(at) === at) throw error;
-      missing.push(at);
-    }
-  }
-  for (const at of missing.reverse()) {
-    await mkdir(at).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw error;
+    await makeDirs(path.dirname(dir));
+    // Once, not recursively: where the parent exists and this still fails (/proc), that is final.
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
     });
   }
 }
@@ -370,16 +364,12 @@ export class DiskSink implements FrameSink {
   }
 
   #retentionOf(camera: string, dir: string): CameraRetention | undefined {
-    const limits = this.#options.retention;
-    if (
-      limits?.keep === undefined &&
-      limits?.maxBytes === undefined &&
-      this.#options.maxTotalBytes === undefined
-    )
-      return undefined;
+    const { retention: limits = {}, maxTotalBytes } = this.#options;
+    const retains = limits.keep !== undefined || limits.maxBytes !== undefined || maxTotalBytes !== undefined;
+    if (!retains) return undefined;
     let retention = this.#retention.get(camera);
     if (retention === undefined) {
-      retention = new CameraRetention(dir, limits ?? {});
+      retention = new CameraRetention(dir, limits);
       this.#retention.set(camera, retention);
     }
     return retention;
