@@ -1,5 +1,6 @@
 /** /metrics in the Prometheus text exposition format (version 0.0.4). */
 import { DROP_REASONS } from '@udpcam/protocol';
+import type { NackCounters } from '../nack/nack-tracker.js';
 import type { ReceiverStats } from '../stats.js';
 
 const escapeLabel = (value: string) =>
@@ -28,6 +29,21 @@ const ASSEMBLY_COUNTERS: [string, AssemblyCounter, string][] = [
     'Data chunks that never arrived, as the chunk ids of recovered and dropped frames show.',
   ],
   ['udpcam_parity_datagrams_total', 'parityReceived', 'Parity datagrams received, needed or not.'],
+];
+
+/** Per-camera retransmission counters, when the receiver asks (docs/protocol.md#nack): name, field, help. */
+const NACK_COUNTERS: [string, keyof NackCounters, string][] = [
+  ['udpcam_nacks_sent_total', 'nacksSent', 'Retransmission requests (NACK datagrams) sent to the camera.'],
+  [
+    'udpcam_datagrams_retransmitted_total',
+    'retransmitsReceived',
+    'Chunks asked for by NACK that then arrived.',
+  ],
+  [
+    'udpcam_frames_saved_by_nack_total',
+    'framesSaved',
+    'Frames completed only thanks to a retransmitted chunk.',
+  ],
 ];
 
 /** Renders the receiver's counters; `clients` gives the MJPEG clients per camera id. */
@@ -63,55 +79,31 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
   for (const [name, key, help] of ASSEMBLY_COUNTERS) {
     perCamera(name, 'counter', help, (c) => c.assembly?.[key] ?? 0);
   }
-  if (stats.nack !== null) {
-    const nack = (c: Camera) => c.nack ?? { nacksSent: 0, retransmitsReceived: 0, framesSaved: 0 };
-    perCamera(
-      'udpcam_nacks_sent_total',
-      'counter',
-      'Retransmission requests (NACK datagrams) sent to the camera.',
-      (c) => nack(c).nacksSent,
-    );
-    perCamera(
-      'udpcam_datagrams_retransmitted_total',
-      'counter',
-      'Chunks asked for by NACK that then arrived.',
-      (c) => nack(c).retransmitsReceived,
-    );
-    perCamera(
-      'udpcam_frames_saved_by_nack_total',
-      'counter',
-      'Frames completed only thanks to a retransmitted chunk.',
-      (c) => nack(c).framesSaved,
-    );
+  for (const [name, key, help] of stats.nack === null ? [] : NACK_COUNTERS) {
+    perCamera(name, 'counter', help, (c) => c.nack?.[key] ?? 0);
   }
   perCamera('udpcam_camera_online', 'gauge', '1 while the camera sends frames.', (c) => (c.online ? 1 : 0));
   perCamera('udpcam_camera_fps', 'gauge', 'Frames per second over the last 2 s.', (c) =>
     Number(c.fps.toFixed(2)),
   );
   perCamera('udpcam_http_clients', 'gauge', 'MJPEG clients streaming.', (c) => clients(c.id));
-  const latency = cameras.flatMap((c) => {
-    const p = c.latencyUs;
-    if (!p) return [];
-    return [
-      [label(c.id, ',quantile="0.5"'), p.p50 / 1e6],
-      [label(c.id, ',quantile="0.95"'), p.p95 / 1e6],
-      [label(c.id, ',quantile="0.99"'), p.p99 / 1e6],
-    ] as [string, number][];
-  });
+  const quantiles = [
+    ['0.5', 'p50'],
+    ['0.95', 'p95'],
+    ['0.99', 'p99'],
+  ] as const;
   metric(
     'udpcam_latency_seconds',
     'summary',
     'Capture to receive, from the timestamp in the JPEG (quantiles over the last 512 frames).',
-    [
-      ...latency,
-      ...cameras.flatMap(
-        (c) =>
-          [
-            [label(c.id), c.latencySumUs / 1e6, '_sum'],
-            [label(c.id), c.latencyCount, '_count'],
-          ] as [string, number, string][],
-      ),
-    ],
+    // Each camera's quantiles, then its _sum and _count.
+    cameras.flatMap(({ id, latencyUs: p, latencySumUs, latencyCount }): [string, number, string?][] => [
+      ...(p
+        ? quantiles.map(([q, key]): [string, number] => [label(id, `,quantile="${q}"`), p[key] / 1e6])
+        : []),
+      [label(id), latencySumUs / 1e6, '_sum'],
+      [label(id), latencyCount, '_count'],
+    ]),
   );
   metric('udpcam_datagrams_refused_total', 'counter', 'Datagrams refused at the sender limit.', [
     ['', stats.totals.refusedDatagrams],
