@@ -33,7 +33,6 @@ export class CameraFeeds {
   readonly #feeds = new Map<string, Feed>();
   readonly #perAddress = new Map<string, number>();
   #ringBytes = 0;
-  #clients = 0;
   #waiting = 0;
   #waitTimers = 0;
 
@@ -54,7 +53,7 @@ export class CameraFeeds {
 
   /** MJPEG clients streaming from one camera (by id), or from all. */
   clientCount(camera?: string): number {
-    if (camera === undefined) return this.#clients;
+    if (camera === undefined) return this.held().clients;
     return this.#feeds.get(camera)?.clients.size ?? 0;
   }
 
@@ -141,10 +140,7 @@ export class CameraFeeds {
     const feed = this.#feed(camera);
     const client = new MjpegClient(response, this.#clock);
     // The close listener goes on first, so no client place can leak.
-    response.on('close', () => {
-      if (feed.clients.delete(client)) this.#clients--;
-    });
-    this.#clients++;
+    response.on('close', () => feed.clients.delete(client));
     feed.clients.add(client);
     // Start with the newest frame, so a client sees a picture at once.
     if (feed.latest !== undefined) client.offer(feed.latestHeader ?? partHeader(feed.latest), feed.latest);
@@ -191,7 +187,7 @@ export class CameraFeeds {
     const { maxClients, maxClientsPerAddress } = this.#options;
     const address = response.req.socket.remoteAddress ?? '';
     const fromAddress = this.#perAddress.get(address) ?? 0;
-    if (this.#clients + this.#waiting >= maxClients) {
+    if (this.clientCount() + this.#waiting >= maxClients) {
       sendError(response, 503, 'too many clients', { maxClients });
       return false;
     }

@@ -272,17 +272,24 @@ export class HttpServer implements FrameSink {
   /** The routes (the module comment lists them). */
   #table(): Record<string, Handler> {
     const feeds = this.#feeds;
-    const stream = (camera: CameraStats | undefined, response: ServerResponse) =>
-      camera === undefined
-        ? sendError(response, 503, this.#noCameraYet())
-        : feeds.stream(camera.id, response);
-    const snapshot = (camera: CameraStats | undefined, { url, response }: RouteContext) =>
-      camera === undefined
-        ? sendError(response, 503, this.#noCameraYet())
-        : feeds.snapshot(camera.id, url.searchParams.get('wait') === '1', response);
+    type CameraHandler = (context: RouteContext, camera: CameraStats) => unknown;
+    const stream: CameraHandler = ({ response }, { id }) => feeds.stream(id, response);
+    const snapshot: CameraHandler = ({ url, response }, { id }) =>
+      feeds.snapshot(id, url.searchParams.get('wait') === '1', response);
+    /** A short URL's route: the camera #first picks, or 503 while there is none. */
+    const ofFirst = (handle: CameraHandler) => (context: RouteContext) => {
+      const camera = this.#first();
+      if (camera !== undefined) return handle(context, camera);
+      const primary = this.#options.primary;
+      const message =
+        primary === undefined
+          ? 'no camera has sent a frame yet'
+          : `camera ${primary} has not sent a frame yet`;
+      return sendError(context.response, 503, message);
+    };
     /** A /cameras/:id/… route: 404 for an unknown camera, after letting rings go of old frames. */
     const ofCamera =
-      (handle: (context: RouteContext, camera: CameraStats) => unknown): Handler =>
+      (handle: CameraHandler): Handler =>
       (context) => {
         // Frames past --ring-seconds go even when no new frame pushes them out.
         this.pruneRings();
@@ -295,8 +302,8 @@ export class HttpServer implements FrameSink {
     return {
       '/': (context) => {
         const action = context.url.searchParams.get('action');
-        if (action === 'stream') return stream(this.#first(), context.response);
-        if (action === 'snapshot') return snapshot(this.#first(), context);
+        if (action === 'stream') return ofFirst(stream)(context);
+        if (action === 'snapshot') return ofFirst(snapshot)(context);
         return PAGE.serve('/', context.response);
       },
       ...Object.fromEntries(
@@ -304,8 +311,8 @@ export class HttpServer implements FrameSink {
           .filter((path) => path !== '/')
           .map((path) => [path, ({ response }: RouteContext) => PAGE.serve(path, response)]),
       ),
-      '/stream.mjpg': ({ response }) => stream(this.#first(), response),
-      '/snapshot.jpg': (context) => snapshot(this.#first(), context),
+      '/stream.mjpg': ofFirst(stream),
+      '/snapshot.jpg': ofFirst(snapshot),
       '/api/cameras': ({ response }) => sendJson(response, 200, cameraList(this.#receiver.stats(), feeds)),
       '/api/receiver': ({ response }) =>
         sendJson(
@@ -318,8 +325,8 @@ export class HttpServer implements FrameSink {
         response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         response.end(text);
       },
-      '/cameras/:id/stream.mjpg': ofCamera(({ response }, camera) => stream(camera, response)),
-      '/cameras/:id/snapshot.jpg': ofCamera((context, camera) => snapshot(camera, context)),
+      '/cameras/:id/stream.mjpg': ofCamera(stream),
+      '/cameras/:id/snapshot.jpg': ofCamera(snapshot),
       '/cameras/:id/frames': ofCamera(({ response }, { id }) =>
         sendJson(response, 200, frameList(id, feeds)),
       ),
@@ -355,12 +362,5 @@ export class HttpServer implements FrameSink {
       (best, camera) => (best === undefined || rank(camera) > rank(best) ? camera : best),
       undefined,
     );
-  }
-
-  #noCameraYet(): string {
-    const primary = this.#options.primary;
-    return primary === undefined
-      ? 'no camera has sent a frame yet'
-      : `camera ${primary} has not sent a frame yet`;
   }
 }
