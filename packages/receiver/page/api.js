@@ -5,14 +5,9 @@
  * ring has dropped it, and nothing depends on the HTTP cache (the receiver sends no-store).
  */
 
-/**
- * One camera of /api/cameras (packages/receiver/src/http/views.ts builds it).
- * @typedef {ReturnType<typeof import('../dist/http/views.js').cameraList>[number]} Camera
- */
-/**
- * One frame of /cameras/:id/frames.
- * @typedef {ReturnType<typeof import('../dist/http/views.js').frameList>[number]} RecentFrame
- */
+/** One camera of /api/cameras and one frame of /cameras/:id/frames, as src/http/views.ts builds them. */
+/** @typedef {ReturnType<typeof import('../dist/http/views.js').cameraList>[number]} Camera */
+/** @typedef {ReturnType<typeof import('../dist/http/views.js').frameList>[number]} RecentFrame */
 
 /**
  * Snapshot and frame downloads at once. While the larger view is open the grid holds no stream,
@@ -28,9 +23,8 @@ const FETCH_CONCURRENCY = 3;
  * @param {Record<string, string | number>} [params]
  */
 export function receiverUrl(path, params = {}) {
+  // A relative path drops the page's own query and fragment.
   const url = new URL(path.replace(/^\//, ''), location.href);
-  url.search = '';
-  url.hash = '';
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, String(value));
   return url.href;
 }

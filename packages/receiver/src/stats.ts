@@ -129,13 +129,8 @@ export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats 
     totals.senders++;
     for (const key of SUMMED) totals[key] += s[key];
     for (const reason of DROP_REASONS) totals.droppedByReason[reason] += s.droppedByReason[reason];
-    if (s.framesComplete > 0) continue;
-    pendingSenders.push({
-      sender,
-      datagrams: s.datagrams,
-      malformed: s.malformed,
-      framesDropped: s.framesDropped,
-    });
+    const { framesComplete, datagrams, malformed, framesDropped } = s;
+    if (framesComplete === 0) pendingSenders.push({ sender, datagrams, malformed, framesDropped });
   }
   const cameras = [...from.cameras].map(
     (camera): CameraStats => ({

@@ -159,17 +159,13 @@ export class CameraFeeds {
     response.on('close', () => this.#waiting--);
     const waitMs = this.#options.snapshotWaitMs;
     const frame = await new Promise<ReceivedFrame | undefined>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const waiter = (next: ReceivedFrame | undefined) => {
-        if (timer !== undefined) {
-          clearTimeout(timer);
-          timer = undefined;
-          this.#waitTimers--;
-        }
-        feed.waiters.delete(waiter);
+        if (!feed.waiters.delete(waiter)) return; // answered already
+        clearTimeout(timer);
+        this.#waitTimers--;
         resolve(next);
       };
-      timer = setTimeout(waiter, waitMs, undefined);
+      const timer = setTimeout(waiter, waitMs, undefined);
       this.#waitTimers++;
       feed.waiters.add(waiter);
       response.on('close', () => waiter(undefined));

@@ -314,12 +314,10 @@ export class HttpServer implements FrameSink {
       '/stream.mjpg': ofFirst(stream),
       '/snapshot.jpg': ofFirst(snapshot),
       '/api/cameras': ({ response }) => sendJson(response, 200, cameraList(this.#receiver.stats(), feeds)),
-      '/api/receiver': ({ response }) =>
-        sendJson(
-          response,
-          200,
-          receiverView(this.#receiver, feeds, this.#options, this.#server.maxConnections),
-        ),
+      '/api/receiver': ({ response }) => {
+        const view = receiverView(this.#receiver, feeds, this.#options, this.#server.maxConnections);
+        sendJson(response, 200, view);
+      },
       '/metrics': ({ response }) => {
         const text = renderMetrics(this.#receiver.stats(), (camera) => feeds.clientCount(camera));
         response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
