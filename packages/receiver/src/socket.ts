@@ -3,6 +3,7 @@
  * (a frame arrives as a burst of datagrams; a small buffer loses its tail while Node is busy).
  */
 import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { addressError } from '@udpcam/common';
@@ -43,17 +44,13 @@ export async function bindUdpSocket(options: UdpSocketOptions): Promise<BoundUdp
   // Several receivers may listen to one multicast group on the same port.
   const socket = dgram.createSocket({ type, reuseAddr: options.group !== undefined });
   const where = `UDP ${type === 'udp6' ? `[${options.host}]` : options.host}:${options.port}`;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      socket.close();
-      reject(addressError(error, where));
-    };
-    socket.once('error', onError);
-    socket.bind(options.port, options.host, () => {
-      socket.off('error', onError);
-      resolve();
-    });
-  });
+  socket.bind(options.port, options.host);
+  try {
+    await once(socket, 'listening');
+  } catch (error) {
+    socket.close();
+    throw addressError(error as NodeJS.ErrnoException, where);
+  }
   if (options.group !== undefined) {
     try {
       socket.addMembership(options.group, options.groupInterface);

@@ -490,11 +490,11 @@ describe('snapshot ?wait=1 in-process', () => {
             }),
         ),
       );
-      await until('3 waiting requests', () => (rx.web.waiting(camera.id) === 3 ? true : undefined));
+      await until('3 waiting requests', () => (rx.web.held().waiters === 3 ? true : undefined));
       assert.equal(answered, 0, 'nothing is answered before a new frame');
       await camera.send(frames.frame(3));
       for (const { path, response } of await answers) assertFrame(response, 3, path);
-      assert.equal(rx.web.waiting(camera.id), 0);
+      assert.equal(rx.web.held().waiters, 0);
     } finally {
       await camera.close();
       await rx.close();
@@ -510,7 +510,7 @@ describe('snapshot ?wait=1 in-process', () => {
       const response = await request(`${rx.web.url}snapshot.jpg?wait=1`);
       const body = assertJsonError(response, 503, 'wait without a frame');
       assert.match(String(body.error), /200 ms/);
-      assert.equal(rx.web.waiting(camera.id), 0);
+      assert.equal(rx.web.held().waiters, 0);
     } finally {
       await camera.close();
       await rx.close();
@@ -571,7 +571,7 @@ describe('snapshot ?wait=1 in-process', () => {
       for (let batch = 0; batch < 3; batch++) {
         const clients = Array.from({ length: 100 }, () => new AbortController());
         const ended = Promise.allSettled(clients.map(({ signal }) => request(url, { signal })));
-        await until('100 waiting requests', () => (rx.web.waiting(camera.id) === 100 ? true : undefined));
+        await until('100 waiting requests', () => (rx.web.held().waiters === 100 ? true : undefined));
         assert.deepEqual(rx.web.held(), { waiters: 100, waitTimers: 100, clients: 0, addresses: 1 });
         for (const client of clients) client.abort();
         for (const result of await ended)

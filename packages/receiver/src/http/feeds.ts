@@ -57,11 +57,6 @@ export class CameraFeeds {
     return this.#feeds.get(camera)?.clients.size ?? 0;
   }
 
-  /** Snapshot requests (?wait=1) of one camera waiting for its next frame. */
-  waitingFor(camera: string): number {
-    return this.#feeds.get(camera)?.waiters.size ?? 0;
-  }
-
   /** Snapshot waiters and their pending timers, MJPEG clients, and addresses holding a client place. */
   held(): { waiters: number; waitTimers: number; clients: number; addresses: number } {
     let waiters = 0;

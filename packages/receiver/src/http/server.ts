@@ -168,15 +168,7 @@ export class HttpServer implements FrameSink {
     return this.#feeds.clientCount(camera);
   }
 
-  /** Snapshot requests (?wait=1) of one camera (by id) waiting for its next frame. */
-  waiting(camera: string): number {
-    return this.#feeds.waitingFor(camera);
-  }
-
-  /**
-   * What the server holds for long-lived answers right now, as counts (for leak checks): snapshot
-   * waiters and their pending timers, MJPEG clients, and addresses holding a client place.
-   */
+  /** What the server holds for long-lived answers now, as counts (for leak checks): see CameraFeeds.held. */
   held(): { waiters: number; waitTimers: number; clients: number; addresses: number } {
     return this.#feeds.held();
   }

@@ -41,10 +41,7 @@ export interface NackCounters {
   framesSaved: number;
   /** NACKs not sent: past the back-channel budget, or the sender seemed deaf. */
   nacksWithheld: number;
-  /**
-   * Delay added to saved frames, ms: from the frame's last datagram before its first NACK (when it
-   * would have been whole) to its completion; the sum and the largest.
-   */
+  /** Delay added to saved frames (ms, from the last datagram before the first NACK to completion). */
   savedDelayMsTotal: number;
   savedDelayMsMax: number;
 }
@@ -102,10 +99,9 @@ class Gap {
   /** k, the data chunk count (0 until an E or a P tells). */
   k = 0;
   highest = -1;
-  /** Longest data datagram seen (plain bytes), and the E's (0: not seen). */
+  /** Longest data datagram seen, the E's (0: not seen), and the longest S or C (plain bytes). */
   longest = 0;
   endBytes = 0;
-  /** Longest S or C datagram seen (plain bytes). */
   longestBody = 0;
   /** Requests made for this frame (NACK rounds, not datagrams). */
   attempts = 0;
