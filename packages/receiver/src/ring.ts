@@ -72,24 +72,24 @@ export class FrameRing {
 
   /** The frame with receiver sequence number `seq`, if still kept. */
   bySeq(seq: number): ReceivedFrame | undefined {
-    if (this.#count === 0) return undefined;
-    // Sequence numbers are consecutive per camera, except where the ring skipped none: search.
-    const first = this.#at(0).seq;
-    const guess = seq - first;
-    if (guess >= 0 && guess < this.#count && this.#at(guess).seq === seq) return this.#at(guess);
-    for (let i = 0; i < this.#count; i++) if (this.#at(i).seq === seq) return this.#at(i);
-    return undefined;
+    const frame = this.#lastAtOrBelow(seq, (f) => f.seq);
+    return frame?.seq === seq ? frame : undefined;
   }
 
   /** The last frame received at or before `timeUs` (µs since the epoch), if still kept. */
   atOrBefore(timeUs: number): ReceivedFrame | undefined {
+    return this.#lastAtOrBelow(timeUs, (f) => f.receivedUs);
+  }
+
+  /** The newest kept frame whose `key` is at most `value` (keys grow from oldest to newest). */
+  #lastAtOrBelow(value: number, key: (frame: ReceivedFrame) => number): ReceivedFrame | undefined {
     let low = 0;
     let high = this.#count - 1;
     let found: ReceivedFrame | undefined;
     while (low <= high) {
       const middle = (low + high) >> 1;
       const frame = this.#at(middle);
-      if (frame.receivedUs <= timeUs) {
+      if (key(frame) <= value) {
         found = frame;
         low = middle + 1;
       } else {

@@ -1,18 +1,15 @@
 /** /metrics in the Prometheus text exposition format (version 0.0.4). */
-import { DROP_REASONS } from '@udpcam/protocol';
+import { DROP_REASONS, type SenderStats } from '@udpcam/protocol';
 import type { NackCounters } from '../nack/nack-tracker.js';
 import type { ReceiverStats } from '../stats.js';
 
 const escapeLabel = (value: string) =>
   value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-type AssemblyCounter =
-  | 'datagrams'
-  | 'malformed'
-  | 'duplicateChunks'
-  | 'framesRecovered'
-  | 'datagramsLost'
-  | 'parityReceived';
+/** The numeric fields of a sender's reassembly stats. */
+type AssemblyCounter = {
+  [K in keyof SenderStats]: SenderStats[K] extends number ? K : never;
+}[keyof SenderStats];
 /** Per-camera counters read from its sender's reassembly stats: name, field, help. */
 const ASSEMBLY_COUNTERS: [string, AssemblyCounter, string][] = [
   ['udpcam_datagrams_total', 'datagrams', 'Datagrams received.'],
