@@ -115,12 +115,10 @@ export class CameraIdentity {
       id ??= this.#freeId(wireName, sender, address);
     } else {
       const configured = this.#names[sender] ?? this.#names[address];
-      // A silent camera of this address, or the one configured for it, if no live sender holds it.
-      const takeOver = (candidate: string | undefined) => {
-        const holder = candidate === undefined ? undefined : this.#holders.get(candidate);
-        return holder === undefined || holder.sender === sender || goneSilent(candidate!);
-      };
-      if (configured !== undefined && takeOver(configured)) id = configured;
+      // The camera configured for it unless another live sender holds it, else a silent one of this
+      // address (goneSilent is also true of a camera nobody holds).
+      const owner = configured === undefined ? undefined : this.#holders.get(configured);
+      if (configured !== undefined && (owner?.sender === sender || goneSilent(configured))) id = configured;
       id ??= this.#find(
         (holder, candidate) =>
           holder.wireName === undefined && holder.address === address && goneSilent(candidate),
