@@ -109,8 +109,6 @@ export interface StatsSources {
   offlineAfterMs: number;
 }
 
-const copyOf = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
-
 /** Builds the snapshot at `nowMs`. */
 export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats {
   const { assembler, security } = from;
@@ -148,8 +146,8 @@ export function receiverStats(from: StatsSources, nowMs: number): ReceiverStats 
       latencySumUs: camera.latencySumUs,
       latencyCount: camera.latencyCount,
       implausibleLatencies: camera.implausibleLatencies,
-      assembly: copyOf(assembler.senderStats(camera.sender)),
-      rejectedDatagrams: copyOf(security.rejectedFrom(camera.sender)),
+      assembly: structuredClone(assembler.senderStats(camera.sender)),
+      rejectedDatagrams: structuredClone(security.rejectedFrom(camera.sender)),
       nack: from.nack?.counters(camera.sender) ?? null,
     }),
   );
