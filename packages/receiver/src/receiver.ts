@@ -156,15 +156,12 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       (sender) => assembler.senderStats(sender) !== undefined,
     );
     this.#security = security;
+    const udpcamFraming = (sender: string) => assembler.senderStats(sender)?.framing === 'udpcam';
+    const nackOptions = options.nack === true ? {} : options.nack;
     const nack =
-      options.nack === undefined || options.nack === false || options.group !== undefined
+      !nackOptions || options.group !== undefined
         ? undefined
-        : new NackChannel(
-            socket,
-            options.keys,
-            (sender) => assembler.senderStats(sender)?.framing === 'udpcam',
-            options.nack === true ? {} : options.nack,
-          );
+        : new NackChannel(socket, options.keys, udpcamFraming, nackOptions);
     this.#nack = nack;
     // A camera sends thousands of datagrams a second from one address and port: reuse its key
     // string instead of building one per datagram (less garbage on the hottest path).
