@@ -23,10 +23,8 @@ function formatRate(bytesPerSecond) {
   return `${number(bytesPerSecond / 1e3, bytesPerSecond < 1e4 ? 1 : 0)} kB/s`;
 }
 
-/** @param {number} ms */
-export function formatMs(ms) {
-  return Math.abs(ms) < 10 ? number(ms, 1) : number(ms, 0);
-}
+/** @type {(ms: number) => string} */
+export const formatMs = (ms) => number(ms, Math.abs(ms) < 10 ? 1 : 0);
 
 /** @type {Intl.DateTimeFormatOptions} */
 const clock = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };

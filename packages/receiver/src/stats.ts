@@ -9,12 +9,7 @@ import type { NackCounters } from './nack/nack-tracker.js';
 import type { RejectCounts, SecureGate, SecurityReport } from './secure-gate.js';
 
 /** Capture → receive latency percentiles over a camera's last 512 stamped frames (µs). */
-export interface LatencyPercentiles {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
+export type LatencyPercentiles = Record<'p50' | 'p95' | 'p99' | 'max', number>;
 
 /** One camera's figures. */
 export interface CameraStats {
@@ -48,11 +43,8 @@ export interface CameraStats {
 }
 
 /** A sender heard that never completed a frame: no camera yet, but worth seeing. */
-export interface PendingSender {
+export interface PendingSender extends Pick<SenderStats, 'datagrams' | 'malformed' | 'framesDropped'> {
   sender: string;
-  datagrams: number;
-  malformed: number;
-  framesDropped: number;
 }
 
 /** Per-sender counters summed over the senders tracked now. */
