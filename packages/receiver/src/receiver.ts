@@ -213,8 +213,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         this.#assembler.expire(this.clock());
         if (this.#assembler.needsExpiry) this.#armExpiry(this.#expireIntervalMs);
       });
-    }, delayMs);
-    this.#expireTimer.unref();
+    }, delayMs).unref();
   }
 
   /** The bound address and port. */
@@ -273,23 +272,19 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   }
 
   #deliver(assembled: AssembledFrame): void {
-    const meta = assembled.meta;
-    const ref = this.#identity.resolve(assembled.sender, meta?.name, assembled.completedAt);
+    const { meta, sender, completedAt, data } = assembled;
+    const ref = this.#identity.resolve(sender, meta?.name, completedAt);
     let camera = this.#cameras.get(ref.id);
     if (camera === undefined) {
-      camera = new CameraState(ref.id, assembled.sender, ref.named);
-      this.#forgetOfflineCameras(assembled.completedAt);
+      camera = new CameraState(ref.id, sender, ref.named);
+      this.#forgetOfflineCameras(completedAt);
       this.#cameras.set(ref.id, camera);
-    } else camera.sender = assembled.sender; // the same camera from a new port (a restart)
-    const receivedUs = epochMicrosAt(assembled.completedAt);
+    } else camera.sender = sender; // the same camera from a new port (a restart)
+    const receivedUs = epochMicrosAt(completedAt);
     this.#counters.frames++;
-    this.#counters.frameBytes += assembled.data.length;
-    camera.record(
-      assembled.data.length,
-      assembled.completedAt,
-      receivedUs,
-      meta === undefined ? undefined : receivedUs - meta.captureUs,
-    );
+    this.#counters.frameBytes += data.length;
+    const latencyUs = meta === undefined ? undefined : receivedUs - meta.captureUs;
+    camera.record(data.length, completedAt, receivedUs, latencyUs);
     const frame: ReceivedFrame = {
       ...assembled,
       camera: camera.camera,

@@ -144,8 +144,7 @@ export class HttpServer implements FrameSink {
     this.#throttle = new LoginThrottle(options.loginThrottle);
     this.#feeds = new CameraFeeds(options, receiver.clock);
     this.#route = routeTable(this.#table());
-    this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs);
-    this.#pruneTimer.unref();
+    this.#pruneTimer = setInterval(() => this.pruneRings(), options.ringPruneMs).unref();
     this.#server = options.tls ? https.createServer(options.tls) : http.createServer();
     this.#server.maxConnections = options.maxConnections ?? connectionLimit(options.maxClients);
     guardServer(this.#server, (request, response, url) => this.#preprocess(request, response, url), {

@@ -40,8 +40,7 @@ export class NackChannel {
 
   /** A sender's NACK counters (zeros when it was never asked). */
   counters(sender: string): NackCounters {
-    const counters = this.tracker.counters(sender);
-    return counters === undefined ? emptyCounters() : { ...counters };
+    return { ...(this.tracker.counters(sender) ?? emptyCounters()) };
   }
 
   /**

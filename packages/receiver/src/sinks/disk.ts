@@ -181,10 +181,8 @@ export class DiskSink implements FrameSink {
       return;
     }
     if (this.#writeNow(frame)) return;
-    if (
-      stats.queued >= this.#options.maxQueuedFrames ||
-      stats.queuedBytes + frame.data.length > this.#options.maxQueuedBytes
-    ) {
+    const { maxQueuedFrames, maxQueuedBytes } = this.#options;
+    if (stats.queued >= maxQueuedFrames || stats.queuedBytes + frame.data.length > maxQueuedBytes) {
       stats.skipped++;
       return;
     }
