@@ -5,6 +5,7 @@
 export { cameraId, cameraNameProblem } from './camera.js';
 export type { FrameSink, ReceivedFrame } from './frame.js';
 export { type HttpOptions, HttpServer } from './http/server.js';
+export { checkCameraNames } from './identity.js';
 export type { NackCounters } from './nack/nack-tracker.js';
 export { DEFAULT_RECEIVER_OPTIONS, Receiver, type ReceiverOptions } from './receiver.js';
 export { checkWritableDir, DiskSink, type DiskSinkOptions, type DiskSinkStats } from './sinks/disk.js';
