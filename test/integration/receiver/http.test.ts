@@ -567,7 +567,7 @@ describe('snapshot ?wait=1 in-process', () => {
   test('waits their clients abandon hold nothing afterwards, timers included (camera idle)', async () => {
     // The wait outlasts the test, so only the client going away can end it: its timer must be
     // cleared then, not left to hold the request for 10 minutes.
-    await withIdleCamera(600_000, async (rx, url, camera) => {
+    await withIdleCamera(600_000, async (rx, url) => {
       for (let batch = 0; batch < 3; batch++) {
         const clients = Array.from({ length: 100 }, () => new AbortController());
         const ended = Promise.allSettled(clients.map(({ signal }) => request(url, { signal })));
