@@ -8,13 +8,9 @@ import { describe, test } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
 import { FfmpegSource } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
+import { ffmpegArgv, splitArgs } from '#sender/sources/ffmpeg.js';
 import { fixturePath } from '../../helpers/fixtures.js';
-import { internal } from '../../helpers/internal.js';
 import { settle, turns } from '../../helpers/settle.js';
-
-const { ffmpegArgv, splitArgs } = (await import(
-  internal('sender', 'sources/ffmpeg.js')
-)) as typeof import('../../../packages/sender/src/sources/ffmpeg.js');
 
 const LAVFI = 'ffmpeg:-f lavfi -i testsrc2=size=320x240:rate=15';
 

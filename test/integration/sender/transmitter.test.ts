@@ -4,12 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeDatagram, FrameAssembler, HEADER_BYTES, MAX_PACKET_SIZE, parityCount } from '@udpcam/protocol';
 import { TestPatternSource, Transmitter } from '@udpcam/sender';
-import { internal } from '../../helpers/internal.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { UdpCollector } from '../../unit/sender/helpers/udp-collector.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A real JPEG of the test pattern (about 24-29 kB at 640x360, quality 80). */
 async function patternJpeg(frame = 0, width = 640, height = 360): Promise<Buffer> {

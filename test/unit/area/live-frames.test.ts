@@ -3,13 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LiveFrames } from '@udpcam/area';
 import { type CapturedFrame, type FrameSource, TestPatternSource } from '@udpcam/sender';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { FakeClock } from '../../helpers/clock.js';
-import { internal } from '../../helpers/internal.js';
 import { settle, turns } from '../../helpers/settle.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** The real test pattern, counting its grabs. */
 class CountingSource implements FrameSource {

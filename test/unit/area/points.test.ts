@@ -6,14 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { captureArea, parsePoints, writeCaptureArea } from '@udpcam/area';
-import { internal } from '../../helpers/internal.js';
 
-const { formatCaptureArea } = (await import(
-  internal('area', 'area-file.js')
-)) as typeof import('../../../packages/area/src/area-file.js');
-const { roundCorners } = (await import(
-  internal('area', 'points.js')
-)) as typeof import('../../../packages/area/src/points.js');
+import { formatCaptureArea } from '#area/area-file.js';
+import { roundCorners } from '#area/points.js';
 
 test('parsePoints reads "x,y x,y x,y x,y" with spaces or semicolons', () => {
   const corners = [

@@ -8,14 +8,8 @@ import { threadId } from 'node:worker_threads';
 import { captureArea, LiveFrames, PreviewRenderer } from '@udpcam/area';
 import { AreaWarp, TestPatternSource } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
-import { internal } from '../../helpers/internal.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
-const { MAX_PREVIEW_RENDER_SIDE, previewRenderSize } = (await import(
-  internal('area', 'server.js')
-)) as typeof import('../../../packages/area/src/server.js');
+import { MAX_PREVIEW_RENDER_SIDE, previewRenderSize } from '#area/server.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 
 test('a requested size is scaled down to fit, keeping its shape', () => {
   assert.equal(MAX_PREVIEW_RENDER_SIDE, 1280);

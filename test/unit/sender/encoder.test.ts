@@ -3,14 +3,8 @@ import { describe, it } from 'node:test';
 import { isWellFormedJpeg } from '@udpcam/protocol';
 import { TestPatternSource } from '@udpcam/sender';
 import jpeg from 'jpeg-js';
-import { internal } from '../../helpers/internal.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
-const { DEFAULT_QUALITY } = (await import(
-  internal('sender', 'encoders/encoder.js')
-)) as typeof import('../../../packages/sender/src/encoders/encoder.js');
+import { DEFAULT_QUALITY } from '#sender/encoders/encoder.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 
 describe('JpegJsCodec', () => {
   const encoder = new JpegJsCodec();

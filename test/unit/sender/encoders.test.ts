@@ -3,21 +3,11 @@ import { after, describe, it } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import { isWellFormedJpeg } from '@udpcam/protocol';
 import { type JpegCodec, loadCodec, TestPatternSource } from '@udpcam/sender';
-import { internal } from '../../helpers/internal.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
+import { availableCodecs, sharpMissingMessage } from '#sender/encoders/load.js';
+import { SharpCodec } from '#sender/encoders/sharp.js';
+import { WorkerCodec } from '#sender/encoders/worker-codec.js';
 import { meanError } from '../../helpers/jpeg.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
-const { availableCodecs, sharpMissingMessage } = (await import(
-  internal('sender', 'encoders/load.js')
-)) as typeof import('../../../packages/sender/src/encoders/load.js');
-const { SharpCodec } = (await import(
-  internal('sender', 'encoders/sharp.js')
-)) as typeof import('../../../packages/sender/src/encoders/sharp.js');
-const { WorkerCodec } = (await import(
-  internal('sender', 'encoders/worker-codec.js')
-)) as typeof import('../../../packages/sender/src/encoders/worker-codec.js');
 
 const WIDTH = 320;
 const HEIGHT = 180;

@@ -17,11 +17,8 @@ import {
   StreamKey,
 } from '@udpcam/protocol';
 import fc from 'fast-check';
-import { internal } from '../../helpers/internal.js';
 
-const { NackResponder, ResendBudget, ResendRing } = (await import(
-  internal('sender', 'nack/index.js')
-)) as typeof import('../../../packages/sender/src/nack/index.js');
+import { NackResponder, ResendBudget, ResendRing } from '#sender/nack/index.js';
 
 const RECEIVER = { address: '127.0.0.1', port: 5000 };
 const PACKET = 1400;

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { internal } from '../../helpers/internal.js';
 
-const { FrameSchedule } = (await import(
-  internal('sender', 'schedule.js')
-)) as typeof import('../../../packages/sender/src/schedule.js');
+import { FrameSchedule } from '#sender/schedule.js';
 
 describe('FrameSchedule', () => {
   const schedule = new FrameSchedule(50, 1000);

@@ -12,14 +12,10 @@ import {
   Transmitter,
   WorkerWarp,
 } from '@udpcam/sender';
-import { internal } from '../../helpers/internal.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { meanError } from '../../helpers/jpeg.js';
 import { watchedSender } from '../../helpers/sender.js';
 import { UdpCollector } from './helpers/udp-collector.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 const WIDTH = 320;
 const HEIGHT = 180;

@@ -10,14 +10,10 @@ import {
   type SenderWarning,
   Transmitter,
 } from '@udpcam/sender';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { FakeClock } from '../../helpers/clock.js';
 import { makeJpeg, padJpegTo } from '../../helpers/frames.js';
-import { internal } from '../../helpers/internal.js';
 import { settle, turns } from '../../helpers/settle.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A source whose grabs fail as scripted: `true` fails with UDPCAM_ERR_SOURCE, `false` delivers. */
 class ScriptedSource implements FrameSource {

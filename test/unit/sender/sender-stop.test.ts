@@ -8,12 +8,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { type JpegCodec, type RgbaImage, Sender, TestPatternSource, Transmitter } from '@udpcam/sender';
-import { internal } from '../../helpers/internal.js';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { settle, turns } from '../../helpers/settle.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A real codec whose encodes wait until the test releases them; counts calls. */
 class HeldCodec implements JpegCodec {

@@ -11,15 +11,11 @@ import {
   TestPatternSource,
   type TransmitterOptions,
 } from '@udpcam/sender';
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 import { FakeClock } from '../../helpers/clock.js';
-import { internal } from '../../helpers/internal.js';
 import { watchedSender } from '../../helpers/sender.js';
 import { settle } from '../../helpers/settle.js';
 import { UdpCollector } from './helpers/udp-collector.js';
-
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
 
 /** A source that wraps the test pattern and can be slowed down or inspected. */
 class InstrumentedSource implements FrameSource {

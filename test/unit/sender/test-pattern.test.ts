@@ -6,11 +6,8 @@ import { TestPatternSource } from '@udpcam/sender';
 type Rect = TestPatternSource['layout']['panel'];
 
 import jpeg from 'jpeg-js';
-import { internal } from '../../helpers/internal.js';
 
-const { JpegJsCodec } = (await import(
-  internal('sender', 'encoders/jpeg-js.js')
-)) as typeof import('../../../packages/sender/src/encoders/jpeg-js.js');
+import { JpegJsCodec } from '#sender/encoders/jpeg-js.js';
 
 function pixel(data: Uint8Array, width: number, x: number, y: number): [number, number, number, number] {
   const at = (y * width + x) * 4;

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Transmitter } from '@udpcam/sender';
-import { internal } from '../../helpers/internal.js';
 
-const { sendError } = (await import(
-  internal('sender', 'transmitter.js')
-)) as typeof import('../../../packages/sender/src/transmitter.js');
+import { sendError } from '#sender/transmitter.js';
 
 // Option checks and error mapping, no datagrams; sending is tested in test/integration/sender.
 describe('Transmitter options', () => {

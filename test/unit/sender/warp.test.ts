@@ -6,12 +6,8 @@ import { describe, it } from 'node:test';
 import { AreaWarp, type CaptureArea, type RgbaFrame, TestPatternSource } from '@udpcam/sender';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
+import { apply, invert, multiply, perspectiveTransform } from '#sender/transforms/homography.js';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
-import { internal } from '../../helpers/internal.js';
-
-const { apply, invert, multiply, perspectiveTransform } = (await import(
-  internal('sender', 'transforms/homography.js')
-)) as typeof import('../../../packages/sender/src/transforms/homography.js');
 
 type Pt = [number, number];
 type Quad4 = [Pt, Pt, Pt, Pt];
