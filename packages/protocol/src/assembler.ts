@@ -339,6 +339,22 @@ export class FrameAssembler {
     return this.#senders.get(sender)?.stats;
   }
 
+  /**
+   * Whether parity for `imageId` from `sender` would only be absorbed at `now`: the sender has sent
+   * parity before and that id's frame completed within frameTimeoutMs (as #pushParity absorbs it).
+   * Lets a receiver with a key drop such parity without opening it (docs/protocol.md#replay).
+   */
+  isLateParity(sender: string, imageId: number, now: number): boolean {
+    const state = this.#lastSender?.key === sender ? this.#lastSender : this.#senders.get(sender);
+    const slot = state?.slots[imageId];
+    return (
+      slot !== undefined &&
+      slot.state === SlotState.Complete &&
+      state!.stats.parityReceived > 0 &&
+      now - slot.completedAt <= this.options.frameTimeoutMs
+    );
+  }
+
   /** Every tracked sender with its stats. */
   *senders(): IterableIterator<[string, Readonly<SenderStats>]> {
     for (const [key, state] of this.#senders) yield [key, state.stats];

@@ -154,6 +154,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       options.keys,
       (message) => this.emit('notice', message),
       (sender) => assembler.senderStats(sender) !== undefined,
+      (sender, imageId) => assembler.isLateParity(sender, imageId, clock()),
     );
     this.#security = security;
     const udpcamFraming = (sender: string) => assembler.senderStats(sender)?.framing === 'udpcam';

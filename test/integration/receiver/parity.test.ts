@@ -6,9 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chunkFrame, ImageIdCycle, parityCount, parityDatagrams } from '@udpcam/protocol';
+import {
+  chunkFrame,
+  DatagramSealer,
+  DEFAULT_ASSEMBLER_OPTIONS,
+  generateKey,
+  ImageIdCycle,
+  parityCount,
+  parityDatagrams,
+  StreamKey,
+} from '@udpcam/protocol';
 import type { CliProcess } from '../../helpers/cli.js';
 import { getJson, request, startHttpReceiver, until } from '../../helpers/http.js';
+import { startInProcessReceiver } from '../../helpers/in-process.js';
 import { parsePrometheus } from '../../helpers/prometheus.js';
 import { frameIndex, TaggedFrames, TEST_PACKET_SIZE, TestCamera } from '../../helpers/test-camera.js';
 
@@ -114,4 +124,45 @@ describe('receiver with parity datagrams', () => {
       whole.slice(-indexes.length),
     );
   });
+});
+
+test('with --key, parity of a frame already complete is dropped unopened (lateParity); after frameTimeoutMs it opens', async () => {
+  const key = new StreamKey(generateKey());
+  const sealer = new DatagramSealer(key);
+  const rx = await startInProcessReceiver({ receiver: { keys: [key] } });
+  const camera = await TestCamera.open(rx.receiver.address.port);
+  const security = () => rx.receiver.stats().security;
+  const sealedFrame = (index: number) => {
+    const chunks = chunkFrame(frames.frame(index), index, TEST_PACKET_SIZE);
+    const parity = parityDatagrams(chunks, index, frames.frame(index).length, M);
+    return [...chunks, ...parity].map(([header, payload]) => Buffer.concat(sealer.seal(header, payload)));
+  };
+  const settled = (total: number) =>
+    until(`${total} datagrams counted`, () => {
+      const s = security();
+      return s.opened + s.lateParity + s.rejected === total || undefined;
+    });
+  try {
+    const sent = [0, 1, 2].map(sealedFrame);
+    for (const datagrams of sent) for (const datagram of datagrams) await camera.sendRaw(datagram);
+    await settled(3 * (K + M));
+    // The clock stands still: every frame completes at its E, and only the very first parity
+    // (before the sender was known to send any) is opened.
+    assert.equal(rx.frames(), 3);
+    assert.deepEqual(
+      [security().opened, security().lateParity, security().rejected],
+      [3 * K + 1, 3 * M - 1, 0],
+    );
+    const exposition = parsePrometheus((await request(`${rx.web.url}metrics`)).body.toString('utf8'));
+    assert.equal(exposition.value('udpcam_datagrams_late_parity_total', {}), 3 * M - 1);
+
+    // Past frameTimeoutMs the frame is no longer fresh: its parity is opened again.
+    rx.clock.advance(DEFAULT_ASSEMBLER_OPTIONS.frameTimeoutMs + 1);
+    await camera.sendRaw(sealedFrame(2).at(-1)!);
+    await settled(3 * (K + M) + 1);
+    assert.deepEqual([security().opened, security().lateParity], [3 * K + 2, 3 * M - 1]);
+  } finally {
+    await camera.close();
+    await rx.close();
+  }
 });

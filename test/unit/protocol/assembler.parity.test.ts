@@ -222,6 +222,21 @@ describe('FrameAssembler with parity', () => {
     assert.deepEqual([stats.framesDropped, stats.datagramsLost, stats.parityReceived], [0, 0, 3]);
   });
 
+  test('isLateParity: only parity of a sender with parity, for its frame completed within frameTimeoutMs', () => {
+    const [a, b] = sendWithParity([uniqueFrame(POOL[0]!, 5), uniqueFrame(POOL[1]!, 6)], 0, 200, 3);
+    const assembler = new FrameAssembler({ frameTimeoutMs: 500 });
+    for (const datagram of a!.datagrams.slice(0, a!.k)) assembler.push(datagram, 'cam', 1000);
+    assert.equal(assembler.isLateParity('cam', a!.imageId, 1000), false, 'no parity seen from it yet');
+    assembler.push(a!.datagrams[a!.k]!, 'cam', 1000); // its first parity: absorbed
+    assert.equal(assembler.isLateParity('cam', a!.imageId, 1000), true, 'complete, fresh');
+    assert.equal(assembler.isLateParity('cam', a!.imageId, 1500), true);
+    assert.equal(assembler.isLateParity('cam', a!.imageId, 1501), false, 'after frameTimeoutMs');
+    assert.equal(assembler.isLateParity('other', a!.imageId, 1000), false, 'another sender');
+    for (const datagram of b!.datagrams.slice(0, b!.k - 1)) assembler.push(datagram, 'cam', 1000);
+    assert.equal(assembler.isLateParity('cam', b!.imageId, 1000), false, 'an incomplete frame');
+    assert.equal(assembler.isLateParity('cam', 42, 1000), false, 'a frame never seen');
+  });
+
   test('a parity datagram with an unusable sub-header is counted and ignored', () => {
     const [sent] = sendWithParity([uniqueFrame(POOL[0]!, 4)], 0, 200, 1);
     const broken = Buffer.from(sent!.datagrams[sent!.k]!);

@@ -63,3 +63,21 @@ test('with a key: protected datagrams open, everything else is counted by reason
   assert.equal(report.rejected, 3);
   assert.ok(!JSON.stringify(report).includes(key.idHex.repeat(8)));
 });
+
+test('with a key: sealed parity the assembler calls late is dropped unopened and counted; nothing else is', () => {
+  const gate = new SecureGate(
+    [key],
+    () => {},
+    () => true,
+    (sender, imageId) => sender === 'cam:1' && imageId === 7,
+  );
+  const sealer = new DatagramSealer(key);
+  const seal = (type: 'S' | 'P', imageId: number) =>
+    Buffer.concat(sealer.seal(encodeHeader(type, imageId, 0), Buffer.from('payload')));
+  assert.equal(gate.pass(seal('P', 7), 'cam:1'), undefined, 'late parity');
+  assert.ok(gate.pass(seal('P', 8), 'cam:1'), 'parity of another frame opens');
+  assert.ok(gate.pass(seal('S', 7), 'cam:1'), 'a chunk of that frame opens');
+  assert.ok(gate.pass(seal('P', 7), 'cam:2'), 'parity from another sender opens');
+  const report = gate.report();
+  assert.deepEqual([report.lateParity, report.opened, report.rejected], [1, 3, 0]);
+});

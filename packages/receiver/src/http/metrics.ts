@@ -115,6 +115,12 @@ export function renderMetrics(stats: ReceiverStats, clients: (camera: string) =>
     ['', security.opened],
   ]);
   metric(
+    'udpcam_datagrams_late_parity_total',
+    'counter',
+    'Protected parity datagrams of frames already complete, dropped without opening.',
+    [['', security.lateParity]],
+  );
+  metric(
     'udpcam_datagrams_encrypted_total',
     'counter',
     'Protected datagrams that reached a receiver without --key (dropped).',
