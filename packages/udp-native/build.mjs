@@ -43,7 +43,9 @@ const result = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8' }
 if (result.status === 0) {
   say('built (batched UDP receive with recvmmsg)');
 } else {
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n');
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`
+    .trim()
+    .split('\n');
   // The cause, not node-gyp's boilerplate (its stack, versions, cwd).
   const boilerplate = /^gyp (info|http|ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok))/;
   const cause = output.filter((line) => line.trim() !== '' && !boilerplate.test(line)).slice(-6);
