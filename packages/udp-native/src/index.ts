@@ -87,9 +87,9 @@ function udpHandle(socket: dgram.Socket): UdpHandle | undefined {
 
 /**
  * Takes over reading a bound socket: dgram stops reading (no more 'message' events), and every
- * datagram goes to `onBatch` instead. The socket still sends and closes as before; close the
- * returned receiver before (or when) closing the socket. Undefined (nothing changed) when the
- * addon is unavailable.
+ * datagram goes to `onBatch` instead. The socket still sends as before; closing it closes the
+ * returned receiver too (or close that first). Undefined (nothing changed) when the addon is
+ * unavailable.
  */
 export function receiveBatches(socket: dgram.Socket, onBatch: BatchListener): BatchReceiver | undefined {
   const native = load();
@@ -100,8 +100,14 @@ export function receiveBatches(socket: dgram.Socket, onBatch: BatchListener): Ba
     native.close(receiver);
     return undefined;
   }
+  // The dup would keep the port bound and reading after the socket closes: close with it.
+  const close = () => native.close(receiver);
+  socket.once('close', close);
   return {
-    close: () => native.close(receiver),
+    close: () => {
+      socket.off('close', close);
+      close();
+    },
     stats: () => {
       const [wakes, batches, datagrams, errors] = native.stats(receiver);
       return { wakes, batches, datagrams, errors };

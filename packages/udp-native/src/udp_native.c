@@ -39,6 +39,7 @@ typedef struct {
   int js_released;
   int uv_closed;          /* uv_close's callback ran */
   int finalized;          /* the external was collected */
+  napi_async_cleanup_hook_handle hook; /* until libuv has closed the handle */
   napi_ref self;          /* keeps the external alive while open */
   napi_ref callback;
   napi_ref last_sender;   /* the object for last_addr */
@@ -72,7 +73,21 @@ static void maybe_free(receiver_t *r) {
 static void on_uv_closed(uv_handle_t *handle) {
   receiver_t *r = handle->data;
   r->uv_closed = 1;
+  /* Node may tear the environment down (and unload this addon, in a worker) only now. */
+  if (r->hook) napi_remove_async_cleanup_hook(r->hook);
+  r->hook = NULL;
+  free(r->slots); /* not needed any more, even if the external lives on */
+  r->slots = NULL;
   maybe_free(r);
+}
+
+static void stop(receiver_t *r);
+
+/* The environment is going away (a worker ending, process exit) with the receiver open or its
+ * handle still closing: Node waits until on_uv_closed removes this hook. */
+static void on_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  (void)hook;
+  stop(arg);
 }
 
 /* Drops the JS references (callback, sender cache, self): the external can then be collected. */
@@ -324,6 +339,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_error(env, uv_err_name(err), "cannot poll the socket");
     return NULL;
   }
+  CHECK(napi_add_async_cleanup_hook(env, on_env_cleanup, r, &r->hook));
   CHECK(napi_create_external(env, r, finalize, NULL, &external));
   CHECK(napi_create_reference(env, external, 1, &r->self));
   CHECK(napi_create_reference(env, argv[1], 1, &r->callback));

@@ -172,6 +172,23 @@ test(
   },
 );
 
+test('closing the dgram socket closes the batch receiver: the port is free again', native, async () => {
+  const socket = await bound('udp4', '127.0.0.1');
+  const port = socket.address().port;
+  const receiver = receiveBatches(socket, () => assert.fail('no datagram was sent'));
+  assert.ok(receiver, nativeUdpProblem());
+  socket.close();
+  await once(socket, 'close');
+  // The dup'ed fd would keep the port bound if it were still open.
+  const again = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    again.once('error', reject);
+    again.bind(port, '127.0.0.1', resolve);
+  });
+  again.close();
+  receiver.close();
+});
+
 test(
   'a closed receiver leaves no fd and no handle: 300 open/close cycles, then the process exits',
   native,
@@ -231,6 +248,46 @@ test(
     assert.match(out, /got hello IPv6/);
   },
 );
+
+test('a worker thread that ends with its receiver open, or just closed, ends cleanly', native, async () => {
+  // Node unloads a worker's addons as the worker ends: the poll handle must be closed by then.
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const worker = (end) => \`
+      (async () => {
+        const { default: dgram } = await import('node:dgram');
+        const { parentPort } = await import('node:worker_threads');
+        const { receiveBatches } = await import('@udpcam/udp-native');
+        const socket = dgram.createSocket('udp4');
+        await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+        const receiver = receiveBatches(socket, () => {});
+        if (!receiver) process.exit(9);
+        \${end}
+      })();
+    \`;
+    const ends = {
+      terminated: 'parentPort.postMessage("open");',
+      exited: 'process.exit(3);',
+      closed: 'receiver.close(); socket.close(); process.exit(4);',
+    };
+    const codes = {};
+    for (const [how, end] of Object.entries(ends)) {
+      const w = new Worker(worker(end), { eval: true });
+      const exited = new Promise((resolve) => w.once('exit', resolve));
+      if (how === 'terminated') {
+        await new Promise((resolve) => w.once('message', resolve));
+        await w.terminate();
+      }
+      codes[how] = await exited;
+    }
+    console.log(JSON.stringify(codes));
+  `;
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    timeout: 60_000,
+  });
+  assert.deepEqual(JSON.parse(stdout), { terminated: 1, exited: 3, closed: 4 });
+});
 
 test(
   'a throwing batch listener is an uncaughtException, as a throwing message listener is',
