@@ -7,7 +7,7 @@ export type { FrameSink, ReceivedFrame } from './frame.js';
 export { type HttpOptions, HttpServer } from './http/server.js';
 export { checkCameraNames } from './identity.js';
 export type { NackCounters } from './nack/nack-tracker.js';
-export { DEFAULT_RECEIVER_OPTIONS, Receiver, type ReceiverOptions } from './receiver.js';
+export { DEFAULT_RECEIVER_OPTIONS, type ReceivePath, Receiver, type ReceiverOptions } from './receiver.js';
 export { checkWritableDir, DiskSink, type DiskSinkOptions, type DiskSinkStats } from './sinks/disk.js';
 export { bindUdpSocket } from './socket.js';
 export type {

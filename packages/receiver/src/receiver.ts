@@ -1,6 +1,7 @@
 /**
- * The receiver's hub: UDP socket → FrameAssembler → sinks. One 'message' handler does the
- * per-datagram work (a sender key and a push); everything per frame happens in `#deliver`.
+ * The receiver's hub: UDP socket → FrameAssembler → sinks. One handler does the per-datagram
+ * work (a sender key and a push), fed by @udpcam/udp-native's recvmmsg batches when that is
+ * built, else by dgram's 'message' events; everything per frame happens in `#deliver`.
  */
 
 import type dgram from 'node:dgram';
@@ -15,6 +16,7 @@ import {
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
+import { type BatchReceiver, receiveBatches, type Sender } from '@udpcam/udp-native';
 import { senderKey } from './camera.js';
 import { CameraState } from './camera-state.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
@@ -48,7 +50,16 @@ export interface ReceiverOptions extends UdpSocketOptions {
    * options. Default off here (`udpcam receive` defaults to on); never with a multicast group.
    */
   nack?: boolean | Partial<NackTrackerOptions>;
+  /**
+   * Read the socket in batches with recvmmsg (@udpcam/udp-native) when the addon is built: one
+   * wake-up and one callback per batch instead of per datagram. Default on, unless the
+   * environment says UDPCAM_NATIVE_UDP=0; node:dgram's own reading when false or unavailable.
+   */
+  nativeUdp?: boolean;
 }
+
+/** How the receiver reads its socket: recvmmsg batches (udp-native) or node:dgram's events. */
+export type ReceivePath = 'recvmmsg' | 'dgram';
 
 export const DEFAULT_RECEIVER_OPTIONS = {
   host: '0.0.0.0',
@@ -107,6 +118,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   readonly recvBufferBytes: number;
   readonly recvBufferCappedBy: number | undefined;
   readonly #socket: dgram.Socket;
+  /** The recvmmsg loop reading the socket, when the addon is in use. */
+  readonly #batches: BatchReceiver | undefined;
+  /** How the socket is read ('recvmmsg' when the addon is in use, else 'dgram'). */
+  readonly receivePath: ReceivePath;
   readonly #sinks: FrameSink[] = [];
   readonly #cameras = new Map<string, CameraState>();
   readonly #expireIntervalMs: number;
@@ -169,7 +184,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     let lastAddress = '';
     let lastPort = -1;
     let lastKey = '';
-    socket.on('message', (datagram, info) => {
+    const onDatagram = (datagram: Buffer, info: Sender) => {
       if (allowed !== undefined && !allowed(info.address, info.family)) {
         this.#counters.notAllowed++;
         return;
@@ -187,7 +202,19 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       const frame = assembler.push(plain, lastKey, now);
       if (frame !== undefined) this.#deliver(frame);
       this.#scheduleExpiry();
-    });
+    };
+    // A batch's senders share one object per run of datagrams from one address and port, so the
+    // key check above is two identity comparisons. A sink may close the receiver mid-batch.
+    const batches =
+      (options.nativeUdp ?? process.env.UDPCAM_NATIVE_UDP !== '0')
+        ? receiveBatches(socket, (datagrams, senders) => {
+            for (let i = 0; i < datagrams.length && !this.#closed; i++)
+              onDatagram(datagrams[i]!, senders[i]!);
+          })
+        : undefined;
+    if (batches === undefined) socket.on('message', onDatagram);
+    this.#batches = batches;
+    this.receivePath = batches === undefined ? 'dgram' : 'recvmmsg';
     // After a successful bind, socket errors are transient (e.g. ICMP echoes); keep receiving.
     socket.on('error', () => {});
     this.#expireIntervalMs = options.expireIntervalMs;
@@ -250,6 +277,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#expireTimer);
+    this.#batches?.close();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
     await Promise.all(this.#sinks.map((sink) => sink.close()));
   }

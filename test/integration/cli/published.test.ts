@@ -37,7 +37,15 @@ before(async () => {
   const packed = (await readdir(tarballs)).filter((name) => name.endsWith('.tgz')).sort();
   assert.deepEqual(
     packed.map((name) => name.replace(/-\d+\.\d+\.\d+\.tgz$/, '')),
-    ['udpcam-area', 'udpcam-cli', 'udpcam-common', 'udpcam-protocol', 'udpcam-receiver', 'udpcam-sender'],
+    [
+      'udpcam-area',
+      'udpcam-cli',
+      'udpcam-common',
+      'udpcam-protocol',
+      'udpcam-receiver',
+      'udpcam-sender',
+      'udpcam-udp-native',
+    ],
   );
   await writeFile(
     path.join(app, 'package.json'),

@@ -58,7 +58,7 @@ export function frameList(id: string, feeds: CameraFeeds) {
   }));
 }
 
-/** /api/receiver: the UDP address, the HTTP side's load and limits, senders with no frame yet, protection. */
+/** /api/receiver: the UDP address and how it is read, the HTTP side's load and limits, senders with no frame yet, protection. */
 export function receiverView(
   receiver: Receiver,
   feeds: CameraFeeds,
@@ -68,6 +68,7 @@ export function receiverView(
   const stats = receiver.stats();
   return {
     udp: receiver.address,
+    receivePath: receiver.receivePath,
     offlineAfterMs: receiver.offlineAfterMs,
     ringSeconds: options.ring.maxAgeUs / 1e6,
     ringBytes: feeds.ringBytes,

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "udp_native",
+      "sources": ["src/udp_native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}

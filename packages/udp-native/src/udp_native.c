@@ -1,0 +1,389 @@
+/*
+ * Batched UDP receive for a bound node:dgram socket (Linux): the socket's fd is dup()ed, the dup
+ * is watched with a uv_poll_t on Node's own loop, and every wake-up reads with recvmmsg() until
+ * the socket is empty (or a per-wake budget is spent), calling JavaScript once per batch.
+ *
+ *   open(fd, onBatch) -> handle      onBatch(datagrams: Buffer[], senders: object[])
+ *   close(handle)                    idempotent; safe from inside onBatch
+ *   stats(handle) -> [wakes, batches, datagrams, errors]
+ *
+ * senders[i] is { address, port, family } as node:dgram's rinfo would say it (without size);
+ * consecutive datagrams from one address and port share one object, across batches too.
+ * Each datagram is its own Buffer (a copy): a datagram kept by the reassembler pins only itself.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+/* Datagrams per recvmmsg() call, and calls per wake-up before the loop gets its turn again. */
+#define BATCH 32
+#define BATCHES_PER_WAKE 8
+/* Larger than any UDP payload (65507 over IPv4, 65527 over IPv6): MSG_TRUNC cannot happen. */
+#define SLOT 65536
+
+typedef struct {
+  napi_env env;
+  uv_poll_t poll;
+  int fd;                 /* the dup; -1 once closed */
+  int closing;            /* close() was called (or the handle was finalized) */
+  int in_wake;            /* inside on_readable: JS references are released when it returns */
+  int js_released;
+  int uv_closed;          /* uv_close's callback ran */
+  int finalized;          /* the external was collected */
+  napi_async_cleanup_hook_handle hook; /* until libuv has closed the handle */
+  napi_ref self;          /* keeps the external alive while open */
+  napi_ref callback;
+  napi_ref last_sender;   /* the object for last_addr */
+  napi_async_context async;
+  struct sockaddr_storage last_addr;
+  socklen_t last_len;
+  double wakes, batches, datagrams, errors;
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  struct sockaddr_storage addrs[BATCH];
+  unsigned char *slots;
+} receiver_t;
+
+#define CHECK(call)                                  \
+  do {                                               \
+    if ((call) != napi_ok) goto fail;                \
+  } while (0)
+
+static napi_value throw_error(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+static void maybe_free(receiver_t *r) {
+  if (r->uv_closed && r->finalized) {
+    free(r->slots);
+    free(r);
+  }
+}
+
+static void on_uv_closed(uv_handle_t *handle) {
+  receiver_t *r = handle->data;
+  r->uv_closed = 1;
+  /* Node may tear the environment down (and unload this addon, in a worker) only now. */
+  if (r->hook) napi_remove_async_cleanup_hook(r->hook);
+  r->hook = NULL;
+  free(r->slots); /* not needed any more, even if the external lives on */
+  r->slots = NULL;
+  maybe_free(r);
+}
+
+static void stop(receiver_t *r);
+
+/* The environment is going away (a worker ending, process exit) with the receiver open or its
+ * handle still closing: Node waits until on_uv_closed removes this hook. */
+static void on_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg) {
+  (void)hook;
+  stop(arg);
+}
+
+/* Drops the JS references (callback, sender cache, self): the external can then be collected. */
+static void release_js(receiver_t *r) {
+  if (r->js_released) return;
+  r->js_released = 1;
+  napi_env env = r->env;
+  if (r->callback) napi_delete_reference(env, r->callback);
+  if (r->last_sender) napi_delete_reference(env, r->last_sender);
+  if (r->async) napi_async_destroy(env, r->async);
+  r->callback = NULL;
+  r->last_sender = NULL;
+  r->async = NULL;
+  if (r->self) {
+    napi_ref self = r->self;
+    r->self = NULL;
+    napi_delete_reference(env, self);
+  }
+}
+
+/* Stops polling and closes the dup (the dgram socket's own fd is untouched). */
+static void stop(receiver_t *r) {
+  if (r->closing) return;
+  r->closing = 1;
+  uv_poll_stop(&r->poll);
+  close(r->fd);
+  r->fd = -1;
+  uv_close((uv_handle_t *)&r->poll, on_uv_closed);
+}
+
+/* A sender object { address, port, family } the way node:dgram's AddressToJS builds rinfo. */
+static napi_value make_sender(napi_env env, const struct sockaddr_storage *ss) {
+  char ip[INET6_ADDRSTRLEN + UV_IF_NAMESIZE + 1];
+  int port;
+  const char *family;
+  ip[0] = '\0';
+  if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+    uv_inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof ip);
+    if (IN6_IS_ADDR_LINKLOCAL(&a6->sin6_addr) && a6->sin6_scope_id > 0) {
+      size_t len = strlen(ip);
+      size_t rest = sizeof ip - len - 1;
+      ip[len] = '%';
+      if (uv_if_indextoiid(a6->sin6_scope_id, ip + len + 1, &rest) != 0) ip[len] = '\0';
+    }
+    port = ntohs(a6->sin6_port);
+    family = "IPv6";
+  } else if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
+    uv_inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof ip);
+    port = ntohs(a4->sin_port);
+    family = "IPv4";
+  } else {
+    port = 0;
+    family = "";
+  }
+  napi_value object, value;
+  CHECK(napi_create_object(env, &object));
+  CHECK(napi_create_string_latin1(env, ip, NAPI_AUTO_LENGTH, &value));
+  CHECK(napi_set_named_property(env, object, "address", value));
+  CHECK(napi_create_int32(env, port, &value));
+  CHECK(napi_set_named_property(env, object, "port", value));
+  CHECK(napi_create_string_latin1(env, family, NAPI_AUTO_LENGTH, &value));
+  CHECK(napi_set_named_property(env, object, "family", value));
+  return object;
+fail:
+  return NULL;
+}
+
+static int same_sender(const receiver_t *r, const struct sockaddr_storage *ss, socklen_t len) {
+  if (len != r->last_len || ss->ss_family != r->last_addr.ss_family) return 0;
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+    const struct sockaddr_in *b = (const struct sockaddr_in *)&r->last_addr;
+    return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+  }
+  if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+    const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)&r->last_addr;
+    return a->sin6_port == b->sin6_port && a->sin6_scope_id == b->sin6_scope_id &&
+           memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
+  }
+  return 0;
+}
+
+/* Hands `n` received datagrams to JavaScript in one call. Returns 0 when the wake should end. */
+static int deliver(receiver_t *r, int n) {
+  napi_env env = r->env;
+  napi_value datagrams, senders, sender = NULL, callback, resource, argv[2];
+  CHECK(napi_create_array_with_length(env, n, &datagrams));
+  CHECK(napi_create_array_with_length(env, n, &senders));
+  if (r->last_sender) CHECK(napi_get_reference_value(env, r->last_sender, &sender));
+  for (int i = 0; i < n; i++) {
+    struct msghdr *h = &r->msgs[i].msg_hdr;
+    napi_value buffer;
+    void *data;
+    CHECK(napi_create_buffer_copy(env, r->msgs[i].msg_len, r->slots + (size_t)i * SLOT, &data, &buffer));
+    CHECK(napi_set_element(env, datagrams, i, buffer));
+    if (sender == NULL || !same_sender(r, &r->addrs[i], h->msg_namelen)) {
+      sender = make_sender(env, &r->addrs[i]);
+      if (sender == NULL) goto fail;
+      memcpy(&r->last_addr, &r->addrs[i], sizeof r->last_addr);
+      r->last_len = h->msg_namelen;
+      if (r->last_sender) napi_delete_reference(env, r->last_sender);
+      r->last_sender = NULL;
+      CHECK(napi_create_reference(env, sender, 1, &r->last_sender));
+    }
+    CHECK(napi_set_element(env, senders, i, sender));
+  }
+  r->batches++;
+  r->datagrams += n;
+  argv[0] = datagrams;
+  argv[1] = senders;
+  CHECK(napi_get_reference_value(env, r->callback, &callback));
+  CHECK(napi_get_reference_value(env, r->self, &resource));
+  napi_status status = napi_make_callback(env, r->async, resource, callback, 2, argv, NULL);
+  if (status == napi_pending_exception) {
+    /* As a throwing 'message' listener would: the process's uncaughtException. */
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+    return 0;
+  }
+  return status == napi_ok;
+fail:
+  return 0;
+}
+
+/* A socket error (an ICMP error with IP_RECVERR set, say): clear it and its queue, keep reading. */
+static void clear_socket_error(receiver_t *r) {
+  int error = 0;
+  socklen_t len = sizeof error;
+  getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  char scratch[512];
+  for (int i = 0; i < 64; i++) {
+    struct iovec iov = { scratch, sizeof scratch };
+    struct msghdr h;
+    memset(&h, 0, sizeof h);
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    if (recvmsg(r->fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+  }
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  receiver_t *r = poll->data;
+  (void)events;
+  if (r->closing) return;
+  r->wakes++;
+  if (status < 0) {
+    /* libuv stops a poll handle on POLLERR (reported as UV_EBADF): the socket is fine. */
+    r->errors++;
+    clear_socket_error(r);
+    uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  }
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(r->env, &scope) != napi_ok) return;
+  r->in_wake = 1;
+  for (int b = 0; b < BATCHES_PER_WAKE && !r->closing; b++) {
+    for (int i = 0; i < BATCH; i++) {
+      r->msgs[i].msg_hdr.msg_namelen = sizeof r->addrs[i];
+      r->msgs[i].msg_hdr.msg_flags = 0;
+      r->msgs[i].msg_len = 0;
+    }
+    int n = recvmmsg(r->fd, r->msgs, BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      /* EINTR: again. Anything else (ECONNREFUSED from an ICMP error, ENOMEM, ...): counted, and
+       * reading goes on: a UDP socket's errors concern one datagram, not the socket. */
+      if (errno != EINTR) r->errors++;
+      continue;
+    }
+    if (n == 0) break;
+    if (!deliver(r, n)) break;
+    if (n < BATCH) break; /* the queue was emptied */
+  }
+  r->in_wake = 0;
+  napi_close_handle_scope(r->env, scope);
+  if (r->closing) release_js(r);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  receiver_t *r = data;
+  (void)env;
+  (void)hint;
+  /* Only reachable once closed (self keeps it alive while open), or at environment teardown. */
+  stop(r);
+  r->finalized = 1;
+  maybe_free(r);
+}
+
+static receiver_t *unwrap(napi_env env, napi_value value) {
+  napi_valuetype type;
+  void *data = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], external, name;
+  napi_valuetype type;
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0)
+    return throw_error(env, "open(fd, onBatch): fd must be a file descriptor");
+  CHECK(napi_typeof(env, argv[1], &type));
+  if (type != napi_function) return throw_error(env, "open(fd, onBatch): onBatch must be a function");
+
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  receiver_t *r = calloc(1, sizeof *r);
+  if (r == NULL) return throw_error(env, "out of memory");
+  r->slots = malloc((size_t)BATCH * SLOT);
+  if (r->slots == NULL) {
+    free(r);
+    return throw_error(env, "out of memory");
+  }
+  r->env = env;
+  for (int i = 0; i < BATCH; i++) {
+    r->iov[i].iov_base = r->slots + (size_t)i * SLOT;
+    r->iov[i].iov_len = SLOT;
+    r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
+    r->msgs[i].msg_hdr.msg_iovlen = 1;
+    r->msgs[i].msg_hdr.msg_name = &r->addrs[i];
+  }
+  r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (r->fd < 0) {
+    int error = errno;
+    free(r->slots);
+    free(r);
+    napi_throw_error(env, uv_err_name(-error), "dup() of the socket failed");
+    return NULL;
+  }
+  int err = uv_poll_init(loop, &r->poll, r->fd);
+  if (err != 0) {
+    close(r->fd);
+    free(r->slots);
+    free(r);
+    napi_throw_error(env, uv_err_name(err), "cannot poll the socket");
+    return NULL;
+  }
+  r->poll.data = r;
+  err = uv_poll_start(&r->poll, UV_READABLE, on_readable);
+  if (err != 0) {
+    r->finalized = 1; /* no external will be made: freed when libuv has closed the handle */
+    stop(r);
+    napi_throw_error(env, uv_err_name(err), "cannot poll the socket");
+    return NULL;
+  }
+  CHECK(napi_add_async_cleanup_hook(env, on_env_cleanup, r, &r->hook));
+  CHECK(napi_create_external(env, r, finalize, NULL, &external));
+  CHECK(napi_create_reference(env, external, 1, &r->self));
+  CHECK(napi_create_reference(env, argv[1], 1, &r->callback));
+  CHECK(napi_create_string_latin1(env, "UDPCAM_RECVMMSG", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, external, name, &r->async));
+  return external;
+fail:
+  return NULL;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  receiver_t *r = unwrap(env, argv[0]);
+  if (r == NULL) return throw_error(env, "close(handle): not a handle");
+  stop(r);
+  if (!r->in_wake) release_js(r);
+  return NULL;
+}
+
+static napi_value js_stats(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, value;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  receiver_t *r = unwrap(env, argv[0]);
+  if (r == NULL) return throw_error(env, "stats(handle): not a handle");
+  double figures[4] = { r->wakes, r->batches, r->datagrams, r->errors };
+  CHECK(napi_create_array_with_length(env, 4, &result));
+  for (int i = 0; i < 4; i++) {
+    CHECK(napi_create_double(env, figures[i], &value));
+    CHECK(napi_set_element(env, result, i, value));
+  }
+  return result;
+fail:
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+    { "open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
+  return exports;
+}
