@@ -6,11 +6,14 @@
  * being counted as garbage.
  */
 import {
+  CASE_BIT,
   DatagramOpener,
   looksProtected,
   REJECT_REASONS,
   type RejectReason,
   type StreamKey,
+  TYPE_PARITY,
+  twoDigits,
 } from '@udpcam/protocol';
 
 /** Addresses told about at most (a spray from many spoofed addresses must not flood the log). */
@@ -19,7 +22,7 @@ const MAX_NOTICES = 32;
 const MAX_SENDER_COUNTS = 1024;
 const UNPROTECTED = -REJECT_REASONS.indexOf('unprotected');
 /** A sealed parity datagram's type byte ('p'). */
-const SEALED_PARITY = 0x70;
+const SEALED_PARITY = TYPE_PARITY | CASE_BIT;
 
 /** Counts of datagrams refused, by reason. */
 export type RejectCounts = Record<RejectReason, number>;
@@ -94,9 +97,8 @@ export class SecureGate {
     // ~4 parity datagrams a frame come after its data completed it: their clear header says so,
     // which spares an AEAD open each. A forged header can only make us skip such useless parity.
     if (datagram[0] === SEALED_PARITY && datagram.length >= 5) {
-      const tens = datagram[1]! - 0x30;
-      const ones = datagram[2]! - 0x30;
-      if (tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 && this.#isLateParity(sender, tens * 10 + ones)) {
+      const imageId = twoDigits(datagram[1]!, datagram[2]!);
+      if (imageId >= 0 && this.#isLateParity(sender, imageId)) {
         this.lateParity++;
         return undefined;
       }
