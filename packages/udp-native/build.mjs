@@ -21,7 +21,9 @@ if (process.argv.includes('--if-missing') && existsSync(path.join(here, 'build/R
 }
 
 if (process.platform !== 'linux') {
-  say(`not built on ${process.platform} (recvmmsg is Linux only); the receiver uses node:dgram`);
+  say(
+    `not built on ${process.platform} (recvmmsg and sendmmsg are Linux only); the receiver and sender use node:dgram`,
+  );
   process.exit(0);
 }
 // npm tells its scripts where its node-gyp is; else the one bundled with npm beside this node.
@@ -31,7 +33,7 @@ const gyp = [
   path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
 ].find((file) => file && existsSync(file));
 if (gyp === undefined) {
-  say('not built: node-gyp not found; the receiver uses node:dgram');
+  say('not built: node-gyp not found; the receiver and sender use node:dgram');
   process.exit(0);
 }
 const args = [gyp, 'rebuild'];
@@ -41,7 +43,7 @@ if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include/nod
 }
 const result = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8' });
 if (result.status === 0) {
-  say('built (batched UDP receive with recvmmsg)');
+  say('built (batched UDP: recvmmsg to receive, sendmmsg to send)');
 } else {
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`
     .trim()
@@ -49,5 +51,5 @@ if (result.status === 0) {
   // The cause, not node-gyp's boilerplate (its stack, versions, cwd).
   const boilerplate = /^gyp (info|http|ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok))/;
   const cause = output.filter((line) => line.trim() !== '' && !boilerplate.test(line)).slice(-6);
-  say(`not built, the receiver uses node:dgram. node-gyp said:\n  ${cause.join('\n  ')}`);
+  say(`not built, the receiver and sender use node:dgram. node-gyp said:\n  ${cause.join('\n  ')}`);
 }

@@ -8,6 +8,7 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import { constants } from 'node:os';
 import { addressError, monotonicClock } from '@udpcam/common';
 import {
   assertPacketSize,
@@ -29,6 +30,7 @@ import {
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
+import { type BatchSender, type NativeDatagram, nativeUdpProblem, sendBatches } from '@udpcam/udp-native';
 import { NackResponder, type NackStats, ResendBudget, ResendRing } from './nack/index.js';
 
 /** Options of a Transmitter. */
@@ -80,6 +82,12 @@ export interface TransmitterOptions {
    * broadcast.
    */
   nack?: boolean;
+  /**
+   * Hand each frame's datagrams to the kernel with sendmmsg (@udpcam/udp-native, Linux) when the
+   * addon is built; default on unless the environment says UDPCAM_NATIVE_UDP=0. node:dgram's
+   * send when false or unavailable: the same datagrams either way.
+   */
+  nativeUdp?: boolean;
   /** Bytes of recent frames kept for resending (default 1 MiB). */
   resendRingBytes?: number;
   /** Share of the stream's bytes that may be resent, 0..1 (default 0.25). */
@@ -97,6 +105,14 @@ interface NackState {
   responder: NackResponder;
   ring: ResendRing;
   budget: ResendBudget;
+}
+
+const { EAGAIN, ENOBUFS, ECONNREFUSED } = constants.errno;
+
+/** A send error as node:dgram reports one, from a negative errno. */
+function errnoError(negativeErrno: number): NodeJS.ErrnoException {
+  const code = Object.entries(constants.errno).find(([, value]) => value === -negativeErrno)?.[0] ?? 'EIO';
+  return Object.assign(new Error(`send ${code}`), { code, errno: negativeErrno, syscall: 'send' });
 }
 
 /** A resend's callback: a lost resend is asked for again by the receiver. */
@@ -194,6 +210,10 @@ export class Transmitter implements FrameTransmitter {
   /** "host:port" (IPv6 in brackets), for messages. */
   readonly target: string;
   #socket: dgram.Socket;
+  /** sendmmsg on #socket, once it is bound and connected (undefined: dgram's send only). */
+  #batch: BatchSender | undefined;
+  /** Whether the socket has been bound and connected (and #batch settled). */
+  #opened = false;
   readonly #imageIds = new ImageIdCycle();
   readonly #random: () => number;
   /** Seals datagrams when the transmitter has a key (one session per transmitter). */
@@ -264,6 +284,19 @@ export class Transmitter implements FrameTransmitter {
     return { responder: new NackResponder({ ring, budget, opener }), ring, budget };
   }
 
+  get #wantsNative(): boolean {
+    return this.#options.nativeUdp ?? process.env.UDPCAM_NATIVE_UDP !== '0';
+  }
+
+  /**
+   * How datagrams reach the kernel: 'sendmmsg' (@udpcam/udp-native, a frame per system call) or
+   * 'dgram' (a send each). Before the first frame binds the socket, what it will be.
+   */
+  get sendPath(): 'sendmmsg' | 'dgram' {
+    if (this.#opened) return this.#batch === undefined ? 'dgram' : 'sendmmsg';
+    return this.#wantsNative && nativeUdpProblem() === undefined ? 'sendmmsg' : 'dgram';
+  }
+
   /** What retransmission did so far (undefined when it is off). */
   get nack(): Readonly<NackStats> | undefined {
     return this.#nack?.responder.stats;
@@ -332,6 +365,8 @@ export class Transmitter implements FrameTransmitter {
       // Not for ever: the next frame tries again (a name not resolvable yet at boot, a --bind
       // port still held by the process this one replaces), on a fresh socket.
       this.#opening = undefined;
+      this.#batch = undefined;
+      this.#opened = false;
       this.#socket.close();
       this.#socket = this.#newSocket();
       throw error;
@@ -348,9 +383,47 @@ export class Transmitter implements FrameTransmitter {
 
   #sendAll(datagrams: readonly ChunkDatagram[]): Promise<number> {
     if (datagrams.length === 0) return Promise.resolve(0);
+    const sealer = this.#sealer;
+    let wire: readonly NativeDatagram[];
+    try {
+      wire =
+        sealer === undefined ? datagrams : datagrams.map(([header, payload]) => sealer.seal(header, payload));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let bytes = 0;
+    for (const datagram of wire) {
+      if (datagram instanceof Uint8Array) bytes += datagram.length;
+      else for (const part of datagram) bytes += part.length;
+    }
+    // Straight to the kernel while dgram has nothing queued (so the two never reorder datagrams).
+    let sent = 0;
+    const batch = this.#batch;
+    if (batch !== undefined && this.#socket.getSendQueueCount() === 0) {
+      let refusals = 0;
+      while (sent < wire.length) {
+        const result = batch.send(wire, sent);
+        if (result > 0) {
+          sent += result;
+          continue;
+        }
+        // An ICMP "port unreachable" for an earlier datagram, reported (and cleared) by this
+        // send, which therefore did not go: try it again (UDP is fire and forget, and a receiver
+        // may start later: no failure of this frame). Bounded: each retry follows a refusal.
+        if (result === -ECONNREFUSED && refusals++ < wire.length) continue;
+        // The send buffer is full (or a result never seen): dgram queues the rest and waits.
+        if (result === 0 || result === -EAGAIN || result === -ENOBUFS || result === -ECONNREFUSED) break;
+        return Promise.reject(sendError(errnoError(result), this.target));
+      }
+      if (sent === wire.length) return Promise.resolve(bytes);
+    }
+    return this.#sendQueued(wire, sent, bytes);
+  }
+
+  /** Sends wire[from..] with dgram (which queues what the kernel cannot take yet); resolves `bytes`. */
+  #sendQueued(wire: readonly NativeDatagram[], from: number, bytes: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      let pending = datagrams.length;
-      let bytes = 0;
+      let pending = wire.length - from;
       let failure: NodeJS.ErrnoException | undefined;
       const done = (error: NodeJS.ErrnoException | null) => {
         // The socket is connected, so an ICMP "port unreachable" for an earlier datagram comes
@@ -361,12 +434,9 @@ export class Transmitter implements FrameTransmitter {
         if (failure) reject(sendError(failure, this.target));
         else resolve(bytes);
       };
-      const sealer = this.#sealer;
-      for (const [header, payload] of datagrams) {
+      for (let i = from; i < wire.length; i++) {
         try {
-          const wire = sealer === undefined ? [header, payload] : sealer.seal(header, payload);
-          for (const part of wire) bytes += part.length;
-          this.#socket.send(wire, done);
+          this.#socket.send(wire[i] as Uint8Array | Uint8Array[], done);
         } catch (error) {
           done(error as Error);
         }
@@ -426,8 +496,13 @@ export class Transmitter implements FrameTransmitter {
         }
         // Node hands a failed connect to the callback (typed as taking no argument).
         const connected = (error?: NodeJS.ErrnoException) => {
-          if (error) reject(sendError(error, this.target));
-          else resolve();
+          if (error) {
+            reject(sendError(error, this.target));
+            return;
+          }
+          this.#batch = this.#wantsNative ? sendBatches(this.#socket) : undefined;
+          this.#opened = true;
+          resolve();
         };
         this.#socket.connect(this.port, this.#address, connected as () => void);
       });

@@ -1,116 +1,14 @@
 /**
- * Batched UDP receive for a bound node:dgram socket (Linux, recvmmsg): see udp_native.c. Every
- * function here returns undefined when the addon is not built, fails to load, or the socket's
- * internals are not what it expects; the caller then keeps node:dgram's own 'message' path.
+ * udpcam's batched UDP for node:dgram sockets on Linux: receive with recvmmsg (receive.ts), send
+ * with sendmmsg (send.ts). Every function returns undefined where the addon is not built or does
+ * not load, and the caller keeps node:dgram's own path.
  */
-import type dgram from 'node:dgram';
-import { createRequire } from 'node:module';
-
-/** A datagram's sender, as node:dgram's rinfo says it (without size). */
-export interface Sender {
-  address: string;
-  port: number;
-  family: string;
-}
-
-/**
- * Called once per batch. `datagrams[i]` is its own Buffer (never reused); `senders[i]` is its
- * sender, one object shared by consecutive datagrams from the same address and port.
- */
-export type BatchListener = (datagrams: Buffer[], senders: Sender[]) => void;
-
-/** Counts since open: wake-ups, recvmmsg batches, datagrams, and socket errors skipped. */
-export interface BatchStats {
-  wakes: number;
-  batches: number;
-  datagrams: number;
-  errors: number;
-}
-
-export interface BatchReceiver {
-  /** Stops reading and closes the dup'ed fd (the dgram socket stays open). Idempotent. */
-  close(): void;
-  stats(): BatchStats;
-}
-
-interface Binding {
-  open(fd: number, onBatch: BatchListener): object;
-  close(handle: object): void;
-  stats(handle: object): [number, number, number, number];
-}
-
-/** The libuv UDP handle behind a dgram socket, with the two internals this needs. */
-interface UdpHandle {
-  fd: number;
-  recvStop(): number;
-}
-
-let binding: Binding | undefined;
-let problem: string | undefined;
-
-function load(): Binding | undefined {
-  if (binding !== undefined || problem !== undefined) return binding;
-  if (process.platform !== 'linux') {
-    problem = `recvmmsg receive is Linux only (this is ${process.platform})`;
-    return undefined;
-  }
-  try {
-    binding = createRequire(import.meta.url)('../build/Release/udp_native.node') as Binding;
-  } catch (error) {
-    problem = `the native UDP addon did not load: ${(error as Error).message.split('\n')[0]}`;
-  }
-  return binding;
-}
-
-/** Why batched receive is unavailable here, or undefined when the addon is loaded. */
-export function nativeUdpProblem(): string | undefined {
-  load();
-  return problem;
-}
-
-/**
- * The socket's libuv handle, through dgram's state symbol (the `_handle` getter prints a
- * deprecation warning). Undefined when Node's internals do not look as expected.
- */
-function udpHandle(socket: dgram.Socket): UdpHandle | undefined {
-  const state = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
-  const handle =
-    state === undefined
-      ? undefined
-      : (socket as unknown as Record<symbol, { handle?: unknown }>)[state]?.handle;
-  if (typeof handle !== 'object' || handle === null) return undefined;
-  const { fd, recvStop } = handle as Partial<UdpHandle>;
-  if (typeof recvStop !== 'function' || typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0)
-    return undefined;
-  return handle as UdpHandle;
-}
-
-/**
- * Takes over reading a bound socket: dgram stops reading (no more 'message' events), and every
- * datagram goes to `onBatch` instead. The socket still sends as before; closing it closes the
- * returned receiver too (or close that first). Undefined (nothing changed) when the addon is
- * unavailable.
- */
-export function receiveBatches(socket: dgram.Socket, onBatch: BatchListener): BatchReceiver | undefined {
-  const native = load();
-  const handle = native && udpHandle(socket);
-  if (native === undefined || handle === undefined) return undefined;
-  const receiver = native.open(handle.fd, onBatch);
-  if (handle.recvStop() !== 0) {
-    native.close(receiver);
-    return undefined;
-  }
-  // The dup would keep the port bound and reading after the socket closes: close with it.
-  const close = () => native.close(receiver);
-  socket.once('close', close);
-  return {
-    close: () => {
-      socket.off('close', close);
-      close();
-    },
-    stats: () => {
-      const [wakes, batches, datagrams, errors] = native.stats(receiver);
-      return { wakes, batches, datagrams, errors };
-    },
-  };
-}
+export { nativeUdpProblem } from './binding.js';
+export {
+  type BatchListener,
+  type BatchReceiver,
+  type BatchStats,
+  receiveBatches,
+  type Sender,
+} from './receive.js';
+export { type BatchSender, type NativeDatagram, sendBatches } from './send.js';

@@ -6,6 +6,7 @@
  *   open(fd, onBatch) -> handle      onBatch(datagrams: Buffer[], senders: object[])
  *   close(handle)                    idempotent; safe from inside onBatch
  *   stats(handle) -> [wakes, batches, datagrams, errors]
+ *   send(fd, datagrams, start) -> sent | -errno     batched send: send.c
  *
  * senders[i] is { address, port, family } as node:dgram's rinfo would say it (without size);
  * consecutive datagrams from one address and port share one object, across batches too.
@@ -23,6 +24,8 @@
 
 #include <node_api.h>
 #include <uv.h>
+
+#include "send.h"
 
 /* Datagrams per recvmmsg() call, and calls per wake-up before the loop gets its turn again. */
 #define BATCH 32
@@ -383,6 +386,7 @@ NAPI_MODULE_INIT() {
     { "open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL },
     { "close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL },
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "send", NULL, udp_native_send, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   return exports;

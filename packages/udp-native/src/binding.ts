@@ -1,0 +1,63 @@
+/**
+ * Loads the addon (udp_native.c, send.c) once, and finds the libuv handle behind a dgram socket.
+ * Either returns undefined when that is not possible here; callers then keep node:dgram's path.
+ */
+import type dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+import type { BatchListener } from './receive.js';
+
+/** The addon's functions. */
+export interface Binding {
+  open(fd: number, onBatch: BatchListener): object;
+  close(handle: object): void;
+  stats(handle: object): [number, number, number, number];
+  send(fd: number, datagrams: readonly (Uint8Array | readonly Uint8Array[])[], start: number): number;
+}
+
+/** The libuv UDP handle behind a dgram socket, with the two internals this needs. */
+export interface UdpHandle {
+  fd: number;
+  recvStop(): number;
+}
+
+let binding: Binding | undefined;
+let problem: string | undefined;
+
+/** The addon, or undefined (see nativeUdpProblem). */
+export function load(): Binding | undefined {
+  if (binding !== undefined || problem !== undefined) return binding;
+  if (process.platform !== 'linux') {
+    problem = `recvmmsg and sendmmsg are Linux only (this is ${process.platform})`;
+    return undefined;
+  }
+  try {
+    binding = createRequire(import.meta.url)('../build/Release/udp_native.node') as Binding;
+  } catch (error) {
+    problem = `the native UDP addon did not load: ${(error as Error).message.split('\n')[0]}`;
+  }
+  return binding;
+}
+
+/** Why the addon is unavailable here, or undefined when it is loaded. */
+export function nativeUdpProblem(): string | undefined {
+  load();
+  return problem;
+}
+
+/**
+ * The socket's libuv handle, through dgram's state symbol (the `_handle` getter prints a
+ * deprecation warning). Undefined when Node's internals do not look as expected, or before the
+ * socket has a file descriptor (it gets one when bound).
+ */
+export function udpHandle(socket: dgram.Socket): UdpHandle | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'state symbol');
+  const handle =
+    state === undefined
+      ? undefined
+      : (socket as unknown as Record<symbol, { handle?: unknown }>)[state]?.handle;
+  if (typeof handle !== 'object' || handle === null) return undefined;
+  const { fd, recvStop } = handle as Partial<UdpHandle>;
+  if (typeof recvStop !== 'function' || typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0)
+    return undefined;
+  return handle as UdpHandle;
+}
