@@ -17,6 +17,7 @@
  *   node build/scripts/bench-gstreamer.js [--quick] [--frames 300] [--sizes 1280x720,640x360]
  *                                         [--cpu-prof DIR]   (profiles the udpcam receivers)
  *                                         [--unpinned]       (all four processes share the cores)
+ *                                         [--warmup FRAMES]  (frames before the CPU window; default 600)
  * Writes bench-results/gstreamer.json, docs/perf/gstreamer.svg and gstreamer-latency.svg
  * (--unpinned: gstreamer-unpinned.json and -unpinned plots, as on a user's machine where the
  * scheduler places sender and receiver). Without GStreamer the udpcam half still runs and the
@@ -38,6 +39,7 @@ import { fixed, sleep, table } from './lib/report.js';
 
 const bench = startBench('gstreamer', {
   frames: { type: 'string' },
+  warmup: { type: 'string' },
   sizes: { type: 'string' },
   'cpu-prof': { type: 'string' },
 });
@@ -47,20 +49,33 @@ const profile = bench.flags['cpu-prof'];
 const PROFILE_FLAGS = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [];
 const FRAMES = bench.number('frames', 1200, 60);
 /**
- * Frames delivered before the CPU window opens and left after it closes. 20 s of warm-up: a
- * Node receiver at 30 fps spends its first seconds in V8 optimising the hot path (its CPU per
- * frame falls ~15 % from the 3rd to the 45th second); GStreamer, compiled ahead, has no such phase.
+ * Frames delivered before the CPU window opens (--warmup) and left after it closes. 20 s of
+ * warm-up by default: a Node process at 30 fps spends its first minute or so in V8 tiering up its
+ * per-frame code (a function called 30 times a second takes that long to look hot; CPU per frame
+ * falls 10-25 % from the 20th to the 70th second); GStreamer, compiled ahead, has no such phase.
+ * `--warmup 2100 --frames 2900` measures the steady state instead.
  */
-const WARMUP_FRAMES = quick ? 10 : Math.min(600, Math.floor(FRAMES / 2));
+const WARMUP_FRAMES = quick ? 10 : bench.number('warmup', Math.min(600, Math.floor(FRAMES / 2)));
 const TAIL_FRAMES = quick ? 5 : 30;
+if (!Number.isInteger(WARMUP_FRAMES) || WARMUP_FRAMES + TAIL_FRAMES + 60 > FRAMES) {
+  bench.fail(
+    `--warmup takes a whole number of frames, at most --frames - ${TAIL_FRAMES + 60} (${FRAMES - TAIL_FRAMES - 60})`,
+  );
+}
 const SIZES = bench.list('sizes', '1280x720,640x360,1920x1080', '640x360').map((size) => {
   const [width, height] = size.split('x').map(Number);
   return { size, width: width!, height: height! };
 });
 const DISTINCT_IMAGES = quick ? 3 : 10;
 const TARGET_RATIO = 0.75;
-/** Results and plots of an --unpinned run are named so, beside the pinned ones. */
-const VARIANT = !quick && bench.flags.unpinned ? 'unpinned' : undefined;
+/** Results and plots of an --unpinned or --warmup run are named so, beside the usual ones. */
+const VARIANT =
+  [
+    !quick && bench.flags.unpinned ? 'unpinned' : '',
+    !quick && bench.flags.warmup !== undefined ? `warmup${WARMUP_FRAMES}` : '',
+  ]
+    .filter(Boolean)
+    .join('-') || undefined;
 const PLOT = VARIANT ? `gstreamer-${VARIANT}` : 'gstreamer';
 const RECEIVER_CORE = bench.core(1);
 const SENDER_CORE = bench.core(0);
