@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagramOpener, FrameAssembler, generateKey, StreamKey } from '@udpcam/protocol';
 import { Transmitter } from '@udpcam/sender';
 import { nativeUdpProblem, sendBatches } from '@udpcam/udp-native';
+import { startCli } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
 const skip = process.platform !== 'linux' ? 'sendmmsg is Linux only' : undefined;
@@ -158,4 +159,20 @@ test('a receiver that is not listening yet fails no frame (ICMP port unreachable
     assert.equal(result.datagrams, Math.ceil(jpeg.length / 1400));
   }
   await transmitter.close();
+});
+
+test('udpcam send says on its start line how it sends, and UDPCAM_NATIVE_UDP=0 keeps dgram', async () => {
+  for (const [env, path] of [
+    [{ UDPCAM_NATIVE_UDP: '' }, skip ? 'node:dgram' : 'sendmmsg'],
+    [{ UDPCAM_NATIVE_UDP: '0' }, 'node:dgram'],
+  ] as const) {
+    const { socket, heard, port } = await listener('udp4', '127.0.0.1');
+    const cli = startCli(['send', '--ip', '127.0.0.1', '--port', String(port), '--frames', '3'], env);
+    const [, said] = await cli.waitFor(/sent by (\S+) \(Ctrl-C to stop\)/);
+    assert.equal(said, path);
+    assert.equal(await cli.exited, 0);
+    // Three frames of the test pattern: each ends with an E chunk.
+    await until(() => heard.filter((datagram) => datagram[0] === 0x45).length === 3, 'three frames arrived');
+    socket.close();
+  }
 });
