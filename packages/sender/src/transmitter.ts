@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import { addressError, monotonicClock } from '@udpcam/common';
 import {
   assertPacketSize,
@@ -109,9 +110,9 @@ interface NackState {
 
 const { EAGAIN, ENOBUFS, ECONNREFUSED } = constants.errno;
 
-/** A send error as node:dgram reports one, from a negative errno. */
+/** A send error as node:dgram reports one, from a negative errno (libuv's error numbers on POSIX). */
 function errnoError(negativeErrno: number): NodeJS.ErrnoException {
-  const code = Object.entries(constants.errno).find(([, value]) => value === -negativeErrno)?.[0] ?? 'EIO';
+  const code = getSystemErrorName(negativeErrno);
   return Object.assign(new Error(`send ${code}`), { code, errno: negativeErrno, syscall: 'send' });
 }
 

@@ -6,7 +6,8 @@
  *   send(fd, datagrams, start) -> sent | -errno
  *
  * datagrams[i] is a Uint8Array, or an array of up to 4 of them sent as one datagram (the header
- * and the payload view, as dgram.send takes a list). Sends from `start` until all are sent or the
+ * and the payload view, as dgram.send takes a list); anything else throws a TypeError before its
+ * batch of 64 goes (batches before it have been sent). Sends from `start` until all are sent or the
  * kernel refuses one; returns how many went, or -errno when the first one tried failed (EAGAIN:
  * the send buffer is full, ECONNREFUSED: an earlier datagram's ICMP error, reported and cleared
  * by this call). The socket is non-blocking (libuv made it so): nothing here ever waits.
