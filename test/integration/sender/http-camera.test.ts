@@ -238,7 +238,8 @@ describe('HttpCameraSource', () => {
         (e) => isUdpcamError(e) && /HTTP 401/.test(e.message) && !e.message.includes('wrong'),
       );
       assert.ok(states.includes('retrying'));
-      const retry = details.find((d) => d.includes('401'));
+      // Not includes('401'): the port number may contain those digits.
+      const retry = details.find((d) => d.includes('HTTP 401'));
       assert.ok(retry?.includes('check the password of admin'), retry);
       assert.ok(details.every((d) => !d.includes('wrong')));
       // The auth option works too.
