@@ -4,6 +4,11 @@
       "target_name": "udp_native",
       "sources": ["src/udp_native.c", "src/send.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    },
+    {
+      "target_name": "openssl_aead",
+      "sources": ["src/aead.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]
 }

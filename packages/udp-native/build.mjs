@@ -43,7 +43,7 @@ if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include/nod
 }
 const result = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8' });
 if (result.status === 0) {
-  say('built (batched UDP: recvmmsg to receive, sendmmsg to send)');
+  say("built (batched UDP: recvmmsg to receive, sendmmsg to send; ChaCha20-Poly1305 through Node's OpenSSL)");
 } else {
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`
     .trim()

@@ -1,8 +1,11 @@
 /**
- * udpcam's batched UDP for node:dgram sockets on Linux: receive with recvmmsg (receive.ts), send
- * with sendmmsg (send.ts). Every function returns undefined where the addon is not built or does
- * not load, and the caller keeps node:dgram's own path.
+ * udpcam's native parts on Linux: batched UDP for node:dgram sockets, receiving with recvmmsg
+ * (receive.ts) and sending with sendmmsg (send.ts), and ChaCha20-Poly1305 through Node's own
+ * OpenSSL for protected datagrams (aead.ts). Every function returns undefined where its addon is
+ * not built or does not load, and the caller keeps node:dgram's path, or another AEAD backend.
  */
+
+export { type OpensslContext, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
 export { nativeUdpProblem } from './binding.js';
 export {
   type BatchListener,
