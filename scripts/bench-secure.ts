@@ -3,8 +3,9 @@
  *
  * 1. Per datagram, in this process (lib/secure-micro.ts, interleaved A/B, medians of CPU time):
  *    seal and open of 1400-byte payloads with AES-256-GCM (version 1) and ChaCha20-Poly1305
- *    through node:crypto cipher objects, ChaCha20-Poly1305 through libsodium (sodium-native), and
- *    the protocol's DatagramSealer / DatagramOpener with each backend, including a refused forgery.
+ *    through node:crypto cipher objects, ChaCha20-Poly1305 through libsodium (sodium-native) and
+ *    Node's OpenSSL (udpcam's addon), and the protocol's DatagramSealer / DatagramOpener with each
+ *    backend, including a refused forgery.
  * 2. CPU per 720p frame, with and without --key: `udpcam send --source dir: --no-meta` (the
  *    files go out as they are: no encoding, so protection's share is as large as it gets) into
  *    `udpcam receive` (no sink: reassembly only, likewise the worst case; and with --out), the sender pinned to
@@ -20,11 +21,13 @@
  *    a sent one: must be 0), real frames lost, rejections by reason, the receiver's peak RSS.
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
- *                                      [--parts micro,cost,forgery] [--fallback] [--rounds 5]
- *                                      [--configs files,out,encode]
+ *                                      [--parts micro,cost,forgery] [--rounds 5]
+ *                                      [--libraries openssl,libsodium,node:crypto]
+ *                                      [--configs files,out,encode] [--warmup FRAMES]
  *
- * --fallback adds cost runs with UDPCAM_AEAD=node-crypto (both ends on node:crypto's ChaCha20-Poly1305).
- * Cost runs go in --rounds rounds (plain, then protected, then the next round: A B A B …); each
+ * --libraries picks the AEAD backends of the protected cost runs (default: openssl, the one a user
+ * gets; both ends use the same, through UDPCAM_AEAD). --fallback is --libraries openssl,node:crypto.
+ * Cost runs go in --rounds rounds (plain, then each protected, then the next round: A B A B …); each
  * figure is the median over rounds, each ratio the median of the rounds' own ratios (a round's
  * pair ran back to back, so drift in the machine's load falls on both), with the 1-minute load
  * average at the start of every run. --configs picks the configurations (files: the receiver
@@ -39,6 +42,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import {
+  AEAD_NAMES,
+  type AeadName,
   chunkFrame,
   DatagramSealer,
   formatKeyFile,
@@ -61,12 +66,23 @@ const bench = startBench('secure', {
   forged: { type: 'string' },
   parts: { type: 'string' },
   fallback: { type: 'boolean', default: false },
+  libraries: { type: 'string' },
   configs: { type: 'string' },
+  warmup: { type: 'string' },
 });
 const values = bench.flags;
 const quick = bench.quick;
 const FRAMES = bench.number('frames', 600, 60);
 const FPS = bench.number('fps', 30);
+/**
+ * Frames each side handles before a cost run's CPU window opens (--warmup; default: from the
+ * second status line on). V8 tiers up per-frame code for about a minute at 30 fps (README,
+ * "steady state"), so `--frames 2700 --warmup 1800` measures the steady state.
+ */
+const WARMUP_FRAMES = bench.number('warmup', 0);
+if (!Number.isInteger(WARMUP_FRAMES) || WARMUP_FRAMES < 0 || WARMUP_FRAMES + 60 > FRAMES) {
+  bench.fail(`--warmup takes a whole number of frames, at most --frames - 60 (${FRAMES - 60})`);
+}
 const FORGED = bench.number('forged', 1_000_000, 20_000);
 const PACKET_SIZE = 1400;
 /** Seconds between the children's status lines (CPU samples); short in --quick, whose runs last 2 s. */
@@ -114,10 +130,11 @@ function sampleAtStatus(child: Child, field: string, samples: Sample[]): void {
   });
 }
 
-/** ΔCPU/Δframes from the second sample to the last (µs per frame). */
+/** ΔCPU/Δframes from the second sample (or the first past --warmup) to the last (µs per frame). */
 function perFrame(samples: readonly Sample[]): number | undefined {
   if (samples.length < 3) return undefined;
-  const first = samples[1]!;
+  const first = samples.slice(1).find((s) => s.frames >= WARMUP_FRAMES);
+  if (first === undefined) return undefined;
   const last = samples.at(-1)!;
   return last.frames > first.frames ? (last.cpuUs - first.cpuUs) / (last.frames - first.frames) : undefined;
 }
@@ -159,24 +176,35 @@ function sendArgs(
 }
 
 /** Which AEAD library both ends of a protected cost run use (UDPCAM_AEAD, read by the children). */
-type Library = 'libsodium' | 'node:crypto';
+type Library = AeadName;
+/** UDPCAM_AEAD for each library (openssl: unset, the default). */
+const FORCE_AEAD: Record<Library, string | undefined> = {
+  openssl: undefined,
+  libsodium: 'libsodium',
+  'node:crypto': 'node-crypto',
+};
+const LIBRARIES = bench.list('libraries', values.fallback ? 'openssl,node:crypto' : 'openssl') as Library[];
+for (const library of LIBRARIES) {
+  if (!AEAD_NAMES.includes(library)) bench.fail(`--libraries takes ${AEAD_NAMES.join(', ')}; not ${library}`);
+}
 
 /**
  * One cost run; with `disk`, the receiver also writes every frame (--out, a scratch folder).
- * `library` node:crypto starts both children with UDPCAM_AEAD=node-crypto.
+ * Both children are started with UDPCAM_AEAD set for `library`.
  */
 async function costRun(
   frameDir: string,
   keyFile: string | undefined,
   source: SenderSource,
   disk: boolean,
-  library: Library = 'libsodium',
+  library: Library = 'openssl',
 ) {
   const out = path.join(work, `cost-out-${process.hrtime.bigint()}`);
   const loadAverage = os.loadavg()[0]!;
   // The children inherit this process's environment at spawn.
-  if (library === 'node:crypto') process.env.UDPCAM_AEAD = 'node-crypto';
-  else delete process.env.UDPCAM_AEAD;
+  const force = FORCE_AEAD[library];
+  if (force === undefined) delete process.env.UDPCAM_AEAD;
+  else process.env.UDPCAM_AEAD = force;
   const receiver = startUdpcam(
     [
       ...receiveArgs(0, STATUS_INTERVAL),
@@ -438,7 +466,7 @@ const configs = PARTS.has('cost')
       ] as const
     ).filter(([, , name]) => CONFIGS.has(name))
   : [];
-const libraries: Library[] = values.fallback ? ['libsodium', 'node:crypto'] : ['libsodium'];
+const libraries = LIBRARIES;
 for (const [source, disk] of configs) {
   for (let round = 0; round < ROUNDS; round++) {
     // Plain and protected runs alternate, so drift in the machine's load falls on both.
@@ -451,6 +479,12 @@ for (const [source, disk] of configs) {
     }
   }
 }
+/** Keys of the summary and ratios: openssl's are unsuffixed (`receiverProtectedUs`, `receiver`). */
+const LIBRARY_SUFFIX: Record<Library, string> = {
+  openssl: '',
+  libsodium: 'Libsodium',
+  'node:crypto': 'NodeCrypto',
+};
 const defined = (list: (number | undefined)[]) =>
   list.filter((v): v is number => v !== undefined && Number.isFinite(v));
 /**
@@ -492,7 +526,7 @@ const ratios: Record<string, { median: number; min: number; max: number; rounds:
 for (const [, name, source, side, disk] of measuredRows) {
   summary[`${name}PlainUs`] = figure(source, side, undefined, disk);
   for (const library of libraries) {
-    const suffix = library === 'libsodium' ? '' : 'NodeCrypto';
+    const suffix = LIBRARY_SUFFIX[library];
     summary[`${name}${suffix || 'Protected'}Us`] = figure(source, side, library, disk);
     const list = roundRatios(source, side, library, disk);
     ratios[`${name}${suffix}`] = {
@@ -517,18 +551,15 @@ if (measuredRows.length > 0) {
       [
         '720p, CPU per frame',
         'plain µs',
-        'libsodium µs',
-        'ratio (goal ≤ 1.15)',
-        ...(values.fallback ? ['node:crypto µs', 'ratio'] : []),
+        ...libraries.flatMap((library) => [`${library} µs`, 'ratio (goal ≤ 1.15)']),
       ],
       measuredRows.map(([label, name]) => [
         label,
         fixed(summary[`${name}PlainUs`]!, 0),
-        fixed(summary[`${name}ProtectedUs`]!, 0),
-        ratioText(name),
-        ...(values.fallback
-          ? [fixed(summary[`${name}NodeCryptoUs`]!, 0), ratioText(`${name}NodeCrypto`)]
-          : []),
+        ...libraries.flatMap((library) => {
+          const suffix = LIBRARY_SUFFIX[library];
+          return [fixed(summary[`${name}${suffix || 'Protected'}Us`]!, 0), ratioText(`${name}${suffix}`)];
+        }),
       ]),
     ),
   );

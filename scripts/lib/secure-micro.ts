@@ -2,8 +2,9 @@
  * Per-datagram cost of protection, in this process: seal and open of one 1400-byte payload with
  * each way there is to do it — AES-256-GCM and ChaCha20-Poly1305 through node:crypto's cipher
  * objects (the first is version 1's), ChaCha20-Poly1305 through libsodium (sodium-native) into a
- * separate buffer and straight into the datagram, and the protocol's DatagramSealer /
- * DatagramOpener with each backend — and refusing a bad tag.
+ * separate buffer, through libsodium and Node's OpenSSL (udpcam's addon) straight into the
+ * datagram, and the protocol's DatagramSealer / DatagramOpener with each backend — and refusing a
+ * bad tag.
  *
  * Interleaved A/B: every round runs every variant for `calls` calls, in an order rotated by one
  * each round, and takes its CPU time (process.cpuUsage, user + system) per call; the figure is
@@ -14,9 +15,11 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { percentile } from '@udpcam/common';
 import {
   type AeadBackend,
+  type AeadName,
   DatagramOpener,
   DatagramSealer,
   encodeHeader,
+  loadOpensslAead,
   loadSodium,
   loadSodiumAead,
   nodeAead,
@@ -29,7 +32,7 @@ import {
 export interface MicroRow {
   variant: string;
   cipher: 'aes-256-gcm' | 'chacha20-poly1305';
-  library: 'node:crypto' | 'libsodium';
+  library: AeadName;
   us: number;
   q1: number;
   q3: number;
@@ -66,8 +69,8 @@ export function perDatagramFigures(rounds: number, calls: number, payloadBytes: 
   const nonce = Buffer.alloc(12);
   const options = { authTagLength: SECURE_TAG_BYTES };
   const sodium = loadSodium();
-  const sodiumAead = loadSodiumAead();
-  const backends: AeadBackend[] = sodiumAead ? [sodiumAead, nodeAead] : [nodeAead];
+  const natives = [loadOpensslAead(), loadSodiumAead()].filter((b): b is AeadBackend => b !== undefined);
+  const backends: AeadBackend[] = [...natives, nodeAead];
 
   // node:crypto, one cipher object per datagram (the typings split the two AEADs' overloads).
   type Gcm = ReturnType<typeof createCipheriv> & { setAAD(b: Buffer): void; getAuthTag(): Buffer };
@@ -171,13 +174,13 @@ export function perDatagramFigures(rounds: number, calls: number, payloadBytes: 
       },
     });
   }
-  if (sodiumAead) {
-    const aead = sodiumAead.withKey(key);
+  for (const native of natives) {
+    const aead = native.withKey(key);
     const chachaSealed = Buffer.concat([chacha.body, chacha.bad]);
     seal.push({
       variant: 'encrypt, straight into the datagram (as DatagramSealer)',
       cipher: 'chacha20-poly1305',
-      library: 'libsodium',
+      library: native.name,
       run: (i) => {
         nonce.writeUInt32BE(i, 8);
         aead.seal(
@@ -191,7 +194,7 @@ export function perDatagramFigures(rounds: number, calls: number, payloadBytes: 
     open.push({
       variant: 'decrypt, bad tag',
       cipher: 'chacha20-poly1305',
-      library: 'libsodium',
+      library: native.name,
       run: () => {
         nonce.writeUInt32BE(7, 8);
         aead.open(nonce, aad, chachaSealed, plainOut);

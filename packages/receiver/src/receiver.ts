@@ -267,7 +267,7 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     return receiverStats(sources, this.clock());
   }
 
-  /** Which library opens protected datagrams ('libsodium' or 'node:crypto'); undefined without keys. */
+  /** Which library opens protected datagrams ('openssl', 'libsodium' or 'node:crypto'); undefined without keys. */
   get aeadBackend(): string | undefined {
     return this.#security.opener?.backend.name;
   }

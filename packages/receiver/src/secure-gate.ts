@@ -33,7 +33,7 @@ export interface SecurityReport {
   protected: boolean;
   /** Ids of the keys held (4-byte fingerprints in hex). */
   keyIds: string[];
-  /** Which library opens datagrams ('libsodium' or 'node:crypto'); null without keys. */
+  /** Which library opens datagrams ('openssl', 'libsodium' or 'node:crypto'); null without keys. */
   aead: string | null;
   /** Datagrams that opened. */
   opened: number;

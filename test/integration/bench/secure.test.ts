@@ -42,7 +42,7 @@ test('bench-secure --quick: per-datagram figures for every AEAD path, CPU per fr
     );
     assert.ok(paths.some((p) => p.startsWith('chacha20-poly1305 node:crypto')));
     assert.ok(paths.some((p) => p.startsWith('chacha20-poly1305 libsodium')));
-    for (const library of ['libsodium', 'node:crypto']) {
+    for (const library of ['openssl', 'libsodium', 'node:crypto']) {
       assert.ok(
         side.some((row) => row.library === library && row.variant.startsWith('Datagram')),
         library,

@@ -169,11 +169,12 @@ describe('protected send → receive', () => {
     }
   });
 
-  test('libsodium and the node:crypto fallback interoperate: each end may use either, frames byte-identical', async () => {
-    // UDPCAM_AEAD=node-crypto makes a process use node:crypto even though sodium-native loads.
-    const forced = { UDPCAM_AEAD: 'node-crypto' };
-    const outs = [path.join(work, 'out-sodium-receiver'), path.join(work, 'out-node-receiver')];
-    const receivers = [{}, forced].map((env, i) =>
+  test('OpenSSL, libsodium and the node:crypto fallback interoperate: each end may use any, frames byte-identical', async () => {
+    // UDPCAM_AEAD=libsodium or node-crypto makes a process skip the faster backends, which load here.
+    const envs = [{}, { UDPCAM_AEAD: 'libsodium' }, { UDPCAM_AEAD: 'node-crypto' }];
+    const names = ['openssl', 'libsodium', 'node:crypto'];
+    const outs = names.map((name) => path.join(work, `out-${name.replace(':', '-')}-receiver`));
+    const receivers = envs.map((env, i) =>
       startCli(
         [
           'receive',
@@ -199,13 +200,14 @@ describe('protected send → receive', () => {
       );
       assert.deepEqual(
         announced.map((m) => m[2]),
-        ['libsodium', 'node:crypto'],
+        names,
       );
-      // The node:crypto sender to the libsodium receiver, and the other way round.
-      for (const [i, env] of [forced, {}].entries()) {
-        const sender = startCli(sendArgs(framesDir, Number(announced[i]![1]), ['--key', key.file]), env);
+      // Receiver i gets its frames from a sender on the next backend: every pair of unlike ends.
+      for (const [i, port] of announced.map((m) => Number(m[1])).entries()) {
+        const next = (i + 1) % envs.length;
+        const sender = startCli(sendArgs(framesDir, port, ['--key', key.file]), envs[next]);
         const started = await sender.waitFor(/protected with key \S+ \(ChaCha20-Poly1305 by ([^)]+)\)/);
-        assert.equal(started[1], i === 0 ? 'node:crypto' : 'libsodium');
+        assert.equal(started[1], names[next]);
         assert.equal(await sender.exited, 0, sender.stderr.join('\n'));
       }
       for (const [i, receiver] of receivers.entries()) {

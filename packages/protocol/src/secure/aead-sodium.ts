@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Aead, AeadBackend } from './aead.js';
+import { assertSealLengths, openLengthsFit } from './aead-lengths.js';
 
 /** The two functions of sodium-native used by the bench (its JavaScript API, which checks its arguments). */
 export interface Sodium {
@@ -60,10 +61,6 @@ interface SodiumBinding {
 }
 
 const KEY_BYTES = 32;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
-/** libsodium's limit on a message (and this AEAD's on a ciphertext): 2^32 − 1 bytes. */
-const MAX_BYTES = 0xffff_ffff;
 
 class SodiumAead implements Aead {
   readonly #encrypt: SodiumBinding['crypto_aead_chacha20poly1305_ietf_encrypt'];
@@ -80,28 +77,13 @@ class SodiumAead implements Aead {
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void {
-    if (
-      nonce.length !== NONCE_BYTES ||
-      sealedOut.length !== plain.length + TAG_BYTES ||
-      sealedOut.length > MAX_BYTES
-    ) {
-      throw new RangeError(
-        'ChaCha20-Poly1305 seal: a 12-byte nonce and an output of plain.length + 16 bytes',
-      );
-    }
+    assertSealLengths(nonce, plain, sealedOut);
     this.#encrypt(sealedOut, plain, aad, nonce, this.#key);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean {
     // A bad tag is a result here, not an exception: a forged datagram costs no Error object.
-    if (
-      nonce.length !== NONCE_BYTES ||
-      sealed.length < TAG_BYTES ||
-      plainOut.length !== sealed.length - TAG_BYTES
-    ) {
-      return false;
-    }
-    if (sealed.length > MAX_BYTES) return false;
+    if (!openLengthsFit(nonce, sealed, plainOut)) return false;
     return this.#decrypt(plainOut, sealed, aad, nonce, this.#key) === plainOut.length;
   }
 }

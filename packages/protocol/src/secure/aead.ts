@@ -1,12 +1,13 @@
 /**
  * The datagram AEAD: ChaCha20-Poly1305 as RFC 8439 §2.8 defines it (32-byte key, 12-byte nonce,
- * 16-byte tag), from libsodium through the optional `sodium-native` addon when it loads, else from
- * node:crypto. Both give the same bytes (test/unit/protocol/secure/aead.test.ts), so either end
- * may use either. libsodium is preferred for its cost: one native call per datagram (~1.5–2 µs
- * for 1400 bytes) against node:crypto's cipher object and five calls (~5 µs), which was most of
- * protection's cost per frame (docs/protocol.md#aead).
+ * 16-byte tag), from the first of these that loads: Node's own OpenSSL through udpcam's addon
+ * (one reused cipher context per key, ~1.1 µs per 1400-byte datagram), libsodium through the
+ * optional `sodium-native` addon (~1.5 µs), node:crypto (a cipher object and five calls per
+ * datagram, ~5 µs). All give the same bytes (test/unit/protocol/secure/aead.test.ts), so either
+ * end may use any (docs/protocol.md#aead).
  */
 import { nodeAead } from './aead-node.js';
+import { loadOpensslAead } from './aead-openssl.js';
 import { loadSodiumAead } from './aead-sodium.js';
 
 /** ChaCha20-Poly1305 under one key; "sealed" bytes are the ciphertext followed by the 16-byte tag. */
@@ -25,10 +26,14 @@ export interface Aead {
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
 }
 
+/** The backends, fastest first. */
+export const AEAD_NAMES = ['openssl', 'libsodium', 'node:crypto'] as const;
+export type AeadName = (typeof AEAD_NAMES)[number];
+
 /** An implementation of the AEAD. */
 export interface AeadBackend {
-  /** Which library does the work: 'libsodium' or 'node:crypto'. */
-  readonly name: 'libsodium' | 'node:crypto';
+  /** Which library does the work. */
+  readonly name: AeadName;
   /** The AEAD under a 32-byte `key` (the backend keeps its own copy: the caller may wipe `key`). */
   withKey(key: Uint8Array): Aead;
 }
@@ -36,16 +41,19 @@ export interface AeadBackend {
 let preferred: AeadBackend | undefined;
 
 /**
- * The backend sealers and openers use by default: libsodium when `sodium-native` loads (an
- * optional dependency with prebuilt binaries for the common platforms), else node:crypto. The
- * environment variable UDPCAM_AEAD=node-crypto forces the fallback (tests and benches compare them).
+ * The backend sealers and openers use by default: the first of AEAD_NAMES that loads here.
+ * UDPCAM_AEAD=libsodium or node-crypto starts the search there instead (tests and benches compare
+ * them); node:crypto is always there.
  */
 export function preferredAead(): AeadBackend {
   if (preferred === undefined) {
-    preferred = process.env.UDPCAM_AEAD === 'node-crypto' ? nodeAead : (loadSodiumAead() ?? nodeAead);
+    const start = process.env.UDPCAM_AEAD;
+    const openssl = start !== 'libsodium' && start !== 'node-crypto' ? loadOpensslAead() : undefined;
+    preferred = openssl ?? (start !== 'node-crypto' ? loadSodiumAead() : undefined) ?? nodeAead;
   }
   return preferred;
 }
 
 export { nodeAead } from './aead-node.js';
+export { loadOpensslAead } from './aead-openssl.js';
 export { loadSodium, loadSodiumAead, type Sodium } from './aead-sodium.js';

@@ -1,8 +1,8 @@
 /**
- * The two AEAD backends (libsodium through sodium-native, node:crypto) are one cipher: both pass
- * RFC 8439's ChaCha20-Poly1305 test vector, seal identical bytes, open each other's datagrams,
- * and produce the known protected datagram of docs/protocol.md (computed apart, with Python's
- * `cryptography`).
+ * The three AEAD backends (Node's OpenSSL through udpcam's addon, libsodium through sodium-native,
+ * node:crypto) are one cipher: each passes RFC 8439's ChaCha20-Poly1305 test vector, they seal
+ * identical bytes, open each other's datagrams, and produce the known protected datagram of
+ * docs/protocol.md (computed apart, with Python's `cryptography`).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -12,23 +12,29 @@ import {
   DatagramOpener,
   DatagramSealer,
   encodeHeader,
+  loadOpensslAead,
   loadSodiumAead,
   nodeAead,
   preferredAead,
   REJECT_REASONS,
   StreamKey,
 } from '@udpcam/protocol';
+import { opensslAeadProblem } from '@udpcam/udp-native';
 import { fromHex } from '../../../helpers/wire.js';
 
+const openssl = loadOpensslAead();
 const sodium = loadSodiumAead();
 
-test('sodium-native loads here (npm ci installs the optional dependency) and is preferred', () => {
+test('OpenSSL (npm ci builds the addon) and sodium-native (an optional dependency) load here; OpenSSL is preferred', () => {
+  assert.ok(openssl, `the OpenSSL backend did not load: ${opensslAeadProblem()}`);
+  assert.equal(openssl.name, 'openssl');
   assert.ok(sodium, 'sodium-native did not load');
   assert.equal(sodium.name, 'libsodium');
-  assert.equal(preferredAead().name, process.env.UDPCAM_AEAD === 'node-crypto' ? 'node:crypto' : 'libsodium');
+  const forced = { 'node-crypto': 'node:crypto', libsodium: 'libsodium' } as Record<string, string>;
+  assert.equal(preferredAead().name, forced[process.env.UDPCAM_AEAD ?? ''] ?? 'openssl');
 });
 
-const backends: AeadBackend[] = sodium ? [sodium, nodeAead] : [nodeAead];
+const backends: AeadBackend[] = [openssl, sodium, nodeAead].filter((b): b is AeadBackend => b !== undefined);
 
 // RFC 8439 §2.8.2: the AEAD example.
 const RFC_KEY = fromHex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f');
@@ -90,62 +96,78 @@ for (const backend of backends) {
   });
 }
 
-test('libsodium: lengths are checked before the native call (its own checks are C asserts)', {
-  skip: sodium === undefined && 'sodium-native not loaded',
-}, () => {
-  const aead = sodium!.withKey(RFC_KEY);
-  const plain = Buffer.alloc(100);
-  for (const out of [Buffer.alloc(115), Buffer.alloc(117), Buffer.alloc(0)]) {
-    assert.throws(() => aead.seal(RFC_NONCE, RFC_AAD, plain, out), RangeError, `output of ${out.length}`);
-  }
-  assert.throws(() => aead.seal(RFC_NONCE.subarray(1), RFC_AAD, plain, Buffer.alloc(116)), RangeError);
-  assert.throws(() => sodium!.withKey(RFC_KEY.subarray(1)), RangeError);
-  const plainOut = Buffer.alloc(RFC_PLAIN.length);
-  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut.subarray(1)), false, 'output too short');
-  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, Buffer.alloc(RFC_PLAIN.length + 1)), false);
-  assert.equal(aead.open(RFC_NONCE.subarray(1), RFC_AAD, RFC_SEALED, plainOut), false, 'short nonce');
-  assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut), true, 'and the right lengths still open');
-  assert.deepEqual(plainOut, RFC_PLAIN);
-});
+for (const backend of [openssl, sodium]) {
+  if (backend === undefined) continue;
+  test(`${backend.name}: lengths are checked before any byte is touched (a native call trusts them)`, () => {
+    const aead = backend.withKey(RFC_KEY);
+    const plain = Buffer.alloc(100);
+    for (const out of [Buffer.alloc(115), Buffer.alloc(117), Buffer.alloc(0)]) {
+      assert.throws(() => aead.seal(RFC_NONCE, RFC_AAD, plain, out), RangeError, `output of ${out.length}`);
+    }
+    assert.throws(() => aead.seal(RFC_NONCE.subarray(1), RFC_AAD, plain, Buffer.alloc(116)), RangeError);
+    assert.throws(() => backend.withKey(RFC_KEY.subarray(1)), RangeError);
+    const plainOut = Buffer.alloc(RFC_PLAIN.length);
+    assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut.subarray(1)), false, 'output too short');
+    assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, Buffer.alloc(RFC_PLAIN.length + 1)), false);
+    assert.equal(aead.open(RFC_NONCE.subarray(1), RFC_AAD, RFC_SEALED, plainOut), false, 'short nonce');
+    assert.equal(
+      aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plainOut),
+      true,
+      'and the right lengths still open',
+    );
+    assert.deepEqual(plainOut, RFC_PLAIN);
+  });
+}
 
-describe('libsodium and node:crypto agree', {
-  skip: sodium === undefined && 'sodium-native not loaded',
-}, () => {
+describe('the backends agree', { skip: backends.length < 3 && 'a native backend did not load' }, () => {
   test('identical ciphertext and tag for any size, key, nonce and aad', () => {
     for (const size of [0, 1, 15, 16, 17, 63, 64, 65, 255, 1400, 8000, 65_000]) {
       const key = randomBytes(32);
       const nonce = randomBytes(12);
       const aad = randomBytes(size % 40);
       const plain = randomBytes(size);
-      const outputs = [sodium!, nodeAead].map((backend) => {
+      const outputs = backends.map((backend) => {
         const sealed = Buffer.alloc(size + 16);
         backend.withKey(key).seal(nonce, aad, plain, sealed);
         return sealed;
       });
-      assert.deepEqual(outputs[0], outputs[1], `size ${size}`);
+      for (const output of outputs.slice(1)) assert.deepEqual(output, outputs[0], `size ${size}`);
     }
   });
 
-  test('whole datagrams: both sealers write the same bytes and each opener opens the other’s', () => {
+  test('whole datagrams: all sealers write the same bytes and each opener opens the others’', () => {
     const key = new StreamKey(randomBytes(32));
     const sessionId = randomBytes(8);
-    const sealers = [sodium!, nodeAead].map((aead) => new DatagramSealer(key, { sessionId, aead }));
-    const openers = [sodium!, nodeAead].map((aead) => new DatagramOpener([key], { aead }));
+    const sealers = backends.map((aead) => new DatagramSealer(key, { sessionId, aead }));
     for (let i = 0; i < 50; i++) {
       const header = encodeHeader(i === 0 ? 'S' : i === 49 ? 'E' : 'C', 7, i);
       const payload = randomBytes(i * 37);
-      const [bySodium, byNode] = sealers.map((sealer) => Buffer.concat(sealer.seal(header, payload)));
-      assert.deepEqual(bySodium, byNode, `datagram ${i}`);
-      // Crossed: node:crypto opens libsodium's datagram and libsodium opens node:crypto's.
-      for (const [opener, wire] of [
-        [openers[1]!, bySodium!],
-        [openers[0]!, byNode!],
-      ] as const) {
-        const plain = opener.open(Buffer.from(wire));
-        assert.ok(Buffer.isBuffer(plain), `${opener.backend.name}: ${REJECT_REASONS[-plain]}`);
+      const wires = sealers.map((sealer) => Buffer.concat(sealer.seal(header, payload)));
+      for (const wire of wires.slice(1)) assert.deepEqual(wire, wires[0], `datagram ${i}`);
+      // Crossed: each backend opens the datagram the next one sealed (fresh openers: the
+      // counters repeat across sealers, which one opener's replay window would refuse).
+      backends.forEach((aead, b) => {
+        const plain = new DatagramOpener([key], { aead }).open(Buffer.from(wires[(b + 1) % wires.length]!));
+        assert.ok(Buffer.isBuffer(plain), `${aead.name}: ${REJECT_REASONS[-plain]}`);
         assert.deepEqual(plain, Buffer.concat([header, payload]));
-      }
+      });
     }
+  });
+
+  test('a refused datagram leaves no plaintext behind (OpenSSL decrypts before it checks the tag)', () => {
+    const aead = openssl!.withKey(RFC_KEY);
+    const forged = Buffer.from(RFC_SEALED);
+    forged[forged.length - 1]! ^= 0x80;
+    const plainOut = forged.subarray(0, RFC_PLAIN.length);
+    assert.equal(aead.open(RFC_NONCE, RFC_AAD, forged, plainOut), false);
+    assert.ok(
+      plainOut.every((byte) => byte === 0),
+      'the output is zeroed',
+    );
+    // The context is fine for the next datagram.
+    const plain = Buffer.alloc(RFC_PLAIN.length);
+    assert.equal(aead.open(RFC_NONCE, RFC_AAD, RFC_SEALED, plain), true);
+    assert.deepEqual(plain, RFC_PLAIN);
   });
 });
 
