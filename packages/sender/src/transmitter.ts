@@ -2,8 +2,9 @@
  * The UDP end of the sender: one JPEG in, its datagrams out. Each datagram goes to the kernel as
  * the pair [5-byte header, payload view] (dgram sends a list of buffers with one sendmsg), so a
  * frame is never copied after encoding. A frame's datagrams are all handed over before `send`
- * resolves, so frames never interleave on the wire. With a key, each datagram is sealed right
- * before its send (the sealer writes the whole protected datagram into one buffer).
+ * resolves, so frames never interleave on the wire. With a key, a frame is sealed just before it
+ * goes out, into one buffer the sealer reuses for the next frame (each protected datagram whole,
+ * in one piece of it); resends are sealed afresh, each into memory of its own.
  */
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
@@ -13,7 +14,6 @@ import { getSystemErrorName } from 'node:util';
 import { addressError, monotonicClock } from '@udpcam/common';
 import {
   assertPacketSize,
-  type ChunkDatagram,
   type Clock,
   chunkFrame,
   DatagramOpener,
@@ -377,21 +377,17 @@ export class Transmitter implements FrameTransmitter {
     // Kept before the first datagram goes: a receiver may ask for a chunk of this very frame
     // while its last ones are still going out.
     if (this.#nack !== undefined) this.#nack.ring.put(imageId, chunks);
-    const bytes = spreadMs > 0 ? await this.#sendSpread(datagrams, spreadMs) : await this.#sendAll(datagrams);
+    // Sealed as a whole frame into the sealer's reused buffer: safe, as this frame's sends all
+    // complete before the next frame's #send begins (see send()).
+    const wire = this.#sealer === undefined ? datagrams : this.#sealer.sealFrame(datagrams);
+    const bytes = spreadMs > 0 ? await this.#sendSpread(wire, spreadMs) : await this.#sendAll(wire);
     this.#nack?.budget.earn(bytes);
     return { imageId, datagrams: datagrams.length, parityDatagrams: parity.length, bytes };
   }
 
-  #sendAll(datagrams: readonly ChunkDatagram[]): Promise<number> {
-    if (datagrams.length === 0) return Promise.resolve(0);
-    const sealer = this.#sealer;
-    let wire: readonly NativeDatagram[];
-    try {
-      wire =
-        sealer === undefined ? datagrams : datagrams.map(([header, payload]) => sealer.seal(header, payload));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** Sends a frame's datagrams (or the slice of them due now), sealed already under a key. */
+  #sendAll(wire: readonly NativeDatagram[]): Promise<number> {
+    if (wire.length === 0) return Promise.resolve(0);
     let bytes = 0;
     for (const datagram of wire) {
       if (datagram instanceof Uint8Array) bytes += datagram.length;
@@ -449,7 +445,7 @@ export class Transmitter implements FrameTransmitter {
    * Sends datagram i at start + i × spreadMs / (n − 1). Timers fire about every millisecond, so
    * each wake sends every datagram that is due: small bursts, evenly spaced.
    */
-  async #sendSpread(datagrams: readonly ChunkDatagram[], spreadMs: number): Promise<number> {
+  async #sendSpread(datagrams: readonly NativeDatagram[], spreadMs: number): Promise<number> {
     const clock = this.#options.clock ?? monotonicClock;
     const start = clock();
     const step = spreadMs / (datagrams.length - 1);

@@ -29,6 +29,20 @@ async function listener(type: 'udp4' | 'udp6', address: string) {
   return { socket, heard, port: socket.address().port };
 }
 
+/** Opens every protected datagram heard (each must) and reassembles them: the frames, in order. */
+function openFrames(heard: readonly Buffer[], key: StreamKey): Buffer[] {
+  const opener = new DatagramOpener([key]);
+  const assembler = new FrameAssembler();
+  const frames: Buffer[] = [];
+  for (const datagram of heard) {
+    const plain = opener.open(datagram);
+    assert.ok(Buffer.isBuffer(plain), 'every datagram opens');
+    const frame = assembler.push(plain, 'sender', 0);
+    if (frame !== undefined) frames.push(Buffer.from(frame.data));
+  }
+  return frames;
+}
+
 async function connected(type: 'udp4' | 'udp6', address: string, port: number): Promise<dgram.Socket> {
   const socket = dgram.createSocket(type);
   await new Promise<void>((resolve) => socket.bind(0, resolve));
@@ -127,21 +141,35 @@ for (const [type, host] of [
       let expected = 0;
       for (const jpeg of jpegs) expected += (await transmitter.send(jpeg)).datagrams;
       await settle(() => heard.length === expected, 'every datagram arrived');
-      const opener = new DatagramOpener([key]);
-      const assembler = new FrameAssembler();
-      const frames: Buffer[] = [];
-      for (const datagram of heard) {
-        const plain = opener.open(datagram);
-        assert.notEqual(typeof plain, 'number', 'every datagram opens');
-        const frame = assembler.push(plain as Buffer, 'sender', 0);
-        if (frame !== undefined) frames.push(Buffer.from(frame.data));
-      }
-      assert.deepEqual(frames, jpegs);
+      assert.deepEqual(openFrames(heard, key), jpegs);
       await transmitter.close();
       socket.close();
     });
   });
 }
+
+test('protected frames sent without waiting, through dgram and through sendmmsg, all open: the frame buffer the sealer reuses is never rewritten under a pending send', async () => {
+  const key = new StreamKey(generateKey());
+  for (const nativeUdp of [false, ...(skip ? [] : [true])]) {
+    const { socket, heard, port } = await listener('udp4', '127.0.0.1');
+    const transmitter = new Transmitter({
+      host: '127.0.0.1',
+      port,
+      packetSize: 1400,
+      key,
+      nativeUdp,
+      fec: 0.1,
+    });
+    const jpegs = Array.from({ length: 20 }, (_, i) => makeJpeg(640, 480, i));
+    // Not awaited one by one: the transmitter queues each frame behind the one going out.
+    const results = await Promise.all(jpegs.map((jpeg) => transmitter.send(jpeg)));
+    const expected = results.reduce((n, result) => n + result.datagrams, 0);
+    await settle(() => heard.length === expected, 'every datagram arrived');
+    assert.deepEqual(openFrames(heard, key), jpegs, `nativeUdp ${nativeUdp}`);
+    await transmitter.close();
+    socket.close();
+  }
+});
 
 test('a receiver that is not listening yet fails no frame (ICMP port unreachable is retried past)', {
   skip,

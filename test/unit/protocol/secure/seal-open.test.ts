@@ -68,6 +68,41 @@ describe('seal and open', () => {
     assert.deepEqual(frame, jpeg);
   });
 
+  test('sealFrame: the same bytes as seal() one by one, in one buffer reused by the next frame', () => {
+    const sessionId = Buffer.from('0123456789abcdef', 'hex');
+    const byFrame = new DatagramSealer(keyA, { sessionId });
+    const byDatagram = new DatagramSealer(keyA, { sessionId });
+    const opener = new DatagramOpener([keyA]);
+    const jpegs = jpegPool().slice(-3);
+    let previous: Buffer[] = [];
+    for (const [n, jpeg] of jpegs.entries()) {
+      const chunks = chunkFrame(jpeg, n, 700);
+      const wire = byFrame.sealFrame(chunks);
+      assert.deepEqual(
+        wire.map((datagram) => Buffer.from(datagram)),
+        chunks.map(([header, payload]) => sealed(byDatagram, header, payload)),
+        `frame ${n}: byte-identical, counters in order`,
+      );
+      // One buffer, reused: this frame's datagrams lie where the last frame's did.
+      assert.ok(wire.every((datagram) => datagram.buffer === wire[0]!.buffer));
+      if (previous.length > 0 && previous[0]!.buffer.byteLength >= wire.length * 700) {
+        assert.equal(wire[0]!.buffer, previous[0]!.buffer);
+      }
+      const assembler = new FrameAssembler();
+      let frame: Buffer | undefined;
+      for (const datagram of wire) {
+        const plain = opener.open(Buffer.from(datagram));
+        assert.ok(Buffer.isBuffer(plain), reason(plain));
+        frame = assembler.push(plain, 'cam', 0)?.data ?? frame;
+      }
+      assert.deepEqual(frame, jpeg);
+      previous = wire;
+    }
+    // seal() (resends) never hands out memory of the reused buffer.
+    const resend = byFrame.seal(encodeHeader('C', 1, 1), Buffer.alloc(10))[0]!;
+    assert.notEqual(resend.buffer, previous[0]!.buffer);
+  });
+
   test('every single bit flip of header, security header, body and tag is refused', () => {
     const sealer = new DatagramSealer(keyA);
     const opener = new DatagramOpener([keyA]);
