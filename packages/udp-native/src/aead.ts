@@ -30,11 +30,23 @@ function load(): AeadBinding | undefined {
   try {
     const loaded = createRequire(import.meta.url)('../build/Release/openssl_aead.node') as AeadBinding;
     if (loaded.missing !== undefined) problem = `this Node does not export OpenSSL's ${loaded.missing}`;
+    else if (!cipherWorks(loaded)) problem = "this Node's OpenSSL refuses ChaCha20-Poly1305 (FIPS mode?)";
     else binding = loaded;
   } catch (error) {
     problem = `the OpenSSL AEAD addon did not load: ${(error as Error).message.split('\n')[0]}`;
   }
   return binding;
+}
+
+/** Whether a context can be made and seals: an OpenSSL in FIPS mode, for one, refuses this cipher. */
+function cipherWorks(loaded: AeadBinding): boolean {
+  try {
+    const context = loaded.create(new Uint8Array(32));
+    loaded.seal(context, new Uint8Array(12), new Uint8Array(0), new Uint8Array(1), new Uint8Array(17));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
