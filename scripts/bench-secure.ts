@@ -22,12 +22,11 @@
  *
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
  *                                      [--parts micro,cost,forgery] [--rounds 5]
- *                                      [--libraries default,openssl,libsodium,node:crypto]
+ *                                      [--libraries openssl,libsodium,node:crypto]
  *                                      [--configs files,out,encode] [--warmup FRAMES]
  *
- * --libraries picks the AEAD backends of the protected cost runs: default (what a user gets: the
- * sender seals with OpenSSL, the receiver opens with libsodium), or one for both ends (through
- * UDPCAM_AEAD). --fallback is --libraries default,node:crypto.
+ * --libraries picks the AEAD backends of the protected cost runs (default: openssl, the one a user
+ * gets; both ends use the same, through UDPCAM_AEAD). --fallback is --libraries openssl,node:crypto.
  * Cost runs go in --rounds rounds (plain, then each protected, then the next round: A B A B …); each
  * figure is the median over rounds, each ratio the median of the rounds' own ratios (a round's
  * pair ran back to back, so drift in the machine's load falls on both), with the 1-minute load
@@ -43,6 +42,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import {
+  AEAD_NAMES,
   type AeadName,
   chunkFrame,
   DatagramSealer,
@@ -176,19 +176,16 @@ function sendArgs(
 }
 
 /** Which AEAD library both ends of a protected cost run use (UDPCAM_AEAD, read by the children). */
-type Library = AeadName | 'default';
-/** UDPCAM_AEAD for each library (default: unset). */
+type Library = AeadName;
+/** UDPCAM_AEAD for each library (openssl: unset, the default). */
 const FORCE_AEAD: Record<Library, string | undefined> = {
-  default: undefined,
-  openssl: 'openssl',
+  openssl: undefined,
   libsodium: 'libsodium',
   'node:crypto': 'node-crypto',
 };
-const LIBRARIES = bench.list('libraries', values.fallback ? 'default,node:crypto' : 'default') as Library[];
+const LIBRARIES = bench.list('libraries', values.fallback ? 'openssl,node:crypto' : 'openssl') as Library[];
 for (const library of LIBRARIES) {
-  if (!(library in FORCE_AEAD)) {
-    bench.fail(`--libraries takes ${Object.keys(FORCE_AEAD).join(', ')}; not ${library}`);
-  }
+  if (!AEAD_NAMES.includes(library)) bench.fail(`--libraries takes ${AEAD_NAMES.join(', ')}; not ${library}`);
 }
 
 /**
@@ -200,7 +197,7 @@ async function costRun(
   keyFile: string | undefined,
   source: SenderSource,
   disk: boolean,
-  library: Library = 'default',
+  library: Library = 'openssl',
 ) {
   const out = path.join(work, `cost-out-${process.hrtime.bigint()}`);
   const loadAverage = os.loadavg()[0]!;
@@ -482,10 +479,9 @@ for (const [source, disk] of configs) {
     }
   }
 }
-/** Keys of the summary and ratios: the default's are unsuffixed (`receiverProtectedUs`, `receiver`). */
+/** Keys of the summary and ratios: openssl's are unsuffixed (`receiverProtectedUs`, `receiver`). */
 const LIBRARY_SUFFIX: Record<Library, string> = {
-  default: '',
-  openssl: 'Openssl',
+  openssl: '',
   libsodium: 'Libsodium',
   'node:crypto': 'NodeCrypto',
 };

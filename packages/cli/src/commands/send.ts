@@ -160,7 +160,7 @@ export async function send(flags: SendFlags, output: Output = consoleOutput(flag
   sender.on('warning', (warning) => output.warn(warning.message));
 
   output.info(
-    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${transmitter.nack ? ', resends on request' : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead('seal').name})` : ''}, sent by ${transmitter.sendPath === 'sendmmsg' ? 'sendmmsg' : 'node:dgram'} (Ctrl-C to stop)`,
+    `udpcam: sending ${source.name} to ${transmitter.target} at ${fps} fps, ${packetSize}-byte packets, codec ${encoder.name}${flags.legacy ? ', Python sender framing' : ''}${transmitter.fec > 0 ? `, parity ${transmitter.fec}` : ''}${transmitter.nack ? ', resends on request' : ''}${key ? `, protected with key ${key.idHex} (ChaCha20-Poly1305 by ${preferredAead().name})` : ''}, sent by ${transmitter.sendPath === 'sendmmsg' ? 'sendmmsg' : 'node:dgram'} (Ctrl-C to stop)`,
   );
   const status = (final = '', extra = {}) => {
     const stats = sender.stats;

@@ -1,10 +1,10 @@
 /**
  * The datagram AEAD: ChaCha20-Poly1305 as RFC 8439 §2.8 defines it (32-byte key, 12-byte nonce,
- * 16-byte tag), from three backends: Node's own OpenSSL through udpcam's addon (one reused cipher
- * context per key, ~1.1 µs per 1400-byte datagram), libsodium through the optional
- * `sodium-native` addon (~1.5 µs), node:crypto (a cipher object and five calls per datagram,
- * ~5 µs); preferredAead picks per use. All give the same bytes
- * (test/unit/protocol/secure/aead.test.ts), so either end may use any (docs/protocol.md#aead).
+ * 16-byte tag), from the first of these that loads: Node's own OpenSSL through udpcam's addon
+ * (one reused cipher context per key, ~1.1 µs per 1400-byte datagram), libsodium through the
+ * optional `sodium-native` addon (~1.5 µs), node:crypto (a cipher object and five calls per
+ * datagram, ~5 µs). All give the same bytes (test/unit/protocol/secure/aead.test.ts), so either
+ * end may use any (docs/protocol.md#aead).
  */
 import { nodeAead } from './aead-node.js';
 import { loadOpensslAead } from './aead-openssl.js';
@@ -26,7 +26,7 @@ export interface Aead {
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
 }
 
-/** The backends. */
+/** The backends, fastest first. */
 export const AEAD_NAMES = ['openssl', 'libsodium', 'node:crypto'] as const;
 export type AeadName = (typeof AEAD_NAMES)[number];
 
@@ -38,35 +38,20 @@ export interface AeadBackend {
   withKey(key: Uint8Array): Aead;
 }
 
-/** What a backend is picked for: sealing (senders) or opening (receivers). */
-export type AeadUse = 'seal' | 'open';
-
-const preferred = new Map<AeadUse, AeadBackend>();
+let preferred: AeadBackend | undefined;
 
 /**
- * The backend sealers and openers use by default, the first that loads of:
- * - to seal: OpenSSL, libsodium, node:crypto — OpenSSL's reused context is the cheapest seal;
- * - to open: libsodium, OpenSSL, node:crypto — libsodium checks the tag before it decrypts, so
- *   refusing a forged datagram costs it half of what it costs OpenSSL, which decrypts first
- *   (0.9 against 1.4 µs for 1400 bytes), and a good one about the same.
- * UDPCAM_AEAD=openssl, libsodium or node-crypto puts that one first for both (node:crypto, always
- * there, skips the others: tests and benches compare them).
+ * The backend sealers and openers use by default: the first of AEAD_NAMES that loads here.
+ * UDPCAM_AEAD=libsodium or node-crypto starts the search there instead (tests and benches compare
+ * them); node:crypto is always there.
  */
-export function preferredAead(use: AeadUse = 'seal'): AeadBackend {
-  let backend = preferred.get(use);
-  if (backend === undefined) {
-    const forced = process.env.UDPCAM_AEAD;
-    const order =
-      forced === 'node-crypto'
-        ? []
-        : forced === 'libsodium' || (forced !== 'openssl' && use === 'open')
-          ? [loadSodiumAead, loadOpensslAead]
-          : [loadOpensslAead, loadSodiumAead];
-    for (const load of order) backend ??= load();
-    backend ??= nodeAead;
-    preferred.set(use, backend);
+export function preferredAead(): AeadBackend {
+  if (preferred === undefined) {
+    const start = process.env.UDPCAM_AEAD;
+    const openssl = start !== 'libsodium' && start !== 'node-crypto' ? loadOpensslAead() : undefined;
+    preferred = openssl ?? (start !== 'node-crypto' ? loadSodiumAead() : undefined) ?? nodeAead;
   }
-  return backend;
+  return preferred;
 }
 
 export { nodeAead } from './aead-node.js';

@@ -48,7 +48,7 @@ const BAD_TAG = -5;
 export interface OpenerOptions {
   /** Sender sessions remembered at once (each holds a subkey and a replay window); default 256. */
   maxSessions: number;
-  /** The AEAD implementation; default preferredAead('open') (libsodium, OpenSSL or node:crypto). */
+  /** The AEAD implementation; default preferredAead() (libsodium if it loads, else node:crypto). */
   aead?: AeadBackend;
 }
 
@@ -101,7 +101,7 @@ export class DatagramOpener {
     if (!Number.isInteger(this.options.maxSessions) || this.options.maxSessions < 1) {
       throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'maxSessions must be an integer >= 1');
     }
-    this.backend = this.options.aead ?? preferredAead('open');
+    this.backend = this.options.aead ?? preferredAead();
     const rejectedByReason = {} as Record<RejectReason, number>;
     for (const reason of REJECT_REASONS.slice(1) as RejectReason[]) rejectedByReason[reason] = 0;
     this.stats = { opened: 0, rejected: 0, rejectedByReason, sessions: 0, sessionsEvicted: 0 };

@@ -28,7 +28,7 @@ export interface SealerOptions {
   sessionId?: Uint8Array;
   /** First counter value; default 0. Tests use it to reach the limit. */
   firstCounter?: number;
-  /** The AEAD implementation; default preferredAead('seal') (OpenSSL, libsodium or node:crypto). */
+  /** The AEAD implementation; default preferredAead() (libsodium if it loads, else node:crypto). */
   aead?: AeadBackend;
 }
 
@@ -62,7 +62,7 @@ export class DatagramSealer {
       throw new UdpcamError('UDPCAM_ERR_KEY', `a session id is ${SESSION_ID_BYTES} bytes`);
     }
     this.#keyId = key.id;
-    this.backend = options.aead ?? preferredAead('seal');
+    this.backend = options.aead ?? preferredAead();
     this.#aead = sessionAead(key, this.sessionId, this.backend);
     this.#counter = options.firstCounter ?? 0;
   }
