@@ -1,17 +1,16 @@
 /**
- * ChaCha20-Poly1305 from the OpenSSL inside the running Node (aead.c): one cipher context per key,
- * reused for every datagram. Its own module (openssl_aead.node), so a Node build that does not
- * export OpenSSL to addons loses only this, never batched UDP. @udpcam/protocol wraps it as an
- * AEAD backend.
+ * ChaCha20-Poly1305 from the OpenSSL inside the running Node (aead.c): each call sets the key and
+ * the nonce on a cipher context the addon keeps per thread. Its own module (openssl_aead.node), so
+ * a Node build that does not export OpenSSL to addons loses only this, never batched UDP.
+ * @udpcam/protocol wraps it as an AEAD backend.
  */
 import { createRequire } from 'node:module';
 
-/** aead.c's functions, or `missing`: the OpenSSL function this Node does not export. */
+/** aead.c's functions, or `problem`: why this Node's OpenSSL cannot be used. */
 interface AeadBinding {
-  create(key: Uint8Array): object;
-  seal(context: object, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array): void;
-  open(context: object, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
-  missing?: string;
+  seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array): void;
+  open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
+  problem?: string;
 }
 
 /** ChaCha20-Poly1305 under one key. Every length is checked: a wrong one throws a RangeError. */
@@ -22,6 +21,8 @@ export interface OpensslContext {
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
 }
 
+const KEY_BYTES = 32;
+
 let binding: AeadBinding | undefined;
 let problem: string | undefined;
 
@@ -29,8 +30,7 @@ function load(): AeadBinding | undefined {
   if (binding !== undefined || problem !== undefined) return binding;
   try {
     const loaded = createRequire(import.meta.url)('../build/Release/openssl_aead.node') as AeadBinding;
-    if (loaded.missing !== undefined) problem = `this Node does not export OpenSSL's ${loaded.missing}`;
-    else if (!cipherWorks(loaded)) problem = "this Node's OpenSSL refuses ChaCha20-Poly1305 (FIPS mode?)";
+    if (loaded.problem !== undefined) problem = loaded.problem;
     else binding = loaded;
   } catch (error) {
     problem = `the OpenSSL AEAD addon did not load: ${(error as Error).message.split('\n')[0]}`;
@@ -38,29 +38,21 @@ function load(): AeadBinding | undefined {
   return binding;
 }
 
-/** Whether a context can be made and seals: an OpenSSL in FIPS mode, for one, refuses this cipher. */
-function cipherWorks(loaded: AeadBinding): boolean {
-  try {
-    const context = loaded.create(new Uint8Array(32));
-    loaded.seal(context, new Uint8Array(12), new Uint8Array(0), new Uint8Array(1), new Uint8Array(17));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Makes a ChaCha20-Poly1305 context under a 32-byte key (a RangeError otherwise) from Node's
- * OpenSSL, or is undefined where that cannot be (see opensslAeadProblem).
+ * Makes ChaCha20-Poly1305 under a 32-byte key (a RangeError otherwise; the key is copied) from
+ * Node's OpenSSL, or is undefined where that cannot be (see opensslAeadProblem).
  */
 export function opensslChaCha20Poly1305(): ((key: Uint8Array) => OpensslContext) | undefined {
-  const { create, seal, open } = load() ?? {};
-  if (create === undefined || seal === undefined || open === undefined) return undefined;
+  const loaded = load();
+  if (loaded === undefined) return undefined;
+  const { seal, open } = loaded;
   return (key) => {
-    const context = create(key);
+    if (key.length !== KEY_BYTES) throw new RangeError(`a ChaCha20-Poly1305 key is ${KEY_BYTES} bytes`);
+    const own = Buffer.alloc(KEY_BYTES);
+    own.set(key);
     return {
-      seal: (nonce, aad, plain, sealedOut) => seal(context, nonce, aad, plain, sealedOut),
-      open: (nonce, aad, sealed, plainOut) => open(context, nonce, aad, sealed, plainOut),
+      seal: (nonce, aad, plain, sealedOut) => seal(own, nonce, aad, plain, sealedOut),
+      open: (nonce, aad, sealed, plainOut) => open(own, nonce, aad, sealed, plainOut),
     };
   };
 }

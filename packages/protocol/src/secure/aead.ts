@@ -1,7 +1,7 @@
 /**
  * The datagram AEAD: ChaCha20-Poly1305 as RFC 8439 §2.8 defines it (32-byte key, 12-byte nonce,
  * 16-byte tag), from the first of these that loads: Node's own OpenSSL through udpcam's addon
- * (one reused cipher context per key, ~1.1 µs per 1400-byte datagram), libsodium through the
+ * (one reused cipher context, ~1.1 µs per 1400-byte datagram), libsodium through the
  * optional `sodium-native` addon (~1.5 µs), node:crypto (a cipher object and five calls per
  * datagram, ~5 µs). All give the same bytes (test/unit/protocol/secure/aead.test.ts), so either
  * end may use any (docs/protocol.md#aead).
