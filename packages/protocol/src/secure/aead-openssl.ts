@@ -1,9 +1,8 @@
 /**
  * ChaCha20-Poly1305 from the OpenSSL inside Node, called through @udpcam/udp-native's addon with
  * one reused cipher context (node:crypto makes a cipher object per datagram). The preferred
- * backend where it loads: ~1.1 µs per 1400-byte datagram against libsodium's ~1.5 in a loop, and
- * in the steady-state bench never more CPU per frame than libsodium in any round
- * (docs/protocol.md#aead, README "Securing a camera").
+ * backend where it loads: cheaper than libsodium per datagram sealed or opened, dearer per forged
+ * datagram refused (docs/protocol.md#aead; figures: README, "Securing a camera").
  */
 import { type OpensslContext, opensslChaCha20Poly1305 } from '@udpcam/udp-native';
 import type { Aead, AeadBackend } from './aead.js';

@@ -26,7 +26,7 @@ export interface Aead {
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
 }
 
-/** The backends, fastest first. */
+/** The backends, in the order preferredAead tries them. */
 export const AEAD_NAMES = ['openssl', 'libsodium', 'node:crypto'] as const;
 export type AeadName = (typeof AEAD_NAMES)[number];
 
