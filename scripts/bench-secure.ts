@@ -466,11 +466,10 @@ const configs = PARTS.has('cost')
       ] as const
     ).filter(([, , name]) => CONFIGS.has(name))
   : [];
-const libraries = LIBRARIES;
 for (const [source, disk] of configs) {
   for (let round = 0; round < ROUNDS; round++) {
     // Plain and protected runs alternate, so drift in the machine's load falls on both.
-    for (const library of [undefined, ...libraries]) {
+    for (const library of [undefined, ...LIBRARIES]) {
       const run = await costRun(frameDir, library && keyFile, source, disk, library);
       cost.push({ round, ...run });
       console.log(
@@ -525,7 +524,7 @@ const summary: Record<string, number> = {};
 const ratios: Record<string, { median: number; min: number; max: number; rounds: number }> = {};
 for (const [, name, source, side, disk] of measuredRows) {
   summary[`${name}PlainUs`] = figure(source, side, undefined, disk);
-  for (const library of libraries) {
+  for (const library of LIBRARIES) {
     const suffix = LIBRARY_SUFFIX[library];
     summary[`${name}${suffix || 'Protected'}Us`] = figure(source, side, library, disk);
     const list = roundRatios(source, side, library, disk);
@@ -551,12 +550,12 @@ if (measuredRows.length > 0) {
       [
         '720p, CPU per frame',
         'plain µs',
-        ...libraries.flatMap((library) => [`${library} µs`, 'ratio (goal ≤ 1.15)']),
+        ...LIBRARIES.flatMap((library) => [`${library} µs`, 'ratio (goal ≤ 1.15)']),
       ],
       measuredRows.map(([label, name]) => [
         label,
         fixed(summary[`${name}PlainUs`]!, 0),
-        ...libraries.flatMap((library) => {
+        ...LIBRARIES.flatMap((library) => {
           const suffix = LIBRARY_SUFFIX[library];
           return [fixed(summary[`${name}${suffix || 'Protected'}Us`]!, 0), ratioText(`${name}${suffix}`)];
         }),

@@ -4,61 +4,36 @@
  * a Node build that does not export OpenSSL to addons loses only this, never batched UDP.
  * @udpcam/protocol wraps it as an AEAD backend.
  */
-import { createRequire } from 'node:module';
+import { requireAddon } from './binding.js';
 
-/** aead.c's functions, or `problem`: why this Node's OpenSSL cannot be used. */
-interface AeadBinding {
+/** aead.c's functions. Every length is checked: a wrong one throws a RangeError before any byte is touched. */
+export interface OpensslChaCha20Poly1305 {
+  /** Writes ciphertext and tag into `out` (plain.length + 16 bytes; may be `plain`'s memory). */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array): void;
+  /** True with the plaintext in `out` when the tag verifies; false, `out` zeroed, when not. */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
-  problem?: string;
 }
 
-/** ChaCha20-Poly1305 under one key. Every length is checked: a wrong one throws a RangeError. */
-export interface OpensslContext {
-  /** Writes ciphertext and tag into `sealedOut` (plain.length + 16 bytes; may be `plain`'s memory). */
-  seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void;
-  /** True with the plaintext in `plainOut` when the tag verifies; false, `plainOut` zeroed, when not. */
-  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
-}
+let loaded: { addon?: OpensslChaCha20Poly1305; problem?: string } | undefined;
 
-const KEY_BYTES = 32;
-
-let binding: AeadBinding | undefined;
-let problem: string | undefined;
-
-function load(): AeadBinding | undefined {
-  if (binding !== undefined || problem !== undefined) return binding;
-  try {
-    const loaded = createRequire(import.meta.url)('../build/Release/openssl_aead.node') as AeadBinding;
-    if (loaded.problem !== undefined) problem = loaded.problem;
-    else binding = loaded;
-  } catch (error) {
-    problem = `the OpenSSL AEAD addon did not load: ${(error as Error).message.split('\n')[0]}`;
+function load() {
+  if (loaded === undefined) {
+    // The module exports only `problem` where this Node's OpenSSL cannot be used.
+    const { addon, problem } = requireAddon<OpensslChaCha20Poly1305 & { problem?: string }>(
+      'openssl_aead',
+      'the OpenSSL AEAD addon',
+    );
+    loaded = addon?.problem === undefined ? { addon, problem } : { problem: addon.problem };
   }
-  return binding;
+  return loaded;
 }
 
-/**
- * Makes ChaCha20-Poly1305 under a 32-byte key (a RangeError otherwise; the key is copied) from
- * Node's OpenSSL, or is undefined where that cannot be (see opensslAeadProblem).
- */
-export function opensslChaCha20Poly1305(): ((key: Uint8Array) => OpensslContext) | undefined {
-  const loaded = load();
-  if (loaded === undefined) return undefined;
-  const { seal, open } = loaded;
-  return (key) => {
-    if (key.length !== KEY_BYTES) throw new RangeError(`a ChaCha20-Poly1305 key is ${KEY_BYTES} bytes`);
-    const own = Buffer.alloc(KEY_BYTES);
-    own.set(key);
-    return {
-      seal: (nonce, aad, plain, sealedOut) => seal(own, nonce, aad, plain, sealedOut),
-      open: (nonce, aad, sealed, plainOut) => open(own, nonce, aad, sealed, plainOut),
-    };
-  };
+/** The addon's functions, or undefined where it cannot be used (see opensslAeadProblem). */
+export function opensslChaCha20Poly1305(): OpensslChaCha20Poly1305 | undefined {
+  return load().addon;
 }
 
 /** Why Node's OpenSSL cannot be used here, or undefined when it can. */
 export function opensslAeadProblem(): string | undefined {
-  load();
-  return problem;
+  return load().problem;
 }

@@ -1,5 +1,6 @@
 /**
- * Loads the addon (udp_native.c, send.c) once, and finds the libuv handle behind a dgram socket.
+ * Loads the addon (udp_native.c, send.c) once, and finds the libuv handle behind a dgram socket;
+ * requireAddon loads any of the package's modules.
  * Either returns undefined when that is not possible here; callers then keep node:dgram's path.
  */
 import type dgram from 'node:dgram';
@@ -23,6 +24,18 @@ export interface UdpHandle {
 let binding: Binding | undefined;
 let problem: string | undefined;
 
+/**
+ * One of this package's built modules (build/Release/NAME.node), or why it did not load (`what`
+ * names it in that message).
+ */
+export function requireAddon<T>(name: string, what: string): { addon?: T; problem?: string } {
+  try {
+    return { addon: createRequire(import.meta.url)(`../build/Release/${name}.node`) as T };
+  } catch (error) {
+    return { problem: `${what} did not load: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
 /** The addon, or undefined (see nativeUdpProblem). */
 export function load(): Binding | undefined {
   if (binding !== undefined || problem !== undefined) return binding;
@@ -30,11 +43,7 @@ export function load(): Binding | undefined {
     problem = `recvmmsg and sendmmsg are Linux only (this is ${process.platform})`;
     return undefined;
   }
-  try {
-    binding = createRequire(import.meta.url)('../build/Release/udp_native.node') as Binding;
-  } catch (error) {
-    problem = `the native UDP addon did not load: ${(error as Error).message.split('\n')[0]}`;
-  }
+  ({ addon: binding, problem } = requireAddon<Binding>('udp_native', 'the native UDP addon'));
   return binding;
 }
 

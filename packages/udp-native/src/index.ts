@@ -5,7 +5,7 @@
  * not built or does not load, and the caller keeps node:dgram's path, or another AEAD backend.
  */
 
-export { type OpensslContext, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
+export { type OpensslChaCha20Poly1305, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
 export { nativeUdpProblem } from './binding.js';
 export {
   type BatchListener,

@@ -13,7 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Aead, AeadBackend } from './aead.js';
-import { assertSealLengths, openLengthsFit } from './aead-lengths.js';
+import { assertSealLengths, copyKey, openLengthsFit } from './aead-lengths.js';
 
 /** The two functions of sodium-native used by the bench (its JavaScript API, which checks its arguments). */
 export interface Sodium {
@@ -60,20 +60,16 @@ interface SodiumBinding {
   ): number;
 }
 
-const KEY_BYTES = 32;
-
 class SodiumAead implements Aead {
   readonly #encrypt: SodiumBinding['crypto_aead_chacha20poly1305_ietf_encrypt'];
   readonly #decrypt: SodiumBinding['crypto_aead_chacha20poly1305_ietf_decrypt'];
   readonly #key: Buffer;
 
   constructor(binding: SodiumBinding, key: Uint8Array) {
-    if (key.length !== KEY_BYTES) throw new RangeError(`a ChaCha20-Poly1305 key is ${KEY_BYTES} bytes`);
+    this.#key = copyKey(key);
     // Held as plain functions: one property load per call saved, and the binding ignores `this`.
     this.#encrypt = binding.crypto_aead_chacha20poly1305_ietf_encrypt;
     this.#decrypt = binding.crypto_aead_chacha20poly1305_ietf_decrypt;
-    this.#key = Buffer.alloc(KEY_BYTES);
-    this.#key.set(key);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void {
