@@ -28,7 +28,16 @@
 #include <string.h>
 
 #include <node_api.h>
-#include <openssl/evp.h>
+
+/* The little of OpenSSL's API this uses, declared here rather than from <openssl/evp.h>, so the
+ * module builds wherever Node's own headers are (a distribution's Node may come without
+ * OpenSSL's): opaque types, and functions and constants whose ABI is the same in OpenSSL 1.1 and
+ * 3.x. */
+typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
+typedef struct evp_cipher_st EVP_CIPHER;
+typedef struct engine_st ENGINE;
+#define EVP_CTRL_AEAD_GET_TAG 0x10
+#define EVP_CTRL_AEAD_SET_TAG 0x11
 
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
@@ -36,14 +45,15 @@
 
 /* The OpenSSL functions used, found at load time. */
 static struct {
-  __typeof__(&EVP_chacha20_poly1305) chacha20_poly1305;
-  __typeof__(&EVP_CIPHER_CTX_new) ctx_new;
-  __typeof__(&EVP_CIPHER_CTX_free) ctx_free;
-  __typeof__(&EVP_CIPHER_CTX_ctrl) ctx_ctrl;
-  __typeof__(&EVP_CipherInit_ex) init;
-  __typeof__(&EVP_CipherUpdate) update;
-  __typeof__(&EVP_CipherFinal_ex) final;
-  __typeof__(&OPENSSL_cleanse) cleanse;
+  const EVP_CIPHER *(*chacha20_poly1305)(void);
+  EVP_CIPHER_CTX *(*ctx_new)(void);
+  void (*ctx_free)(EVP_CIPHER_CTX *ctx);
+  int (*ctx_ctrl)(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr);
+  int (*init)(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl, const unsigned char *key,
+              const unsigned char *iv, int enc);
+  int (*update)(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl);
+  int (*final)(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
+  void (*cleanse)(void *ptr, size_t len);
 } ssl;
 
 /* The name of the first function not found, or NULL when all were; set once per process. */
