@@ -7,7 +7,7 @@
     },
     {
       "target_name": "openssl_aead",
-      "sources": ["src/aead.c"],
+      "sources": ["src/aead.c", "src/opener.c", "src/openssl.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

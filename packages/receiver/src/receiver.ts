@@ -13,10 +13,11 @@ import {
   type AssemblerOptions,
   type Clock,
   FrameAssembler,
+  SECURE_KEY_ID_OFFSET,
   type StreamKey,
   UdpcamError,
 } from '@udpcam/protocol';
-import { type BatchReceiver, receiveBatches, type Sender } from '@udpcam/udp-native';
+import { type BatchReceiver, NOT_OPENED, receiveBatches, type Sender } from '@udpcam/udp-native';
 import { senderKey } from './camera.js';
 import { CameraState } from './camera-state.js';
 import type { FrameSink, ReceivedFrame } from './frame.js';
@@ -184,7 +185,10 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     let lastAddress = '';
     let lastPort = -1;
     let lastKey = '';
-    const onDatagram = (datagram: Buffer, info: Sender) => {
+    const keyIds = options.keys?.map((key) => key.id);
+    // `status`: NOT_OPENED for a datagram as received; else receiveBatches opened it in C (a key
+    // index: `datagram` is plain) or refused it (a negative reason: `datagram` is undefined).
+    const onDatagram = (datagram: Buffer | undefined, info: Sender, status = NOT_OPENED) => {
       if (allowed !== undefined && !allowed(info.address, info.family)) {
         this.#counters.notAllowed++;
         return;
@@ -194,25 +198,45 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
         lastPort = info.port;
         lastKey = senderKey(info.address, info.port, info.family);
       }
+      if (status < 0) {
+        security.refused(status, lastKey);
+        return;
+      }
       // With keys, only datagrams that open reach reassembly (docs/protocol.md#protected).
-      const plain = security.pass(datagram, lastKey);
+      const plain = status === NOT_OPENED ? security.pass(datagram!, lastKey) : datagram;
       if (plain === undefined) return;
       const now = clock();
-      if (nack !== undefined) nack.observe(datagram, plain, lastKey, info.address, info.port, now);
+      if (nack !== undefined) {
+        // The key a sealed datagram names (the opener leaves its id in place), for sealing NACKs.
+        const keyId =
+          keyIds === undefined
+            ? undefined
+            : status === NOT_OPENED
+              ? datagram!.readUInt32BE(SECURE_KEY_ID_OFFSET)
+              : keyIds[status];
+        nack.observe(plain, keyId, lastKey, info.address, info.port, now);
+      }
       const frame = assembler.push(plain, lastKey, now);
       if (frame !== undefined) this.#deliver(frame);
       this.#scheduleExpiry();
     };
     // A batch's senders share one object per run of datagrams from one address and port, so the
     // key check above is two identity comparisons. A sink may close the receiver mid-batch.
+    // With keys, datagrams are opened in C as they arrive, unless an allow list is to drop some
+    // first: a datagram from an address not allowed must not move a session's replay window.
     const batches =
       (options.nativeUdp ?? process.env.UDPCAM_NATIVE_UDP !== '0')
-        ? receiveBatches(socket, (datagrams, senders) => {
-            for (let i = 0; i < datagrams.length && !this.#closed; i++)
-              onDatagram(datagrams[i]!, senders[i]!);
-          })
+        ? receiveBatches(
+            socket,
+            (datagrams, senders, statuses) => {
+              for (let i = 0; i < datagrams.length && !this.#closed; i++)
+                onDatagram(datagrams[i], senders[i]!, statuses?.[i]);
+            },
+            allowed === undefined ? security.native : undefined,
+          )
         : undefined;
     if (batches === undefined) socket.on('message', onDatagram);
+    security.openedInBatch = batches !== undefined && allowed === undefined && security.native !== undefined;
     this.#batches = batches;
     this.receivePath = batches === undefined ? 'dgram' : 'recvmmsg';
     // After a successful bind, socket errors are transient (e.g. ICMP echoes); keep receiving.
@@ -270,6 +294,11 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
   /** Which library opens protected datagrams ('openssl', 'libsodium' or 'node:crypto'); undefined without keys. */
   get aeadBackend(): string | undefined {
     return this.#security.opener?.backend.name;
+  }
+
+  /** True when protected datagrams are opened in C as they are received (SecurityReport.openedInBatch). */
+  get openedInBatch(): boolean {
+    return this.#security.openedInBatch;
   }
 
   /** Stops receiving, then flushes and closes every sink. Idempotent. */

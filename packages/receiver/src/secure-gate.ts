@@ -7,8 +7,10 @@
  */
 import {
   CASE_BIT,
-  DatagramOpener,
+  createOpener,
   looksProtected,
+  NativeDatagramOpener,
+  type Opener,
   REJECT_REASONS,
   type RejectReason,
   type StreamKey,
@@ -35,6 +37,8 @@ export interface SecurityReport {
   keyIds: string[];
   /** Which library opens datagrams ('openssl', 'libsodium' or 'node:crypto'); null without keys. */
   aead: string | null;
+  /** True when datagrams are opened in C as recvmmsg delivers them (opener.c), not one by one here. */
+  openedInBatch: boolean;
   /** Datagrams that opened. */
   opened: number;
   rejected: number;
@@ -56,11 +60,13 @@ function emptyCounts(): RejectCounts {
 
 /** Opens or passes datagrams for a Receiver; see the module comment. */
 export class SecureGate {
-  readonly opener: DatagramOpener | undefined;
+  readonly opener: Opener | undefined;
   /** Protected datagrams that reached a receiver without keys. */
   encrypted = 0;
   /** Sealed parity dropped unopened, its frame being complete already. */
   lateParity = 0;
+  /** Set by the receiver when receiveBatches opens datagrams with `native`. */
+  openedInBatch = false;
   readonly #bySender = new Map<string, RejectCounts>();
   readonly #noticed = new Set<string>();
   readonly #notice: (message: string) => void;
@@ -79,7 +85,7 @@ export class SecureGate {
     isTracked: (sender: string) => boolean,
     isLateParity: (sender: string, imageId: number) => boolean = () => false,
   ) {
-    this.opener = keys === undefined || keys.length === 0 ? undefined : new DatagramOpener(keys);
+    this.opener = keys === undefined || keys.length === 0 ? undefined : createOpener(keys);
     this.#notice = notice;
     this.#isTracked = isTracked;
     this.#isLateParity = isLateParity;
@@ -105,6 +111,20 @@ export class SecureGate {
     }
     const result = opener.open(datagram);
     if (typeof result !== 'number') return result;
+    this.refused(result, sender);
+    return undefined;
+  }
+
+  /**
+   * The opener in C, for receiveBatches to open datagrams as they arrive; undefined when opening
+   * is done here (no keys, or no OpenSSL addon).
+   */
+  get native(): object | undefined {
+    return this.opener instanceof NativeDatagramOpener ? this.opener.native.handle : undefined;
+  }
+
+  /** Counts a datagram from `sender` the opener refused with `code` (already in its own counts). */
+  refused(code: number, sender: string): void {
     if (this.#isTracked(sender)) {
       let counts = this.#bySender.get(sender);
       if (counts === undefined) {
@@ -112,15 +132,14 @@ export class SecureGate {
         counts = emptyCounts();
         this.#bySender.set(sender, counts);
       }
-      counts[REJECT_REASONS[-result] as RejectReason]++;
+      counts[REJECT_REASONS[-code] as RejectReason]++;
     }
-    if (result === UNPROTECTED) {
+    if (code === UNPROTECTED) {
       this.#noticeOnce(
         sender,
         `unprotected stream from ${sender} dropped: this receiver has --key, the sender has none`,
       );
     }
-    return undefined;
   }
 
   /** Datagrams refused from one sender ("address:port"), if it is tracked and any were. */
@@ -135,6 +154,7 @@ export class SecureGate {
       protected: this.opener !== undefined,
       keyIds: this.opener?.keys.map((key) => key.idHex) ?? [],
       aead: this.opener?.backend.name ?? null,
+      openedInBatch: this.openedInBatch,
       opened: stats?.opened ?? 0,
       rejected: stats?.rejected ?? 0,
       rejectedByReason: { ...(stats?.rejectedByReason ?? emptyCounts()) },

@@ -13,70 +13,26 @@
  * `out` may be the same memory as `plain` / the ciphertext of `sealed` (in place), never a partial
  * overlap. Lengths are checked here: a wrong one throws a RangeError before any byte is touched.
  *
- * OpenSSL is not linked: its functions are looked up in the process (dlsym) when the module
- * loads, as Node exports them for addons. Where a Node build does not, or its OpenSSL refuses the
- * cipher, the module exports only `problem`, and the JavaScript side falls back to libsodium or
- * node:crypto: nothing can fail later on an unresolved symbol.
+ * The module also makes the receiver's native openers (opener.c).
+ *
+ * OpenSSL is not linked (openssl.h). Where a Node build does not export it, or its OpenSSL
+ * refuses the cipher, the module exports only `problem`, and the JavaScript side falls back to
+ * libsodium or node:crypto: nothing can fail later on an unresolved symbol.
  */
-#define _GNU_SOURCE
 #define NAPI_VERSION 8
-#include <dlfcn.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <node_api.h>
 
-/* The little of OpenSSL's API this uses, declared here rather than from <openssl/evp.h>, so the
- * module builds wherever Node's own headers are (a distribution's Node may come without
- * OpenSSL's): opaque types, and functions and constants whose ABI is the same in OpenSSL 1.1 and
- * 3.x. */
-typedef struct evp_cipher_ctx_st EVP_CIPHER_CTX;
-typedef struct evp_cipher_st EVP_CIPHER;
-typedef struct engine_st ENGINE;
-#define EVP_CTRL_AEAD_GET_TAG 0x10
-#define EVP_CTRL_AEAD_SET_TAG 0x11
+#include "opener.h"
+#include "openssl.h"
 
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
 #define TAG_BYTES 16
-
-/* The OpenSSL functions used, found at load time. */
-static struct {
-  const EVP_CIPHER *(*chacha20_poly1305)(void);
-  EVP_CIPHER_CTX *(*ctx_new)(void);
-  void (*ctx_free)(EVP_CIPHER_CTX *ctx);
-  int (*ctx_ctrl)(EVP_CIPHER_CTX *ctx, int type, int arg, void *ptr);
-  int (*init)(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher, ENGINE *impl, const unsigned char *key,
-              const unsigned char *iv, int enc);
-  int (*update)(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl, const unsigned char *in, int inl);
-  int (*final)(EVP_CIPHER_CTX *ctx, unsigned char *out, int *outl);
-  void (*cleanse)(void *ptr, size_t len);
-} ssl;
-
-/* The name of the first function not found, or NULL when all were; set once per process. */
-static const char *missing;
-static pthread_once_t resolved = PTHREAD_ONCE_INIT;
-
-static const char *find_all(void) {
-#define FIND(field, name)                                                                         \
-  if ((*(void **)&ssl.field = dlsym(RTLD_DEFAULT, #name)) == NULL) return #name;
-  FIND(chacha20_poly1305, EVP_chacha20_poly1305)
-  FIND(ctx_new, EVP_CIPHER_CTX_new)
-  FIND(ctx_free, EVP_CIPHER_CTX_free)
-  FIND(ctx_ctrl, EVP_CIPHER_CTX_ctrl)
-  FIND(init, EVP_CipherInit_ex)
-  FIND(update, EVP_CipherUpdate)
-  FIND(final, EVP_CipherFinal_ex)
-  FIND(cleanse, OPENSSL_cleanse)
-#undef FIND
-  return NULL;
-}
-
-/* Worker threads load the module too: the lookup runs once. */
-static void resolve(void) { missing = find_all(); }
 
 /* The two contexts of one Node environment (the main thread, or a worker): OpenSSL fixes a
  * context's direction when its cipher is set. Each call sets the key and the nonce: for
@@ -167,11 +123,9 @@ static napi_value aead_open(napi_env env, napi_callback_info info) {
 static Contexts *new_contexts(void) {
   Contexts *contexts = calloc(1, sizeof *contexts);
   if (contexts == NULL) return NULL;
-  contexts->seal = ssl.ctx_new();
-  contexts->open = ssl.ctx_new();
-  if (contexts->seal == NULL || contexts->open == NULL ||
-      ssl.init(contexts->seal, ssl.chacha20_poly1305(), NULL, NULL, NULL, 1) != 1 ||
-      ssl.init(contexts->open, ssl.chacha20_poly1305(), NULL, NULL, NULL, 0) != 1) {
+  contexts->seal = openssl_chacha_context(1);
+  contexts->open = openssl_chacha_context(0);
+  if (contexts->seal == NULL || contexts->open == NULL) {
     free_contexts(NULL, contexts, NULL);
     return NULL;
   }
@@ -187,7 +141,7 @@ static napi_value unavailable(napi_env env, napi_value exports, const char *why)
 
 NAPI_MODULE_INIT() {
   char why[128];
-  pthread_once(&resolved, resolve);
+  const char *missing = openssl_resolve();
   if (missing != NULL) {
     snprintf(why, sizeof why, "this Node does not export OpenSSL's %s", missing);
     return unavailable(env, exports, why);
@@ -201,7 +155,10 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"seal", NULL, aead_seal, NULL, NULL, NULL, napi_default, contexts},
       {"open", NULL, aead_open, NULL, NULL, NULL, napi_default, contexts},
+      {"openerCreate", NULL, opener_create, NULL, NULL, NULL, napi_default, NULL},
+      {"openerOpen", NULL, opener_open, NULL, NULL, NULL, napi_default, NULL},
+      {"openerStats", NULL, opener_stats, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, properties);
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;
 }

@@ -5,9 +5,10 @@
  * @udpcam/protocol wraps it as an AEAD backend.
  */
 import { requireAddon } from './binding.js';
+import type { OpenerFunctions } from './opener.js';
 
 /** aead.c's functions. Every length is checked: a wrong one throws a RangeError before any byte is touched. */
-export interface OpensslChaCha20Poly1305 {
+export interface OpensslChaCha20Poly1305 extends OpenerFunctions {
   /** Writes ciphertext and tag into `out` (plain.length + 16 bytes; may be `plain`'s memory). */
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array): void;
   /** True with the plaintext in `out` when the tag verifies; false, `out` zeroed, when not. */

@@ -9,7 +9,7 @@ import type { BatchListener } from './receive.js';
 
 /** The addon's functions. */
 export interface Binding {
-  open(fd: number, onBatch: BatchListener): object;
+  open(fd: number, onBatch: BatchListener, opener?: object): object;
   close(handle: object): void;
   stats(handle: object): [number, number, number, number];
   send(fd: number, datagrams: readonly (Uint8Array | readonly Uint8Array[])[], start: number): number;

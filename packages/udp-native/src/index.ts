@@ -1,16 +1,19 @@
 /**
  * udpcam's native parts on Linux: batched UDP for node:dgram sockets, receiving with recvmmsg
  * (receive.ts) and sending with sendmmsg (send.ts), and ChaCha20-Poly1305 through Node's own
- * OpenSSL for protected datagrams (aead.ts). Every function returns undefined where its addon is
- * not built or does not load, and the caller keeps node:dgram's path, or another AEAD backend.
+ * OpenSSL for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts). Every
+ * function returns undefined where its addon is not built or does not load, and the caller keeps
+ * node:dgram's path, or another AEAD backend.
  */
 
 export { type OpensslChaCha20Poly1305, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
 export { nativeUdpProblem } from './binding.js';
+export { type NativeOpener, type NativeOpenerCounts, nativeOpener, type OpenerKey } from './opener.js';
 export {
   type BatchListener,
   type BatchReceiver,
   type BatchStats,
+  NOT_OPENED,
   receiveBatches,
   type Sender,
 } from './receive.js';

@@ -3,7 +3,9 @@
  * is watched with a uv_poll_t on Node's own loop, and every wake-up reads with recvmmsg() until
  * the socket is empty (or a per-wake budget is spent), calling JavaScript once per batch.
  *
- *   open(fd, onBatch) -> handle      onBatch(datagrams: Buffer[], senders: object[])
+ *   open(fd, onBatch[, opener]) -> handle
+ *                                    onBatch(datagrams: (Buffer | undefined)[], senders: object[],
+ *                                            statuses: Int32Array | undefined)
  *   close(handle)                    idempotent; safe from inside onBatch
  *   stats(handle) -> [wakes, batches, datagrams, errors]
  *   send(fd, datagrams, start) -> sent | -errno     batched send: send.c
@@ -11,6 +13,12 @@
  * senders[i] is { address, port, family } as node:dgram's rinfo would say it (without size);
  * consecutive datagrams from one address and port share one object, across batches too.
  * Each datagram is its own Buffer (a copy): a datagram kept by the reassembler pins only itself.
+ *
+ * With an opener (opener.h, a receiver with keys), each datagram but sealed parity is opened in
+ * place as it lies in the batch, and statuses[i] says what datagrams[i] is: the key index (0 or
+ * 1) for a datagram opened, then the plain datagram; a negative reason for one refused (counted
+ * by the opener), then undefined; STATUS_SEALED for sealed parity, passed as received: the
+ * receiver may drop it unopened when its frame is complete, and opens it with the same opener.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -25,7 +33,11 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "opener.h"
 #include "send.h"
+
+/* statuses[i] of a datagram passed as received (opener.ts's NOT_OPENED). */
+#define STATUS_SEALED 100
 
 /* Datagrams per recvmmsg() call, and calls per wake-up before the loop gets its turn again. */
 #define BATCH 32
@@ -46,6 +58,10 @@ typedef struct {
   napi_ref self;          /* keeps the external alive while open */
   napi_ref callback;
   napi_ref last_sender;   /* the object for last_addr */
+  udpcam_opener *opener;  /* NULL: datagrams are passed as received */
+  napi_ref opener_ref;    /* keeps the opener alive while open */
+  napi_ref statuses_ref;  /* the Int32Array of BATCH statuses, passed with every batch */
+  int32_t *statuses;
   napi_async_context async;
   struct sockaddr_storage last_addr;
   socklen_t last_len;
@@ -100,9 +116,15 @@ static void release_js(receiver_t *r) {
   napi_env env = r->env;
   if (r->callback) napi_delete_reference(env, r->callback);
   if (r->last_sender) napi_delete_reference(env, r->last_sender);
+  if (r->opener_ref) napi_delete_reference(env, r->opener_ref);
+  if (r->statuses_ref) napi_delete_reference(env, r->statuses_ref);
   if (r->async) napi_async_destroy(env, r->async);
   r->callback = NULL;
   r->last_sender = NULL;
+  r->opener_ref = NULL;
+  r->statuses_ref = NULL;
+  r->opener = NULL;
+  r->statuses = NULL;
   r->async = NULL;
   if (r->self) {
     napi_ref self = r->self;
@@ -179,15 +201,31 @@ static int same_sender(const receiver_t *r, const struct sockaddr_storage *ss, s
 /* Hands `n` received datagrams to JavaScript in one call. Returns 0 when the wake should end. */
 static int deliver(receiver_t *r, int n) {
   napi_env env = r->env;
-  napi_value datagrams, senders, sender = NULL, callback, resource, argv[2];
+  napi_value datagrams, senders, sender = NULL, callback, resource, argv[3];
   CHECK(napi_create_array_with_length(env, n, &datagrams));
   CHECK(napi_create_array_with_length(env, n, &senders));
   if (r->last_sender) CHECK(napi_get_reference_value(env, r->last_sender, &sender));
   for (int i = 0; i < n; i++) {
     struct msghdr *h = &r->msgs[i].msg_hdr;
+    unsigned char *bytes = r->slots + (size_t)i * SLOT;
+    size_t length = r->msgs[i].msg_len;
     napi_value buffer;
     void *data;
-    CHECK(napi_create_buffer_copy(env, r->msgs[i].msg_len, r->slots + (size_t)i * SLOT, &data, &buffer));
+    if (r->opener != NULL) {
+      int status = length > 0 && bytes[0] == 'p' ? STATUS_SEALED : r->opener->open(r->opener, bytes, length);
+      r->statuses[i] = status;
+      if (status >= 0 && status != STATUS_SEALED) {
+        bytes += UDPCAM_PLAIN_AT;
+        length -= UDPCAM_SECURE_OVERHEAD;
+      }
+      if (status < 0) {
+        CHECK(napi_get_undefined(env, &buffer));
+      } else {
+        CHECK(napi_create_buffer_copy(env, length, bytes, &data, &buffer));
+      }
+    } else {
+      CHECK(napi_create_buffer_copy(env, length, bytes, &data, &buffer));
+    }
     CHECK(napi_set_element(env, datagrams, i, buffer));
     if (sender == NULL || !same_sender(r, &r->addrs[i], h->msg_namelen)) {
       sender = make_sender(env, &r->addrs[i]);
@@ -204,9 +242,14 @@ static int deliver(receiver_t *r, int n) {
   r->datagrams += n;
   argv[0] = datagrams;
   argv[1] = senders;
+  if (r->statuses_ref) {
+    CHECK(napi_get_reference_value(env, r->statuses_ref, &argv[2]));
+  } else {
+    CHECK(napi_get_undefined(env, &argv[2]));
+  }
   CHECK(napi_get_reference_value(env, r->callback, &callback));
   CHECK(napi_get_reference_value(env, r->self, &resource));
-  napi_status status = napi_make_callback(env, r->async, resource, callback, 2, argv, NULL);
+  napi_status status = napi_make_callback(env, r->async, resource, callback, 3, argv, NULL);
   if (status == napi_pending_exception) {
     /* As a throwing 'message' listener would: the process's uncaughtException. */
     napi_value error;
@@ -291,15 +334,24 @@ static receiver_t *unwrap(napi_env env, napi_value value) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], external, name;
+  size_t argc = 3;
+  napi_value argv[3], external, name;
   napi_valuetype type;
   int32_t fd;
+  void *opener = NULL;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0)
     return throw_error(env, "open(fd, onBatch): fd must be a file descriptor");
   CHECK(napi_typeof(env, argv[1], &type));
   if (type != napi_function) return throw_error(env, "open(fd, onBatch): onBatch must be a function");
+  if (argc > 2) {
+    bool tagged = false;
+    CHECK(napi_typeof(env, argv[2], &type));
+    if (type != napi_undefined &&
+        (napi_check_object_type_tag(env, argv[2], &UDPCAM_OPENER_TAG, &tagged) != napi_ok || !tagged ||
+         napi_get_value_external(env, argv[2], &opener) != napi_ok))
+      return throw_error(env, "open(fd, onBatch, opener): opener must come from openerCreate");
+  }
 
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -346,6 +398,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_create_external(env, r, finalize, NULL, &external));
   CHECK(napi_create_reference(env, external, 1, &r->self));
   CHECK(napi_create_reference(env, argv[1], 1, &r->callback));
+  if (opener != NULL) {
+    napi_value statuses, buffer;
+    CHECK(napi_create_arraybuffer(env, BATCH * sizeof(int32_t), (void **)&r->statuses, &buffer));
+    CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, buffer, 0, &statuses));
+    CHECK(napi_create_reference(env, statuses, 1, &r->statuses_ref));
+    CHECK(napi_create_reference(env, argv[2], 1, &r->opener_ref));
+    r->opener = opener;
+  }
   CHECK(napi_create_string_latin1(env, "UDPCAM_RECVMMSG", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_async_init(env, external, name, &r->async));
   return external;

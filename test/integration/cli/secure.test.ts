@@ -196,11 +196,18 @@ describe('protected send → receive', () => {
     );
     try {
       const announced = await Promise.all(
-        receivers.map((r) => r.waitFor(/receiving on udp .*:(\d+).*ChaCha20-Poly1305 by ([^)]+)\)/)),
+        receivers.map((r) =>
+          r.waitFor(/receiving on udp .*:(\d+).*ChaCha20-Poly1305 by ([^,)]+)(, opened as received)?\)/),
+        ),
       );
       assert.deepEqual(
         announced.map((m) => m[2]),
         names,
+      );
+      // OpenSSL's receiver opens each datagram in C as recvmmsg delivers it (opener.c).
+      assert.deepEqual(
+        announced.map((m) => m[3] !== undefined),
+        names.map((name) => name === 'openssl'),
       );
       // Receiver i gets its frames from a sender on the next backend: every pair of unlike ends.
       for (const [i, port] of announced.map((m) => Number(m[1])).entries()) {

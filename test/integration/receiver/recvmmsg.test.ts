@@ -85,7 +85,8 @@ for (const family of FAMILIES) {
       const receiver = receiveBatches(batched, (datagrams, senders) => {
         batchSizes.push(datagrams.length);
         assert.equal(senders.length, datagrams.length);
-        for (const [i, data] of datagrams.entries()) viaNative.push([key(senders[i]!), data.toString('hex')]);
+        for (const [i, data] of datagrams.entries())
+          viaNative.push([key(senders[i]!), data!.toString('hex')]);
         check();
       });
       assert.ok(receiver, nativeUdpProblem());
@@ -326,7 +327,7 @@ test(
     const socket = await bound('udp4', '127.0.0.1');
     const seen: string[] = [];
     const receiver = receiveBatches(socket, (datagrams) => {
-      for (const data of datagrams) seen.push(data.toString());
+      for (const data of datagrams) seen.push(data!.toString());
     });
     assert.ok(receiver, nativeUdpProblem());
     try {

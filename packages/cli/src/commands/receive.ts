@@ -225,7 +225,7 @@ export async function receive(
   const where = receiver.address;
   const shown =
     where.family === 'IPv6' ? `[${where.address}]:${where.port}` : `${where.address}:${where.port}`;
-  const buffer = `receive buffer ${formatBinary(receiver.recvBufferBytes)} read by ${receiver.receivePath === 'recvmmsg' ? 'recvmmsg' : 'node:dgram'}${keys ? `, protected (key ${keys.map((k) => k.idHex).join(', key ')}; ChaCha20-Poly1305 by ${receiver.aeadBackend})` : ''}`;
+  const buffer = `receive buffer ${formatBinary(receiver.recvBufferBytes)} read by ${receiver.receivePath === 'recvmmsg' ? 'recvmmsg' : 'node:dgram'}${keys ? `, protected (key ${keys.map((k) => k.idHex).join(', key ')}; ChaCha20-Poly1305 by ${receiver.aeadBackend}${receiver.openedInBatch ? ', opened as received' : ''})` : ''}`;
   output.info(
     `udpcam: receiving on udp ${shown}${flags.out ? `, writing frames to ${flags.out}` : ''}, ${buffer} (Ctrl-C to stop)`,
   );

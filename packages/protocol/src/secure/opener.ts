@@ -78,8 +78,36 @@ export interface OpenerStats {
   sessionsEvicted: number;
 }
 
-/** Opens protected datagrams with up to two keys (old and new, for rotation). */
-export class DatagramOpener {
+/** What a receiver uses of an opener: DatagramOpener, or NativeDatagramOpener (opener-native.ts). */
+export interface Opener {
+  readonly keys: readonly StreamKey[];
+  readonly options: OpenerOptions;
+  readonly backend: AeadBackend;
+  readonly stats: Readonly<OpenerStats>;
+  /** Sessions held now. */
+  readonly sessionCount: number;
+  /** See DatagramOpener#open. */
+  open(datagram: Buffer): Buffer | number;
+}
+
+/** The options with defaults; throws on a key count, duplicate keys or a limit that cannot be. */
+export function openerOptions(keys: readonly StreamKey[], options: Partial<OpenerOptions>): OpenerOptions {
+  if (keys.length < 1 || keys.length > 2) {
+    throw new UdpcamError('UDPCAM_ERR_KEY', `a receiver takes one or two keys, got ${keys.length}`);
+  }
+  assertDistinctKeys(keys);
+  const full = { ...DEFAULT_OPENER_OPTIONS, ...options };
+  if (!Number.isInteger(full.maxSessions) || full.maxSessions < 1) {
+    throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'maxSessions must be an integer >= 1');
+  }
+  return full;
+}
+
+/**
+ * Opens protected datagrams with up to two keys (old and new, for rotation). The reference
+ * implementation: opener.c does the same in C where Node's OpenSSL can be used (createOpener).
+ */
+export class DatagramOpener implements Opener {
   readonly keys: readonly StreamKey[];
   readonly options: OpenerOptions;
   /** The AEAD implementation in use. */
@@ -92,15 +120,8 @@ export class DatagramOpener {
   #tick = 0;
 
   constructor(keys: readonly StreamKey[], options: Partial<OpenerOptions> = {}) {
-    if (keys.length < 1 || keys.length > 2) {
-      throw new UdpcamError('UDPCAM_ERR_KEY', `a receiver takes one or two keys, got ${keys.length}`);
-    }
-    assertDistinctKeys(keys);
     this.keys = keys;
-    this.options = { ...DEFAULT_OPENER_OPTIONS, ...options };
-    if (!Number.isInteger(this.options.maxSessions) || this.options.maxSessions < 1) {
-      throw new UdpcamError('UDPCAM_ERR_INVALID_OPTION', 'maxSessions must be an integer >= 1');
-    }
+    this.options = openerOptions(keys, options);
     this.backend = this.options.aead ?? preferredAead();
     const rejectedByReason = {} as Record<RejectReason, number>;
     for (const reason of REJECT_REASONS.slice(1) as RejectReason[]) rejectedByReason[reason] = 0;

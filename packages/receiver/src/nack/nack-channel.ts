@@ -5,13 +5,7 @@
  * port the sender's datagrams come from — the one its connected socket accepts.
  */
 import type dgram from 'node:dgram';
-import {
-  DatagramSealer,
-  encodeNack,
-  SECURE_KEY_ID_OFFSET,
-  SECURE_OVERHEAD_BYTES,
-  type StreamKey,
-} from '@udpcam/protocol';
+import { DatagramSealer, encodeNack, SECURE_OVERHEAD_BYTES, type StreamKey } from '@udpcam/protocol';
 import { emptyCounters, type NackCounters, NackTracker, type NackTrackerOptions } from './nack-tracker.js';
 
 /** A NACK's send callback: a lost NACK is asked again (a retry) or the frame is given up. */
@@ -44,15 +38,22 @@ export class NackChannel {
   }
 
   /**
-   * One datagram that passed the security gate: `raw` as received (sealed or not), `plain` what
-   * reassembly gets, from `sender` ("address:port") at `address`, `port`.
+   * One datagram that passed the security gate: `plain` what reassembly gets, `keyId` the id of
+   * the key it was sealed with (undefined for a plain stream), from `sender` ("address:port") at
+   * `address`, `port`.
    */
-  observe(raw: Buffer, plain: Buffer, sender: string, address: string, port: number, now: number): void {
+  observe(
+    plain: Buffer,
+    keyId: number | undefined,
+    sender: string,
+    address: string,
+    port: number,
+    now: number,
+  ): void {
     const requests = this.tracker.observe(plain, sender, now);
     if (requests === undefined) return;
-    // The opener left the key id in place (it rewrites only bytes 21..25 of a sealed datagram).
     const keyed = this.#sealers.size > 0;
-    const sealer = keyed ? this.#sealers.get(raw.readUInt32BE(SECURE_KEY_ID_OFFSET)) : undefined;
+    const sealer = keyed && keyId !== undefined ? this.#sealers.get(keyId) : undefined;
     if (keyed && sealer === undefined) return;
     for (const { imageId, attempt, chunks, tailFrom, padTo } of requests) {
       const nack = encodeNack(imageId, attempt, chunks, tailFrom, padTo);
