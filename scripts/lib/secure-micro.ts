@@ -3,8 +3,8 @@
  * each way there is to do it — AES-256-GCM and ChaCha20-Poly1305 through node:crypto's cipher
  * objects (the first is version 1's), ChaCha20-Poly1305 through libsodium (sodium-native) into a
  * separate buffer, through libsodium and Node's OpenSSL (udpcam's addon) straight into the
- * datagram, and the protocol's DatagramSealer / DatagramOpener with each backend — and refusing a
- * bad tag.
+ * datagram, the protocol's DatagramSealer / DatagramOpener with each backend, and the receiver's
+ * opener in C (opener.c) — and refusing a bad tag.
  *
  * Interleaved A/B: every round runs every variant for `calls` calls, in an order rotated by one
  * each round, and takes its CPU time (process.cpuUsage, user + system) per call; the figure is
@@ -16,12 +16,14 @@ import { percentile } from '@udpcam/common';
 import {
   type AeadBackend,
   type AeadName,
+  createOpener,
   DatagramOpener,
   DatagramSealer,
   encodeHeader,
   loadOpensslAead,
   loadSodium,
   loadSodiumAead,
+  NativeDatagramOpener,
   nodeAead,
   SECURE_CLEAR_BYTES,
   SECURE_TAG_BYTES,
@@ -229,6 +231,34 @@ export function perDatagramFigures(rounds: number, calls: number, payloadBytes: 
         if (i === 0) {
           opener = new DatagramOpener([streamKey], { aead: backend });
           opener.open(Buffer.from(ring[1]!)); // the session exists: only the tag fails
+        }
+        forged.copy(scratch);
+        opener.open(scratch);
+      },
+    });
+  }
+  // The receiver's opener in C (opener.c), called here once per datagram; a batched receiver
+  // calls it from C with no JavaScript at all in between.
+  if (createOpener([streamKey]) instanceof NativeDatagramOpener) {
+    let opener = createOpener([streamKey]);
+    open.push({
+      variant: 'opener.c, one call per datagram (with a 1442-byte copy)',
+      cipher: 'chacha20-poly1305',
+      library: 'openssl',
+      run: (i) => {
+        if (i === 0) opener = createOpener([streamKey]);
+        ring[i]!.copy(scratch);
+        if (typeof opener.open(scratch) === 'number') throw new Error('bench datagram refused');
+      },
+    });
+    open.push({
+      variant: 'opener.c, bad tag',
+      cipher: 'chacha20-poly1305',
+      library: 'openssl',
+      run: (i) => {
+        if (i === 0) {
+          opener = createOpener([streamKey]);
+          opener.open(Buffer.from(ring[1]!));
         }
         forged.copy(scratch);
         opener.open(scratch);

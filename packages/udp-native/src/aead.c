@@ -27,6 +27,7 @@
 
 #include <node_api.h>
 
+#include "bytes.h"
 #include "opener.h"
 #include "openssl.h"
 
@@ -54,16 +55,6 @@ static void free_contexts(napi_env env, void *data, void *hint) {
 static napi_value fail(napi_env env, const char *message) {
   napi_throw_range_error(env, NULL, message);
   return NULL;
-}
-
-/* The bytes of a Uint8Array argument; 0 when it is not one. */
-static int bytes(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  bool is_typedarray;
-  if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok || !is_typedarray) return 0;
-  if (napi_get_typedarray_info(env, value, &type, length, (void **)data, NULL, NULL) != napi_ok)
-    return 0;
-  return type == napi_uint8_array;
 }
 
 /* The arguments of seal and open: key, nonce, aad, input, output; and the environment's contexts. */

@@ -19,6 +19,7 @@
 
 #include <node_api.h>
 
+#include "bytes.h"
 #include "opener.h"
 #include "openssl.h"
 
@@ -220,15 +221,6 @@ static napi_value fail(napi_env env, const char *message) {
   return NULL;
 }
 
-/* The bytes of a Uint8Array; 0 when `value` is not one. */
-static int bytes(napi_env env, napi_value value, unsigned char **data, size_t *length) {
-  napi_typedarray_type type;
-  bool is_typedarray;
-  return napi_is_typedarray(env, value, &is_typedarray) == napi_ok && is_typedarray &&
-         napi_get_typedarray_info(env, value, &type, length, (void **)data, NULL, NULL) == napi_ok &&
-         type == napi_uint8_array;
-}
-
 static Opener *unwrap(napi_env env, napi_value value) {
   bool tagged = false;
   void *data = NULL;
@@ -246,7 +238,7 @@ napi_value opener_create(napi_env env, napi_callback_info info) {
   napi_value argv[4], external;
   uint32_t keys = 0;
   int64_t max_sessions;
-  unsigned char *data;
+  uint8_t *data;
   size_t length;
   bool is_array;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
@@ -293,7 +285,7 @@ napi_value opener_create(napi_env env, napi_callback_info info) {
 napi_value opener_open(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], result;
-  unsigned char *data;
+  uint8_t *data;
   size_t length;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return NULL;
   Opener *o = unwrap(env, argv[0]);
