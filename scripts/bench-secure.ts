@@ -23,7 +23,7 @@
  *   node build/scripts/bench-secure.js [--quick] [--frames 600] [--fps 30] [--forged 1000000]
  *                                      [--parts micro,cost,forgery] [--rounds 5]
  *                                      [--libraries openssl,libsodium,node:crypto]
- *                                      [--configs files,out,encode] [--warmup FRAMES]
+ *                                      [--configs files,out,encode] [--warmup FRAMES] [--paired]
  *
  * --libraries picks the AEAD backends of the protected cost runs (default: openssl, the one a user
  * gets; both ends use the same, through UDPCAM_AEAD). --fallback is --libraries openssl,node:crypto.
@@ -31,7 +31,10 @@
  * figure is the median over rounds, each ratio the median of the rounds' own ratios (a round's
  * pair ran back to back, so drift in the machine's load falls on both), with the 1-minute load
  * average at the start of every run. --configs picks the configurations (files: the receiver
- * reassembles only; out: it writes every frame; encode: the sender encodes).
+ * reassembles only; out: it writes every frame; encode: the sender encodes). --paired runs a
+ * round's plain and protected pairs at the same time instead (the senders share core 0, the
+ * receivers core 1): both meet the same neighbours and the same CPU state, which on a shared VM
+ * moves a run's figure far more than protection does (see the README).
  *
  * Prints figures and writes bench-results/secure.json; asserts nothing.
  */
@@ -69,6 +72,7 @@ const bench = startBench('secure', {
   libraries: { type: 'string' },
   configs: { type: 'string' },
   warmup: { type: 'string' },
+  paired: { type: 'boolean', default: false },
 });
 const values = bench.flags;
 const quick = bench.quick;
@@ -80,6 +84,8 @@ const FPS = bench.number('fps', 30);
  * "steady state"), so `--frames 2700 --warmup 1800` measures the steady state.
  */
 const WARMUP_FRAMES = bench.number('warmup', 0);
+/** Run a round's plain and protected pairs at the same time (each sender on core 0, receiver on core 1). */
+const PAIRED = values.paired === true;
 if (!Number.isInteger(WARMUP_FRAMES) || WARMUP_FRAMES < 0 || WARMUP_FRAMES + 60 > FRAMES) {
   bench.fail(`--warmup takes a whole number of frames, at most --frames - 60 (${FRAMES - 60})`);
 }
@@ -189,10 +195,11 @@ for (const library of LIBRARIES) {
 }
 
 /**
- * One cost run; with `disk`, the receiver also writes every frame (--out, a scratch folder).
- * Both children are started with UDPCAM_AEAD set for `library`.
+ * Starts one cost run; with `disk`, the receiver also writes every frame (--out, a scratch
+ * folder). Both children are started with UDPCAM_AEAD set for `library`. Resolves once both run,
+ * with the promise of the run's figures.
  */
-async function costRun(
+async function startCostRun(
   frameDir: string,
   keyFile: string | undefined,
   source: SenderSource,
@@ -220,23 +227,29 @@ async function costRun(
   delete process.env.UDPCAM_AEAD;
   const senderSamples: Sample[] = [];
   sampleAtStatus(sender, 'framesSent', senderSamples);
-  await sender.exited;
-  await sleep(1_500); // one more status line from the receiver with every frame in
-  await receiver.stop('SIGINT');
-  rmSync(out, { recursive: true, force: true });
-  const framesReceived = receiverSamples.at(-1)?.frames ?? 0;
-  return {
-    protected: keyFile !== undefined,
-    library: keyFile === undefined ? undefined : library,
-    source,
-    disk,
-    loadAverage,
-    framesSent: FRAMES,
-    framesReceived,
-    receiverCpuUsPerFrame: perFrame(receiverSamples),
-    senderCpuUsPerFrame: perFrame(senderSamples),
-  };
+  return { finished: finishCostRun() };
+
+  async function finishCostRun() {
+    await sender.exited;
+    await sleep(1_500); // one more status line from the receiver with every frame in
+    await receiver.stop('SIGINT');
+    rmSync(out, { recursive: true, force: true });
+    const framesReceived = receiverSamples.at(-1)?.frames ?? 0;
+    return {
+      protected: keyFile !== undefined,
+      library: keyFile === undefined ? undefined : library,
+      source,
+      disk,
+      loadAverage,
+      framesSent: FRAMES,
+      framesReceived,
+      receiverCpuUsPerFrame: perFrame(receiverSamples),
+      senderCpuUsPerFrame: perFrame(senderSamples),
+    };
+  }
 }
+
+type CostRun = Awaited<Awaited<ReturnType<typeof startCostRun>>['finished']>;
 
 // ---------------------------------------------------------------------------------------------
 // 3. Forgery.
@@ -456,7 +469,7 @@ console.log(
   `\n720p frames: ${count(meanBytes)} bytes on average, ${fixed(meanBytes / PACKET_SIZE, 0)} datagrams of ${PACKET_SIZE} bytes; ${FRAMES} frames at ${FPS} fps${bench.pin ? ', sender on core 0, receiver on core 1' : ''}`,
 );
 
-const cost: ({ round: number } & Awaited<ReturnType<typeof costRun>>)[] = [];
+const cost: ({ round: number } & CostRun)[] = [];
 const configs = PARTS.has('cost')
   ? (
       [
@@ -468,9 +481,16 @@ const configs = PARTS.has('cost')
   : [];
 for (const [source, disk] of configs) {
   for (let round = 0; round < ROUNDS; round++) {
-    // Plain and protected runs alternate, so drift in the machine's load falls on both.
+    // Plain and protected runs alternate, so drift in the machine's load falls on both; with
+    // --paired they run at the same time, sharing the two cores, and meet the same drift.
+    const runs: Promise<CostRun>[] = [];
     for (const library of [undefined, ...LIBRARIES]) {
-      const run = await costRun(frameDir, library && keyFile, source, disk, library);
+      const started = await startCostRun(frameDir, library && keyFile, source, disk, library);
+      runs.push(started.finished);
+      if (!PAIRED) await started.finished;
+    }
+    for (const run of await Promise.all(runs)) {
+      const { library } = run;
       cost.push({ round, ...run });
       console.log(
         `  ${round + 1}/${ROUNDS} ${source === 'files' ? 'files  ' : 'encoded'}${disk ? ' --out' : '      '} ${(library ?? 'plain').padEnd(11)}  receiver ${fixed(run.receiverCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, sender ${fixed(run.senderCpuUsPerFrame ?? Number.NaN, 0)} µs/frame, frames ${run.framesReceived}/${run.framesSent}, load ${fixed(run.loadAverage, 1)}`,
@@ -608,6 +628,8 @@ await bench.save({
     forged: FORGED,
     packetSize: PACKET_SIZE,
     rounds: ROUNDS,
+    warmupFrames: WARMUP_FRAMES,
+    paired: PAIRED,
     meanFrameBytes: meanBytes,
   },
   perDatagram: micro,
