@@ -9,6 +9,11 @@
  *   seal(key, nonce, aad, plain, out)   -> undefined; out = ciphertext + 16-byte tag
  *   open(key, nonce, aad, sealed, out)  -> true when the tag verifies (out = plaintext);
  *                                          false, with out zeroed, when it does not
+ *   sealFrame(key, clear, counter, datagrams, out) -> bytes written
+ *       a frame's datagrams ([5-byte header, payload][]) sealed one after the other into `out`
+ *       in the protected layout (docs/protocol.md#protected): `clear` is bytes 5..17 of each
+ *       (version, key id, session id), `counter` the first datagram's, up by one per datagram.
+ *       One call per frame instead of one per datagram (DatagramSealer.sealFrame).
  *
  * `out` may be the same memory as `plain` / the ciphertext of `sealed` (in place), never a partial
  * overlap. Lengths are checked here: a wrong one throws a RangeError before any byte is touched.
@@ -34,6 +39,11 @@
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
 #define TAG_BYTES 16
+/* The protected layout: bytes 5..17 are the same in every datagram of a session, 18..25 the counter. */
+#define CLEAR_BYTES 26
+#define SESSION_CLEAR_BYTES 13
+#define COUNTER_OFFSET 18
+#define MAX_COUNTER 9007199254740991.0 /* 2^53 - 1 */
 
 /* The two contexts of one Node environment (the main thread, or a worker): OpenSSL fixes a
  * context's direction when its cipher is set. Each call sets the key and the nonce: for
@@ -110,6 +120,58 @@ static napi_value aead_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value aead_seal_frame(napi_env env, napi_callback_info info) {
+  static const char *usage =
+      "sealFrame(32-byte key, 13-byte clear, counter, [5-byte header, payload][], out with room for all)";
+  size_t argc = 5;
+  napi_value argv[5], result;
+  Contexts *contexts;
+  uint8_t *key, *clear, *out;
+  size_t key_length, clear_length, out_length;
+  double first;
+  uint32_t count;
+  bool is_array;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&contexts) != napi_ok || argc < 5 ||
+      !bytes(env, argv[0], &key, &key_length) || key_length != KEY_BYTES ||
+      !bytes(env, argv[1], &clear, &clear_length) || clear_length != SESSION_CLEAR_BYTES ||
+      napi_get_value_double(env, argv[2], &first) != napi_ok || !(first >= 0 && first <= MAX_COUNTER) ||
+      first != (double)(uint64_t)first || napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[3], &count) != napi_ok ||
+      (count > 0 && (uint64_t)first + count - 1 > (uint64_t)MAX_COUNTER) || !bytes(env, argv[4], &out, &out_length))
+    return fail(env, usage);
+  EVP_CIPHER_CTX *ctx = contexts->seal;
+  size_t at = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value pair, element;
+    uint8_t *header, *payload;
+    size_t header_length, payload_length;
+    if (napi_get_element(env, argv[3], i, &pair) != napi_ok ||
+        napi_get_element(env, pair, 0, &element) != napi_ok ||
+        !bytes(env, element, &header, &header_length) || header_length != 5 ||
+        napi_get_element(env, pair, 1, &element) != napi_ok ||
+        !bytes(env, element, &payload, &payload_length) || payload_length > INT_MAX - CLEAR_BYTES - TAG_BYTES ||
+        out_length - at < CLEAR_BYTES + payload_length + TAG_BYTES)
+      return fail(env, usage);
+    uint8_t *d = out + at, nonce[NONCE_BYTES] = { 0 };
+    uint64_t counter = (uint64_t)first + i;
+    d[0] = header[0] | 0x20; /* the type in lower case */
+    memcpy(d + 1, header + 1, 4);
+    memcpy(d + 5, clear, SESSION_CLEAR_BYTES);
+    for (int b = 0; b < 8; b++) d[COUNTER_OFFSET + b] = (uint8_t)(counter >> (56 - 8 * b));
+    memcpy(nonce + 4, d + COUNTER_OFFSET, 8);
+    uint8_t *sealed = d + CLEAR_BYTES;
+    int n;
+    if (ssl.init(ctx, NULL, NULL, key, nonce, 1) != 1 || ssl.update(ctx, NULL, &n, d, CLEAR_BYTES) != 1 ||
+        ssl.update(ctx, sealed, &n, payload, (int)payload_length) != 1 ||
+        ssl.final(ctx, sealed + payload_length, &n) != 1 ||
+        ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, sealed + payload_length) != 1)
+      return fail(env, "OpenSSL failed to seal");
+    at += CLEAR_BYTES + payload_length + TAG_BYTES;
+  }
+  napi_create_double(env, (double)at, &result);
+  return result;
+}
+
 /* This environment's contexts, or NULL when OpenSSL refuses the cipher (in FIPS mode, say). */
 static Contexts *new_contexts(void) {
   Contexts *contexts = calloc(1, sizeof *contexts);
@@ -146,6 +208,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"seal", NULL, aead_seal, NULL, NULL, NULL, napi_default, contexts},
       {"open", NULL, aead_open, NULL, NULL, NULL, napi_default, contexts},
+      {"sealFrame", NULL, aead_seal_frame, NULL, NULL, NULL, napi_default, contexts},
       {"openerCreate", NULL, opener_create, NULL, NULL, NULL, napi_default, NULL},
       {"openerOpen", NULL, opener_open, NULL, NULL, NULL, napi_default, NULL},
       {"openerStats", NULL, opener_stats, NULL, NULL, NULL, napi_default, NULL},

@@ -13,6 +13,18 @@ export interface OpensslChaCha20Poly1305 extends OpenerFunctions {
   seal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, out: Uint8Array): void;
   /** True with the plaintext in `out` when the tag verifies; false, `out` zeroed, when not. */
   open(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
+  /**
+   * Seals a frame's datagrams one after the other into `out` in the protected layout: `clear` is
+   * bytes 5..17 of each (version, key id, session id), `counter` the first one's. Returns the
+   * bytes written. Throws a TypeError when `out` is too short or a counter would pass 2^53 − 1.
+   */
+  sealFrame(
+    key: Uint8Array,
+    clear: Uint8Array,
+    counter: number,
+    datagrams: readonly (readonly [Uint8Array, Uint8Array])[],
+    out: Uint8Array,
+  ): number;
 }
 
 let loaded: { addon?: OpensslChaCha20Poly1305; problem?: string } | undefined;

@@ -12,6 +12,7 @@ import { copyKey, openLengthsFit } from './aead-lengths.js';
 class OpensslAead implements Aead {
   readonly #seal: OpensslChaCha20Poly1305['seal'];
   readonly #open: OpensslChaCha20Poly1305['open'];
+  readonly #sealFrame: OpensslChaCha20Poly1305['sealFrame'];
   readonly #key: Buffer;
 
   constructor(binding: OpensslChaCha20Poly1305, key: Uint8Array) {
@@ -19,11 +20,21 @@ class OpensslAead implements Aead {
     // Held as plain functions, as in aead-sodium.ts: the binding ignores `this`.
     this.#seal = binding.seal;
     this.#open = binding.open;
+    this.#sealFrame = binding.sealFrame;
   }
 
   /** The addon checks the lengths itself and throws a RangeError. */
   seal(nonce: Uint8Array, aad: Uint8Array, plain: Uint8Array, sealedOut: Uint8Array): void {
     this.#seal(this.#key, nonce, aad, plain, sealedOut);
+  }
+
+  sealFrame(
+    clear: Uint8Array,
+    counter: number,
+    datagrams: readonly (readonly [Uint8Array, Uint8Array])[],
+    out: Uint8Array,
+  ): number {
+    return this.#sealFrame(this.#key, clear, counter, datagrams, out);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean {

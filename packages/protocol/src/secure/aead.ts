@@ -24,6 +24,17 @@ export interface Aead {
    * node:crypto leaves it) and is not to be used.
    */
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array, plainOut: Uint8Array): boolean;
+  /**
+   * Where the backend has it (OpenSSL's): seals a frame's datagrams into `out` in one call, as
+   * DatagramSealer.sealFrame lays them out (`clear`: bytes 5..17 of each, `counter`: the first
+   * one's); returns the bytes written.
+   */
+  sealFrame?(
+    clear: Uint8Array,
+    counter: number,
+    datagrams: readonly (readonly [Uint8Array, Uint8Array])[],
+    out: Uint8Array,
+  ): number;
 }
 
 /** The backends, in the order preferredAead tries them. */

@@ -16,6 +16,7 @@ import {
   looksProtected,
   MIN_SECURE_DATAGRAM_BYTES,
   NativeDatagramOpener,
+  nodeAead,
   type Opener,
   type OpenerOptions,
   REJECT_REASONS,
@@ -91,8 +92,10 @@ for (const [name, makeOpener] of OPENERS)
 
     test('sealFrame: the same bytes as seal() one by one, in one buffer reused by the next frame', () => {
       const sessionId = Buffer.from('0123456789abcdef', 'hex');
+      // OpenSSL's one call per frame (aead.c's sealFrame) against node:crypto one datagram at a time.
       const byFrame = new DatagramSealer(keyA, { sessionId });
-      const byDatagram = new DatagramSealer(keyA, { sessionId });
+      assert.equal(byFrame.backend.name, 'openssl', `no OpenSSL backend: ${opensslAeadProblem()}`);
+      const byDatagram = new DatagramSealer(keyA, { sessionId, aead: nodeAead });
       const opener = makeOpener([keyA]);
       const jpegs = jpegPool().slice(-3);
       let previous: Buffer[] = [];
@@ -253,6 +256,13 @@ for (const [name, makeOpener] of OPENERS)
       const opener = makeOpener([keyA]);
       assert.ok(Buffer.isBuffer(opener.open(sealed(sealer, encodeHeader('S', 0, 0), Buffer.alloc(1)))));
       assert.throws(() => sealer.seal(encodeHeader('S', 0, 0), Buffer.alloc(1)), { code: 'UDPCAM_ERR_KEY' });
+      // A frame sealed in one call may end on the last counter, and not go past it.
+      const chunks = chunkFrame(Buffer.alloc(60, 1), 0, 20);
+      const framed = new DatagramSealer(keyA, { firstCounter: Number.MAX_SAFE_INTEGER - 2 });
+      for (const datagram of framed.sealFrame(chunks))
+        assert.ok(Buffer.isBuffer(opener.open(Buffer.from(datagram))));
+      const over = new DatagramSealer(keyA, { firstCounter: Number.MAX_SAFE_INTEGER - 1 });
+      assert.throws(() => over.sealFrame(chunks), { code: 'UDPCAM_ERR_KEY' });
     });
 
     test('sessions are bounded: the least recently heard is forgotten', () => {
