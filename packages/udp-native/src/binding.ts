@@ -1,5 +1,5 @@
 /**
- * Loads the addon (udp_native.c, send.c) once, and finds the libuv handle behind a dgram socket;
+ * Loads the addon (udp_native.c, send.c, gf256.c) once, and finds the libuv handle behind a dgram socket;
  * requireAddon loads any of the package's modules.
  * Either returns undefined when that is not possible here; callers then keep node:dgram's path.
  */
@@ -13,6 +13,12 @@ export interface Binding {
   close(handle: object): void;
   stats(handle: object): [number, number, number, number];
   send(fd: number, datagrams: readonly (Uint8Array | readonly Uint8Array[])[], start: number): number;
+  encodeParity(
+    shards: readonly Uint8Array[],
+    coefficients: Uint8Array,
+    shardSize: number,
+    out: Uint8Array,
+  ): void;
 }
 
 /** The libuv UDP handle behind a dgram socket, with the two internals this needs. */

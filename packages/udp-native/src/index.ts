@@ -1,7 +1,8 @@
 /**
  * udpcam's native parts on Linux: batched UDP for node:dgram sockets, receiving with recvmmsg
  * (receive.ts) and sending with sendmmsg (send.ts), and ChaCha20-Poly1305 through Node's own
- * OpenSSL for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts). Every
+ * OpenSSL for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts), and
+ * Reed-Solomon parity (parity.ts). Every
  * function returns undefined where its addon is not built or does not load, and the caller keeps
  * node:dgram's path, or another AEAD backend.
  */
@@ -9,6 +10,7 @@
 export { type OpensslChaCha20Poly1305, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
 export { nativeUdpProblem } from './binding.js';
 export { type NativeOpener, type NativeOpenerCounts, nativeOpener, type OpenerKey } from './opener.js';
+export { nativeParityEncoder, type ParityEncoder } from './parity.js';
 export {
   type BatchListener,
   type BatchReceiver,

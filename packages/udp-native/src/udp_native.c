@@ -9,6 +9,7 @@
  *   close(handle)                    idempotent; safe from inside onBatch
  *   stats(handle) -> [wakes, batches, datagrams, errors]
  *   send(fd, datagrams, start) -> sent | -errno     batched send: send.c
+ *   encodeParity(shards, coefficients, shardSize, out)  Reed-Solomon parity: gf256.c
  *
  * senders[i] is { address, port, family } as node:dgram's rinfo would say it (without size);
  * consecutive datagrams from one address and port share one object, across batches too.
@@ -24,6 +25,7 @@
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "gf256.h"
 #include "opener.h"
 #include "send.h"
 
@@ -447,7 +450,10 @@ NAPI_MODULE_INIT() {
     { "close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL },
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL },
     { "send", NULL, udp_native_send, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "encodeParity", NULL, gf256_encode_parity, NULL, NULL, NULL, napi_enumerable, NULL },
   };
+  static pthread_once_t tables = PTHREAD_ONCE_INIT;
+  pthread_once(&tables, gf256_init); /* worker threads load the module too */
   if (napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods) != napi_ok) return NULL;
   return exports;
 }

@@ -1,3 +1,9 @@
 export * from './fec-slot.js';
 export * from './parity.js';
-export { encodeParity, MAX_TOTAL_SHARDS, parityMatrix, reconstructData } from './reed-solomon.js';
+export {
+  encodeParity,
+  encodeParityPortable,
+  MAX_TOTAL_SHARDS,
+  parityMatrix,
+  reconstructData,
+} from './reed-solomon.js';
