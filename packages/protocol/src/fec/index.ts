@@ -6,4 +6,5 @@ export {
   MAX_TOTAL_SHARDS,
   parityMatrix,
   reconstructData,
+  reconstructDataPortable,
 } from './reed-solomon.js';

@@ -190,9 +190,65 @@ export function encodeParityPortable(
  * With e data shards missing it uses e parity shards: their syndromes (parity minus the part the
  * data present explains) equal an e × e submatrix of the parity rows times the missing shards,
  * and every square submatrix of a systematic MDS code's parity part is invertible. Cost: e·k·size
- * table lookups plus an e × e inverse, not a k × k one.
+ * products plus an e × e inverse, not a k × k one; in C where the addon is built (two calls:
+ * the syndromes, then the missing shards), else reconstructDataPortable.
  */
 export function reconstructData(
+  shards: readonly (Uint8Array | undefined)[],
+  k: number,
+  shardSize: number,
+): Uint8Array[] | undefined {
+  nativeEncoder ??= nativeParityEncoder() ?? null;
+  if (nativeEncoder === null) return reconstructDataPortable(shards, k, shardSize);
+  const m = shards.length - k;
+  checkShape(k, m);
+  const missing: number[] = [];
+  for (let i = 0; i < k; i++) if (shards[i] === undefined) missing.push(i);
+  if (missing.length === 0) return shards.slice(0, k) as Uint8Array[];
+  const parityUsed: number[] = [];
+  for (let j = 0; j < m && parityUsed.length < missing.length; j++)
+    if (shards[k + j] !== undefined) parityUsed.push(j);
+  if (parityUsed.length < missing.length) return undefined;
+  for (const j of parityUsed) {
+    if (shards[k + j]!.length > shardSize)
+      throw new RangeError(`parity shard ${j} is longer than ${shardSize} bytes`);
+  }
+  for (let i = 0; i < k; i++) {
+    if ((shards[i]?.length ?? 0) > shardSize)
+      throw new RangeError(`data shard ${i} is longer than ${shardSize} bytes`);
+  }
+  const e = missing.length;
+  const rows = parityMatrix(k, m);
+  // Syndromes in one pass: row r sums the data present times parity row parityUsed[r] (a missing
+  // shard is an empty array, zero) and, with coefficient 1, parity shard parityUsed[r] itself.
+  const sources: Uint8Array[] = shards.slice(0, k).map((shard) => shard ?? EMPTY);
+  for (const j of parityUsed) sources.push(shards[k + j]!);
+  const coefficients = new Uint8Array(e * (k + e));
+  parityUsed.forEach((j, r) => {
+    coefficients.set(rows[j]!, r * (k + e));
+    for (const i of missing) coefficients[r * (k + e) + i] = 0;
+    coefficients[r * (k + e) + k + r] = 1;
+  });
+  const syndromes = new Uint8Array(e * shardSize);
+  nativeEncoder(sources, coefficients, shardSize, syndromes);
+  // The missing shards: the inverse of their e × e submatrix times the syndromes.
+  const decode = invert(parityUsed.map((j) => Uint8Array.from(missing, (i) => rows[j]![i]!)))!;
+  const rebuilt = new Uint8Array(e * shardSize);
+  const views = Array.from({ length: e }, (_, r) => syndromes.subarray(r * shardSize, (r + 1) * shardSize));
+  const flat = new Uint8Array(e * e);
+  decode.forEach((row, c) => flat.set(row, c * e));
+  nativeEncoder(views, flat, shardSize, rebuilt);
+  const data = shards.slice(0, k) as Uint8Array[];
+  missing.forEach((index, c) => {
+    data[index] = rebuilt.subarray(c * shardSize, (c + 1) * shardSize);
+  });
+  return data;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** reconstructData in JavaScript: the reference, and the path where the addon is not built. */
+export function reconstructDataPortable(
   shards: readonly (Uint8Array | undefined)[],
   k: number,
   shardSize: number,
