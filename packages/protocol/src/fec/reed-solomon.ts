@@ -182,6 +182,24 @@ export function encodeParityPortable(
 }
 
 /**
+ * What a rebuild takes: the data shards missing, and the first as many parity shards present
+ * (indices 0..m-1). Undefined when fewer than k shards are present.
+ */
+function erasures(
+  shards: readonly (Uint8Array | undefined)[],
+  k: number,
+): { m: number; missing: number[]; parityUsed: number[] } | undefined {
+  const m = shards.length - k;
+  checkShape(k, m);
+  const missing: number[] = [];
+  for (let i = 0; i < k; i++) if (shards[i] === undefined) missing.push(i);
+  const parityUsed: number[] = [];
+  for (let j = 0; j < m && parityUsed.length < missing.length; j++)
+    if (shards[k + j] !== undefined) parityUsed.push(j);
+  return parityUsed.length < missing.length ? undefined : { m, missing, parityUsed };
+}
+
+/**
  * Rebuilds the missing data shards. `shards` has k + m entries in shard order (data 0..k-1, then
  * parity 0..m-1), undefined where missing; each present one is at most `shardSize` bytes (zero
  * padding implied). Returns the k data shards — the ones present as given, the rebuilt ones as new
@@ -200,15 +218,10 @@ export function reconstructData(
 ): Uint8Array[] | undefined {
   nativeEncoder ??= nativeParityEncoder() ?? null;
   if (nativeEncoder === null) return reconstructDataPortable(shards, k, shardSize);
-  const m = shards.length - k;
-  checkShape(k, m);
-  const missing: number[] = [];
-  for (let i = 0; i < k; i++) if (shards[i] === undefined) missing.push(i);
+  const plan = erasures(shards, k);
+  if (plan === undefined) return undefined;
+  const { m, missing, parityUsed } = plan;
   if (missing.length === 0) return shards.slice(0, k) as Uint8Array[];
-  const parityUsed: number[] = [];
-  for (let j = 0; j < m && parityUsed.length < missing.length; j++)
-    if (shards[k + j] !== undefined) parityUsed.push(j);
-  if (parityUsed.length < missing.length) return undefined;
   for (const j of parityUsed) {
     if (shards[k + j]!.length > shardSize)
       throw new RangeError(`parity shard ${j} is longer than ${shardSize} bytes`);
@@ -253,15 +266,10 @@ export function reconstructDataPortable(
   k: number,
   shardSize: number,
 ): Uint8Array[] | undefined {
-  const m = shards.length - k;
-  checkShape(k, m);
-  const missing: number[] = [];
-  for (let i = 0; i < k; i++) if (shards[i] === undefined) missing.push(i);
+  const plan = erasures(shards, k);
+  if (plan === undefined) return undefined;
+  const { m, missing, parityUsed } = plan;
   if (missing.length === 0) return shards.slice(0, k) as Uint8Array[];
-  const parityUsed: number[] = [];
-  for (let j = 0; j < m && parityUsed.length < missing.length; j++)
-    if (shards[k + j] !== undefined) parityUsed.push(j);
-  if (parityUsed.length < missing.length) return undefined;
   const rows = parityMatrix(k, m);
   const decode = invert(parityUsed.map((j) => Uint8Array.from(missing, (i) => rows[j]![i]!)))!;
   const words = Math.ceil(shardSize / 4);
