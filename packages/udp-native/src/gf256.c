@@ -30,7 +30,9 @@
 
 /* tables[c][0..15] = c·x, tables[c][16..31] = c·(x << 4), for x = 0..15. */
 static uint8_t tables[256][32];
+#ifdef HAVE_AVX2_PATH
 static int use_avx2;
+#endif
 
 static uint8_t multiply(uint8_t a, uint8_t b) {
   unsigned product = 0, x = a;

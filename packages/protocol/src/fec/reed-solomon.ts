@@ -249,7 +249,9 @@ export function reconstructData(
   const rebuilt = new Uint8Array(e * shardSize);
   const views = Array.from({ length: e }, (_, r) => syndromes.subarray(r * shardSize, (r + 1) * shardSize));
   const flat = new Uint8Array(e * e);
-  decode.forEach((row, c) => flat.set(row, c * e));
+  decode.forEach((row, c) => {
+    flat.set(row, c * e);
+  });
   nativeEncoder(views, flat, shardSize, rebuilt);
   const data = shards.slice(0, k) as Uint8Array[];
   missing.forEach((index, c) => {
