@@ -88,34 +88,21 @@ static int args(napi_env env, napi_callback_info info, Args *a) {
 
 static napi_value aead_seal(napi_env env, napi_callback_info info) {
   Args a;
-  int n;
   if (!args(env, info, &a) || a.out_length != a.in_length + TAG_BYTES)
     return fail(env, "seal(32-byte key, 12-byte nonce, aad, plain, out of plain.length + 16 bytes)");
-  EVP_CIPHER_CTX *ctx = a.contexts->seal;
-  if (ssl.init(ctx, NULL, NULL, a.key, a.nonce, 1) != 1 ||
-      ssl.update(ctx, NULL, &n, a.aad, (int)a.aad_length) != 1 ||
-      ssl.update(ctx, a.out, &n, a.in, (int)a.in_length) != 1 ||
-      ssl.final(ctx, a.out + a.in_length, &n) != 1 ||
-      ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, a.out + a.in_length) != 1)
+  if (!openssl_chacha_seal(a.contexts->seal, a.key, a.nonce, a.aad, (int)a.aad_length, a.in, (int)a.in_length,
+                           a.out))
     return fail(env, "OpenSSL failed to seal");
   return NULL;
 }
 
 static napi_value aead_open(napi_env env, napi_callback_info info) {
   Args a;
-  int n;
   napi_value result;
   if (!args(env, info, &a) || a.in_length < TAG_BYTES || a.out_length != a.in_length - TAG_BYTES)
     return fail(env, "open(32-byte key, 12-byte nonce, aad, sealed, out of sealed.length - 16 bytes)");
-  EVP_CIPHER_CTX *ctx = a.contexts->open;
-  size_t length = a.out_length;
-  int ok = ssl.init(ctx, NULL, NULL, a.key, a.nonce, 0) == 1 &&
-           ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, a.in + length) == 1 &&
-           ssl.update(ctx, NULL, &n, a.aad, (int)a.aad_length) == 1 &&
-           ssl.update(ctx, a.out, &n, a.in, (int)length) == 1 &&
-           ssl.final(ctx, a.out + length, &n) == 1;
-  /* OpenSSL decrypts before it checks the tag: a forgery's "plaintext" is not left behind. */
-  if (!ok) ssl.cleanse(a.out, length);
+  int ok = openssl_chacha_open(a.contexts->open, a.key, a.nonce, a.aad, (int)a.aad_length, a.in,
+                               (int)a.out_length, a.out);
   napi_get_boolean(env, ok, &result);
   return result;
 }
@@ -160,11 +147,7 @@ static napi_value aead_seal_frame(napi_env env, napi_callback_info info) {
     for (int b = 0; b < 8; b++) d[COUNTER_OFFSET + b] = (uint8_t)(counter >> (56 - 8 * b));
     memcpy(nonce + 4, d + COUNTER_OFFSET, 8);
     uint8_t *sealed = d + CLEAR_BYTES;
-    int n;
-    if (ssl.init(ctx, NULL, NULL, key, nonce, 1) != 1 || ssl.update(ctx, NULL, &n, d, CLEAR_BYTES) != 1 ||
-        ssl.update(ctx, sealed, &n, payload, (int)payload_length) != 1 ||
-        ssl.final(ctx, sealed + payload_length, &n) != 1 ||
-        ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, sealed + payload_length) != 1)
+    if (!openssl_chacha_seal(ctx, key, nonce, d, CLEAR_BYTES, payload, (int)payload_length, sealed))
       return fail(env, "OpenSSL failed to seal");
     at += CLEAR_BYTES + payload_length + TAG_BYTES;
   }

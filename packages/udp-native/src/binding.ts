@@ -1,6 +1,6 @@
 /**
- * Loads the addon (udp_native.c, send.c, gf256.c) once, and finds the libuv handle behind a dgram socket;
- * requireAddon loads any of the package's modules.
+ * Loads the addon (udp_native.c, send.c, gf256.c) once, and finds the libuv handle behind a dgram
+ * socket; requireAddon loads any of the package's modules.
  * Either returns undefined when that is not possible here; callers then keep node:dgram's path.
  */
 import type dgram from 'node:dgram';

@@ -1,10 +1,9 @@
 /**
  * udpcam's native parts on Linux: batched UDP for node:dgram sockets, receiving with recvmmsg
- * (receive.ts) and sending with sendmmsg (send.ts), and ChaCha20-Poly1305 through Node's own
- * OpenSSL for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts), and
- * Reed-Solomon parity (parity.ts). Every
- * function returns undefined where its addon is not built or does not load, and the caller keeps
- * node:dgram's path, or another AEAD backend.
+ * (receive.ts) and sending with sendmmsg (send.ts); ChaCha20-Poly1305 through Node's own OpenSSL
+ * for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts); Reed-Solomon
+ * parity (parity.ts). Every function returns undefined where its addon is not built or does not
+ * load, and the caller keeps node:dgram's path, another AEAD backend or the JavaScript encoder.
  */
 
 export { type OpensslChaCha20Poly1305, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';

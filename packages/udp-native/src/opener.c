@@ -169,15 +169,9 @@ static int open_datagram(Opener *o, unsigned char *d, size_t length) {
   /* RFC 8439's nonce: 4 zero bytes, then the 64-bit counter as it is on the wire. */
   unsigned char nonce[12] = { 0 };
   memcpy(nonce + 4, d + 18, 8);
-  int n, sealed = (int)(length - CLEAR_BYTES - TAG_BYTES);
+  int sealed = (int)(length - CLEAR_BYTES - TAG_BYTES);
   unsigned char *payload = d + CLEAR_BYTES;
-  int ok = ssl.init(o->ctx, NULL, NULL, session->subkey, nonce, 0) == 1 &&
-           ssl.ctx_ctrl(o->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, payload + sealed) == 1 &&
-           ssl.update(o->ctx, NULL, &n, d, CLEAR_BYTES) == 1 &&
-           ssl.update(o->ctx, payload, &n, payload, sealed) == 1 &&
-           ssl.final(o->ctx, payload + sealed, &n) == 1;
-  if (!ok) {
-    ssl.cleanse(payload, (size_t)sealed); /* OpenSSL decrypts before it checks the tag */
+  if (!openssl_chacha_open(o->ctx, session->subkey, nonce, d, CLEAR_BYTES, payload, sealed, payload)) {
     if (session == &fresh) ssl.cleanse(&fresh, sizeof fresh);
     return BAD_TAG;
   }

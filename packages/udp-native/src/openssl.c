@@ -42,3 +42,26 @@ EVP_CIPHER_CTX *openssl_chacha_context(int seal) {
   }
   return ctx;
 }
+
+#define TAG_BYTES 16
+
+int openssl_chacha_seal(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *nonce,
+                        const unsigned char *aad, int aad_length, const unsigned char *in, int length,
+                        unsigned char *out) {
+  int n;
+  return ssl.init(ctx, NULL, NULL, key, nonce, 1) == 1 && ssl.update(ctx, NULL, &n, aad, aad_length) == 1 &&
+         ssl.update(ctx, out, &n, in, length) == 1 && ssl.final(ctx, out + length, &n) == 1 &&
+         ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_BYTES, out + length) == 1;
+}
+
+int openssl_chacha_open(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *nonce,
+                        const unsigned char *aad, int aad_length, const unsigned char *in, int length,
+                        unsigned char *out) {
+  int n;
+  int ok = ssl.init(ctx, NULL, NULL, key, nonce, 0) == 1 &&
+           ssl.ctx_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_BYTES, (void *)(in + length)) == 1 &&
+           ssl.update(ctx, NULL, &n, aad, aad_length) == 1 && ssl.update(ctx, out, &n, in, length) == 1 &&
+           ssl.final(ctx, out + length, &n) == 1;
+  if (!ok) ssl.cleanse(out, (size_t)length);
+  return ok;
+}

@@ -39,6 +39,20 @@ extern OpensslFunctions ssl;
  * name of the first one this Node does not export, or NULL when all were found. */
 const char *openssl_resolve(void);
 
+/*
+ * One ChaCha20-Poly1305 seal or open on `ctx` (made by openssl_chacha_context for that direction)
+ * under a 32-byte key and a 12-byte nonce, as QUIC stacks on OpenSSL do per packet. seal writes
+ * `length` bytes of ciphertext to `out` and the 16-byte tag after them; open checks the tag after
+ * the `length` bytes of `in` and writes the plaintext to `out`, which it zeroes when the tag is
+ * wrong (OpenSSL decrypts before it checks). `out` may be `in`. Return 1 on success, else 0.
+ */
+int openssl_chacha_seal(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *nonce,
+                        const unsigned char *aad, int aad_length, const unsigned char *in, int length,
+                        unsigned char *out);
+int openssl_chacha_open(EVP_CIPHER_CTX *ctx, const unsigned char *key, const unsigned char *nonce,
+                        const unsigned char *aad, int aad_length, const unsigned char *in, int length,
+                        unsigned char *out);
+
 /* A ChaCha20-Poly1305 context for one direction (1: seal, 0: open), or NULL when OpenSSL refuses
  * the cipher (in FIPS mode, say). */
 EVP_CIPHER_CTX *openssl_chacha_context(int seal);

@@ -214,18 +214,17 @@ static int deliver(receiver_t *r, int n) {
     size_t length = r->msgs[i].msg_len;
     napi_value buffer;
     void *data;
+    int status = STATUS_SEALED; /* as received */
     if (r->opener != NULL) {
-      int status = length > 0 && bytes[0] == 'p' ? STATUS_SEALED : r->opener->open(r->opener, bytes, length);
+      if (length == 0 || bytes[0] != 'p') status = r->opener->open(r->opener, bytes, length);
       r->statuses[i] = status;
       if (status >= 0 && status != STATUS_SEALED) {
         bytes += UDPCAM_PLAIN_AT;
         length -= UDPCAM_SECURE_OVERHEAD;
       }
-      if (status < 0) {
-        CHECK(napi_get_undefined(env, &buffer));
-      } else {
-        CHECK(napi_create_buffer_copy(env, length, bytes, &data, &buffer));
-      }
+    }
+    if (status < 0) {
+      CHECK(napi_get_undefined(env, &buffer));
     } else {
       CHECK(napi_create_buffer_copy(env, length, bytes, &data, &buffer));
     }
