@@ -173,6 +173,9 @@ const HALF_CYCLE = 50;
  * the Python sender; a single one is a stitched frame and is dropped (see #complete).
  */
 const UNEVEN_FRAMES_TO_RELEARN = 2;
+/** What detach copies held datagrams into (see there), and how many unused ones are kept. */
+const BLOCK_BYTES = 64 * 1024;
+const MAX_FREE_BLOCKS = 64;
 
 class FrameSlot {
   state = SlotState.Idle;
@@ -200,6 +203,9 @@ class FrameSlot {
   fec: FecSlot | undefined = undefined;
   /** Chunk count of the last frame emitted here (kept after its tombstone, for late parity). */
   emittedChunks = 0;
+  /** Blocks its datagrams were copied into by detach, and the bytes used in the last one. */
+  readonly blocks: Buffer[] = [];
+  blockUsed = 0;
 
   constructor(
     readonly sender: SenderState,
@@ -303,6 +309,8 @@ export class FrameAssembler {
   /** COMPLETE slots that keep their frame's bytes to compare late duplicates with. */
   #framesHeld = 0;
   #lastSender: SenderState | undefined;
+  /** Blocks no partial frame uses, for detach to reuse. */
+  readonly #freeBlocks: Buffer[] = [];
 
   constructor(options: Partial<AssemblerOptions> = {}) {
     const full = { ...DEFAULT_ASSEMBLER_OPTIONS, ...options };
@@ -567,6 +575,60 @@ export class FrameAssembler {
     slot.payloadBytes -= datagram.length - PAYLOAD_OFFSET;
     slot.heldBytes -= datagram.length;
     this.#bufferedBytes -= datagram.length;
+  }
+
+  /**
+   * Copies every datagram still held that is a view into `arena` out of it, and returns the bytes
+   * copied. For a caller that receives batches of datagrams into memory it reuses (udp-native's
+   * recvmmsg arena) and pushes views of it: called after each batch, before the memory is read
+   * into again. Partial frames' datagrams go into 64 KiB blocks that are reused once their frame
+   * is emitted or dropped, so a steady stream allocates nothing here; memory stays within
+   * maxBufferedBytes plus at most one part-filled block per partial frame and MAX_FREE_BLOCKS.
+   */
+  detach(arena: ArrayBufferLike): number {
+    // The datagram before the next one, for a legacy sender's repeats (#pushInSequence): a copy of
+    // its own, never a view into a block. Other senders never compare it, and let it go.
+    for (const sender of this.#senders.values()) {
+      const previous = sender.previous;
+      if (previous?.buffer !== arena) continue;
+      sender.previous =
+        sender.stats.framing === 'udpcam' ? undefined : Uint8Array.prototype.slice.call(previous);
+    }
+    let copied = 0;
+    for (const slot of this.#collecting) {
+      for (let chunkId = 0; chunkId <= slot.maxChunkId; chunkId++) {
+        const datagram = slot.chunks[chunkId];
+        if (datagram?.buffer !== arena) continue;
+        slot.chunks[chunkId] = this.#keep(slot, datagram);
+        copied += datagram.length;
+      }
+      const parity = slot.fec?.parity;
+      if (parity === undefined) continue;
+      for (let index = 0; index < parity.length; index++) {
+        const datagram = parity[index];
+        if (datagram?.buffer !== arena) continue;
+        parity[index] = this.#keep(slot, datagram);
+        copied += datagram.length;
+      }
+    }
+    return copied;
+  }
+
+  /** A copy of `datagram` in the slot's last block (or a new one), for detach. */
+  #keep(slot: FrameSlot, datagram: Uint8Array): Uint8Array {
+    const length = datagram.length;
+    let block = slot.blocks[slot.blocks.length - 1];
+    if (block === undefined || slot.blockUsed + length > block.length) {
+      // A datagram larger than a block (up to 64 KiB minus headers) gets one of its own.
+      if (length > BLOCK_BYTES) return Uint8Array.prototype.slice.call(datagram);
+      block = this.#freeBlocks.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+      slot.blocks.push(block);
+      slot.blockUsed = 0;
+    }
+    const at = slot.blockUsed;
+    block.set(datagram, at);
+    slot.blockUsed = at + length;
+    return block.subarray(at, at + length);
   }
 
   /**
@@ -989,6 +1051,11 @@ export class FrameAssembler {
     slot.longestBody = 0;
     slot.endPayload = -1;
     slot.fec = undefined;
+    // Nothing refers to the blocks now: the frame was copied out, every chunk let go.
+    for (const block of slot.blocks)
+      if (this.#freeBlocks.length < MAX_FREE_BLOCKS) this.#freeBlocks.push(block);
+    slot.blocks.length = 0;
+    slot.blockUsed = 0;
     slot.sender.collecting--;
     this.#collecting.delete(slot);
   }

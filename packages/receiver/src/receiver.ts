@@ -221,17 +221,16 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
       this.#scheduleExpiry();
     };
     // A batch's senders share one object per run of datagrams from one address and port, so the
-    // key check above is two identity comparisons. A sink may close the receiver mid-batch.
+    // key check above is two identity comparisons. A batch's datagrams are views into one Buffer:
+    // after it, the assembler copies out what it still holds, so that Buffer is not kept.
     // With keys, datagrams are opened in C as they arrive, unless an allow list is to drop some
     // first: a datagram from an address not allowed must not move a session's replay window.
     const batches =
       (options.nativeUdp ?? process.env.UDPCAM_NATIVE_UDP !== '0')
         ? receiveBatches(
             socket,
-            (datagrams, senders, statuses) => {
-              for (let i = 0; i < datagrams.length && !this.#closed; i++)
-                onDatagram(datagrams[i], senders[i]!, statuses?.[i]);
-            },
+            onDatagram,
+            (batch) => assembler.detach(batch),
             allowed === undefined ? security.native : undefined,
           )
         : undefined;

@@ -5,11 +5,15 @@
  */
 import type dgram from 'node:dgram';
 import { createRequire } from 'node:module';
-import type { BatchListener } from './receive.js';
+import type { Sender } from './receive.js';
 
 /** The addon's functions. */
 export interface Binding {
-  open(fd: number, onBatch: BatchListener, opener?: object): object;
+  open(
+    fd: number,
+    onBatch: (arena: ArrayBuffer, count: number, senders: Sender[], layout: Int32Array) => void,
+    opener?: object,
+  ): object;
   close(handle: object): void;
   stats(handle: object): [number, number, number, number];
   send(fd: number, datagrams: readonly (Uint8Array | readonly Uint8Array[])[], start: number): number;

@@ -11,9 +11,10 @@ export { nativeUdpProblem } from './binding.js';
 export { type NativeOpener, type NativeOpenerCounts, nativeOpener, type OpenerKey } from './opener.js';
 export { nativeParityEncoder, type ParityEncoder } from './parity.js';
 export {
-  type BatchListener,
+  type BatchEndListener,
   type BatchReceiver,
   type BatchStats,
+  type DatagramListener,
   NOT_OPENED,
   receiveBatches,
   type Sender,

@@ -4,22 +4,30 @@
  * the socket is empty (or a per-wake budget is spent), calling JavaScript once per batch.
  *
  *   open(fd, onBatch[, opener]) -> handle
- *                                    onBatch(datagrams: (Buffer | undefined)[], senders: object[],
- *                                            statuses: Int32Array | undefined)
+ *                                    onBatch(arena: ArrayBuffer, count: number, senders: object[],
+ *                                            layout: Int32Array)
  *   close(handle)                    idempotent; safe from inside onBatch
  *   stats(handle) -> [wakes, batches, datagrams, errors]
  *   send(fd, datagrams, start) -> sent | -errno     batched send: send.c
  *   encodeParity(shards, coefficients, shardSize, out)  Reed-Solomon parity: gf256.c
  *
- * senders[i] is { address, port, family } as node:dgram's rinfo would say it (without size);
- * consecutive datagrams from one address and port share one object, across batches too.
- * Each datagram is its own Buffer (a copy): a datagram kept by the reassembler pins only itself.
+ * recvmmsg reads into BATCH slots of one ArrayBuffer, the arena, made once; JavaScript reads each
+ * datagram where it lies, so a batch costs no allocation and no copy (a Buffer copied per
+ * datagram was ~10 % of a 720p receiver's CPU). The arena is reused by the next batch: whatever
+ * is to be kept must be copied out before onBatch returns. UDPCAM_POISON_BATCHES=1 (for tests)
+ * overwrites each batch with 0xee once onBatch has returned, so a view kept too long shows.
+ * `layout` (reused too) says, for datagram i: layout[i], where it starts in the arena;
+ * layout[BATCH + i], its length; layout[2 * BATCH + i], its sender's index in `senders`;
+ * layout[3 * BATCH + i], its status. senders[] are { address, port, family } as node:dgram's
+ * rinfo would say it (without size), one entry per run of datagrams from one address and port;
+ * the object is reused across batches.
  *
- * With an opener (opener.h, a receiver with keys), each datagram but sealed parity is opened in
- * place as it lies in the batch, and statuses[i] says what datagrams[i] is: the key index (0 or
- * 1) for a datagram opened, then the plain datagram; a negative reason for one refused (counted
- * by the opener), then undefined; STATUS_SEALED for sealed parity, passed as received: the
- * receiver may drop it unopened when its frame is complete, and opens it with the same opener.
+ * Without an opener every status is STATUS_SEALED: passed as received. With one (opener.h, a
+ * receiver with keys), each datagram but sealed parity is opened in place in its slot, and the
+ * status is the key index (0 or 1) for a datagram opened, then the plain bytes; a negative reason
+ * for one refused (counted by the opener), then length 0; STATUS_SEALED for sealed parity,
+ * passed as received: the receiver may drop it unopened when its frame is complete, and opens it
+ * with the same opener.
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -63,8 +71,10 @@ typedef struct {
   napi_ref last_sender;   /* the object for last_addr */
   udpcam_opener *opener;  /* NULL: datagrams are passed as received */
   napi_ref opener_ref;    /* keeps the opener alive while open */
-  napi_ref statuses_ref;  /* the Int32Array of BATCH statuses, passed with every batch */
-  int32_t *statuses;
+  napi_ref layout_ref;    /* the Int32Array passed with every batch: starts, lengths, senders, statuses */
+  int32_t *layout;
+  napi_ref arena_ref;     /* the ArrayBuffer the slots are in, passed with every batch */
+  int poison;             /* UDPCAM_POISON_BATCHES=1: overwrite each batch once JS has had it */
   napi_async_context async;
   struct sockaddr_storage last_addr;
   socklen_t last_len;
@@ -72,7 +82,7 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage addrs[BATCH];
-  unsigned char *slots;
+  unsigned char *slots;    /* BATCH slots of SLOT bytes, in the arena (V8's memory) */
 } receiver_t;
 
 #define CHECK(call)                                  \
@@ -86,10 +96,7 @@ static napi_value throw_error(napi_env env, const char *message) {
 }
 
 static void maybe_free(receiver_t *r) {
-  if (r->uv_closed && r->finalized) {
-    free(r->slots);
-    free(r);
-  }
+  if (r->uv_closed && r->finalized) free(r);
 }
 
 static void on_uv_closed(uv_handle_t *handle) {
@@ -98,8 +105,6 @@ static void on_uv_closed(uv_handle_t *handle) {
   /* Node may tear the environment down (and unload this addon, in a worker) only now. */
   if (r->hook) napi_remove_async_cleanup_hook(r->hook);
   r->hook = NULL;
-  free(r->slots); /* not needed any more, even if the external lives on */
-  r->slots = NULL;
   maybe_free(r);
 }
 
@@ -120,14 +125,17 @@ static void release_js(receiver_t *r) {
   if (r->callback) napi_delete_reference(env, r->callback);
   if (r->last_sender) napi_delete_reference(env, r->last_sender);
   if (r->opener_ref) napi_delete_reference(env, r->opener_ref);
-  if (r->statuses_ref) napi_delete_reference(env, r->statuses_ref);
+  if (r->layout_ref) napi_delete_reference(env, r->layout_ref);
+  if (r->arena_ref) napi_delete_reference(env, r->arena_ref);
   if (r->async) napi_async_destroy(env, r->async);
   r->callback = NULL;
   r->last_sender = NULL;
   r->opener_ref = NULL;
-  r->statuses_ref = NULL;
+  r->layout_ref = NULL;
+  r->arena_ref = NULL;
+  r->slots = NULL;
   r->opener = NULL;
-  r->statuses = NULL;
+  r->layout = NULL;
   r->async = NULL;
   if (r->self) {
     napi_ref self = r->self;
@@ -201,34 +209,32 @@ static int same_sender(const receiver_t *r, const struct sockaddr_storage *ss, s
   return 0;
 }
 
-/* Hands `n` received datagrams to JavaScript in one call. Returns 0 when the wake should end. */
+/* Hands `n` received datagrams to JavaScript in one call, where they lie: in the arena, each in
+ * its slot; `layout` says where each starts, how long it is, its sender and its status. */
 static int deliver(receiver_t *r, int n) {
   napi_env env = r->env;
-  napi_value datagrams, senders, sender = NULL, callback, resource, argv[3];
-  CHECK(napi_create_array_with_length(env, n, &datagrams));
-  CHECK(napi_create_array_with_length(env, n, &senders));
+  napi_value senders, sender = NULL, callback, resource, argv[4];
+  int32_t *starts = r->layout, *lengths = r->layout + BATCH;
+  int32_t *from = r->layout + 2 * BATCH, *statuses = r->layout + 3 * BATCH;
+  CHECK(napi_create_array(env, &senders));
   if (r->last_sender) CHECK(napi_get_reference_value(env, r->last_sender, &sender));
+  uint32_t runs = 0;
   for (int i = 0; i < n; i++) {
-    struct msghdr *h = &r->msgs[i].msg_hdr;
-    unsigned char *bytes = r->slots + (size_t)i * SLOT;
-    size_t length = r->msgs[i].msg_len;
-    napi_value buffer;
-    void *data;
+    unsigned char *slot = r->slots + (size_t)i * SLOT;
+    int32_t length = (int32_t)r->msgs[i].msg_len;
+    int32_t at = 0;
     int status = STATUS_SEALED; /* as received */
-    if (r->opener != NULL) {
-      if (length == 0 || bytes[0] != 'p') status = r->opener->open(r->opener, bytes, length);
-      r->statuses[i] = status;
-      if (status >= 0 && status != STATUS_SEALED) {
-        bytes += UDPCAM_PLAIN_AT;
+    if (r->opener != NULL && (length == 0 || slot[0] != 'p')) {
+      status = r->opener->open(r->opener, slot, (size_t)length);
+      if (status >= 0) {
+        at = UDPCAM_PLAIN_AT;
         length -= UDPCAM_SECURE_OVERHEAD;
       }
     }
-    if (status < 0) {
-      CHECK(napi_get_undefined(env, &buffer));
-    } else {
-      CHECK(napi_create_buffer_copy(env, length, bytes, &data, &buffer));
-    }
-    CHECK(napi_set_element(env, datagrams, i, buffer));
+    starts[i] = (int32_t)(i * SLOT) + at;
+    lengths[i] = status < 0 ? 0 : length;
+    statuses[i] = status;
+    struct msghdr *h = &r->msgs[i].msg_hdr;
     if (sender == NULL || !same_sender(r, &r->addrs[i], h->msg_namelen)) {
       sender = make_sender(env, &r->addrs[i]);
       if (sender == NULL) goto fail;
@@ -237,21 +243,24 @@ static int deliver(receiver_t *r, int n) {
       if (r->last_sender) napi_delete_reference(env, r->last_sender);
       r->last_sender = NULL;
       CHECK(napi_create_reference(env, sender, 1, &r->last_sender));
+      CHECK(napi_set_element(env, senders, runs++, sender));
+    } else if (runs == 0) {
+      CHECK(napi_set_element(env, senders, runs++, sender)); /* the last batch's sender goes on */
     }
-    CHECK(napi_set_element(env, senders, i, sender));
+    from[i] = (int32_t)runs - 1;
   }
   r->batches++;
   r->datagrams += n;
-  argv[0] = datagrams;
-  argv[1] = senders;
-  if (r->statuses_ref) {
-    CHECK(napi_get_reference_value(env, r->statuses_ref, &argv[2]));
-  } else {
-    CHECK(napi_get_undefined(env, &argv[2]));
-  }
+  CHECK(napi_get_reference_value(env, r->arena_ref, &argv[0]));
+  CHECK(napi_create_int32(env, n, &argv[1]));
+  argv[2] = senders;
+  CHECK(napi_get_reference_value(env, r->layout_ref, &argv[3]));
   CHECK(napi_get_reference_value(env, r->callback, &callback));
   CHECK(napi_get_reference_value(env, r->self, &resource));
-  napi_status status = napi_make_callback(env, r->async, resource, callback, 3, argv, NULL);
+  napi_status status = napi_make_callback(env, r->async, resource, callback, 4, argv, NULL);
+  /* A view kept past the batch now reads 0xee instead of its datagram: tests find it so. */
+  if (r->poison && r->slots != NULL)
+    for (int i = 0; i < n; i++) memset(r->slots + (size_t)i * SLOT, 0xee, r->msgs[i].msg_len);
   if (status == napi_pending_exception) {
     /* As a throwing 'message' listener would: the process's uncaughtException. */
     napi_value error;
@@ -359,11 +368,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_uv_event_loop(env, &loop));
   receiver_t *r = calloc(1, sizeof *r);
   if (r == NULL) return throw_error(env, "out of memory");
-  r->slots = malloc((size_t)BATCH * SLOT);
-  if (r->slots == NULL) {
+  /* The slots live in a V8 ArrayBuffer, so JavaScript reads datagrams where recvmmsg put them. */
+  napi_value arena;
+  if (napi_create_arraybuffer(env, (size_t)BATCH * SLOT, (void **)&r->slots, &arena) != napi_ok ||
+      napi_create_reference(env, arena, 1, &r->arena_ref) != napi_ok) {
     free(r);
     return throw_error(env, "out of memory");
   }
+  const char *poison = getenv("UDPCAM_POISON_BATCHES");
+  r->poison = poison != NULL && strcmp(poison, "1") == 0;
   r->env = env;
   for (int i = 0; i < BATCH; i++) {
     r->iov[i].iov_base = r->slots + (size_t)i * SLOT;
@@ -375,7 +388,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (r->fd < 0) {
     int error = errno;
-    free(r->slots);
+    napi_delete_reference(env, r->arena_ref);
     free(r);
     napi_throw_error(env, uv_err_name(-error), "dup() of the socket failed");
     return NULL;
@@ -383,7 +396,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int err = uv_poll_init(loop, &r->poll, r->fd);
   if (err != 0) {
     close(r->fd);
-    free(r->slots);
+    napi_delete_reference(env, r->arena_ref);
     free(r);
     napi_throw_error(env, uv_err_name(err), "cannot poll the socket");
     return NULL;
@@ -392,6 +405,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   err = uv_poll_start(&r->poll, UV_READABLE, on_readable);
   if (err != 0) {
     r->finalized = 1; /* no external will be made: freed when libuv has closed the handle */
+    napi_delete_reference(env, r->arena_ref);
+    r->arena_ref = NULL;
     stop(r);
     napi_throw_error(env, uv_err_name(err), "cannot poll the socket");
     return NULL;
@@ -400,11 +415,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_create_external(env, r, finalize, NULL, &external));
   CHECK(napi_create_reference(env, external, 1, &r->self));
   CHECK(napi_create_reference(env, argv[1], 1, &r->callback));
+  napi_value layout, buffer;
+  CHECK(napi_create_arraybuffer(env, 4 * BATCH * sizeof(int32_t), (void **)&r->layout, &buffer));
+  CHECK(napi_create_typedarray(env, napi_int32_array, 4 * BATCH, buffer, 0, &layout));
+  CHECK(napi_create_reference(env, layout, 1, &r->layout_ref));
   if (opener != NULL) {
-    napi_value statuses, buffer;
-    CHECK(napi_create_arraybuffer(env, BATCH * sizeof(int32_t), (void **)&r->statuses, &buffer));
-    CHECK(napi_create_typedarray(env, napi_int32_array, BATCH, buffer, 0, &statuses));
-    CHECK(napi_create_reference(env, statuses, 1, &r->statuses_ref));
     CHECK(napi_create_reference(env, argv[2], 1, &r->opener_ref));
     r->opener = opener;
   }

@@ -14,7 +14,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { chunkFrame, ImageIdCycle } from '@udpcam/protocol';
 import { type ReceivedFrame, Receiver } from '@udpcam/receiver';
-import { type BatchReceiver, nativeUdpProblem, receiveBatches, type Sender } from '@udpcam/udp-native';
+import {
+  type BatchReceiver,
+  NOT_OPENED,
+  nativeUdpProblem,
+  receiveBatches,
+  type Sender,
+} from '@udpcam/udp-native';
 import { REPO_ROOT } from '../../helpers/cli.js';
 import { makeJpeg } from '../../helpers/frames.js';
 
@@ -82,13 +88,22 @@ for (const family of FAMILIES) {
         viaDgram.push([key(info), data.toString('hex')]);
         check();
       });
-      const receiver = receiveBatches(batched, (datagrams, senders) => {
-        batchSizes.push(datagrams.length);
-        assert.equal(senders.length, datagrams.length);
-        for (const [i, data] of datagrams.entries())
-          viaNative.push([key(senders[i]!), data!.toString('hex')]);
-        check();
-      });
+      // Each datagram is a view into its batch's one Buffer, handed over after the batch.
+      let inBatch: Buffer[] = [];
+      const receiver = receiveBatches(
+        batched,
+        (data, sender, status) => {
+          assert.equal(status, NOT_OPENED);
+          inBatch.push(data!);
+          viaNative.push([key(sender), data!.toString('hex')]);
+        },
+        (batch) => {
+          for (const data of inBatch) assert.equal(data.buffer, batch);
+          batchSizes.push(inBatch.length);
+          inBatch = [];
+          check();
+        },
+      );
       assert.ok(receiver, nativeUdpProblem());
       batched.on('message', () => assert.fail('dgram must not read a socket the addon reads'));
       const senders = await Promise.all(
@@ -137,18 +152,23 @@ for (const family of FAMILIES) {
 }
 
 test(
-  "close from inside a batch: the rest of the batch is the caller's, no further callback; close twice is fine",
+  'close from inside a datagram listener: no further datagram, the batch still ends; close twice is fine',
   native,
   async () => {
     const socket = await bound('udp4', '127.0.0.1');
     const sender = await bound('udp4', '127.0.0.1');
     let calls = 0;
+    let ends = 0;
     let receiver: BatchReceiver | undefined;
-    receiver = receiveBatches(socket, () => {
-      calls++;
-      receiver!.close();
-      receiver!.close();
-    });
+    receiver = receiveBatches(
+      socket,
+      () => {
+        calls++;
+        receiver!.close();
+        receiver!.close();
+      },
+      () => ends++,
+    );
     assert.ok(receiver, nativeUdpProblem());
     try {
       const port = socket.address().port;
@@ -165,6 +185,7 @@ test(
       await seen;
       probe.close();
       assert.equal(calls, 1);
+      assert.equal(ends, 1);
       receiver.close();
     } finally {
       socket.close();
@@ -176,7 +197,11 @@ test(
 test('closing the dgram socket closes the batch receiver: the port is free again', native, async () => {
   const socket = await bound('udp4', '127.0.0.1');
   const port = socket.address().port;
-  const receiver = receiveBatches(socket, () => assert.fail('no datagram was sent'));
+  const receiver = receiveBatches(
+    socket,
+    () => assert.fail('no datagram was sent'),
+    () => {},
+  );
   assert.ok(receiver, nativeUdpProblem());
   socket.close();
   await once(socket, 'close');
@@ -202,7 +227,7 @@ test(
     const socket = dgram.createSocket('udp4');
     await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
     const before = fds();
-    for (let i = 0; i < 300; i++) receiveBatches(socket, () => {}).close();
+    for (let i = 0; i < 300; i++) receiveBatches(socket, () => {}, () => {}).close();
     const after = fds();
     socket.close();
     console.log(JSON.stringify({ before, after }));
@@ -225,11 +250,11 @@ test(
     import { receiveBatches } from '@udpcam/udp-native';
     const socket = dgram.createSocket('udp6');
     await new Promise((resolve) => socket.bind(0, '::1', resolve));
-    const receiver = receiveBatches(socket, (datagrams, senders) => {
-      console.log('got', datagrams[0].toString(), senders[0].family);
+    const receiver = receiveBatches(socket, (datagram, sender) => {
+      console.log('got', datagram.toString(), sender.family);
       receiver.close();
       socket.close();
-    });
+    }, () => {});
     console.log('port', socket.address().port);
   `;
     const child = execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT });
@@ -261,7 +286,7 @@ test('a worker thread that ends with its receiver open, or just closed, ends cle
         const { receiveBatches } = await import('@udpcam/udp-native');
         const socket = dgram.createSocket('udp4');
         await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
-        const receiver = receiveBatches(socket, () => {});
+        const receiver = receiveBatches(socket, () => {}, () => {});
         if (!receiver) process.exit(9);
         \${end}
       })();
@@ -299,7 +324,7 @@ test(
     import { receiveBatches } from '@udpcam/udp-native';
     const socket = dgram.createSocket('udp4');
     await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const receiver = receiveBatches(socket, () => { throw new Error('listener failed'); });
+    const receiver = receiveBatches(socket, () => { throw new Error('listener failed'); }, () => {});
     process.on('uncaughtException', (error) => {
       console.log('uncaught', error.message);
       receiver.close();
@@ -326,9 +351,11 @@ test(
     gone.close();
     const socket = await bound('udp4', '127.0.0.1');
     const seen: string[] = [];
-    const receiver = receiveBatches(socket, (datagrams) => {
-      for (const data of datagrams) seen.push(data!.toString());
-    });
+    const receiver = receiveBatches(
+      socket,
+      (data) => seen.push(data!.toString()),
+      () => {},
+    );
     assert.ok(receiver, nativeUdpProblem());
     try {
       await new Promise<void>((resolve) => socket.connect(peerPort, '127.0.0.1', resolve));
