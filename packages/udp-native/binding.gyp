@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "udp_native",
-      "sources": ["src/udp_native.c", "src/send.c", "src/gf256.c"],
+      "sources": ["src/udp_native.c", "src/send.c", "src/gf256.c", "src/write_file.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     },
     {

@@ -1,5 +1,5 @@
 /**
- * Loads the addon (udp_native.c, send.c, gf256.c) once, and finds the libuv handle behind a dgram
+ * Loads the addon (udp_native.c, send.c, gf256.c, write_file.c) once, and finds the libuv handle behind a dgram
  * socket; requireAddon loads any of the package's modules.
  * Either returns undefined when that is not possible here; callers then keep node:dgram's path.
  */
@@ -23,6 +23,7 @@ export interface Binding {
     shardSize: number,
     out: Uint8Array,
   ): void;
+  writeFileAtomic(folder: string, name: string, data: Uint8Array): void;
 }
 
 /** The libuv UDP handle behind a dgram socket, with the two internals this needs. */

@@ -2,8 +2,9 @@
  * udpcam's native parts on Linux: batched UDP for node:dgram sockets, receiving with recvmmsg
  * (receive.ts) and sending with sendmmsg (send.ts); ChaCha20-Poly1305 through Node's own OpenSSL
  * for protected datagrams (aead.ts), with a receiver's opener in C (opener.ts); Reed-Solomon
- * parity (parity.ts). Every function returns undefined where its addon is not built or does not
- * load, and the caller keeps node:dgram's path, another AEAD backend or the JavaScript encoder.
+ * parity (parity.ts); frame files written atomically in one call (write-file.ts). Every function
+ * returns undefined where its addon is not built or does not load, and the caller keeps node:dgram's
+ * path, another AEAD backend, the JavaScript encoder or node:fs.
  */
 
 export { type OpensslChaCha20Poly1305, opensslAeadProblem, opensslChaCha20Poly1305 } from './aead.js';
@@ -20,3 +21,4 @@ export {
   type Sender,
 } from './receive.js';
 export { type BatchSender, type NativeDatagram, sendBatches } from './send.js';
+export { type AtomicFileWriter, nativeFileWriter } from './write-file.js';

@@ -10,6 +10,7 @@
  *   stats(handle) -> [wakes, batches, datagrams, errors]
  *   send(fd, datagrams, start) -> sent | -errno     batched send: send.c
  *   encodeParity(shards, coefficients, shardSize, out)  Reed-Solomon parity: gf256.c
+ *   writeFileAtomic(folder, name, data)                 a frame file in one call: write_file.c
  *
  * recvmmsg reads into BATCH slots of one ArrayBuffer, the arena, made once; JavaScript reads each
  * datagram where it lies, so a batch costs no allocation and no copy (a Buffer copied per
@@ -46,6 +47,7 @@
 #include "gf256.h"
 #include "opener.h"
 #include "send.h"
+#include "write_file.h"
 
 /* statuses[i] of a datagram passed as received (opener.ts's NOT_OPENED). */
 #define STATUS_SEALED 100
@@ -465,6 +467,7 @@ NAPI_MODULE_INIT() {
     { "stats", NULL, js_stats, NULL, NULL, NULL, napi_enumerable, NULL },
     { "send", NULL, udp_native_send, NULL, NULL, NULL, napi_enumerable, NULL },
     { "encodeParity", NULL, gf256_encode_parity, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "writeFileAtomic", NULL, write_file_atomic, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   static pthread_once_t tables = PTHREAD_ONCE_INIT;
   pthread_once(&tables, gf256_init); /* worker threads load the module too */
