@@ -342,12 +342,19 @@ export class Receiver extends EventEmitter<ReceiverEvents> {
     this.#counters.frameBytes += data.length;
     const latencyUs = meta === undefined ? undefined : receivedUs - meta.captureUs;
     camera.record(data.length, completedAt, receivedUs, latencyUs);
+    // Every field written out, always in this order: one hidden class for every frame (a spread
+    // of `assembled` built its shape anew, ~2 % of a receiver's CPU).
     const frame: ReceivedFrame = {
-      ...assembled,
+      sender,
+      imageId: assembled.imageId,
+      data,
+      chunks: assembled.chunks,
+      firstChunkAt: assembled.firstChunkAt,
+      completedAt,
+      meta,
       camera: camera.camera,
       seq: camera.frames,
       receivedUs,
-      meta,
     };
     for (const sink of this.#sinks) {
       try {
