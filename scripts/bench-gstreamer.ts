@@ -10,9 +10,9 @@
  * senders to core 0. Latency: the relay (a child process, lib/relay.ts, lossless here) timestamps
  * the last datagram of frame k ('E' chunk / RTP marker) on the monotonic clock; an inotify watch
  * on the output folder timestamps the last event on output file k's final name. Both write
- * atomically — udpcam renames a finished dot-file into place, multifilesink (1.22) writes
- * NAME.XXXXXX and renames it — so for both it is the rename: the moment the whole file can be
- * read under its name. What each stack does to other kinds of JPEG: bench-fidelity.ts.
+ * atomically — udpcam links a finished unnamed (O_TMPFILE) file into place, multifilesink (1.22)
+ * writes NAME.XXXXXX and renames it — so for both it is the moment the whole file can be read
+ * under its name. What each stack does to other kinds of JPEG: bench-fidelity.ts.
  *
  *   node build/scripts/bench-gstreamer.js [--quick] [--frames 300] [--sizes 1280x720,640x360]
  *                                         [--cpu-prof DIR]   (profiles the udpcam receivers)
@@ -253,7 +253,7 @@ await bench.save(
     framesPerRun: FRAMES,
     packetSize: PACKET_SIZE,
     latencyMethod:
-      'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks rename a finished temporary file into place (udpcam .dot-file, multifilesink NAME.XXXXXX)',
+      'relay (child process) timestamps the last datagram of frame k (udpcam E chunk / RTP marker) on CLOCK_MONOTONIC; inotify on the output folder timestamps the last event on output file k’s final name: both stacks put a finished file in place under its name (udpcam links an O_TMPFILE file, multifilesink renames NAME.XXXXXX)',
     perf,
     receiverCpuRatio: ratios,
     targetReceiverCpuRatio: TARGET_RATIO,

@@ -10,7 +10,8 @@ import { sleep } from './report.js';
 
 /**
  * The finished .jpg files under `dir`, in name order ("camera/file" for udpcam's folder per
- * camera): both stacks name them in arrival order, and write a dot-file or NAME.XXXXXX first.
+ * camera): both stacks name them in arrival order, and write an unnamed file (udpcam, O_TMPFILE) or
+ * NAME.XXXXXX first.
  */
 export function outputFiles(dir: string): string[] {
   try {
@@ -53,9 +54,11 @@ export class OutputWatcher {
   readonly #watcher: FSWatcher;
 
   /**
-   * Watches `dir` (which must exist). udpcam writes a dot-file and renames it, multifilesink (1.22)
-   * writes NAME.XXXXXX and renames it: for both, the last event on the final name is the rename,
-   * when the whole file is there (for a writer in place, it would be its last write).
+   * Watches `dir` (which must exist). udpcam links a written unnamed file (O_TMPFILE) under its
+   * name, or renames a dot-file where O_TMPFILE is missing; multifilesink (1.22) writes
+   * NAME.XXXXXX and renames it: for both the name appears when the whole file is there. The last
+   * event on the final name is that (udpcam: the close right after the link, a few µs later; for a
+   * writer in place, it would be its last write).
    */
   constructor(dir: string, onFile?: (count: number) => void) {
     this.#watcher = watch(dir, (_event, name) => {
