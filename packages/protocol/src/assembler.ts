@@ -582,8 +582,9 @@ export class FrameAssembler {
    * copied. For a caller that receives batches of datagrams into memory it reuses (udp-native's
    * recvmmsg arena) and pushes views of it: called after each batch, before the memory is read
    * into again. Partial frames' datagrams go into 64 KiB blocks that are reused once their frame
-   * is emitted or dropped, so a steady stream allocates nothing here; memory stays within
-   * maxBufferedBytes plus at most one part-filled block per partial frame and MAX_FREE_BLOCKS.
+   * is emitted or dropped, so a steady stream allocates nothing here. A block's tail that a
+   * datagram does not fit stays unused, so memory stays within twice maxBufferedBytes, plus one
+   * part-filled block per partial frame and MAX_FREE_BLOCKS spare ones.
    */
   detach(arena: ArrayBufferLike): number {
     // The datagram before the next one, for a legacy sender's repeats (#pushInSequence): a copy of
