@@ -23,7 +23,7 @@ export interface Binding {
     shardSize: number,
     out: Uint8Array,
   ): void;
-  writeFileAtomic(folder: string, name: string, data: Uint8Array): void;
+  writeFileAtomic(folder: string, name: string, data: Uint8Array): boolean;
 }
 
 /** The libuv UDP handle behind a dgram socket, with the two internals this needs. */

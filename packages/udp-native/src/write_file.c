@@ -1,15 +1,17 @@
 /*
  * A frame file written atomically in one call (the receiver's synchronous disk writes):
  *
- *   writeFileAtomic(folder, name, data)   throws an Error with code, errno, syscall and path
+ *   writeFileAtomic(folder, name, data) -> true when written, false when this way cannot be used
+ *                                          here; throws an Error with code, errno, syscall, path
  *
  * The file is made with O_TMPFILE (an inode with no name), written, and then linked into place
  * under `name` (linkat through /proc/self/fd): a reader sees the whole file or none, as with a
  * temporary file and a rename, with one directory entry made instead of one made, renamed and
- * removed. Where the file system has no O_TMPFILE (or /proc is not mounted), it writes a dot-file
- * beside the target and renames it, as atomic-write.ts does. Either way it is one call from
- * JavaScript instead of four node:fs calls (open, write, close, rename), each with its own path
- * and argument checks: ~30 µs less per 56 kB frame here.
+ * removed, and one call from JavaScript instead of node:fs's four (open, write, close, rename),
+ * each with its own path and argument checks: ~30 µs less per 56 kB frame here. It answers false,
+ * having left nothing behind, where the file system has no O_TMPFILE or /proc is not mounted (from
+ * then on at once) and where a file of that name exists (a link cannot replace it): the caller
+ * then writes a dot-file and renames it (writeFileAtomicSync).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -26,10 +28,9 @@
 
 #include "write_file.h"
 
-/* Set once O_TMPFILE or /proc has been seen missing: from then on, dot-file and rename. Tests set
- * UDPCAM_NO_TMPFILE=1 to take that way on file systems that have both. */
+/* Set once O_TMPFILE or /proc has been seen missing: from then on, false at once. Tests set
+ * UDPCAM_NO_TMPFILE=1 to take the caller's other way on file systems that have both. */
 static int no_tmpfile = -1;
-static unsigned long temporaries;
 
 /* Throws what node:fs would: "ENOSPC: no space left on device, write '<path>'". */
 static napi_value throw_errno(napi_env env, int error, const char *syscall, const char *path) {
@@ -64,66 +65,32 @@ static int write_all(int fd, const unsigned char *data, size_t length) {
   return 0;
 }
 
-/* A fresh dot-file path beside target: "<folder>/.<name>.<pid>.<n>.tmp". */
-static int temporary_path(char *out, size_t size, const char *folder, const char *name) {
-  int n = snprintf(out, size, "%s/.%s.%d.%lu.tmp", folder, name, (int)getpid(), ++temporaries);
-  return n > 0 && (size_t)n < size ? 0 : ENAMETOOLONG;
-}
-
-/* The dot-file way. On failure, *syscall names the call and the errno is returned. */
-static int write_renamed(const char *folder, const char *name, const char *target, const unsigned char *data,
-                         size_t length, const char **syscall) {
-  char temporary[PATH_MAX];
-  int error = temporary_path(temporary, sizeof temporary, folder, name);
-  *syscall = "open";
-  if (error != 0) return error;
-  int fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) return errno;
-  error = write_all(fd, data, length);
-  *syscall = "write";
-  if (close(fd) != 0 && error == 0) {
-    error = errno;
-    *syscall = "close";
-  }
-  if (error == 0 && rename(temporary, target) != 0) {
-    error = errno;
-    *syscall = "rename";
-  }
-  if (error != 0) unlink(temporary);
-  return error;
-}
-
-/* The O_TMPFILE way; -1 when it is not available here (then nothing was written). */
-static int write_linked(const char *folder, const char *name, const char *target, const unsigned char *data,
-                        size_t length, const char **syscall) {
+/* Writes data into a new unnamed file in folder and links it as target. Returns 0, an errno
+ * (with *syscall naming the call), or -1 when this way is not available (nothing was linked). */
+static int write_linked(const char *folder, const char *target, const unsigned char *data, size_t length,
+                        const char **syscall) {
   int fd = open(folder, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
   *syscall = "open";
   if (fd < 0) {
     /* No O_TMPFILE in this kernel (EISDIR) or file system (EOPNOTSUPP, EINVAL). */
-    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) return -1;
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+      no_tmpfile = 1;
+      return -1;
+    }
     return errno;
   }
   int error = write_all(fd, data, length);
   *syscall = "write";
-  char self[64];
+  char self[32];
   snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
   if (error == 0 && linkat(AT_FDCWD, self, AT_FDCWD, target, AT_SYMLINK_FOLLOW) != 0) {
     error = errno;
     *syscall = "link";
     if (error == ENOENT && access("/proc/self/fd", F_OK) != 0) {
-      close(fd);
-      return -1; /* no /proc: nothing was linked */
-    }
-    if (error == EEXIST) {
-      /* A file of that name is there already: replace it, as rename does. */
-      char temporary[PATH_MAX];
-      error = temporary_path(temporary, sizeof temporary, folder, name);
-      if (error == 0 && linkat(AT_FDCWD, self, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) != 0) error = errno;
-      if (error == 0 && rename(temporary, target) != 0) {
-        error = errno;
-        *syscall = "rename";
-        unlink(temporary);
-      }
+      no_tmpfile = 1; /* no /proc */
+      error = -1;
+    } else if (error == EEXIST) {
+      error = -1; /* the caller's rename replaces it */
     }
   }
   if (close(fd) != 0 && error == 0) {
@@ -164,12 +131,9 @@ napi_value write_file_atomic(napi_env env, napi_callback_info info) {
     no_tmpfile = forced != NULL && strcmp(forced, "1") == 0;
   }
   const char *syscall = "open";
-  int error = -1;
-  if (!no_tmpfile) error = write_linked(folder, name, target, data, count, &syscall);
-  if (error == -1) {
-    no_tmpfile = 1;
-    error = write_renamed(folder, name, target, data, count, &syscall);
-  }
-  if (error != 0) return throw_errno(env, error, syscall, target);
-  return NULL;
+  int error = no_tmpfile ? -1 : write_linked(folder, target, data, count, &syscall);
+  if (error > 0) return throw_errno(env, error, syscall, target);
+  napi_value written;
+  if (napi_get_boolean(env, error == 0, &written) != napi_ok) return NULL;
+  return written;
 }

@@ -1,6 +1,7 @@
 /**
- * udp-native's writeFileAtomic (write_file.c), on real file systems: the file is whole or absent,
- * no temporary file is left, an existing file is replaced, permissions are node:fs's, and errors
+ * The disk sink's synchronous frame writes (sinks/write-frame.ts: udp-native's writeFileAtomic,
+ * write_file.c, else writeFileAtomicSync), on real file systems: the file is whole or absent, no
+ * temporary file is left, an existing file is replaced, permissions are node:fs's, and errors
  * carry the code, syscall and path node:fs gives. The way for file systems without O_TMPFILE (a
  * dot-file and a rename), forced with UDPCAM_NO_TMPFILE=1 (every local file system here has it),
  * is checked the same way.
@@ -13,11 +14,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { nativeFileWriter, nativeUdpProblem } from '@udpcam/udp-native';
+import { writeFrameFileSync as write } from '#receiver/sinks/write-frame.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 
 const exec = promisify(execFile);
-const write = nativeFileWriter();
-const native = { skip: write === undefined ? `addon not built: ${nativeUdpProblem()}` : false };
+const native = { skip: nativeFileWriter() === undefined ? `addon not built: ${nativeUdpProblem()}` : false };
 const root = process.getuid?.() === 0;
 
 async function withDir(run: (dir: string) => void | Promise<void>): Promise<void> {
@@ -33,9 +34,9 @@ test('writes the bytes under the name, leaves nothing else, with the mode node:f
   withDir((dir) => {
     const data = Buffer.alloc(200_000);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
-    write!(dir, 'frame.jpg', data);
-    write!(dir, 'empty.jpg', new Uint8Array(0));
-    write!(dir, 'view.jpg', data.subarray(1000, 1100));
+    write(dir, 'frame.jpg', data);
+    write(dir, 'empty.jpg', new Uint8Array(0));
+    write(dir, 'view.jpg', data.subarray(1000, 1100));
     assert.deepEqual(readFileSync(path.join(dir, 'frame.jpg')), data);
     assert.equal(readFileSync(path.join(dir, 'empty.jpg')).length, 0);
     assert.deepEqual(readFileSync(path.join(dir, 'view.jpg')), data.subarray(1000, 1100));
@@ -48,7 +49,7 @@ test('writes the bytes under the name, leaves nothing else, with the mode node:f
 test('replaces a file of the same name, as a rename does', native, () =>
   withDir((dir) => {
     writeFileSync(path.join(dir, 'frame.jpg'), 'old bytes');
-    write!(dir, 'frame.jpg', Buffer.from('new bytes'));
+    write(dir, 'frame.jpg', Buffer.from('new bytes'));
     assert.equal(readFileSync(path.join(dir, 'frame.jpg'), 'utf8'), 'new bytes');
     assert.deepEqual(readdirSync(dir), ['frame.jpg']);
   }),
@@ -58,7 +59,7 @@ test('errors say what node:fs would: code, syscall, path', native, () =>
   withDir((dir) => {
     const gone = path.join(dir, 'gone');
     assert.throws(
-      () => write!(gone, 'frame.jpg', Buffer.from('x')),
+      () => write(gone, 'frame.jpg', Buffer.from('x')),
       (error: NodeJS.ErrnoException) =>
         error.code === 'ENOENT' &&
         error.syscall === 'open' &&
@@ -67,14 +68,14 @@ test('errors say what node:fs would: code, syscall, path', native, () =>
     );
     writeFileSync(path.join(dir, 'file'), '');
     assert.throws(
-      () => write!(path.join(dir, 'file'), 'frame.jpg', Buffer.from('x')),
+      () => write(path.join(dir, 'file'), 'frame.jpg', Buffer.from('x')),
       (error: NodeJS.ErrnoException) => error.code === 'ENOTDIR',
     );
     assert.throws(
-      () => write!(dir, 'x'.repeat(300), Buffer.from('x')),
+      () => write(dir, 'x'.repeat(300), Buffer.from('x')),
       (error: NodeJS.ErrnoException) => error.code === 'ENAMETOOLONG',
     );
-    assert.throws(() => write!(dir, 'frame.jpg', 'not bytes' as unknown as Uint8Array), TypeError);
+    assert.throws(() => write(dir, 'frame.jpg', 'not bytes' as unknown as Uint8Array), TypeError);
     assert.deepEqual(readdirSync(dir), ['file']);
   }),
 );
@@ -85,9 +86,8 @@ test('errors say what node:fs would: code, syscall, path', native, () =>
  */
 async function inChild(dir: string, script: string, env: Record<string, string> = {}): Promise<unknown> {
   const source = `
-    import { nativeFileWriter } from '@udpcam/udp-native';
+    import { writeFrameFileSync as write } from '${REPO_ROOT}packages/receiver/dist/sinks/write-frame.js';
     import { readdirSync, readFileSync } from 'node:fs';
-    const write = nativeFileWriter();
     const dir = ${JSON.stringify(dir)};
     ${script}
   `;
@@ -111,7 +111,7 @@ async function withMount(type: string, options: string, run: (dir: string) => Pr
   }
 }
 
-const needsRoot = { skip: write === undefined ? native.skip : root ? false : 'needs root (mount)' };
+const needsRoot = { skip: native.skip !== false ? native.skip : root ? false : 'needs root (mount)' };
 
 for (const [way, env] of [
   ['O_TMPFILE and a link', {}],

@@ -10,13 +10,13 @@
  */
 import { mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { monotonicClock, writeFileAtomic, writeFileAtomicSync } from '@udpcam/common';
+import { monotonicClock, writeFileAtomic } from '@udpcam/common';
 import { type Clock, UdpcamError } from '@udpcam/protocol';
-import { type AtomicFileWriter, nativeFileWriter } from '@udpcam/udp-native';
 import type { FrameSink, ReceivedFrame } from '../frame.js';
 import { CameraRetention, type RetentionLimits } from './retention.js';
 import { SyncWriteGate, type SyncWriteOptions } from './sync-writer.js';
 import { Thinning, type ThinningOptions } from './thinning.js';
+import { writeFrameFileSync } from './write-frame.js';
 
 export interface DiskSinkOptions {
   dir: string;
@@ -43,11 +43,6 @@ export interface DiskSinkOptions {
   clock: Clock;
   /** Limits of synchronous writing (see sync-writer.ts); false: always through the thread pool. */
   syncWrites: Partial<SyncWriteOptions> | false;
-  /**
-   * Synchronous writes in one call to udp-native's writer (O_TMPFILE and a link) where it is
-   * built; false: node:fs's open, write, close and rename.
-   */
-  nativeWrites: boolean;
 }
 
 export const DEFAULT_DISK_SINK_OPTIONS = {
@@ -56,7 +51,6 @@ export const DEFAULT_DISK_SINK_OPTIONS = {
   concurrency: 2,
   clock: monotonicClock,
   syncWrites: {},
-  nativeWrites: true,
 } as const;
 
 export interface DiskSinkStats {
@@ -128,8 +122,7 @@ function timeStamp(epochUs: number): string {
     stampedSecond = second;
     stampedPrefix = new Date(second * 1000).toISOString().slice(0, 19).replace(/[-:]/g, '');
   }
-  const millis = ms - second * 1000;
-  return `${stampedPrefix}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  return `${stampedPrefix}.${String(ms - second * 1000).padStart(3, '0')}Z`;
 }
 
 /** The file name of a frame inside its camera's folder. */
@@ -205,8 +198,6 @@ export class DiskSink implements FrameSink {
   readonly #retention = new Map<string, CameraRetention>();
   readonly #thinning: Thinning | undefined;
   readonly #syncGate: SyncWriteGate | undefined;
-  /** The synchronous writes' one-call writer (udp-native), where built; else node:fs. */
-  readonly #writeFile: AtomicFileWriter | undefined;
   /** Cameras whose folder exists and whose retention is seeded: their frames may be written synchronously. */
   readonly #ready = new Set<string>();
   /** Retention and budget deletes still running after synchronous writes. */
@@ -225,7 +216,6 @@ export class DiskSink implements FrameSink {
       this.#thinning = new Thinning(thinning);
     const syncWrites = this.#options.syncWrites;
     if (syncWrites !== false) this.#syncGate = new SyncWriteGate(syncWrites);
-    if (this.#options.nativeWrites) this.#writeFile = nativeFileWriter();
   }
 
   write(frame: ReceivedFrame): void {
@@ -298,8 +288,7 @@ export class DiskSink implements FrameSink {
     const name = frameFileName(frame);
     const file = folder + path.sep + name;
     try {
-      if (this.#writeFile !== undefined) this.#writeFile(folder, name, frame.data);
-      else writeFileAtomicSync(file, frame.data);
+      writeFrameFileSync(folder, name, frame.data);
     } catch (error) {
       this.#recordSync(gate, start);
       this.#fail(error as NodeJS.ErrnoException, file, frame.camera);

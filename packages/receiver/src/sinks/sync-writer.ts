@@ -1,5 +1,5 @@
 /**
- * When the disk sink may write a frame file synchronously (writeFileAtomicSync). A 64 kB frame into
+ * When the disk sink may write a frame file synchronously (write-frame.ts). A 64 kB frame into
  * the page cache is a few tens of µs of syscalls; through fs.promises it is four thread-pool
  * hand-offs, ~500 µs of CPU in wake-ups per frame on a small VM (issue 16). GStreamer's
  * multifilesink writes synchronously too. But a synchronous write holds up the event loop, so each
